@@ -1,0 +1,217 @@
+"""Handles on submitted jobs: ``Job`` (sync) and ``AsyncJob`` (async).
+
+A job is identified by its request id alone, so it can be rebuilt after a
+restart with ``client.job(request_id)``.
+"""
+
+# The public API names per-call limits `timeout`, like the sync twin.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Generic
+
+from .config import TimeoutLike
+from .errors import JobTimeoutError, RunComfyError
+from .job_types import CancelOutcome, JobResult, JobStatus
+from .outputs import OutputT
+from .transport import DeadlineReached
+from .waiting import Deadline, Poller, log_status, outcome_of, timeout_error
+from .wire import validate_request_id
+
+if TYPE_CHECKING:
+    from .async_client import AsyncRunComfy
+    from .client import RunComfy
+
+__all__ = ["AsyncJob", "Job", "StatusCallback"]
+
+StatusCallback = Callable[[JobStatus], None]
+
+
+class _JobBase(Generic[OutputT]):
+    def __init__(
+        self, request_id: str, *, model_id: str | None, output_type: type[OutputT]
+    ) -> None:
+        self._request_id = validate_request_id(request_id)
+        self._model_id = model_id
+        self._output_type = output_type
+
+    @property
+    def request_id(self) -> str:
+        return self._request_id
+
+    @property
+    def model_id(self) -> str | None:
+        return self._model_id
+
+    @property
+    def output_type(self) -> type[OutputT]:
+        return self._output_type
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(request_id={self._request_id!r}, model_id={self._model_id!r})"
+        )
+
+
+class Job(_JobBase[OutputT]):
+    """A submitted job: check it, fetch its result, cancel it or wait for its output."""
+
+    def __init__(
+        self,
+        client: RunComfy,
+        request_id: str,
+        *,
+        model_id: str | None = None,
+        output_type: type[OutputT],
+    ) -> None:
+        super().__init__(request_id, model_id=model_id, output_type=output_type)
+        self._client = client
+
+    @property
+    def client(self) -> RunComfy:
+        return self._client
+
+    def status(
+        self, *, timeout: TimeoutLike | None = None, max_retries: int | None = None
+    ) -> JobStatus:
+        """Progress from ``/status`` (``completed`` does not tell success from failure)."""
+        return self._client.status(self._request_id, timeout=timeout, max_retries=max_retries)
+
+    def result(
+        self,
+        include_cost: bool = False,
+        *,
+        timeout: TimeoutLike | None = None,
+        max_retries: int | None = None,
+    ) -> JobResult:
+        """The current result from ``/result``; ``is_final`` says whether it can still change."""
+        return self._client.result(
+            self._request_id, include_cost=include_cost, timeout=timeout, max_retries=max_retries
+        )
+
+    def cancel(
+        self, *, timeout: TimeoutLike | None = None, max_retries: int | None = None
+    ) -> CancelOutcome:
+        """Ask to cancel: only a queued job can be; a running one finishes and is billed."""
+        return self._client.cancel(self._request_id, timeout=timeout, max_retries=max_retries)
+
+    def wait(
+        self,
+        timeout: float | None = None,
+        on_update: StatusCallback | None = None,
+        cancel_on_timeout: bool = False,
+    ) -> OutputT:
+        """Poll until the job ends and return its parsed output.
+
+        Raises JobFailedError, JobCancelledError, or JobTimeoutError after
+        ``timeout`` seconds (the job keeps running unless ``cancel_on_timeout``).
+        """
+        deadline = Deadline(timeout)
+        poller = Poller(self._client.poll_policy, deadline)
+        try:
+            while True:
+                status = self._client._fetch_status(self._request_id, deadline=deadline.at)
+                log_status(status, self._model_id)
+                if on_update is not None:
+                    on_update(status)
+                if status.is_done:
+                    result = self._client._fetch_result(self._request_id, deadline=deadline.at)
+                    output = outcome_of(result, self._output_type, self._model_id)
+                    if output is not None:
+                        return output
+                if deadline.expired():
+                    raise self._timed_out(deadline, cancel_on_timeout)
+                time.sleep(poller.next_sleep())
+        except DeadlineReached as reached:
+            raise self._timed_out(deadline, cancel_on_timeout) from reached.last_error
+
+    def _timed_out(self, deadline: Deadline, cancel: bool) -> JobTimeoutError:
+        outcome: CancelOutcome | None = None
+        failure: RunComfyError | None = None
+        if cancel:
+            try:
+                outcome = self.cancel()
+            except RunComfyError as exc:
+                failure = exc
+        return timeout_error(self._request_id, self._model_id, deadline.timeout, outcome, failure)
+
+
+class AsyncJob(_JobBase[OutputT]):
+    """Async twin of :class:`Job`."""
+
+    def __init__(
+        self,
+        client: AsyncRunComfy,
+        request_id: str,
+        *,
+        model_id: str | None = None,
+        output_type: type[OutputT],
+    ) -> None:
+        super().__init__(request_id, model_id=model_id, output_type=output_type)
+        self._client = client
+
+    @property
+    def client(self) -> AsyncRunComfy:
+        return self._client
+
+    async def status(
+        self, *, timeout: TimeoutLike | None = None, max_retries: int | None = None
+    ) -> JobStatus:
+        return await self._client.status(self._request_id, timeout=timeout, max_retries=max_retries)
+
+    async def result(
+        self,
+        include_cost: bool = False,
+        *,
+        timeout: TimeoutLike | None = None,
+        max_retries: int | None = None,
+    ) -> JobResult:
+        return await self._client.result(
+            self._request_id, include_cost=include_cost, timeout=timeout, max_retries=max_retries
+        )
+
+    async def cancel(
+        self, *, timeout: TimeoutLike | None = None, max_retries: int | None = None
+    ) -> CancelOutcome:
+        return await self._client.cancel(self._request_id, timeout=timeout, max_retries=max_retries)
+
+    async def wait(
+        self,
+        timeout: float | None = None,
+        on_update: StatusCallback | None = None,
+        cancel_on_timeout: bool = False,
+    ) -> OutputT:
+        deadline = Deadline(timeout)
+        poller = Poller(self._client.poll_policy, deadline)
+        try:
+            while True:
+                status = await self._client._fetch_status(self._request_id, deadline=deadline.at)
+                log_status(status, self._model_id)
+                if on_update is not None:
+                    on_update(status)
+                if status.is_done:
+                    result = await self._client._fetch_result(
+                        self._request_id, deadline=deadline.at
+                    )
+                    output = outcome_of(result, self._output_type, self._model_id)
+                    if output is not None:
+                        return output
+                if deadline.expired():
+                    raise await self._timed_out(deadline, cancel_on_timeout)
+                await asyncio.sleep(poller.next_sleep())
+        except DeadlineReached as reached:
+            raise await self._timed_out(deadline, cancel_on_timeout) from reached.last_error
+
+    async def _timed_out(self, deadline: Deadline, cancel: bool) -> JobTimeoutError:
+        outcome: CancelOutcome | None = None
+        failure: RunComfyError | None = None
+        if cancel:
+            try:
+                outcome = await self.cancel()
+            except RunComfyError as exc:
+                failure = exc
+        return timeout_error(self._request_id, self._model_id, deadline.timeout, outcome, failure)
