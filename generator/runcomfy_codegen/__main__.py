@@ -1,0 +1,4 @@
+from runcomfy_codegen.cli import main
+
+if __name__ == "__main__":
+    main()

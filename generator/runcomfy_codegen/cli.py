@@ -1,0 +1,122 @@
+"""``runcomfy-codegen``: generate, check and validate clients from RunComfy model schemas."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from runcomfy_codegen import __version__
+from runcomfy_codegen.diagnostics import Diagnostic, Level
+from runcomfy_codegen.pipeline import analyse, generate
+from runcomfy_codegen.write import WriteError, compare, read_tree, replace_tree
+
+SCHEMAS = click.option(
+    "--schemas",
+    "schemas",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("schemas"),
+    show_default=True,
+    help="Folder of schema files (schemas/<model_id>.json).",
+)
+
+
+def report(diagnostics: Sequence[Diagnostic]) -> None:
+    """Print every diagnostic, then a one-line count."""
+    for d in diagnostics:
+        click.echo(str(d), err=True)
+    errors = sum(d.level is Level.ERROR for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    if diagnostics:
+        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="runcomfy-codegen")
+def cli() -> None:
+    """Generate typed Python clients from RunComfy model schemas."""
+
+
+@cli.command(name="generate")
+@SCHEMAS
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("generated"),
+    show_default=True,
+    help="Folder of the generated package.",
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Folder of templates that override the packaged ones by file name.",
+)
+@click.option("--model", "models", multiple=True, help="Regenerate only this model (repeatable).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the tree on disk is stale.")
+def generate_cmd(
+    schemas: Path,
+    out: Path,
+    templates_dir: Path | None,
+    models: tuple[str, ...],
+    strict: bool,
+    check: bool,
+) -> None:
+    """Generate the runcomfy-models package from the schemas (schemas/ -> generated/)."""
+    existing = read_tree(out)
+    build = generate(
+        schemas,
+        templates_dir=templates_dir,
+        only=models or None,
+        strict=strict,
+        existing=existing,
+    )
+    report(build.diagnostics)
+    if not build.ok:
+        click.echo(f"nothing written: {out}/ is unchanged", err=True)
+        sys.exit(1)
+    changes = compare(existing, build.files)
+    if check:
+        if changes:
+            click.echo(f"{out}/ is stale; these files differ from a fresh generation:", err=True)
+            for path in changes.stale:
+                click.echo(f"  {path}", err=True)
+            click.echo("run `runcomfy-codegen generate` to update it", err=True)
+            sys.exit(1)
+        click.echo(f"{out}/ is up to date ({len(build.specs)} models)")
+        return
+    if changes:
+        try:
+            replace_tree(out, build.files)
+        except WriteError as exc:
+            click.echo(f"error: {exc}; {out}/ is unchanged", err=True)
+            sys.exit(1)
+    click.echo(
+        f"{len(build.specs)} models -> {out}/: {len(changes.added)} added, "
+        f"{len(changes.changed)} changed, {len(changes.removed)} removed"
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def validate(paths: tuple[Path, ...], strict: bool) -> None:
+    """Check schema files (or folders of them) and print diagnostics only."""
+    roots = paths or (Path("schemas"),)
+    diagnostics: list[Diagnostic] = []
+    count = 0
+    for root in roots:
+        build = analyse(root, strict=strict)
+        diagnostics.extend(build.diagnostics)
+        count += len(build.specs)
+    report(diagnostics)
+    if any(d.level is Level.ERROR for d in diagnostics):
+        sys.exit(1)
+    click.echo(f"{count} schema(s) valid")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,105 @@
+"""The frozen intermediate representation: everything downstream of validation reads only this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+JsonScalar = str | int | float | bool | None
+
+TypeKind = Literal["string", "integer", "number", "boolean", "array", "object", "null", "any"]
+
+
+class MediaKind(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+
+
+@dataclass(frozen=True)
+class Validation:
+    """One entry of RunComfy's ``validations`` extension (checked by the server)."""
+
+    rule: str
+    value_json: str
+    error: str
+
+
+@dataclass(frozen=True)
+class FieldType:
+    kinds: tuple[TypeKind, ...]
+    """Allowed JSON types (``("any",)`` when the schema does not say)."""
+    enum: tuple[JsonScalar, ...] | None = None
+    item: FieldType | None = None
+    has_properties: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: float | None = None
+    exclusive_maximum: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+
+    @property
+    def literal_ok(self) -> bool:
+        """Whether the enum can be a ``typing.Literal`` (str, int, bool and None only)."""
+        return self.enum is not None and all(
+            v is None or isinstance(v, str | int | bool) for v in self.enum
+        )
+
+
+@dataclass(frozen=True)
+class Field:
+    wire_name: str
+    python_name: str
+    cli_option: str
+    pointer: str
+    required: bool
+    type: FieldType
+    default_json: str | None
+    """The schema's default as canonical JSON, or ``None`` when there is none."""
+    title: str
+    description: str
+    media: MediaKind | None
+    many: bool
+    """A media field that takes a list (the ``*_uris`` formats), or a list output of files."""
+    validations: tuple[Validation, ...]
+    schema_json: str
+    """The property's normalised schema (canonical JSON) as handed to the model generator."""
+    is_file: bool = False
+    """An output field whose values are downloadable files."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    model_id: str
+    display_name: str
+    source: str
+    categories: tuple[str, ...]
+    source_file: str
+    schema_sha256: str
+    module_parts: tuple[str, ...]
+    class_prefix: str
+    inputs: tuple[Field, ...]
+    outputs: tuple[Field, ...]
+    input_extra_json: str
+    """Object-level keywords of the input schema other than properties/required (canonical JSON)."""
+    nested_aliases: tuple[tuple[str, str], ...]
+    """wire name -> Python name for properties of nested objects."""
+    original_input_schema_json: str
+    output_schema_json: str
+
+    @property
+    def module_name(self) -> str:
+        return ".".join(self.module_parts)
+
+    @property
+    def input_class(self) -> str:
+        return f"{self.class_prefix}Input"
+
+    @property
+    def output_class(self) -> str:
+        return f"{self.class_prefix}Output"

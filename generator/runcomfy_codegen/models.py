@@ -1,0 +1,156 @@
+"""IR -> pydantic model source, through datamodel-code-generator's in-process ``generate()``.
+
+Every option is spelled out so an upgrade of the library cannot silently change the output; the
+library's version is pinned exactly because its output is part of the committed golden tree.
+The schema handed to it is rebuilt from the IR (documentation keys and dialect formats removed),
+so schema titles never name a class and descriptions never reach its templates.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from runcomfy_codegen.ir import Field, ModelSpec
+
+REMOTE_FILE_TYPE = "runcomfy_models._runtime.RemoteFile"
+
+
+class ModelGenerationError(Exception):
+    """The model generator failed or produced something other than the IR describes."""
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    imports: tuple[str, ...]
+    """Import statements the model classes need, one per line."""
+    body: str
+    """The class definitions."""
+
+
+def _object_schema(fields: tuple[Field, ...], *, output: bool) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for f in fields:
+        schema = json.loads(f.schema_json)
+        if output and f.is_file:
+            file_type = {"type": "string", "customTypePath": REMOTE_FILE_TYPE}
+            schema = {"type": "array", "items": file_type} if f.many else file_type
+        properties[f.wire_name] = schema
+    out: dict[str, Any] = {"type": "object", "properties": properties}
+    required = [f.wire_name for f in fields if f.required]
+    if required:
+        out["required"] = required
+    return out
+
+
+def generator_schema(spec: ModelSpec) -> dict[str, Any]:
+    """The JSON Schema handed to datamodel-code-generator: input at the root, output in ``$defs``."""
+    root = _object_schema(spec.inputs, output=False)
+    root.update(json.loads(spec.input_extra_json))
+    root["$defs"] = {spec.output_class: _object_schema(spec.outputs, output=True)}
+    return root
+
+
+def _aliases(spec: ModelSpec) -> dict[str, str]:
+    aliases = dict(spec.nested_aliases)
+    for f in (*spec.inputs, *spec.outputs):
+        if f.wire_name != f.python_name:
+            aliases[f.wire_name] = f.python_name
+    return aliases
+
+
+def _run_generator(spec: ModelSpec) -> str:
+    # Imported here: the library is heavy and only needed when a model is (re)generated.
+    from datamodel_code_generator import generate
+    from datamodel_code_generator.enums import DataModelType, InputFileType, StrictTypes
+    from datamodel_code_generator.format import PythonVersion
+    from datamodel_code_generator.parser import LiteralType
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = generate(
+            json.dumps(generator_schema(spec), sort_keys=True),
+            input_file_type=InputFileType.JsonSchema,
+            output_model_type=DataModelType.PydanticV2BaseModel,
+            target_python_version=PythonVersion.PY_311,
+            class_name=spec.input_class,
+            enum_field_as_literal=LiteralType.All,
+            use_annotated=True,
+            field_constraints=True,
+            use_standard_collections=True,
+            use_union_operator=True,
+            use_schema_description=False,
+            use_field_description=False,
+            use_title_as_name=False,
+            use_default_kwarg=False,
+            disable_timestamp=True,
+            enable_version_header=False,
+            allow_population_by_field_name=True,
+            strict_types=[StrictTypes.str, StrictTypes.int, StrictTypes.float, StrictTypes.bool],
+            aliases=_aliases(spec),
+            snake_case_field=False,
+            strict_nullable=True,
+            capitalise_enum_members=False,
+            formatters=[],
+        )
+    if not isinstance(result, str):
+        raise ModelGenerationError("expected a single module from the model generator")
+    return result
+
+
+def _field_names(cls: ast.ClassDef) -> set[str]:
+    return {
+        node.target.id
+        for node in cls.body
+        if isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and node.target.id != "model_config"
+    }
+
+
+def _check(tree: ast.Module, spec: ModelSpec) -> None:
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    for name, fields in ((spec.input_class, spec.inputs), (spec.output_class, spec.outputs)):
+        cls = classes.get(name)
+        if cls is None:
+            raise ModelGenerationError(
+                f"class {name} is missing from the generated models (a nested object's name "
+                "probably collides with it)"
+            )
+        expected = {f.python_name for f in fields}
+        got = _field_names(cls)
+        if got != expected:
+            raise ModelGenerationError(
+                f"class {name} has fields {sorted(got)}, expected {sorted(expected)}"
+            )
+
+
+def model_source(spec: ModelSpec) -> ModelSource:
+    """Generate and check the pydantic classes for one model."""
+    try:
+        source = _run_generator(spec)
+    except ModelGenerationError:
+        raise
+    except Exception as exc:  # the library raises many unrelated types
+        raise ModelGenerationError(f"model generation failed: {type(exc).__name__}: {exc}") from exc
+    tree = ast.parse(source)
+    _check(tree, spec)
+    lines = source.splitlines()
+    imports: list[str] = []
+    body_start = len(lines)
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                continue
+            imports.append(ast.unparse(node))
+        else:
+            body_start = node.lineno - 1
+            decorators = getattr(node, "decorator_list", [])
+            if decorators:
+                body_start = min(d.lineno for d in decorators) - 1
+            break
+    body = "\n".join(lines[body_start:]).strip() + "\n"
+    return ModelSource(tuple(imports), body)

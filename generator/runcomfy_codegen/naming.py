@@ -1,0 +1,170 @@
+"""The one naming authority: every Python or CLI name derived from schema text comes from here.
+
+Names are pure functions of the value they are made from (never of a list position), so an
+upstream change to one property, enum or model never renames another. Every result is checked
+with ``str.isidentifier()`` before it leaves this module.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import keyword
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from anyascii import anyascii
+
+MODEL_ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*){1,4}")
+"""``owner/name[/more]``: 2 to 5 lowercase segments."""
+
+_PYDANTIC_RESERVED = frozenset(
+    {
+        "construct",
+        "copy",
+        "dict",
+        "fields",
+        "from_orm",
+        "json",
+        "parse_file",
+        "parse_obj",
+        "parse_raw",
+        "schema",
+        "schema_json",
+        "update_forward_refs",
+        "validate",
+    }
+)
+"""BaseModel attributes a field may not shadow (``model_*`` is handled by prefix)."""
+
+CALL_PARAMETERS = frozenset({"client", "timeout", "on_update", "cancel_on_timeout"})
+"""Keyword arguments of the generated ``run``/``submit`` that belong to the runtime."""
+
+RESERVED_CLI_OPTIONS = frozenset(
+    {"help", "json", "download", "timeout", "wait", "no-wait", "input-file", "version"}
+)
+"""Options of ``runcomfy-models run`` that are not model inputs."""
+
+_FIELD_RESERVED = (
+    frozenset(keyword.kwlist)
+    | frozenset(keyword.softkwlist)
+    | frozenset(dir(builtins))
+    | _PYDANTIC_RESERVED
+    | CALL_PARAMETERS
+)
+_MODULE_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+
+
+class NamingError(ValueError):
+    """Two values that must have distinct names cannot be told apart."""
+
+
+def short_hash(value: str, length: int = 6) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:length]
+
+
+def _ascii_words(text: str) -> str:
+    """Transliterate to ASCII and keep only ``[A-Za-z0-9_]``, single underscores between words."""
+    ascii_text = anyascii(text)
+    cleaned = re.sub(r"[^A-Za-z0-9]+", "_", ascii_text)
+    return cleaned.strip("_")
+
+
+def _checked(name: str) -> str:
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise NamingError(f"internal error: {name!r} is not a usable identifier")
+    return name
+
+
+def _sanitize(text: str, reserved: frozenset[str], fallback: str) -> str:
+    name = _ascii_words(text)
+    if not name:
+        name = f"{fallback}_{short_hash(text)}"
+    if name[0].isdigit():
+        name = f"n_{name}"
+    if name in reserved or name.startswith("model_"):
+        name += "_"
+    return name
+
+
+def field_base_name(wire_name: str) -> str:
+    """The Python name for a property before collision handling (see :func:`field_names`)."""
+    return _checked(_sanitize(wire_name, _FIELD_RESERVED, "field"))
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """A property whose Python name differs from its wire name because of a collision."""
+
+    wire_name: str
+    python_name: str
+    collides_with: tuple[str, ...]
+
+
+def field_names(wire_names: Iterable[str]) -> tuple[dict[str, str], list[Renamed]]:
+    """Assign Python names to the properties of one object.
+
+    A wire name that sanitizes to the same name as another keeps the plain name only if it is
+    that name verbatim; every other member of the group gets a suffix hashed from its own wire
+    name. The result is independent of the order of ``wire_names``.
+    """
+    groups: dict[str, list[str]] = defaultdict(list)
+    for wire in sorted(set(wire_names)):
+        groups[field_base_name(wire)].append(wire)
+    names: dict[str, str] = {}
+    renamed: list[Renamed] = []
+    for base, wires in groups.items():
+        if len(wires) == 1:
+            names[wires[0]] = base
+            continue
+        for wire in wires:
+            if wire == base:
+                names[wire] = base
+            else:
+                names[wire] = _checked(f"{base}_{short_hash(wire)}")
+                others = tuple(w for w in wires if w != wire)
+                renamed.append(Renamed(wire, names[wire], others))
+    if len(set(names.values())) != len(names):
+        raise NamingError("property names collide even after hashing; rename one upstream")
+    return names, renamed
+
+
+def module_segment(segment: str) -> str:
+    """One model id segment as a module name: ``ideogram-v3`` -> ``ideogram_v3``."""
+    return _checked(_sanitize(segment, _MODULE_RESERVED, "m").lower())
+
+
+def module_parts(model_id: str) -> tuple[str, ...]:
+    """The model's module path below ``runcomfy_models``."""
+    return tuple(module_segment(s) for s in model_id.split("/"))
+
+
+def class_prefix(model_id: str) -> str:
+    """PascalCase class name stem from the model id (never from a schema ``title``)."""
+    words = re.split(r"[^A-Za-z0-9]+", anyascii(model_id))
+    stem = "".join(w[:1].upper() + w[1:] for w in words if w)
+    if not stem or stem[0].isdigit():
+        stem = f"M{stem}"
+    return _checked(stem)
+
+
+def cli_option(python_name: str) -> str:
+    """The ``--option`` of the generated CLI for an input field (without the dashes)."""
+    option = python_name.strip("_").replace("_", "-").lower() or "value"
+    if option in RESERVED_CLI_OPTIONS or option.startswith("no-"):
+        option = f"param-{option}"
+    return option
+
+
+def cli_options(python_names: Mapping[str, str]) -> dict[str, str]:
+    """CLI options for one model's fields keyed by wire name; collisions get a hashed suffix."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for wire, py in sorted(python_names.items()):
+        groups[cli_option(py)].append(wire)
+    options: dict[str, str] = {}
+    for option, wires in groups.items():
+        for wire in wires:
+            options[wire] = option if len(wires) == 1 else f"{option}-{short_hash(wire)}"
+    return options

@@ -1,0 +1,384 @@
+"""Raw entries -> checked entries: the entry meta-schema, JSON Schema validity and the RunComfy dialect.
+
+The RunComfy dialect differs from plain JSON Schema in a few ways seen in the live catalog:
+``type: "float"`` means ``number``; media inputs are strings with ``format: image_uri`` (and
+``video_uri``, ``audio_uri``) or arrays with the ``*_uris`` forms; ``validations`` lists
+server-side checks; ``required`` may be missing. Normalisation rewrites a copy into plain JSON
+Schema and reports what it changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from runcomfy_codegen.diagnostics import Collector, Diagnostic, has_errors, json_pointer
+from runcomfy_codegen.load import RawEntry
+from runcomfy_codegen.naming import MODEL_ID_RE
+
+MAX_DEPTH = 24
+"""Deepest nesting of schemas accepted; deeper input is almost certainly hostile."""
+
+LARGE_ENUM = 1000
+
+MEDIA_FORMATS: Mapping[str, tuple[str, bool]] = {
+    "image_uri": ("image", False),
+    "video_uri": ("video", False),
+    "audio_uri": ("audio", False),
+    "image_uris": ("image", True),
+    "video_uris": ("video", True),
+    "audio_uris": ("audio", True),
+}
+"""Media ``format`` -> (kind, is a list)."""
+
+STANDARD_FORMATS = frozenset(
+    {
+        "uri",
+        "uri-reference",
+        "url",
+        "date-time",
+        "date",
+        "time",
+        "duration",
+        "email",
+        "hostname",
+        "ipv4",
+        "ipv6",
+        "uuid",
+        "regex",
+        "json-pointer",
+        "binary",
+        "byte",
+        "password",
+    }
+)
+
+KNOWN_KEYWORDS = frozenset(
+    {
+        "type",
+        "title",
+        "description",
+        "default",
+        "examples",
+        "enum",
+        "const",
+        "format",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minProperties",
+        "maxProperties",
+        "anyOf",
+        "oneOf",
+        "allOf",
+        "nullable",
+        "readOnly",
+        "writeOnly",
+        "deprecated",
+        "$schema",
+        "$id",
+        "$comment",
+        "validations",
+    }
+)
+
+ENTRY_SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "required": ["model_id", "source", "input_schema"],
+    "properties": {
+        "model_id": {"type": "string"},
+        "display_name": {"type": "string"},
+        "source": {"type": "string"},
+        "categories": {"type": "array", "items": {"type": "string"}},
+        "input_schema": {"type": "object"},
+        "output_schema": {"type": ["object", "null"]},
+        "local_edits": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["pointer", "value", "reason"],
+                "properties": {"pointer": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+    },
+}
+"""The meta-schema of a file under ``schemas/``: one RunComfy catalog entry."""
+
+GENERIC_OUTPUT_SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "properties": {
+        "image": {"type": "string", "format": "uri", "description": "Single image URL"},
+        "video": {"type": "string", "format": "uri", "description": "Single video URL"},
+        "images": {
+            "type": "array",
+            "description": "Image URLs",
+            "items": {"type": "string", "format": "uri"},
+        },
+        "videos": {
+            "type": "array",
+            "description": "Video URLs",
+            "items": {"type": "string", "format": "uri"},
+        },
+    },
+}
+"""Used when an entry publishes no output schema (the shape RunComfy documents for all models)."""
+
+_ENTRY_VALIDATOR = Draft202012Validator(ENTRY_SCHEMA)
+_META_VALIDATOR = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+
+
+@dataclass(frozen=True)
+class CheckedEntry:
+    """An entry that passed validation; its schemas are normalised to plain JSON Schema."""
+
+    raw: RawEntry
+    model_id: str
+    display_name: str
+    source: str
+    categories: tuple[str, ...]
+    input_schema: Mapping[str, Any]
+    output_schema: Mapping[str, Any]
+    original_input_schema: Mapping[str, Any]
+    original_output_schema: Mapping[str, Any] | None
+
+
+def check_model_id(model_id: str, expected: str, c: Collector) -> None:
+    pointer = "/model_id"
+    if model_id.startswith("/") or "\\" in model_id:
+        c.error(pointer, f"model_id {model_id!r} must not be an absolute path")
+    elif ".." in model_id.split("/") or "." in model_id.split("/"):
+        c.error(pointer, f"model_id {model_id!r} must not contain '.' or '..' segments")
+    elif "//" in model_id or model_id.endswith("/") or not model_id:
+        c.error(pointer, f"model_id {model_id!r} has an empty segment")
+    elif not MODEL_ID_RE.fullmatch(model_id):
+        c.error(
+            pointer,
+            f"model_id {model_id!r} must be 2 to 5 lowercase segments of [a-z0-9][a-z0-9._-]* "
+            "separated by '/'",
+        )
+    elif expected and model_id != expected:
+        c.error(pointer, f"model_id {model_id!r} does not match the file's place ({expected}.json)")
+
+
+def _json_safe(value: Any) -> bool:
+    """Reject NaN and infinities, which JSON cannot carry and Python source would mangle."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_json_safe(v) for v in value)
+    if isinstance(value, dict):
+        return all(_json_safe(v) for v in value.values())
+    return True
+
+
+class _Normaliser:
+    """Walks one schema, rewriting the dialect into JSON Schema and reporting as it goes."""
+
+    def __init__(self, c: Collector, root: str) -> None:
+        self.c = c
+        self.root = root
+
+    def schema(self, node: Any, path: tuple[str | int, ...], depth: int = 0) -> Any:
+        pointer = json_pointer(self.root, *path)
+        if depth > MAX_DEPTH:
+            self.c.error(pointer, f"schema nested deeper than {MAX_DEPTH} levels")
+            return {}
+        if isinstance(node, bool):
+            return node
+        if not isinstance(node, dict):
+            self.c.error(pointer, f"a schema must be an object, not {type(node).__name__}")
+            return {}
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            here = json_pointer(self.root, *path, key)
+            if key == "$ref" or key in ("$defs", "definitions"):
+                self.c.error(here, f"{key!r} is not supported: RunComfy schemas are self-contained")
+                continue
+            if key not in KNOWN_KEYWORDS:
+                self.c.warning(here, f"unknown keyword {key!r} is ignored")
+                continue
+            if not _json_safe(value):
+                self.c.error(here, "NaN and Infinity are not valid JSON values")
+                continue
+            out[key] = self._keyword(key, value, path, depth)
+        self._check_format(out, path)
+        self._check_enum(out, path)
+        if "validations" in out:
+            out["validations"] = self._validations(out["validations"], (*path, "validations"))
+        return out
+
+    def _keyword(self, key: str, value: Any, path: tuple[str | int, ...], depth: int) -> Any:
+        if key == "type":
+            return self._type(value, (*path, key))
+        if key == "properties" and isinstance(value, dict):
+            return {
+                name: self.schema(sub, (*path, key, name), depth + 1) for name, sub in value.items()
+            }
+        if key in ("items", "additionalProperties") and isinstance(value, dict | bool):
+            return self.schema(value, (*path, key), depth + 1)
+        if key in ("anyOf", "oneOf", "allOf") and isinstance(value, list):
+            return [self.schema(sub, (*path, key, i), depth + 1) for i, sub in enumerate(value)]
+        return copy.deepcopy(value)
+
+    def _type(self, value: Any, path: tuple[str | int, ...]) -> Any:
+        def fix(t: Any) -> Any:
+            if t == "float":
+                self.c.warning(
+                    json_pointer(self.root, *path),
+                    "type 'float' is read as 'number' (RunComfy dialect)",
+                )
+                return "number"
+            return t
+
+        if isinstance(value, list):
+            return [fix(t) for t in value]
+        return fix(value)
+
+    def _check_format(self, node: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        fmt = node.get("format")
+        if fmt is None:
+            return
+        here = json_pointer(self.root, *path, "format")
+        if not isinstance(fmt, str):
+            self.c.error(here, "format must be a string")
+            node.pop("format")
+            return
+        if fmt in MEDIA_FORMATS:
+            _, many = MEDIA_FORMATS[fmt]
+            expected = "array" if many else "string"
+            if node.get("type", expected) != expected:
+                self.c.error(here, f"media format {fmt!r} needs type {expected!r}")
+        elif fmt not in STANDARD_FORMATS:
+            self.c.warning(here, f"unknown format {fmt!r}: the value is passed through as given")
+
+    def _check_enum(self, node: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        enum = node.get("enum")
+        if enum is None:
+            return
+        here = json_pointer(self.root, *path, "enum")
+        if isinstance(enum, list) and len(enum) > LARGE_ENUM:
+            self.c.warning(here, f"enum has {len(enum)} values; type checkers may be slow")
+        if isinstance(enum, list):
+            seen: set[str] = set()
+            for value in enum:
+                key = json.dumps(value, sort_keys=True)
+                if key in seen:
+                    self.c.warning(here, f"duplicate enum value {value!r}")
+                seen.add(key)
+
+    def _validations(self, value: Any, path: tuple[str | int, ...]) -> list[dict[str, Any]]:
+        here = json_pointer(self.root, *path)
+        if not isinstance(value, list):
+            self.c.error(here, "validations must be a list")
+            return []
+        kept: list[dict[str, Any]] = []
+        for i, item in enumerate(value):
+            item_ptr = json_pointer(self.root, *path, i)
+            if not isinstance(item, dict) or not isinstance(item.get("validation_rule"), str):
+                self.c.warning(item_ptr, "validation without a string validation_rule is ignored")
+                continue
+            extra = set(item) - {"validation_rule", "validation_value", "validation_error"}
+            for key in sorted(extra):
+                self.c.warning(f"{item_ptr}/{key}", f"unknown validation key {key!r} is ignored")
+            kept.append({k: item[k] for k in sorted(item) if k not in extra})
+        return kept
+
+
+def _check_json_schema(schema: Any, pointer: str, c: Collector) -> None:
+    for err in sorted(_META_VALIDATOR.iter_errors(schema), key=lambda e: list(e.absolute_path)):
+        parts = [str(p) for p in err.absolute_path]
+        c.error(pointer + json_pointer(*parts), f"invalid JSON Schema: {err.message}")
+
+
+def _check_object_schema(schema: Mapping[str, Any], pointer: str, c: Collector) -> None:
+    if schema.get("type", "object") != "object":
+        c.error(pointer + "/type", "the top-level schema must have type 'object'")
+    props = schema.get("properties", {})
+    if not isinstance(props, dict):
+        return
+    required = schema.get("required", [])
+    if isinstance(required, list):
+        for i, name in enumerate(required):
+            if isinstance(name, str) and name not in props:
+                c.warning(
+                    pointer + json_pointer("required", i),
+                    f"required property {name!r} is not defined",
+                )
+    for name, prop in props.items():
+        if isinstance(prop, dict) and "default" in prop:
+            _check_default(prop, pointer + json_pointer("properties", name), c)
+
+
+def _check_default(prop: Mapping[str, Any], pointer: str, c: Collector) -> None:
+    schema = {k: v for k, v in prop.items() if k not in ("default", "validations")}
+    try:
+        errors = list(Draft202012Validator(schema).iter_errors(prop["default"]))
+    except SchemaError:  # pragma: no cover - reported by the meta-schema check
+        return
+    if errors:
+        c.warning(
+            pointer + "/default",
+            f"default {prop['default']!r} does not match its own schema: {errors[0].message}",
+        )
+
+
+def check_entry(raw: RawEntry) -> tuple[CheckedEntry | None, list[Diagnostic]]:
+    """Validate one entry; returns ``None`` with the reasons when it cannot be generated."""
+    c = Collector(raw.display_path)
+    data = raw.data
+    if not isinstance(data, dict):
+        c.error(
+            "", f"the file must hold a JSON object (a catalog entry), not {type(data).__name__}"
+        )
+        return None, c.items
+    for err in sorted(_ENTRY_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        c.error(json_pointer(*err.absolute_path), err.message)
+    for key in sorted(set(data) - set(ENTRY_SCHEMA["properties"])):
+        c.warning(json_pointer(key), f"unknown entry key {key!r} is ignored")
+    if has_errors(c.items):
+        return None, c.items
+    model_id: str = data["model_id"]
+    check_model_id(model_id, raw.relative_id, c)
+
+    input_schema = _Normaliser(c, "input_schema").schema(data["input_schema"], ())
+    original_output = data.get("output_schema")
+    output_source = original_output if original_output is not None else GENERIC_OUTPUT_SCHEMA
+    output_schema = _Normaliser(c, "output_schema").schema(output_source, ())
+    if has_errors(c.items):
+        return None, c.items
+    for pointer, schema in (("/input_schema", input_schema), ("/output_schema", output_schema)):
+        _check_json_schema(schema, pointer, c)
+        _check_object_schema(schema, pointer, c)
+    if has_errors(c.items):
+        return None, c.items
+    checked = CheckedEntry(
+        raw=raw,
+        model_id=model_id,
+        display_name=data.get("display_name") or model_id,
+        source=data["source"],
+        categories=tuple(data.get("categories", ())),
+        input_schema=input_schema,
+        output_schema=output_schema,
+        original_input_schema=data["input_schema"],
+        original_output_schema=original_output,
+    )
+    return checked, c.items
