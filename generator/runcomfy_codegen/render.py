@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +55,7 @@ class Templates:
     """The jinja2 environments; ``override`` templates win over the packaged ones by file name."""
 
     def __init__(self, override: Path | None = None) -> None:
-        self._stack = ExitStack()
-        packaged = self._stack.enter_context(resources.as_file(template_root()))
+        packaged = template_root()
         loaders: list[jinja2.BaseLoader] = []
         if override is not None:
             loaders.append(jinja2.FileSystemLoader(str(override)))
@@ -88,15 +85,16 @@ class Templates:
                 yield name, src
 
     def close(self) -> None:
-        self._stack.close()
+        """Nothing to release; kept so callers can treat templates as a resource."""
 
 
-def template_root() -> Any:
-    """The packaged templates: package data in a wheel, ``templates/`` in a checkout."""
-    checkout = Path(__file__).resolve().parents[2] / "templates"
-    if (checkout / "model.py.jinja").is_file():
-        return checkout
-    return resources.files("runcomfy_codegen._templates")
+def template_root() -> Path:
+    """The packaged templates: ``templates/`` in a checkout, package data in an installed wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parents[1] / "templates", here / "_templates"):
+        if (candidate / "model.py.jinja").is_file():
+            return candidate
+    raise FileNotFoundError("the packaged templates are missing from this installation")
 
 
 def header(spec: ModelSpec | None, digest: str) -> Source:
