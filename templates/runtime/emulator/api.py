@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
@@ -91,6 +91,11 @@ class RunComfyApi:
     async def _guarded(
         self, request: Request, route: str, model_id: str | None, handler: Handler
     ) -> Response:
+        try:
+            # Read the body first: a slow answer must still process what was sent.
+            await request.body()
+        except ClientDisconnect:
+            return Response(status_code=400)  # nobody is left to read it
         rule = self.emulator.take_fault(route, model_id)
         if rule is not None:
             early = await _before_processing(rule)

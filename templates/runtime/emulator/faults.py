@@ -109,14 +109,17 @@ class FaultRule:
                 f"fault spec {spec!r} must look like 'route:kind[=value][,field=value...]'"
             )
         items = [item.strip() for item in rest.split(",")]
+        values: dict[str, Any] = {"route": route.strip()}
         kind, has_value, kind_value = items[0].partition("=")
-        values: dict[str, Any] = {"route": route.strip(), "kind": kind.strip()}
-        if has_value:
-            field = _SHORTHAND_FIELD.get(values["kind"])
-            if field is None:
-                raise ValueError(f"fault kind {values['kind']!r} takes no value (in {spec!r})")
-            values[field] = kind_value.strip()
-        for item in items[1:]:
+        if kind.strip() != "kind":  # the shorthand `kind[=value]`; else all items are field=value
+            items = items[1:]
+            values["kind"] = kind.strip()
+            if has_value:
+                field = _SHORTHAND_FIELD.get(values["kind"])
+                if field is None:
+                    raise ValueError(f"fault kind {values['kind']!r} takes no value (in {spec!r})")
+                values[field] = kind_value.strip()
+        for item in items:
             key, has_eq, value = item.partition("=")
             if not has_eq:
                 raise ValueError(f"expected field=value, got {item!r} (in {spec!r})")

@@ -39,9 +39,13 @@ class _Server(uvicorn.Server):
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    """A listening socket; binding here (not in uvicorn) reports a busy port to the caller."""
+    """A listening socket; binding here (not in uvicorn) reports a busy port to the caller.
+
+    The protocol is given explicitly: asyncio turns Nagle's algorithm off only on
+    sockets that say IPPROTO_TCP, and with it on every answer waits for a delayed ACK.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
