@@ -18,7 +18,7 @@ MediaKind = Literal["image", "video"]
 
 DEFAULT_IMAGE_SIZE: Final = (64, 64)
 _MIN_SIDE: Final = 16
-_MAX_SIDE: Final = 8192
+_MAX_SIDE: Final = 4096
 _FILL_RGB: Final = (0x3C, 0x6E, 0xB4)
 
 # "1152:864 (4:3)" -> width 1152, height 864.
@@ -109,7 +109,8 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 def png_bytes(width: int, height: int) -> bytes:
     """A valid 8-bit RGB PNG of one solid colour."""
     row = b"\x00" + bytes(_FILL_RGB) * width  # filter byte 0, then the pixels
-    pixels = zlib.compress(row * height, 9)
+    compressor = zlib.compressobj(9)
+    pixels = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import FrameType
 from typing import Any, Final
 
 import uvicorn
@@ -36,6 +38,14 @@ class _Server(uvicorn.Server):
         await super().startup(sockets=sockets)
         if self.started:
             self._on_started()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Shut down on SIGINT/SIGTERM and return from `serve`, rather than re-raising
+        the signal afterwards; a second Ctrl-C skips the graceful wait."""
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        else:
+            self.should_exit = True
 
 
 def _bind(host: str, port: int) -> socket.socket:

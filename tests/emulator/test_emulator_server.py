@@ -1,0 +1,109 @@
+"""Starting and stopping the server: in a thread for tests, and `serve` for the command line."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+from runcomfy_models._runtime.emulator import running_emulator
+
+from .support import CATALOG, REFRAME, REFRAME_INPUT
+
+TOKEN = "rc-serve-token-51d2"
+
+
+def emulator_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "runcomfy-emulator"]
+
+
+def test_running_emulator_reports_its_port_and_cleans_up() -> None:
+    before = len(emulator_threads())
+    with running_emulator(CATALOG) as emu:
+        host, _, port = emu.base_url.removeprefix("http://").partition(":")
+        assert host == "127.0.0.1"
+        assert int(port) > 0
+        assert len(emulator_threads()) == before + 1
+        with httpx.Client() as http:
+            assert http.get(emu.url("/v1/models")).status_code == 200
+
+    assert len(emulator_threads()) == before
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", int(port))):
+        pass
+
+
+def test_a_busy_port_is_reported_to_the_caller() -> None:
+    with running_emulator(CATALOG) as emu:
+        port = int(emu.base_url.rpartition(":")[2])
+        with pytest.raises(OSError), running_emulator(CATALOG, port=port):
+            pass
+
+
+def test_two_emulators_are_independent() -> None:
+    with running_emulator(CATALOG) as one, running_emulator(CATALOG) as two:
+        with httpx.Client() as http:
+            http.post(one.url(f"/v1/models/{REFRAME}"), json=REFRAME_INPUT)
+        assert one.stats()["routes"]["submit"] == 1
+        assert two.stats()["routes"]["submit"] == 0
+
+
+SERVE_SCRIPT = """
+import sys
+from runcomfy_models._runtime.emulator import load_catalog, serve
+
+catalog = load_catalog(sys.argv[1])
+if sys.argv[3] == "ready":
+    serve("127.0.0.1", 0, catalog=catalog, token=sys.argv[2], access_log=True,
+          ready=lambda url: print("READY", url, flush=True))
+else:
+    serve("127.0.0.1", 0, catalog=catalog, token=sys.argv[2], access_log=True)
+print("STOPPED", flush=True)
+"""
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("mode", "stop", "prefix"),
+    [
+        ("print", signal.SIGINT, "RunComfy emulator listening on "),
+        ("ready", signal.SIGTERM, "READY "),
+    ],
+)
+def test_serve_runs_until_signalled(
+    tmp_path: Path, mode: str, stop: signal.Signals, prefix: str
+) -> None:
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps({"models": CATALOG}), encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE_SCRIPT, str(catalog), TOKEN, mode],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith(prefix), first
+        base_url = first.removeprefix(prefix).strip()
+        assert base_url.startswith("http://127.0.0.1:")
+        with httpx.Client(base_url=base_url) as http:
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+            assert http.get("/v1/models", headers=headers).status_code == 200
+            assert http.get("/v1/models").status_code == 401
+        process.send_signal(stop)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+    assert process.returncode == 0, err
+    assert out.strip().endswith("STOPPED")
+    assert "/v1/models" in err  # the access log went to stderr
+    assert TOKEN not in first + out + err
