@@ -65,7 +65,12 @@ def _aliases(spec: ModelSpec) -> dict[str, str]:
 def _run_generator(spec: ModelSpec) -> str:
     # Imported here: the library is heavy and only needed when a model is (re)generated.
     from datamodel_code_generator import generate
-    from datamodel_code_generator.enums import DataModelType, InputFileType, StrictTypes
+    from datamodel_code_generator.enums import (
+        DataModelType,
+        InputFileType,
+        NamingStrategy,
+        StrictTypes,
+    )
     from datamodel_code_generator.format import PythonVersion
     from datamodel_code_generator.parser import LiteralType
 
@@ -94,6 +99,9 @@ def _run_generator(spec: ModelSpec) -> str:
             snake_case_field=False,
             strict_nullable=True,
             capitalise_enum_members=False,
+            # Nested classes are named after their path from the root class (``ABInputJob``), so
+            # they never shadow a name the model module imports or defines (``Job``, ``Any``).
+            naming_strategy=NamingStrategy.FullPath,
             formatters=[],
         )
     if not isinstance(result, str):
