@@ -216,7 +216,7 @@ class _Normaliser:
             if key not in KNOWN_KEYWORDS:
                 self.c.warning(here, f"unknown keyword {key!r} is ignored")
                 continue
-            if not _json_safe(value):
+            if not self._holds_subschemas(key, value) and not _json_safe(value):
                 self.c.error(here, "NaN and Infinity are not valid JSON values")
                 continue
             out[key] = self._keyword(key, value, path, depth)
@@ -225,6 +225,15 @@ class _Normaliser:
         if "validations" in out:
             out["validations"] = self._validations(out["validations"], (*path, "validations"))
         return out
+
+    @staticmethod
+    def _holds_subschemas(key: str, value: Any) -> bool:
+        """Whether ``_keyword`` walks into ``value`` (which then reports NaN where it is)."""
+        if key == "properties":
+            return isinstance(value, dict)
+        if key in ("items", "additionalProperties"):
+            return isinstance(value, dict | bool)
+        return key in ("anyOf", "oneOf", "allOf") and isinstance(value, list)
 
     def _keyword(self, key: str, value: Any, path: tuple[str | int, ...], depth: int) -> Any:
         if key == "type":
