@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 from runcomfy_models._runtime import AsyncRunComfy, RunComfy
 from runcomfy_models._runtime.emulator import RunningEmulator, running_emulator
 
+from .drivers import Driver, make_driver
 from .helpers import CATALOG, TOKEN, FileServer, make_async_client, make_client
 
 
@@ -80,3 +81,29 @@ def file_server() -> Iterator[FileServer]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture(params=["sync", "async"])
+def flavor(request: pytest.FixtureRequest) -> str:
+    value: str = request.param
+    return value
+
+
+@pytest.fixture
+def new_driver(flavor: str, emu: RunningEmulator) -> Iterator[Callable[..., Driver]]:
+    """Build drivers of the test's flavor with custom client options; closed afterwards."""
+    made: list[Driver] = []
+
+    def build(**options: Any) -> Driver:
+        driver = make_driver(flavor, options.pop("base_url", emu.base_url), **options)
+        made.append(driver)
+        return driver
+
+    yield build
+    for driver in made:
+        driver.close()
+
+
+@pytest.fixture
+def driver(new_driver: Callable[..., Driver]) -> Driver:
+    return new_driver()

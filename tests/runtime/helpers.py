@@ -30,7 +30,7 @@ IMAGE_ENTRY: dict[str, Any] = {
     "categories": ["image"],
     "input_schema": {
         "type": "object",
-        "required": ["image", "resolution"],
+        "required": ["image"],
         "properties": {
             "image": {"type": "string", "format": "image_uri"},
             "resolution": {

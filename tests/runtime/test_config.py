@@ -72,7 +72,12 @@ async def test_async_repr() -> None:
 
 def test_missing_token_is_reported_at_first_request_with_what_to_set() -> None:
     calls: list[httpx.Request] = []
-    transport = httpx.MockTransport(lambda request: calls.append(request) or httpx.Response(200))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200)
+
+    transport = httpx.MockTransport(answer)
     http = httpx.Client(transport=transport)
     with (
         RunComfy(base_url="http://127.0.0.1:9", http_client=http) as c,

@@ -64,8 +64,8 @@ def test_hierarchy() -> None:
         err_mod.UnexpectedResponseError,
     ):
         assert issubclass(cls, err_mod.APIError)
-    for cls in (err_mod.JobFailedError, err_mod.JobCancelledError, err_mod.JobTimeoutError):
-        assert issubclass(cls, err_mod.JobError)
+    for job_error in (err_mod.JobFailedError, err_mod.JobCancelledError, err_mod.JobTimeoutError):
+        assert issubclass(job_error, err_mod.JobError)
     assert "RUNCOMFY_API_TOKEN" in str(err_mod.MissingTokenError())
     assert "RUNCOMFY_TOKEN" in str(err_mod.MissingTokenError())
 
@@ -226,7 +226,8 @@ def test_bad_request_ids_are_refused(request_id: str) -> None:
 
 def test_parse_submit() -> None:
     assert parse_submit({"request_id": "r1", "status_url": "https://evil.test/x"}) == "r1"
-    for body in ({}, {"request_id": ""}, {"request_id": 5}, [], None):
+    bodies: list[Any] = [{}, {"request_id": ""}, {"request_id": 5}, [], None]
+    for body in bodies:
         with pytest.raises(err_mod.UnexpectedResponseError):
             parse_submit(body)
 

@@ -150,12 +150,12 @@ def test_documented_size_limits(kind: str, limit_mb: int) -> None:
 def test_oversized_inputs_are_refused_before_anything_is_sent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(files_module.MAX_MEDIA_BYTES, "image", 10)  # type: ignore[index]
+    monkeypatch.setitem(files_module.MAX_MEDIA_BYTES, "image", 10)
     big = tmp_path / "big.png"
     big.write_bytes(PNG)
     for value in (big, PNG, bytearray(PNG), io.BytesIO(PNG)):
         with pytest.raises(InvalidInputError, match="over the") as info:
-            encode_media(value, "image", field="image")  # type: ignore[arg-type]
+            encode_media(value, "image", field="image")
         assert "nothing was sent" in str(info.value)
     too_long = "data:image/png;base64," + base64.b64encode(PNG).decode()
     with pytest.raises(InvalidInputError, match="over the"):

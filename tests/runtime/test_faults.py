@@ -1,0 +1,247 @@
+"""Every emulator fault kind, on every route, with the server's counters as proof.
+
+The key property: a submit reaches the server at most once unless the server
+explicitly refused it (429/503) or the connection never opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from runcomfy_models._runtime import (
+    APIError,
+    AuthenticationError,
+    InsufficientBalanceError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    SubmitOutcomeUnknownError,
+    UnexpectedResponseError,
+)
+from runcomfy_models._runtime.emulator import FaultRule, RunningEmulator
+
+from .drivers import Driver
+from .helpers import IMAGE_MODEL, IMAGE_PAYLOAD
+
+
+def stats(emu: RunningEmulator) -> dict[str, Any]:
+    return emu.stats()
+
+
+def submits_seen(emu: RunningEmulator) -> int:
+    """Submit requests that reached the server, whether or not they created a job."""
+    routes = stats(emu)["routes"]
+    return int(routes["submit"] + routes["submit_rejected"])
+
+
+def jobs_created(emu: RunningEmulator) -> int:
+    return int(sum(stats(emu)["jobs"].values()))
+
+
+# -- submit ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after"),
+    [(429, "1"), (429, None), (503, "0"), (503, "Wed, 21 Oct 2015 07:28:00 GMT")],
+)
+def test_submit_refusals_are_retried_and_create_one_job(
+    emu: RunningEmulator, driver: Driver, status: int, retry_after: str | None
+) -> None:
+    emu.add_fault(
+        FaultRule(route="submit", kind="status", status=status, retry_after=retry_after, times=2)
+    )
+    job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    assert job.request_id
+    assert stats(emu)["routes"]["submit"] == 1
+    assert stats(emu)["routes"]["submit_rejected"] == 2
+    assert jobs_created(emu) == 1
+
+
+def test_submit_refusals_give_up_after_max_retries(
+    emu: RunningEmulator, new_driver: Callable[..., Driver]
+) -> None:
+    emu.add_fault(FaultRule(route="submit", kind="status", status=429, retry_after="120"))
+    driver = new_driver(max_retries=1)
+    with pytest.raises(RateLimitError) as info:
+        driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    assert info.value.retry_after == 120.0
+    assert info.value.exit_code == 75
+    assert submits_seen(emu) == 2 and jobs_created(emu) == 0
+
+
+@pytest.mark.parametrize("status", [500, 502, 504, 408])
+def test_submit_ambiguous_statuses_are_not_retried(
+    emu: RunningEmulator, driver: Driver, status: int
+) -> None:
+    emu.add_fault(FaultRule(route="submit", kind="status", status=status))
+    with pytest.raises(SubmitOutcomeUnknownError) as info:
+        driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    assert info.value.model_id == IMAGE_MODEL and info.value.payload == IMAGE_PAYLOAD
+    assert submits_seen(emu) == 1
+    assert stats(emu)["faults"]["submit"] == 1
+
+
+def test_submit_dropped_before_processing_is_not_resent(
+    emu: RunningEmulator, driver: Driver
+) -> None:
+    emu.add_fault(FaultRule(route="submit", kind="drop_before"))
+    with pytest.raises(SubmitOutcomeUnknownError):
+        driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    assert stats(emu)["faults"]["submit"] == 1
+    assert jobs_created(emu) == 0
+
+
+def test_submit_dropped_after_the_job_was_created_is_not_resent(
+    emu: RunningEmulator, driver: Driver
+) -> None:
+    emu.add_fault(FaultRule(route="submit", kind="drop_after"))
+    with pytest.raises(SubmitOutcomeUnknownError) as info:
+        driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    assert "may exist" in str(info.value)
+    # The job exists (and would be billed): exactly one, never a second.
+    assert stats(emu)["routes"]["submit"] == 1
+    assert stats(emu)["faults"]["submit"] == 1
+    assert jobs_created(emu) == 1
+
+
+def test_slow_submit_times_out_without_a_second_submit(
+    emu: RunningEmulator, new_driver: Callable[..., Driver]
+) -> None:
+    emu.add_fault(FaultRule(route="submit", kind="slow", delay=0.5))
+    driver = new_driver(timeout=0.05)
+    with pytest.raises(SubmitOutcomeUnknownError) as info:
+        driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    assert "Timeout" in info.value.reason
+    assert stats(emu)["faults"]["submit"] == 1
+
+
+def test_slow_submit_within_the_timeout_succeeds(
+    emu: RunningEmulator, new_driver: Callable[..., Driver]
+) -> None:
+    emu.add_fault(FaultRule(route="submit", kind="slow", delay=0.05, times=1))
+    job = new_driver(timeout=5.0).submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    assert job.request_id and jobs_created(emu) == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "cls"),
+    [(400002, InsufficientBalanceError), (400004, AuthenticationError), (500001, APIError)],
+)
+def test_submit_error_in_a_200_answer_is_an_error_and_not_retried(
+    emu: RunningEmulator, driver: Driver, code: int, cls: type[APIError]
+) -> None:
+    emu.add_fault(FaultRule(route="submit", kind="error_body", error_code=code))
+    with pytest.raises(cls) as info:
+        driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    assert info.value.error_code == str(code) and info.value.status_code == 200
+    assert submits_seen(emu) == 1 and jobs_created(emu) == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"), [(401, AuthenticationError), (402, InsufficientBalanceError)]
+)
+def test_submit_auth_and_balance_statuses_are_not_retried(
+    emu: RunningEmulator, driver: Driver, status: int, cls: type[APIError]
+) -> None:
+    emu.add_fault(FaultRule(route="submit", kind="status", status=status))
+    with pytest.raises(cls):
+        driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    assert submits_seen(emu) == 1
+
+
+# -- status / result / cancel -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        FaultRule(route="status", kind="status", status=503, times=2),
+        FaultRule(route="status", kind="status", status=429, retry_after="1", times=2),
+        FaultRule(route="status", kind="drop_before", times=2),
+        FaultRule(route="status", kind="drop_after", times=2),
+        FaultRule(route="status", kind="slow", delay=0.5, times=1),
+        FaultRule(route="result", kind="status", status=500, times=2),
+        FaultRule(route="result", kind="drop_before", times=1),
+        FaultRule(route="result", kind="drop_after", times=2),
+        FaultRule(route="result", kind="slow", delay=0.5, times=1),
+    ],
+    ids=lambda rule: f"{rule.route}-{rule.kind}-{rule.status}",
+)
+def test_polling_survives_transient_faults(
+    emu: RunningEmulator, new_driver: Callable[..., Driver], rule: FaultRule
+) -> None:
+    driver = new_driver(timeout=0.1)
+    job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    emu.add_fault(rule)
+    output = driver.wait(job, timeout=10)
+    assert getattr(output, "image", None) is not None
+    assert stats(emu)["faults"][rule.route] == rule.times
+    assert stats(emu)["routes"]["submit"] == 1
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        FaultRule(route="cancel", kind="status", status=503, retry_after="1", times=2),
+        FaultRule(route="cancel", kind="drop_before", times=1),
+        FaultRule(route="cancel", kind="drop_after", times=1),
+    ],
+    ids=lambda rule: f"{rule.kind}",
+)
+def test_cancel_is_retried(emu: RunningEmulator, driver: Driver, rule: FaultRule) -> None:
+    emu.set_timings(queue_seconds=30)
+    job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    emu.add_fault(rule)
+    assert driver.cancel(job).outcome == "cancelled"
+    assert stats(emu)["faults"]["cancel"] == rule.times
+
+
+def test_persistent_status_failure_gives_up_with_a_server_error(
+    emu: RunningEmulator, driver: Driver
+) -> None:
+    job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    emu.add_fault(FaultRule(route="status", kind="status", status=500))
+    with pytest.raises(ServerError) as info:
+        driver.wait(job, timeout=10)
+    assert info.value.request_id == job.request_id
+    assert stats(emu)["faults"]["status"] == 3  # one try + max_retries=2
+
+
+def test_error_body_on_status_is_mapped(emu: RunningEmulator, driver: Driver) -> None:
+    job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    emu.add_fault(FaultRule(route="status", kind="error_body", error_code=404001))
+    with pytest.raises(NotFoundError) as info:
+        driver.wait(job, timeout=10)
+    assert info.value.status_code == 200 and info.value.request_id == job.request_id
+    assert stats(emu)["faults"]["status"] == 1
+
+
+@pytest.mark.parametrize("route", ["status", "result"])
+def test_unknown_status_stops_polling(emu: RunningEmulator, driver: Driver, route: str) -> None:
+    job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    emu.add_fault(FaultRule(route=route, kind="unknown_status"))  # type: ignore[arg-type]
+    with pytest.raises(UnexpectedResponseError) as info:
+        driver.wait(job, timeout=10)
+    assert "paused" in str(info.value)
+    assert info.value.request_id == job.request_id
+    assert stats(emu)["faults"][route] == 1
+    assert stats(emu)["routes"][route] == 1
+
+
+def test_slow_status_runs_into_the_overall_deadline(
+    emu: RunningEmulator, new_driver: Callable[..., Driver]
+) -> None:
+    from runcomfy_models._runtime import JobTimeoutError
+
+    driver = new_driver(timeout=5.0)
+    emu.set_timings(run_seconds=30)
+    job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    emu.add_fault(FaultRule(route="status", kind="slow", delay=1.0))
+    with pytest.raises(JobTimeoutError) as info:
+        driver.wait(job, timeout=0.1, cancel_on_timeout=True)
+    assert info.value.request_id == job.request_id
+    assert info.value.cancel_outcome is not None
+    assert info.value.cancel_outcome.outcome == "not_cancellable"
