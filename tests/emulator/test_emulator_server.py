@@ -12,7 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from runcomfy_models._runtime.emulator import running_emulator
+from runcomfy_models._runtime.emulator import Emulator, FaultRule, running_emulator
+from runcomfy_models._runtime.emulator.app import build_app
+from starlette.types import Message, Scope
 
 from .support import CATALOG, REFRAME, REFRAME_INPUT
 
@@ -24,16 +26,21 @@ def emulator_threads() -> list[threading.Thread]:
 
 
 def test_running_emulator_reports_its_port_and_cleans_up() -> None:
-    before = len(emulator_threads())
+    threads_before = threading.active_count()
+    emulator_threads_before = len(emulator_threads())
     with running_emulator(CATALOG) as emu:
         host, _, port = emu.base_url.removeprefix("http://").partition(":")
         assert host == "127.0.0.1"
         assert int(port) > 0
-        assert len(emulator_threads()) == before + 1
+        assert len(emulator_threads()) == emulator_threads_before + 1
         with httpx.Client() as http:
             assert http.get(emu.url("/v1/models")).status_code == 200
+            created = http.post(emu.url(f"/v1/models/{REFRAME}"), json=REFRAME_INPUT).json()
+            result = http.get(created["result_url"]).json()
+            assert http.get(result["output"]["image"]).status_code == 200
 
-    assert len(emulator_threads()) == before
+    assert len(emulator_threads()) == emulator_threads_before
+    assert threading.active_count() == threads_before
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", int(port))):
         pass
 
@@ -107,3 +114,35 @@ def test_serve_runs_until_signalled(
     assert out.strip().endswith("STOPPED")
     assert "/v1/models" in err  # the access log went to stderr
     assert TOKEN not in first + out + err
+
+
+async def test_a_drop_without_a_reachable_socket_still_cuts_the_answer_short() -> None:
+    """Under a server whose send is not uvicorn's, a drop starts an answer it never finishes."""
+    emulator = Emulator(CATALOG, faults=[FaultRule("catalog", "drop_before")])
+    app = build_app(emulator)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/v1/models",
+        "raw_path": b"/v1/models",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"emulator.test")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
+    await app(scope, receive, send)
+
+    assert [message["type"] for message in sent] == ["http.response.start"]
+    assert dict(sent[0]["headers"])[b"content-length"] == b"2"
