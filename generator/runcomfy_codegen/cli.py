@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from runcomfy_codegen import __version__
+from runcomfy_codegen.change_report import CATALOG_FILE, summarize_change
 from runcomfy_codegen.diagnostics import Diagnostic, Level
+from runcomfy_codegen.lifecycle_cli import diff_cmd, pull_cmd
 from runcomfy_codegen.pipeline import analyse, generate
 from runcomfy_codegen.write import WriteError, compare, read_tree, replace_tree
 
@@ -98,6 +100,9 @@ def generate_cmd(
         f"{len(build.specs)} models -> {out}/: {len(changes.added)} added, "
         f"{len(changes.changed)} changed, {len(changes.removed)} removed"
     )
+    if changes:
+        for line in summarize_change(existing.get(CATALOG_FILE), build.specs):
+            click.echo(line, err=True)
 
 
 @cli.command()
@@ -116,6 +121,10 @@ def validate(paths: tuple[Path, ...], strict: bool) -> None:
     if any(d.level is Level.ERROR for d in diagnostics):
         sys.exit(1)
     click.echo(f"{count} schema(s) valid")
+
+
+cli.add_command(pull_cmd)
+cli.add_command(diff_cmd)
 
 
 def main() -> None:
