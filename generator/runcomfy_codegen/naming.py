@@ -89,9 +89,17 @@ def _sanitize(text: str, reserved: frozenset[str], fallback: str) -> str:
     return name
 
 
+_PYDANTIC_PROTECTED = ("model_dump", "model_validate")
+"""Pydantic's protected namespaces: a field named with one of these prefixes makes pydantic warn
+when the class is created (an error for users who run with warnings as errors)."""
+
+
 def field_base_name(wire_name: str) -> str:
     """The Python name for a property before collision handling (see :func:`field_names`)."""
-    return _checked(_sanitize(wire_name, _FIELD_RESERVED, "field"))
+    name = _sanitize(wire_name, _FIELD_RESERVED, "field")
+    if name.startswith(_PYDANTIC_PROTECTED):
+        name = "field_" + name.rstrip("_")
+    return _checked(name)
 
 
 @dataclass(frozen=True)
