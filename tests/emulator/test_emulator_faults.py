@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from runcomfy_models._runtime.emulator import FaultRule, RunningEmulator, load_faults
+from runcomfy_models._runtime.emulator import Emulator, FaultRule, RunningEmulator, load_faults
 
-from .support import REFRAME, REFRAME_INPUT, VIDEO, VIDEO_INPUT, submit, submit_ok
+from .support import CATALOG, REFRAME, REFRAME_INPUT, VIDEO, VIDEO_INPUT, submit, submit_ok
 
 DROPPED = (httpx.RemoteProtocolError, httpx.ReadError)
 
@@ -68,6 +70,46 @@ def test_slow_fault_delays_then_processes(emu: RunningEmulator, client: httpx.Cl
     # The client gave up, the server did not: the paid job exists anyway.
     wait_for(lambda: emu.stats()["routes"]["submit"] == 1)
     assert submit(client, REFRAME, REFRAME_INPUT).status_code == 200
+
+
+def test_a_request_in_flight_across_a_reset_does_not_count_after_it(
+    emu: RunningEmulator, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator = emu.emulator
+    submitted = threading.Event()
+    real_submit = emulator.submit
+
+    def recording_submit(*args: Any, **kwargs: Any) -> Any:
+        job = real_submit(*args, **kwargs)
+        submitted.set()
+        return job
+
+    monkeypatch.setattr(emulator, "submit", recording_submit)
+    emu.add_fault(FaultRule("submit", "slow", delay=0.2, times=1))
+    with pytest.raises(httpx.ReadTimeout):
+        client.post(f"/v1/models/{REFRAME}", json=REFRAME_INPUT, timeout=0.02)
+
+    emu.reset()
+    assert submitted.wait(10)
+
+    stats = emu.stats()
+    assert stats["routes"]["submit"] == 0
+    assert sum(stats["jobs"].values()) == 0
+
+
+def test_stale_generation_jobs_are_neither_kept_nor_counted() -> None:
+    emulator = Emulator(CATALOG)
+    before = emulator.generation
+    emulator.reset()
+
+    job = emulator.submit(REFRAME, REFRAME_INPUT, generation=before)
+    emulator.count("status", REFRAME, before)
+
+    assert emulator.job(job.request_id) is None
+    assert emulator.stats()["routes"]["submit"] == 0
+    assert emulator.stats()["routes"]["status"] == 0
+    assert emulator.submit(REFRAME, REFRAME_INPUT, generation=emulator.generation) is not None
+    assert emulator.stats()["routes"]["submit"] == 1
 
 
 def test_drop_before_closes_the_connection_without_processing(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -34,7 +35,16 @@ FILES_PATH: Final = "/_emulator/files"
 # What a finished job costs, by output media kind (the emulator's own price list).
 _PRICES: Final = {"image": 0.04, "video": 0.4}
 
-Handler = Callable[[Request, FaultRule | None], Awaitable[Response]]
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a handler needs besides the request."""
+
+    rule: FaultRule | None  # the fault applied to this request, if any
+    generation: int  # the emulator's generation when the request arrived (see `Emulator.reset`)
+
+
+Handler = Callable[[Request, Call], Awaitable[Response]]
 
 
 class RunComfyApi:
@@ -91,6 +101,7 @@ class RunComfyApi:
     async def _guarded(
         self, request: Request, route: str, model_id: str | None, handler: Handler
     ) -> Response:
+        generation = self.emulator.generation
         try:
             # Read the body first: a slow answer must still process what was sent.
             await request.body()
@@ -101,7 +112,7 @@ class RunComfyApi:
             early = await _before_processing(rule)
             if early is not None:
                 if route == "submit":
-                    self.emulator.count_rejected_submit(model_id)
+                    self.emulator.count_rejected_submit(model_id, generation)
                 return early
         if route != "files" and not self.emulator.authorized(request.headers.get("authorization")):
             response: Response = error_response(
@@ -110,11 +121,11 @@ class RunComfyApi:
                 "Missing or invalid API token: send 'Authorization: Bearer <token>'.",
             )
             if route == "submit":
-                self.emulator.count_rejected_submit(model_id)
+                self.emulator.count_rejected_submit(model_id, generation)
         else:
-            response = await handler(request, rule)
+            response = await handler(request, Call(rule, generation))
         if route != "submit":
-            self.emulator.count(route, model_id)
+            self.emulator.count(route, model_id, generation)
         if rule is not None and rule.kind == "drop_after":
             return DroppedConnection()
         return response
@@ -125,20 +136,20 @@ class RunComfyApi:
 
     # -- handlers ------------------------------------------------------------
 
-    async def _submit(self, request: Request, rule: FaultRule | None) -> Response:
+    async def _submit(self, request: Request, call: Call) -> Response:
         model_id: str = request.path_params["model_id"]
         if model_id not in self.emulator.catalog:
-            self.emulator.count_rejected_submit(None)
+            self.emulator.count_rejected_submit(None, call.generation)
             return _unknown_model(model_id)
         raw = await request.body()
         try:
             body = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            self.emulator.count_rejected_submit(model_id)
+            self.emulator.count_rejected_submit(model_id, call.generation)
             return error_response(400, BAD_REQUEST, f"The request body is not valid JSON: {exc}")
         issues = self.emulator.validate(model_id, body)
         if issues:
-            self.emulator.count_rejected_submit(model_id)
+            self.emulator.count_rejected_submit(model_id, call.generation)
             return error_response(
                 422,
                 INVALID_INPUT,
@@ -146,7 +157,7 @@ class RunComfyApi:
                 + "; ".join(f"{issue.path or '(body)'}: {issue.message}" for issue in issues),
                 detail=[issue.to_dict() for issue in issues],
             )
-        job = self.emulator.submit(model_id, body)
+        job = self.emulator.submit(model_id, body, generation=call.generation)
         base = _base_url(request)
         return JSONResponse(
             {
@@ -156,14 +167,14 @@ class RunComfyApi:
             }
         )
 
-    async def _get_model(self, request: Request, rule: FaultRule | None) -> Response:
+    async def _get_model(self, request: Request, call: Call) -> Response:
         model_id: str = request.path_params["model_id"]
         entry = self.emulator.catalog.get(model_id)
         if entry is None:
             return _unknown_model(model_id)
         return JSONResponse(public_entry(entry, include_schema=True))
 
-    async def _list_models(self, request: Request, rule: FaultRule | None) -> Response:
+    async def _list_models(self, request: Request, call: Call) -> Response:
         query = request.query_params
         try:
             limit = _int_param(query.get("limit"), DEFAULT_PAGE_SIZE, "limit", 1, MAX_PAGE_SIZE)
@@ -179,28 +190,28 @@ class RunComfyApi:
         )
         return JSONResponse({"models": page.entries, "total": page.total})
 
-    async def _status(self, request: Request, rule: FaultRule | None) -> Response:
+    async def _status(self, request: Request, call: Call) -> Response:
         view = self._view(request)
         if view is None:
             return _unknown_request(request)
         base = _base_url(request)
         body: dict[str, Any] = {
             "request_id": view.job.request_id,
-            "status": _reported(rule, STATUS_WORDS[view.state]),
+            "status": _reported(call.rule, STATUS_WORDS[view.state]),
         }
         if view.queue_position is not None:
             body["queue_position"] = view.queue_position
         body.update(_job_links(base, view.job.request_id))
         return JSONResponse(body)
 
-    async def _result(self, request: Request, rule: FaultRule | None) -> Response:
+    async def _result(self, request: Request, call: Call) -> Response:
         view = self._view(request)
         if view is None:
             return _unknown_request(request)
         job = view.job
         body: dict[str, Any] = {
             "request_id": job.request_id,
-            "status": _reported(rule, view.state),
+            "status": _reported(call.rule, view.state),
             "created_at": _iso(job.created_at),
             "finished_at": None if view.finished_at is None else _iso(view.finished_at),
         }
@@ -216,14 +227,14 @@ class RunComfyApi:
             body["cost"] = _PRICES[job.media.kind] if view.state == "succeeded" else 0.0
         return JSONResponse(body)
 
-    async def _cancel(self, request: Request, rule: FaultRule | None) -> Response:
+    async def _cancel(self, request: Request, call: Call) -> Response:
         request_id = request.path_params["request_id"]
         outcome = self.emulator.cancel(request_id)
         if outcome is None:
             return _unknown_request(request)
         return JSONResponse({"request_id": request_id, "outcome": outcome}, status_code=202)
 
-    async def _file(self, request: Request, rule: FaultRule | None) -> Response:
+    async def _file(self, request: Request, call: Call) -> Response:
         name: str = request.path_params["name"]
         request_id, _, extension = name.partition(".")
         job = self.emulator.job(request_id)

@@ -58,6 +58,7 @@ class Emulator:
         self._faults = FaultBook(faults)
         self._jobs: dict[str, Job] = {}
         self._stats = Stats()
+        self._generation = 0
 
     # -- configuration -------------------------------------------------------
 
@@ -144,8 +145,14 @@ class Emulator:
         with self._lock:
             return self._validator.issues(model_id, entry["input_schema"], body)
 
-    def submit(self, model_id: str, inputs: Mapping[str, Any]) -> Job:
-        """Create a job (the caller has validated `inputs`) and count it."""
+    def submit(
+        self, model_id: str, inputs: Mapping[str, Any], *, generation: int | None = None
+    ) -> Job:
+        """Create a job (the caller has validated `inputs`) and count it.
+
+        A request that arrived before the last reset (`generation` older than
+        the current one) gets its job, but it is neither kept nor counted.
+        """
         entry = self.catalog.get(model_id)
         if entry is None:
             raise KeyError(model_id)
@@ -161,8 +168,9 @@ class Emulator:
                 outcome=outcome,
                 media=media,
             )
-            self._jobs[job.request_id] = job
-            self._stats.count("submit", model_id)
+            if self._is_current(generation):
+                self._jobs[job.request_id] = job
+                self._stats.count("submit", model_id)
         return job
 
     def job(self, request_id: str) -> Job | None:
@@ -200,14 +208,25 @@ class Emulator:
 
     # -- counters ------------------------------------------------------------
 
-    def count(self, route: str, model_id: str | None = None) -> None:
+    @property
+    def generation(self) -> int:
+        """Changes on every reset; requests carry it so that one still in flight
+        across a reset (a slow one, say) does not count after it."""
+        with self._lock:
+            return self._generation
+
+    def _is_current(self, generation: int | None) -> bool:
+        return generation is None or generation == self._generation
+
+    def count(self, route: str, model_id: str | None = None, generation: int | None = None) -> None:
         """Count a request that was processed (submits count through `submit`)."""
         with self._lock:
-            self._stats.count(route, model_id if model_id in self.catalog else None)
+            if self._is_current(generation):
+                self._stats.count(route, model_id if model_id in self.catalog else None)
 
-    def count_rejected_submit(self, model_id: str | None) -> None:
+    def count_rejected_submit(self, model_id: str | None, generation: int | None = None) -> None:
         """Count a submit that created no job."""
-        self.count(SUBMIT_REJECTED, model_id)
+        self.count(SUBMIT_REJECTED, model_id, generation)
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
@@ -218,6 +237,7 @@ class Emulator:
     def reset(self) -> None:
         """Forget jobs, counters and fault rules; restore the starting outcome and timings."""
         with self._lock:
+            self._generation += 1
             self._jobs.clear()
             self._stats = Stats()
             self._outcome, self._queue_seconds, self._run_seconds = self._initial
