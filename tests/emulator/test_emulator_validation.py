@@ -91,6 +91,16 @@ def test_media_inputs_reject_other_strings(client: httpx.Client, value: str) -> 
     assert "URL" in issues[0]["message"]
 
 
+def test_messages_do_not_echo_huge_values(client: httpx.Client) -> None:
+    huge = "data:image/png;base64," + "A" * 100_001  # not valid base64: wrong length
+    response = submit(client, REFRAME, {**REFRAME_INPUT, "image": huge, "seed": "9" * 5000})
+
+    issues = detail(response)
+    assert [issue["path"] for issue in issues] == ["/image", "/seed"]
+    assert all(len(issue["message"]) <= 300 for issue in issues)
+    assert len(response.content) < 2000
+
+
 def test_media_lists_check_each_item(client: httpx.Client) -> None:
     issues = detail(submit(client, EDIT, {"prompt": "x", "image": [IMAGE_URL, "cat.png"]}))
 

@@ -47,6 +47,8 @@ _EXTENSION_KEYWORDS: Final = frozenset({"validations"})
 
 _TYPE_ALIASES: Final = {"float": "number"}
 
+_MAX_MESSAGE: Final = 300
+
 _DATA_URI: Final = re.compile(r"^data:(?P<meta>[^,]*),(?P<data>.*)$", re.DOTALL)
 
 
@@ -163,9 +165,14 @@ def _error_path(error: jsonschema.ValidationError) -> str:
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
+    """The message, kept short: messages quote the offending value, which may be a whole file."""
     if error.validator == "format" and is_media_format(str(error.validator_value)):
-        return f"{error.instance!r} is not an http(s) URL or a data: URI"
-    return error.message
+        message = f"{error.instance!r} is not an http(s) URL or a data: URI"
+    else:
+        message = error.message
+    if len(message) > _MAX_MESSAGE:
+        message = message[: _MAX_MESSAGE - 3] + "..."
+    return message
 
 
 class InputValidator:
