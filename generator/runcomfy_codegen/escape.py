@@ -8,6 +8,7 @@ a generated file through one of the functions here.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from typing import Any
 
@@ -65,6 +66,15 @@ def _escape_char(ch: str) -> str:
     return ch
 
 
+# Printable ASCII other than the quote and the backslash, and the newline, never need escaping,
+# so only the other characters go through ``_escape_char`` (ordinary prose is copied as is).
+_DOC_UNSAFE = re.compile(r'(?P<quote>"(?="|\Z))|[^ !#-\[\]-~\n]')
+
+
+def _escape_doc_match(m: re.Match[str]) -> str:
+    return '\\"' if m.group("quote") else _escape_char(m.group())
+
+
 def docstring(text: str, indent: str = "") -> Source:
     """A triple-quoted literal whose value is ``text``, readable when ``text`` is ordinary prose.
 
@@ -73,12 +83,7 @@ def docstring(text: str, indent: str = "") -> Source:
     format and surrogate characters become escapes. Continuation lines are indented by ``indent``.
     """
     stripped = text.strip()
-    body = "".join(
-        ('\\"' if i + 1 == len(stripped) or stripped[i + 1] == '"' else '"')
-        if ch == '"'
-        else _escape_char(ch)
-        for i, ch in enumerate(stripped)
-    )
+    body = _DOC_UNSAFE.sub(_escape_doc_match, stripped)
     lines = [line.rstrip() for line in body.split("\n")]
     if len(lines) == 1:
         return Source(f'"""{lines[0]}"""')
@@ -86,44 +91,54 @@ def docstring(text: str, indent: str = "") -> Source:
     return Source(f'"""{lines[0]}\n{rest}\n{indent}"""')
 
 
+_NOT_PRINTABLE_ASCII = re.compile(r"[^ -~]")
+
+
+def _escape_comment_match(m: re.Match[str]) -> str:
+    ch = m.group()
+    return "\\n" if ch == "\n" else _escape_char(ch)
+
+
 def comment(text: str) -> Source:
     """A single ``#`` comment line; line breaks and control characters are escaped."""
-    escaped = "".join(
-        "\\n" if ch == "\n" else _escape_char(ch) if ch not in ('"', "\\") else ch for ch in text
-    )
+    escaped = _NOT_PRINTABLE_ASCII.sub(_escape_comment_match, text)
     return Source("# " + escaped)
 
 
 _MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~")
+_MD_UNSAFE = re.compile("[" + re.escape("".join(sorted(_MD_SPECIAL)) + "&") + "]|[^ -~]")
+
+
+def _escape_md_match(m: re.Match[str]) -> str:
+    ch = m.group()
+    if ch in _MD_SPECIAL:
+        return "\\" + ch
+    if ch == "&":
+        return "&amp;"
+    if unicodedata.category(ch) in ("Cc", "Cf", "Cs"):
+        return f"U+{ord(ch):04X}"
+    return ch
 
 
 def md_text(text: str) -> Markdown:
     """Inline Markdown text: special characters backslash-escaped, line breaks to spaces."""
     flat = " ".join(text.split())
-    out = []
-    for ch in flat:
-        if ch in _MD_SPECIAL:
-            out.append("\\" + ch)
-        elif ch == "&":
-            out.append("&amp;")
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs"):
-            out.append(f"U+{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return Markdown("".join(out))
+    return Markdown(_MD_UNSAFE.sub(_escape_md_match, flat))
+
+
+_BACKTICKS = re.compile("`+")
+
+
+def _code_point_if_control(m: re.Match[str]) -> str:
+    ch = m.group()
+    return f"U+{ord(ch):04X}" if unicodedata.category(ch) in ("Cc", "Cs") else ch
 
 
 def md_code(text: str) -> Markdown:
     """An inline code span that cannot be broken out of (fence longer than any backtick run)."""
     flat = " ".join(text.split()) if "\n" in text else text
-    flat = "".join(
-        f"U+{ord(c):04X}" if unicodedata.category(c) in ("Cc", "Cs") else c for c in flat
-    )
-    longest = 0
-    run = 0
-    for ch in flat:
-        run = run + 1 if ch == "`" else 0
-        longest = max(longest, run)
+    flat = _NOT_PRINTABLE_ASCII.sub(_code_point_if_control, flat)
+    longest = max((len(run) for run in _BACKTICKS.findall(flat)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""
     return Markdown(f"{fence}{pad}{flat}{pad}{fence}")
