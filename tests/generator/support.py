@@ -1,0 +1,196 @@
+"""Helpers shared by the generator tests: paths, trees, isolated imports and source checks."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import io
+import json
+import sys
+import tokenize
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, settings
+from runcomfy_codegen.cli import cli
+from runcomfy_codegen.write import read_tree
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMAS = REPO / "schemas"
+GENERATED = REPO / "generated"
+TEMPLATES = REPO / "templates"
+HOSTILE = REPO / "tests" / "hostile"
+PACKAGE = "runcomfy_models"
+
+SEED_MODEL = "ideogram/ideogram-v3/reframe"
+
+HYPOTHESIS = settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+"""Modest, reproducible hypothesis settings for every property test of the generator."""
+
+
+def run_cli(*args: str | Path) -> Result:
+    """Invoke ``runcomfy-codegen`` in-process; stdout and stderr are kept apart."""
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """The files the generator owns under ``root`` (caches and egg-info left out)."""
+    return read_tree(root)
+
+
+def schema_ids(root: Path = SCHEMAS) -> list[str]:
+    return sorted(p.relative_to(root).with_suffix("").as_posix() for p in root.rglob("*.json"))
+
+
+def load_entry(model_id: str, root: Path = SCHEMAS) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((root / f"{model_id}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def _package_modules() -> dict[str, ModuleType]:
+    return {
+        name: mod
+        for name, mod in sys.modules.items()
+        if name == PACKAGE or name.startswith(PACKAGE + ".")
+    }
+
+
+@contextmanager
+def imported_tree(root: Path) -> Iterator[ModuleType]:
+    """Import ``runcomfy_models`` from the generated tree at ``root`` instead of the installed one.
+
+    The installed package's modules are set aside for the duration and restored afterwards, so
+    other tests keep the module objects they already hold.
+    """
+    saved = _package_modules()
+    for name in saved:
+        del sys.modules[name]
+    sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    try:
+        package = importlib.import_module(PACKAGE)
+        assert Path(package.__file__ or "").resolve().is_relative_to(root.resolve())
+        yield package
+    finally:
+        sys.path.remove(str(root))
+        for name in _package_modules():
+            del sys.modules[name]
+        sys.modules.update(saved)
+        importlib.invalidate_caches()
+
+
+# Names that generated (non-runtime) modules may use without binding them: the builtins that the
+# templates themselves use. Anything else must be imported or defined in the module.
+ALLOWED_BUILTINS = frozenset({"bool", "dict", "float", "int", "list", "str", "KeyError", "sorted"})
+
+FORBIDDEN_CALLS = frozenset(
+    {"__import__", "eval", "exec", "compile", "open", "breakpoint", "globals", "locals", "vars"}
+)
+FORBIDDEN_ATTRIBUTES = frozenset({"system", "popen", "spawn", "run_path", "check_output"})
+
+
+def bound_names(module: ast.Module) -> set[str]:
+    """Every name a module binds anywhere: imports, definitions, targets and parameters."""
+    names: set[str] = set()
+    for node in ast.walk(module):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                names.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names
+
+
+def module_level_bindings(module: ast.Module) -> list[str]:
+    """Names bound by the top-level statements, in order (duplicates kept)."""
+    names: list[str] = []
+    for node in module.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.extend((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names.extend(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.append(node.target.id)
+    return names
+
+
+def _call_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def source_problems(path: str, source: str) -> list[str]:
+    """What is wrong with one generated Python file, from its AST alone (empty when safe)."""
+    problems: list[str] = []
+    try:
+        module = ast.parse(source, filename=path)
+        compile(module, path, "exec")
+    except SyntaxError as exc:
+        return [f"{path}: does not compile: {exc}"]
+    allowed = bound_names(module) | ALLOWED_BUILTINS
+    for node in ast.walk(module):
+        if isinstance(node, ast.Call):
+            name = _call_name(node.func)
+            if name in FORBIDDEN_CALLS or (
+                isinstance(node.func, ast.Attribute) and name in FORBIDDEN_ATTRIBUTES
+            ):
+                problems.append(f"{path}:{node.lineno}: forbidden call {name}()")
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if node.id not in allowed:
+                problems.append(f"{path}:{node.lineno}: unexpected name {node.id!r}")
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("__"):
+            problems.append(f"{path}:{node.lineno}: dunder attribute {node.attr!r}")
+    seen: set[str] = set()
+    for name in module_level_bindings(module):
+        if name in seen and name != "__all__":
+            problems.append(f"{path}: the module binds {name!r} twice (one shadows the other)")
+        seen.add(name)
+    return problems
+
+
+def string_constants(source: str) -> list[str]:
+    """Every ``str`` constant of a module (docstrings, defaults, literals, help texts)."""
+    return [
+        node.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+
+
+def code_outside_strings(source: str) -> str:
+    """The module's tokens with every string literal and comment removed."""
+    kept: list[str] = []
+    skip = {tokenize.STRING, tokenize.COMMENT}
+    fstring = {getattr(tokenize, n, -1) for n in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")}
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type not in skip and tok.type not in fstring:
+            kept.append(tok.string)
+    return " ".join(kept)
+
+
+def generated_python(files: Mapping[str, bytes]) -> dict[str, str]:
+    """The generated Python files of a tree, without the runtime copied in verbatim."""
+    return {
+        path: content.decode("utf-8")
+        for path, content in sorted(files.items())
+        if path.endswith(".py") and not path.startswith(f"{PACKAGE}/_runtime/")
+    }
