@@ -22,6 +22,13 @@ def emulator_server() -> Iterator[RunningEmulator]:
 
 
 @pytest.fixture
+def private_emu() -> Iterator[RunningEmulator]:
+    """An emulator of the test's own, for faults that leave requests running after the test."""
+    with running_emulator(catalog=CATALOG, token=TOKEN) as emu:
+        yield emu
+
+
+@pytest.fixture
 def emu(emulator_server: RunningEmulator) -> Iterator[RunningEmulator]:
     emulator_server.reset()
     yield emulator_server

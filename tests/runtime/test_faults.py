@@ -6,6 +6,7 @@ explicitly refused it (429/503) or the connection never opened.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from runcomfy_models._runtime import (
     APIError,
     AuthenticationError,
     InsufficientBalanceError,
+    JobTimeoutError,
     NotFoundError,
     RateLimitError,
     ServerError,
@@ -38,6 +40,15 @@ def submits_seen(emu: RunningEmulator) -> int:
 
 def jobs_created(emu: RunningEmulator) -> int:
     return int(sum(stats(emu)["jobs"].values()))
+
+
+def settle(condition: Callable[[], bool], attempts: int = 500) -> None:
+    """Wait (briefly, boundedly) for the server to finish work the client gave up on."""
+    for _ in range(attempts):
+        if condition():
+            return
+        time.sleep(0.01)
+    raise AssertionError("the emulator did not reach the expected state")
 
 
 # -- submit ---------------------------------------------------------------------------------
@@ -108,14 +119,18 @@ def test_submit_dropped_after_the_job_was_created_is_not_resent(
 
 
 def test_slow_submit_times_out_without_a_second_submit(
-    emu: RunningEmulator, new_driver: Callable[..., Driver]
+    private_emu: RunningEmulator, new_driver: Callable[..., Driver]
 ) -> None:
-    emu.add_fault(FaultRule(route="submit", kind="slow", delay=0.5))
-    driver = new_driver(timeout=0.05)
+    emu = private_emu
+    emu.add_fault(FaultRule(route="submit", kind="slow", delay=0.2))
+    driver = new_driver(base_url=emu.base_url, timeout=0.05)
     with pytest.raises(SubmitOutcomeUnknownError) as info:
         driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
     assert "Timeout" in info.value.reason
+    # The server goes on and creates the job the client gave up on: one job, never two.
+    settle(lambda: stats(emu)["routes"]["submit"] == 1)
     assert stats(emu)["faults"]["submit"] == 1
+    assert jobs_created(emu) == 1
 
 
 def test_slow_submit_within_the_timeout_succeeds(
@@ -162,18 +177,19 @@ def test_submit_auth_and_balance_statuses_are_not_retried(
         FaultRule(route="status", kind="status", status=429, retry_after="1", times=2),
         FaultRule(route="status", kind="drop_before", times=2),
         FaultRule(route="status", kind="drop_after", times=2),
-        FaultRule(route="status", kind="slow", delay=0.5, times=1),
+        FaultRule(route="status", kind="slow", delay=0.3, times=1),
         FaultRule(route="result", kind="status", status=500, times=2),
         FaultRule(route="result", kind="drop_before", times=1),
         FaultRule(route="result", kind="drop_after", times=2),
-        FaultRule(route="result", kind="slow", delay=0.5, times=1),
+        FaultRule(route="result", kind="slow", delay=0.3, times=1),
     ],
     ids=lambda rule: f"{rule.route}-{rule.kind}-{rule.status}",
 )
 def test_polling_survives_transient_faults(
-    emu: RunningEmulator, new_driver: Callable[..., Driver], rule: FaultRule
+    private_emu: RunningEmulator, new_driver: Callable[..., Driver], rule: FaultRule
 ) -> None:
-    driver = new_driver(timeout=0.1)
+    emu = private_emu
+    driver = new_driver(base_url=emu.base_url, timeout=0.1)
     job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
     emu.add_fault(rule)
     output = driver.wait(job, timeout=10)
@@ -232,14 +248,13 @@ def test_unknown_status_stops_polling(emu: RunningEmulator, driver: Driver, rout
 
 
 def test_slow_status_runs_into_the_overall_deadline(
-    emu: RunningEmulator, new_driver: Callable[..., Driver]
+    private_emu: RunningEmulator, new_driver: Callable[..., Driver]
 ) -> None:
-    from runcomfy_models._runtime import JobTimeoutError
-
-    driver = new_driver(timeout=5.0)
+    emu = private_emu
+    driver = new_driver(base_url=emu.base_url, timeout=5.0)
     emu.set_timings(run_seconds=30)
     job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
-    emu.add_fault(FaultRule(route="status", kind="slow", delay=1.0))
+    emu.add_fault(FaultRule(route="status", kind="slow", delay=0.3))
     with pytest.raises(JobTimeoutError) as info:
         driver.wait(job, timeout=0.1, cancel_on_timeout=True)
     assert info.value.request_id == job.request_id
