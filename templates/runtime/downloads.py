@@ -34,6 +34,7 @@ __all__ = [
 DEFAULT_DOWNLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 USER_AGENT = "runcomfy-models-python"
 _CHUNK = 1024 * 256
+FILE_MODE = 0o644
 
 
 def check_download_url(url: str) -> None:
@@ -75,6 +76,8 @@ class AtomicFile:
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
+        # Temporary files are private (0600); a saved output is an ordinary file.
+        os.chmod(self._temp, FILE_MODE)
         os.replace(self._temp, self.target)
         return self.target
 

@@ -107,17 +107,21 @@ class Job(_JobBase[OutputT]):
     ) -> OutputT:
         """Poll until the job ends and return its parsed output.
 
-        Raises JobFailedError, JobCancelledError, or JobTimeoutError after
-        ``timeout`` seconds (the job keeps running unless ``cancel_on_timeout``).
+        ``on_update`` is called with each new status (a change of state or of
+        queue position). Raises JobFailedError, JobCancelledError, or
+        JobTimeoutError after ``timeout`` seconds (the job keeps running unless
+        ``cancel_on_timeout``).
         """
         deadline = Deadline(timeout)
         poller = Poller(self._client.poll_policy, deadline)
+        last: JobStatus | None = None
         try:
             while True:
                 status = self._client._fetch_status(self._request_id, deadline=deadline.at)
                 log_status(status, self._model_id)
-                if on_update is not None:
+                if on_update is not None and status != last:
                     on_update(status)
+                last = status
                 if status.is_done:
                     result = self._client._fetch_result(self._request_id, deadline=deadline.at)
                     output = outcome_of(result, self._output_type, self._model_id)
@@ -187,12 +191,14 @@ class AsyncJob(_JobBase[OutputT]):
     ) -> OutputT:
         deadline = Deadline(timeout)
         poller = Poller(self._client.poll_policy, deadline)
+        last: JobStatus | None = None
         try:
             while True:
                 status = await self._client._fetch_status(self._request_id, deadline=deadline.at)
                 log_status(status, self._model_id)
-                if on_update is not None:
+                if on_update is not None and status != last:
                     on_update(status)
+                last = status
                 if status.is_done:
                     result = await self._client._fetch_result(
                         self._request_id, deadline=deadline.at

@@ -251,3 +251,9 @@ async def test_download_all_async(tmp_path: Path, file_server: FileServer) -> No
     paths = await download_all_async(output, tmp_path)
     assert paths == [tmp_path / "v.mp4"]
     assert paths[0].read_bytes() == b"V"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_saved_files_are_ordinary_files(tmp_path: Path, file_server: FileServer) -> None:
+    saved = RemoteFile(file_server.serve("/m.png", b"M")).save(tmp_path)
+    assert saved.stat().st_mode & 0o777 == 0o644

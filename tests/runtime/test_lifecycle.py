@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import struct
 
 import pytest
@@ -120,7 +121,9 @@ def test_wait_reports_progress_and_backs_off(emu: RunningEmulator, driver: Drive
     assert seen and seen[-1].state == "completed"
     assert {s.state for s in seen} <= {"in_queue", "in_progress", "completed"}
     assert all(s.request_id == job.request_id for s in seen)
-    assert routes(emu)["status"] == len(seen)
+    # Only changes are reported: no two consecutive updates are equal.
+    assert all(a != b for a, b in itertools.pairwise(seen))
+    assert len(seen) <= routes(emu)["status"]
 
 
 def test_deadline_keeps_the_job_alive(emu: RunningEmulator, driver: Driver) -> None:
@@ -204,3 +207,11 @@ def test_catalog_entry(emu: RunningEmulator, driver: Driver) -> None:
     entry = driver.get_model(IMAGE_MODEL)
     assert entry["model_id"] == IMAGE_MODEL
     assert "input_schema" in entry
+
+
+def test_on_update_reports_changes_only(emu: RunningEmulator, driver: Driver) -> None:
+    emu.set_timings(queue_seconds=0, run_seconds=0.2)
+    job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    seen: list[JobStatus] = []
+    driver.wait(job, timeout=10, on_update=seen.append)
+    assert [s.state for s in seen] in (["in_progress", "completed"], ["completed"])
