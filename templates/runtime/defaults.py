@@ -63,12 +63,19 @@ def close_default_client() -> None:
 def get_default_async_client() -> AsyncRunComfy:
     """The async client used when none is passed: the one set explicitly, else one per loop.
 
-    Must be called from a running event loop.
+    Without one set explicitly, it must be called from a running event loop.
     """
-    loop = asyncio.get_running_loop()
     with _lock:
         if _async_override is not None:
             return _async_override
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        raise RuntimeError(
+            "The default async client belongs to an event loop: call this from async code, "
+            "or pass client=AsyncRunComfy(...)"
+        ) from None
+    with _lock:
         client = _async_by_loop.get(loop)
         if client is None:
             client = AsyncRunComfy()

@@ -271,3 +271,8 @@ def test_reframe_style_module_functions(emu: RunningEmulator) -> None:
     with make_client(emu.base_url) as client:
         out = call(image=IMAGE_URL, resolution="1024:1024 (1:1)", client=client)
     assert out.image is not None
+
+
+def test_default_async_client_needs_a_running_loop() -> None:
+    with pytest.raises(RuntimeError, match="pass client=AsyncRunComfy"):
+        get_default_async_client()
