@@ -233,7 +233,7 @@ def interpret_entries(
             data["model_id"] = model_id
             target = root / f"{model_id}.json"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            target.write_text(json.dumps(data), encoding="utf-8")
         if not any(root.iterdir()):
             return [], notes
         build = analyse(root)

@@ -8,7 +8,7 @@ from typing import Any
 
 from runcomfy_codegen.api_surface import compare_specs, interpret_entries
 from runcomfy_codegen.changes import Change, DiffReport, Severity, Side
-from runcomfy_codegen.diff import diff_catalogs
+from runcomfy_codegen.diff import diff_catalogs, printable
 from runcomfy_codegen.ir import ModelSpec
 from runcomfy_codegen.render import PACKAGE, render_catalog
 
@@ -72,7 +72,7 @@ def _item(change: Change) -> str:
     where = "" if change.side is Side.MODEL else f"{change.path}: "
     if change.side is Side.PYTHON:
         where = f"python {where}"
-    return f"  {change.severity.value}  {change.model_id}  {where}{change.message}"
+    return f"  {change.severity.value}  {printable(change.model_id)}  {where}{change.message}"
 
 
 def summarize_change(old_catalog: bytes | None, specs: Sequence[ModelSpec]) -> list[str]:

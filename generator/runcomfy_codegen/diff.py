@@ -64,11 +64,21 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 def show(value: Any) -> str:
     """A value for a message: JSON, so control characters and quotes are escaped."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: keep it escaped
+        return json.dumps(value, sort_keys=True)
+    return text
 
 
 def show_name(name: str) -> str:
     return name if _PLAIN_NAME.fullmatch(name) else show(name)
+
+
+def printable(text: str) -> str:
+    """``text`` as it is when it is safe to print, else quoted with escapes (JSON)."""
+    return text if text.isprintable() else show(text)
 
 
 def _canonical(value: Any) -> str:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from runcomfy_codegen.changes import Change, DiffReport, Severity, Side, by_model
+from runcomfy_codegen.diff import printable
 
 FORMATS = ("text", "json", "markdown")
 
@@ -29,7 +30,7 @@ def render_text(report: DiffReport, old: str, new: str) -> str:
     lines: list[str] = []
     groups = by_model(report.changes)
     for model_id, changes in groups.items():
-        lines.append(model_id)
+        lines.append(printable(model_id))
         lines.extend(f"  {c.severity.value:<8}  {_where(c)}{c.message}" for c in changes)
     lines.extend(f"note: {n}" for n in report.notes)
     counts = report.counts()
@@ -106,7 +107,7 @@ def render_markdown(report: DiffReport, old: str, new: str) -> str:
             "",
         ]
     for model_id in _model_order(groups):
-        lines += [f"### {code(model_id)}", ""]
+        lines += [f"### {code(printable(model_id))}", ""]
         for severity in Severity:
             items: Sequence[Change] = [c for c in groups[model_id] if c.severity is severity]
             if items:

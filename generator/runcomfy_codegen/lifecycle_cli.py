@@ -19,6 +19,7 @@ from runcomfy_codegen.catalog_client import (
 )
 from runcomfy_codegen.change_report import build_report
 from runcomfy_codegen.changes import Severity
+from runcomfy_codegen.diff import printable
 from runcomfy_codegen.diff_format import FORMATS, render
 from runcomfy_codegen.diff_sources import SourceError, read_path, read_side
 from runcomfy_codegen.pull import Outcome, PullResult, pull_all, pull_ids
@@ -36,7 +37,7 @@ _schemas_option = click.option(
 
 
 def _print_outcome(outcome: Outcome) -> None:
-    line = f"{outcome.status:<9}  {outcome.model_id}"
+    line = f"{outcome.status:<9}  {printable(outcome.model_id)}"
     click.echo(f"{line}  {outcome.detail}" if outcome.detail else line)
     for edit in outcome.edits:
         if edit.outcome == "stale":

@@ -18,7 +18,7 @@ from runcomfy_codegen import naming
 from runcomfy_codegen.catalog_client import CatalogClient
 from runcomfy_codegen.changes import count_line
 from runcomfy_codegen.diagnostics import Collector, Diagnostic, Level
-from runcomfy_codegen.diff import diff_entry
+from runcomfy_codegen.diff import diff_entry, printable
 from runcomfy_codegen.entry_file import dump_entry, write_atomic
 from runcomfy_codegen.interpret import build_spec
 from runcomfy_codegen.load import RawEntry
@@ -120,7 +120,7 @@ def prepare(
         return Outcome(
             expected, "failed", f"the catalog answered for {model_id!r} instead", failure=True
         )
-    c = Collector(f"{schemas.name}/{model_id}.json")
+    c = Collector(f"{schemas.name}/{printable(model_id)}.json")
     check_model_id(model_id, "", c)
     if c.has_errors:
         return Outcome(
@@ -137,6 +137,16 @@ def prepare(
         entry, edits = apply_edits(entry, local_edits)
         entry["local_edits"] = local_edits
     text = dump_entry(entry)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return Outcome(
+            model_id,
+            "failed",
+            "contains a lone surrogate escape (not valid Unicode text); not written",
+            path=path,
+            failure=True,
+        )
     data = json.loads(text)
     raw = RawEntry(path, _display(path, schemas), model_id, data, text)
     checked, diagnostics = check_entry(raw)
@@ -217,7 +227,7 @@ def pull_ids(
     records: dict[str, dict[str, Any] | None] = {}
     result = PullResult()
     for model_id in dict.fromkeys(model_ids):
-        c = Collector(f"{schemas.name}/{model_id}.json")
+        c = Collector(f"{schemas.name}/{printable(model_id)}.json")
         check_model_id(model_id, "", c)
         if c.has_errors:
             result.outcomes.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from runcomfy_codegen.pull import prepare
 from runcomfy_models._runtime.emulator import FaultRule
 
 from .conftest import Serve
@@ -178,7 +179,8 @@ def test_a_bad_entry_is_reported_and_not_written(serve: Serve, schemas: Path) ->
     bad_schema["input_schema"]["properties"]["prompt"] = {"$ref": "#/definitions/prompt"}
     bad_id = model("Acme/Bad Id")
     outside = model("acme/../escape")
-    emu = serve([*catalog(), bad_schema, bad_id, outside])
+    loud = model("acme/\x1b[31mred/x")
+    emu = serve([*catalog(), bad_schema, bad_id, outside, loud])
 
     result = invoke(pull(emu.base_url, schemas, "--all", "--page-size", "3"))
     assert result.exit_code == 1, result.output
@@ -188,7 +190,9 @@ def test_a_bad_entry_is_reported_and_not_written(serve: Serve, schemas: Path) ->
     assert "'$ref' is not supported" in result.stderr
     assert "failed     Acme/Bad Id  invalid model id; not written" in result.output
     assert "failed     acme/../escape  invalid model id; not written" in result.output
-    assert "pull: 5 added, 0 changed, 0 unchanged, 0 gone, 3 failed" in result.output
+    assert 'failed     "acme/\\u001b[31mred/x"  invalid model id; not written' in result.output
+    assert "\x1b" not in result.output + result.stderr
+    assert "pull: 5 added, 0 changed, 0 unchanged, 0 gone, 4 failed" in result.output
     assert files(schemas) == sorted(f"{m}.json" for m in (ALPHA, BETA, GAMMA, DELTA, EPSILON))
     assert not (schemas.parent / "escape.json").exists()
 
@@ -305,3 +309,12 @@ def test_dry_run_writes_nothing(serve: Serve, schemas: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "pull: 5 added" in result.output
     assert files(schemas) == []
+
+
+def test_a_lone_surrogate_is_not_written(tmp_path: Path) -> None:
+    record = model(ALPHA)
+    record["input_schema"]["properties"]["prompt"]["description"] = "bad \ud800 text"
+    outcome = prepare(record, tmp_path / "schemas", "test")
+    assert outcome.status == "failed"
+    assert "lone surrogate" in outcome.detail
+    assert outcome.text is None
