@@ -174,6 +174,16 @@ def prepare(
     return Outcome(model_id, "changed", detail, path=path, text=text, edits=edits)
 
 
+def _has_schema(record: Mapping[str, Any]) -> bool:
+    return "input_schema" in record or "input" in record
+
+
+def _valid_id(model_id: str) -> bool:
+    c = Collector("")
+    check_model_id(model_id, "", c)
+    return not c.has_errors
+
+
 def local_ids(schemas: Path) -> set[str]:
     """Model ids of the schema files already under ``schemas`` (by their place)."""
     if not schemas.is_dir():
@@ -265,12 +275,21 @@ def pull_all(
     records = client.list_models(category=category, search=search, page_size=page_size)
     result = PullResult()
     seen: set[str] = set()
-    for record in records:
-        model_id = record.get("model_id")
+    for listed in records:
+        model_id = listed.get("model_id")
+        record: Mapping[str, Any] | None = listed
         if isinstance(model_id, str):
             if model_id in seen:
                 continue
             seen.add(model_id)
+            if not _has_schema(listed) and _valid_id(model_id):
+                # A listing without schemas: read the model itself.
+                record = client.get_model(model_id)
+        if record is None:
+            result.outcomes.append(
+                Outcome(str(model_id), "failed", "listed but not readable", failure=True)
+            )
+            continue
         result.outcomes.append(prepare(record, schemas, source))
     known = local_ids(schemas)
     if not category and not search:

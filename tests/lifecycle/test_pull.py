@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
+from runcomfy_codegen.catalog_client import CatalogClient
 from runcomfy_codegen.pull import prepare
 from runcomfy_models._runtime.emulator import FaultRule
 
@@ -318,3 +321,21 @@ def test_a_lone_surrogate_is_not_written(tmp_path: Path) -> None:
     assert outcome.status == "failed"
     assert "lone surrogate" in outcome.detail
     assert outcome.text is None
+
+
+def test_a_listing_without_schemas_reads_each_model(
+    serve: Serve, schemas: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = serve(catalog())
+    original = CatalogClient.list_models
+
+    def without_schemas(self: CatalogClient, **kwargs: Any) -> list[dict[str, Any]]:
+        listed = original(self, **kwargs)
+        return [{k: v for k, v in m.items() if not k.endswith("_schema")} for m in listed]
+
+    monkeypatch.setattr(CatalogClient, "list_models", without_schemas)
+    result = invoke(pull(emu.base_url, schemas, "--all"))
+    assert result.exit_code == 0, result.output
+    assert len(files(schemas)) == 5
+    assert read(schemas, ALPHA)["output_schema"] == changed(catalog(), ALPHA)["output_schema"]
+    assert emu.stats()["models"][ALPHA]["catalog"] == 1
