@@ -132,7 +132,8 @@ def render_tree(
     python[f"{package}/_commands/__init__.py"] = render.render_namespace_init(
         templates, f"{package}._commands", digest
     )
-    python.update(_namespace_inits([*python, *kept], templates, digest))
+    kept_modules = [p for p in kept if p.startswith(f"{package}/") and p.endswith(".py")]
+    python.update(_namespace_inits([*python, *kept_modules], templates, digest))
     pyproject = render.render_pyproject(templates, digest)
     other["pyproject.toml"] = pyproject
     other[f"{package}/py.typed"] = b""
