@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from runcomfy_codegen import __version__
+from runcomfy_codegen.cache import Cache
 from runcomfy_codegen.change_report import CATALOG_FILE, summarize_change
 from runcomfy_codegen.diagnostics import Diagnostic, Level
 from runcomfy_codegen.lifecycle_cli import diff_cmd, pull_cmd
@@ -59,6 +60,17 @@ def cli() -> None:
 @click.option("--model", "models", multiple=True, help="Regenerate only this model (repeatable).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the tree on disk is stale.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Rebuild every model; neither read nor update the cache in OUT/.codegen-cache/.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Worker processes for large builds (default: one per CPU).",
+)
 def generate_cmd(
     schemas: Path,
     out: Path,
@@ -66,15 +78,24 @@ def generate_cmd(
     models: tuple[str, ...],
     strict: bool,
     check: bool,
+    no_cache: bool,
+    jobs: int | None,
 ) -> None:
-    """Generate the runcomfy-models package from the schemas (schemas/ -> generated/)."""
+    """Generate the runcomfy-models package from the schemas (schemas/ -> generated/).
+
+    Models whose schema, templates and generator are unchanged since the last run keep their
+    files, so regenerating after a small change is quick; the output is the same either way.
+    """
     existing = read_tree(out)
+    cache = None if no_cache else Cache.load(out)
     build = generate(
         schemas,
         templates_dir=templates_dir,
         only=models or None,
         strict=strict,
         existing=existing,
+        cache=cache,
+        jobs=jobs,
     )
     report(build.diagnostics)
     if not build.ok:
@@ -92,10 +113,12 @@ def generate_cmd(
         return
     if changes:
         try:
-            replace_tree(out, build.files)
+            replace_tree(out, build.files, existing=existing)
         except WriteError as exc:
             click.echo(f"error: {exc}; {out}/ is unchanged", err=True)
             sys.exit(1)
+    if cache is not None:
+        cache.save()  # only after a successful write: --check and failed runs write nothing
     click.echo(
         f"{len(build.specs)} models -> {out}/: {len(changes.added)} added, "
         f"{len(changes.changed)} changed, {len(changes.removed)} removed"

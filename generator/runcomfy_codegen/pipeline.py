@@ -1,22 +1,35 @@
-"""files -> load -> validate -> IR -> (models, render) -> the complete output tree, in memory."""
+"""files -> load -> validate -> IR -> (models, render) -> the complete output tree, in memory.
+
+The work of each model (validation and IR, pydantic models, rendering, formatting) is independent
+of the others: it runs in worker processes (``parallel.Workers``) and is skipped for whatever a
+``cache.Cache`` remembers, so a regeneration only rebuilds what changed. Neither changes a byte of
+the output: a cached or parallel run writes exactly what a serial run from scratch would.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from runcomfy_codegen import render
+from runcomfy_codegen.cache import Analysed, Cache
 from runcomfy_codegen.diagnostics import Collector, Diagnostic, has_errors, promote_warnings
 from runcomfy_codegen.interpret import build_spec, check_collisions
 from runcomfy_codegen.ir import ModelSpec
-from runcomfy_codegen.load import load_entries
+from runcomfy_codegen.load import RawEntry, load_entries
 from runcomfy_codegen.models import ModelGenerationError, model_source
+from runcomfy_codegen.parallel import Workers
 from runcomfy_codegen.validate import check_entry
 from runcomfy_codegen.write import format_python
 
 RUNTIME_SUFFIXES = (".py", ".md", ".json")
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -24,26 +37,59 @@ class Build:
     specs: list[ModelSpec] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
+    rendered: list[str] = field(default_factory=list)
+    """Ids of the models whose files were rendered by this run (the others were reused)."""
 
     @property
     def ok(self) -> bool:
         return not has_errors(self.diagnostics)
 
 
-def analyse(schemas: Path, only: Iterable[str] | None = None, *, strict: bool = False) -> Build:
+def _map(workers: Workers | None, fn: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R]:
+    return workers.map(fn, items) if workers is not None else fn(list(items))
+
+
+def _analyse_entry(entry: RawEntry) -> Analysed:
+    diagnostics: list[Diagnostic] = []
+    checked, found = check_entry(entry)
+    diagnostics.extend(found)
+    spec: ModelSpec | None = None
+    if checked is not None:
+        spec, found = build_spec(checked)
+        diagnostics.extend(found)
+    return Analysed(spec, tuple(diagnostics))
+
+
+def _analyse_entries(entries: list[RawEntry]) -> list[Analysed]:
+    return [_analyse_entry(entry) for entry in entries]
+
+
+def analyse(
+    schemas: Path,
+    only: Iterable[str] | None = None,
+    *,
+    strict: bool = False,
+    cache: Cache | None = None,
+    workers: Workers | None = None,
+) -> Build:
     """Load and validate every schema and build the IR; no rendering."""
     build = Build()
     entries, diagnostics = load_entries(schemas, only)
     build.diagnostics.extend(diagnostics)
-    for entry in entries:
-        checked, found = check_entry(entry)
-        build.diagnostics.extend(found)
-        if checked is None:
-            continue
-        spec, found = build_spec(checked)
-        build.diagnostics.extend(found)
-        if spec is not None:
-            build.specs.append(spec)
+    keys = [cache.analysis_key(e) if cache is not None else "" for e in entries]
+    results = [cache.analysed(k) if cache is not None else None for k in keys]
+    todo = [i for i, r in enumerate(results) if r is None]
+    fresh = _map(workers, _analyse_entries, [entries[i] for i in todo])
+    for i, analysed in zip(todo, fresh, strict=True):
+        results[i] = analysed
+        if cache is not None:
+            cache.remember_analysed(keys[i], analysed)
+    for result in results:
+        if result is None:  # pragma: no cover - every gap was filled above
+            raise AssertionError("an entry was not analysed")
+        build.diagnostics.extend(result.diagnostics)
+        if result.spec is not None:
+            build.specs.append(result.spec)
     build.specs.sort(key=lambda s: s.model_id)
     build.diagnostics.extend(check_collisions(build.specs))
     if strict:
@@ -59,6 +105,21 @@ def tree_digest(specs: Sequence[ModelSpec]) -> str:
     return h.hexdigest()
 
 
+def ids_digest(model_ids: Iterable[str]) -> str:
+    """The digest of a set of model ids, for files that depend on which models exist only."""
+    h = hashlib.sha256()
+    for model_id in sorted(model_ids):
+        h.update(f"{model_id}\n".encode())
+    return h.hexdigest()
+
+
+def templates_digest(templates: render.Templates) -> str:
+    h = hashlib.sha256()
+    for name, source in templates.sources():
+        h.update(f"{name}\0{source}\0".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
 def _runtime_files(templates: render.Templates) -> dict[str, bytes]:
     root = templates.runtime_dir
     files: dict[str, bytes] = {}
@@ -70,10 +131,18 @@ def _runtime_files(templates: render.Templates) -> dict[str, bytes]:
 
 
 def _namespace_inits(
-    paths: Iterable[str], templates: render.Templates, digest: str
+    paths: Iterable[str], templates: render.Templates, specs: Sequence[ModelSpec]
 ) -> dict[str, bytes]:
-    """An ``__init__.py`` for every package folder that does not have one yet."""
-    existing = set(paths)
+    """An ``__init__.py`` for every package folder that does not have one yet.
+
+    Its header carries the digest of the ids of the models below it, so it changes only when
+    models are added under it or removed, never when a schema's content changes.
+    """
+    below: dict[tuple[str, ...], list[str]] = {}
+    for spec in specs:
+        for i in range(1, len(spec.module_parts) + 1):
+            below.setdefault(spec.module_parts[:i], []).append(spec.model_id)
+    existing = {p for p in paths if p.startswith(f"{render.PACKAGE}/") and p.endswith(".py")}
     out: dict[str, bytes] = {}
     for rel in sorted(existing):
         parts = rel.split("/")[:-1]
@@ -81,6 +150,10 @@ def _namespace_inits(
             init = "/".join((*parts[:i], "__init__.py"))
             if init not in existing and init not in out:
                 dotted = ".".join(parts[:i])
+                module = tuple(parts[1:i])
+                if module[:1] == ("_commands",):
+                    module = module[1:]
+                digest = ids_digest(below.get(module, ()))
                 out[init] = render.render_namespace_init(templates, dotted, digest)
     return out
 
@@ -89,58 +162,145 @@ def _model_paths(spec: ModelSpec, layout: render.Layout) -> tuple[str, str, str]
     return layout.module_path(spec), layout.command_path(spec), f"docs/{spec.model_id}.md"
 
 
+_WORKER_TEMPLATES: dict[Path | None, render.Templates] = {}
+"""Templates by override folder, in a worker process (or lent by the parent while it renders)."""
+
+
+def _worker_templates(override: Path | None) -> render.Templates:
+    templates = _WORKER_TEMPLATES.get(override)
+    if templates is None:
+        templates = _WORKER_TEMPLATES[override] = render.Templates(override)
+    return templates
+
+
+ModelFiles = dict[str, bytes] | str
+"""The formatted files of one model, or why its pydantic models could not be generated."""
+
+
+def _render_models(
+    override: Path | None,
+    layout: render.Layout,
+    pyproject: bytes,
+    items: list[tuple[ModelSpec, tuple[str, str, str]]],
+) -> list[ModelFiles]:
+    """Render and format the files of some models (in a worker process)."""
+    templates = _worker_templates(override)
+    results: list[ModelFiles] = []
+    python: dict[str, bytes] = {}
+    for spec, (module_path, command_path, doc_path) in items:
+        try:
+            models = model_source(spec)
+        except ModelGenerationError as exc:
+            results.append(str(exc))
+            continue
+        python[module_path] = render.render_model_module(templates, spec, models)
+        python[command_path] = render.render_command_module(templates, spec, layout)
+        results.append({doc_path: render.render_doc_page(templates, spec)})
+    formatted = format_python(python, pyproject)
+    for (_, paths), result in zip(items, results, strict=True):
+        if isinstance(result, dict):
+            result.update((p, formatted[p]) for p in paths if p in formatted)
+    return results
+
+
+def _format_shared(
+    python: Mapping[str, bytes],
+    pyproject: bytes,
+    cache: Cache | None,
+    existing: Mapping[str, bytes] | None,
+) -> dict[str, bytes]:
+    """Format the package's shared Python files, reusing the ones formatted before."""
+    out: dict[str, bytes] = {}
+    todo: dict[str, bytes] = {}
+    keys: dict[str, str] = {}
+    for path, content in python.items():
+        if cache is not None:
+            keys[path] = key = cache.format_key(path, content, pyproject)
+            reused = cache.formatted(key, path, existing)
+            if reused is not None:
+                out[path] = reused
+                continue
+        todo[path] = content
+    for path, content in format_python(todo, pyproject).items():
+        out[path] = content
+        if cache is not None:
+            cache.remember_formatted(keys[path], content)
+    return out
+
+
 def render_tree(
     build: Build,
     templates: render.Templates,
     *,
     keep: Iterable[str] = (),
     existing: Mapping[str, bytes] | None = None,
+    cache: Cache | None = None,
+    workers: Workers | None = None,
 ) -> None:
     """Render every file of the output tree into ``build.files`` (formatted, deterministic).
 
     Models listed in ``keep`` reuse their files from ``existing`` (the tree on disk) when all of
-    them are there, instead of being rendered again.
+    them are there, instead of being rendered again; so do models whose files ``cache`` says are
+    what rendering them would give.
     """
     specs = build.specs
     layout = render.Layout.of(specs)
-    digest = tree_digest(specs)
-    python: dict[str, bytes] = {}
-    other: dict[str, bytes] = {}
-    kept: dict[str, bytes] = {}
+    all_ids = ids_digest(s.model_id for s in specs)
+    pyproject = render.render_pyproject(templates, all_ids)
+    template_key = templates_digest(templates) if cache is not None else ""
+    files: dict[str, bytes] = {}
+    todo: list[tuple[ModelSpec, tuple[str, str, str], str]] = []
     keep_ids = set(keep)
     for spec in specs:
         paths = _model_paths(spec, layout)
+        key = cache.model_key(spec, paths, template_key) if cache is not None else ""
         if spec.model_id in keep_ids and existing is not None and all(p in existing for p in paths):
-            kept.update((p, existing[p]) for p in paths)
+            files.update((p, existing[p]) for p in paths)
+            if cache is not None:
+                cache.keep(key)
             continue
-        try:
-            models = model_source(spec)
-        except ModelGenerationError as exc:
+        reused = cache.reuse(key, existing) if cache is not None else None
+        if reused is not None:
+            files.update(reused)
+            continue
+        todo.append((spec, paths, key))
+    work = functools.partial(_render_models, templates.override, layout, pyproject)
+    _WORKER_TEMPLATES[templates.override] = templates
+    try:
+        results = _map(workers, work, [(spec, paths) for spec, paths, _ in todo])
+    finally:
+        _WORKER_TEMPLATES.pop(templates.override, None)
+    for (spec, _, key), result in zip(todo, results, strict=True):
+        if isinstance(result, str):
             c = Collector(spec.source_file)
-            c.error("/input_schema", str(exc))
+            c.error("/input_schema", result)
             build.diagnostics.extend(c.items)
             continue
-        module_path, command_path, doc_path = paths
-        python[module_path] = render.render_model_module(templates, spec, models)
-        python[command_path] = render.render_command_module(templates, spec, layout)
-        other[doc_path] = render.render_doc_page(templates, spec)
+        files.update(result)
+        build.rendered.append(spec.model_id)
+        if cache is not None:
+            cache.remember_files(key, result)
     if not build.ok:
         return
     package = render.PACKAGE
-    python[f"{package}/__init__.py"] = render.render_package_init(templates, digest)
-    python[f"{package}/_registry.py"] = render.render_registry(templates, specs, layout, digest)
-    python[f"{package}/_commands/__init__.py"] = render.render_namespace_init(
-        templates, f"{package}._commands", digest
-    )
-    kept_modules = [p for p in kept if p.startswith(f"{package}/") and p.endswith(".py")]
-    python.update(_namespace_inits([*python, *kept_modules], templates, digest))
-    pyproject = render.render_pyproject(templates, digest)
-    other["pyproject.toml"] = pyproject
-    other[f"{package}/py.typed"] = b""
-    other[f"{package}/_catalog.json"] = render.render_catalog(specs)
+    python: dict[str, bytes] = {
+        f"{package}/__init__.py": render.render_package_init(templates, all_ids),
+        f"{package}/_registry.py": render.render_registry(
+            templates, specs, layout, tree_digest(specs)
+        ),
+        f"{package}/_commands/__init__.py": render.render_namespace_init(
+            templates, f"{package}._commands", all_ids
+        ),
+    }
+    python.update(_namespace_inits([*python, *files], templates, specs))
+    other = {
+        "pyproject.toml": pyproject,
+        f"{package}/py.typed": b"",
+        f"{package}/_catalog.json": render.render_catalog(specs),
+    }
     build.files = {
-        **kept,
-        **format_python(python, pyproject),
+        **files,
+        **_format_shared(python, pyproject, cache, existing),
         **other,
         **_runtime_files(templates),
     }
@@ -153,24 +313,33 @@ def generate(
     only: Iterable[str] | None = None,
     strict: bool = False,
     existing: Mapping[str, bytes] | None = None,
+    cache: Cache | None = None,
+    jobs: int | None = None,
 ) -> Build:
-    """Build the whole output tree; with ``only``, other models keep their files in ``existing``."""
-    build = analyse(schemas, strict=strict)
-    if only is not None:
-        wanted = set(only)
-        known = {s.model_id for s in build.specs}
-        for model_id in sorted(wanted - known):
-            c = Collector(schemas.as_posix())
-            c.error("", f"no valid schema for model {model_id!r} (expected {model_id}.json)")
-            build.diagnostics.extend(c.items)
-        keep = known - wanted
-    else:
-        keep = set()
-    if not build.ok:
-        return build
-    templates = render.Templates(templates_dir)
-    try:
-        render_tree(build, templates, keep=keep, existing=existing)
-    finally:
-        templates.close()
+    """Build the whole output tree; with ``only``, other models keep their files in ``existing``.
+
+    ``cache`` skips the work whose result it remembers; ``jobs`` is the number of worker
+    processes (one per CPU by default; small builds run in-process).
+    """
+    with Workers(jobs) as workers:
+        build = analyse(schemas, strict=strict, cache=cache, workers=workers)
+        if only is not None:
+            wanted = set(only)
+            known = {s.model_id for s in build.specs}
+            for model_id in sorted(wanted - known):
+                c = Collector(schemas.as_posix())
+                c.error("", f"no valid schema for model {model_id!r} (expected {model_id}.json)")
+                build.diagnostics.extend(c.items)
+            keep = known - wanted
+        else:
+            keep = set()
+        if not build.ok:
+            return build
+        templates = render.Templates(templates_dir)
+        try:
+            render_tree(
+                build, templates, keep=keep, existing=existing, cache=cache, workers=workers
+            )
+        finally:
+            templates.close()
     return build

@@ -55,6 +55,7 @@ class Templates:
     """The jinja2 environments; ``override`` templates win over the packaged ones by file name."""
 
     def __init__(self, override: Path | None = None) -> None:
+        self.override = override
         packaged = template_root()
         loaders: list[jinja2.BaseLoader] = []
         if override is not None:

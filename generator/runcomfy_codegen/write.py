@@ -10,8 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+CACHE_DIR = ".codegen-cache"
+"""The generator's own cache in the output folder (see ``cache.py``); not part of the tree."""
+
 IGNORED_DIRS = frozenset(
-    {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build", "dist"}
+    {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build", "dist", CACHE_DIR}
 )
 """Tool and build by-products that live in the output folder but are not ours."""
 
@@ -20,20 +23,37 @@ class WriteError(Exception):
     """The output folder could not be read, formatted or replaced."""
 
 
+_BUILD_OUTPUT = frozenset({"build", "dist"})
+
+
 def _ignored(rel: Path) -> bool:
-    return any(p in IGNORED_DIRS or p.endswith(".egg-info") for p in rel.parts)
+    """Whether ``rel`` is a by-product: a cache anywhere, or build output at the top level.
+
+    ``build``, ``dist`` and ``*.egg-info`` count only at the top of the output folder: below it
+    they are the package and docs of a model whose id has such a segment (``build/model``).
+    """
+    parts = rel.parts
+    if parts and (parts[0] in _BUILD_OUTPUT or parts[0].endswith(".egg-info")):
+        return True
+    return any(p in IGNORED_DIRS and p not in _BUILD_OUTPUT for p in parts)
 
 
 def read_tree(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` that the generator owns, keyed by posix path."""
     if not root.is_dir():
         return {}
-    files: dict[str, bytes] = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if path.is_file() and not _ignored(rel):
-            files[rel.as_posix()] = path.read_bytes()
-    return files
+    found: list[tuple[str, Path]] = []
+    for folder, dirs, names in os.walk(root):
+        here = Path(folder)
+        rel_dir = here.relative_to(root)
+        # Prune ignored folders (caches can be large) instead of walking them.
+        dirs[:] = [d for d in dirs if not _ignored(rel_dir / d)]
+        for name in names:
+            rel = rel_dir / name
+            path = here / name
+            if not _ignored(rel) and path.is_file():
+                found.append((rel.as_posix(), path))
+    return {rel: path.read_bytes() for rel, path in sorted(found)}
 
 
 def _ruff() -> str:
@@ -93,12 +113,27 @@ def compare(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> Changes:
     )
 
 
-def replace_tree(out: Path, files: Mapping[str, bytes]) -> None:
+def _link_unchanged(source: Path, target: Path, content: bytes) -> bool:
+    """Hard-link an unchanged file of the old tree into the new one, if it is still as read."""
+    try:
+        if source.stat().st_size != len(content):
+            return False
+        os.link(source, target)
+    except OSError:  # no hard links here (or the file is gone): write it instead
+        return False
+    return True
+
+
+def replace_tree(
+    out: Path, files: Mapping[str, bytes], *, existing: Mapping[str, bytes] | None = None
+) -> None:
     """Write ``files`` as the whole content of ``out``, all at once.
 
     The new tree is built next to ``out`` and swapped in with renames, so a failure at any point
     leaves either the old tree or the new one, never a mix. Tool by-products (caches, egg-info)
-    of the old tree are carried over.
+    of the old tree are carried over. With ``existing`` (the old tree as read by
+    :func:`read_tree`), files whose content is unchanged are hard-linked from the old tree rather
+    than written again, which keeps their timestamps (and the bytecode caches of them valid).
     """
     out = out.resolve()
     parent = out.parent
@@ -106,20 +141,33 @@ def replace_tree(out: Path, files: Mapping[str, bytes]) -> None:
     _recover(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=parent))
     try:
+        made: set[Path] = set()
         for name, content in sorted(files.items()):
             target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            if (
+                existing is not None
+                and existing.get(name) == content
+                and _link_unchanged(out / name, target, content)
+            ):
+                continue
             target.write_bytes(content)
         if out.exists():
-            for item in out.rglob("*"):
-                rel = item.relative_to(out)
-                if (
-                    item.is_dir()
-                    and _ignored(rel)
-                    and not _ignored(rel.parent)
-                    and (staging / rel.parent).is_dir()
-                ):
-                    shutil.move(str(item), str(staging / rel))
+            os.chmod(staging, out.stat().st_mode & 0o7777)
+            for folder, dirs, _ in os.walk(out):
+                here = Path(folder)
+                rel_dir = here.relative_to(out)
+                walk_on = []
+                for d in dirs:
+                    if not _ignored(rel_dir / d):
+                        walk_on.append(d)
+                    elif (staging / rel_dir).is_dir():
+                        shutil.move(str(here / d), str(staging / rel_dir / d))
+                dirs[:] = walk_on
+        else:
+            os.chmod(staging, 0o755)  # noqa: S103 - a package folder, readable like any other
         backup = parent / f".{out.name}.old"
         if out.exists():
             os.replace(out, backup)

@@ -1,0 +1,216 @@
+"""A local memo of earlier generations, so a regeneration rebuilds only what changed.
+
+The cache lives in the output folder (``generated/.codegen-cache/``, ignored by git and by the
+tree comparison) and remembers two things:
+
+- per schema file, the result of validating it and building its IR (the spec and the
+  diagnostics), keyed by the file's text and place;
+- per model, the hashes of the files rendered from its spec, keyed by the spec, the file paths
+  and the templates; and per shared Python file, the hash of its formatted text keyed by the
+  unformatted one.
+
+Every key also holds the generator's digest: its version, the hash of its own source files, the
+Python version and the versions of datamodel-code-generator and ruff. So a change to the
+generator, a template or a library rebuilds everything it can affect, and an entry is only ever
+a fact ("this input gives that output"). Files are reused from the tree on disk only when their
+bytes still hash to what was recorded: a hand-edited file is rendered again, and ``--check``
+reports it like a full rebuild would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from runcomfy_codegen import __version__
+from runcomfy_codegen.diagnostics import Diagnostic
+from runcomfy_codegen.ir import ModelSpec
+from runcomfy_codegen.load import RawEntry
+from runcomfy_codegen.write import CACHE_DIR
+
+CACHE_FILE = "cache.pickle"
+_MAGIC = b"runcomfy-codegen cache 1\n"
+_LIBRARIES = ("datamodel-code-generator", "ruff", "jinja2")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _key(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        raw = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(raw).to_bytes(8, "big"))
+        h.update(raw)
+    return h.hexdigest()
+
+
+@cache
+def generator_digest() -> str:
+    """What the generator is: its version and sources, Python's version, its pinned libraries."""
+    h = hashlib.sha256()
+    h.update(f"{__version__}\0{sys.version}\0".encode())
+    for name in _LIBRARIES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
+            version = "?"
+        h.update(f"{name}={version}\0".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0")
+        h.update(sha256(path.read_bytes()).encode())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """The outcome of validating one schema file and building its IR."""
+
+    spec: ModelSpec | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass
+class _Entries:
+    analysed: dict[str, Analysed] = field(default_factory=dict)
+    files: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Model key -> {path: sha256 of the rendered file}."""
+    formatted: dict[str, str] = field(default_factory=dict)
+    """Shared file key -> sha256 of its formatted text."""
+
+
+class Cache:
+    """Load with :meth:`load`, consult and fill while generating, then :meth:`save`.
+
+    Entries that a run did not use are dropped when it saves, so the cache holds one tree's worth.
+    """
+
+    def __init__(self, directory: Path | None = None, entries: _Entries | None = None) -> None:
+        self.directory = directory
+        self._old = entries or _Entries()
+        self._new = _Entries()
+        self.digest = generator_digest()
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def load(cls, out: Path) -> Cache:
+        """The cache of the output folder ``out`` (empty when missing or unreadable)."""
+        directory = out / CACHE_DIR
+        entries: _Entries | None = None
+        try:
+            data = (directory / CACHE_FILE).read_bytes()
+        except OSError:
+            data = b""
+        if data.startswith(_MAGIC):
+            try:
+                # Our own memo in the output folder, written by save() below.
+                loaded = pickle.loads(data[len(_MAGIC) :])  # noqa: S301
+            except Exception:  # a truncated or foreign file is an empty cache
+                loaded = None
+            if isinstance(loaded, _Entries):
+                entries = loaded
+        return cls(directory, entries)
+
+    # -- validation and IR ------------------------------------------------------------------
+
+    def analysis_key(self, entry: RawEntry) -> str:
+        return _key("analysis", self.digest, entry.display_path, entry.relative_id, entry.text)
+
+    def analysed(self, key: str) -> Analysed | None:
+        found = self._new.analysed.get(key)
+        if found is None:
+            found = self._old.analysed.get(key)
+        if found is not None:
+            self._new.analysed[key] = found
+        return found
+
+    def remember_analysed(self, key: str, value: Analysed) -> None:
+        self._new.analysed[key] = value
+
+    # -- model files ------------------------------------------------------------------------
+
+    def model_key(self, spec: ModelSpec, paths: tuple[str, ...], templates_digest: str) -> str:
+        return _key("model", self.digest, templates_digest, repr(spec), *paths)
+
+    def reuse(self, key: str, existing: Mapping[str, bytes] | None) -> dict[str, bytes] | None:
+        """The files recorded under ``key``, taken from ``existing`` if all are there unchanged."""
+        hashes = self._recorded_files(key)
+        if hashes is None or existing is None:
+            self.misses += 1
+            return None
+        out: dict[str, bytes] = {}
+        for path, digest in hashes.items():
+            content = existing.get(path)
+            if content is None or sha256(content) != digest:
+                self.misses += 1
+                return None
+            out[path] = content
+        self._new.files[key] = hashes
+        self.hits += 1
+        return out
+
+    def _recorded_files(self, key: str) -> dict[str, str] | None:
+        hashes = self._new.files.get(key)
+        return self._old.files.get(key) if hashes is None else hashes
+
+    def keep(self, key: str) -> None:
+        """Carry the entry of a model whose files were kept by other means into the next run."""
+        hashes = self._recorded_files(key)
+        if hashes is not None:
+            self._new.files[key] = hashes
+
+    def remember_files(self, key: str, files: Mapping[str, bytes]) -> None:
+        self._new.files[key] = {path: sha256(content) for path, content in sorted(files.items())}
+
+    # -- formatting of shared files ---------------------------------------------------------
+
+    def format_key(self, path: str, unformatted: bytes, config: bytes) -> str:
+        return _key("format", self.digest, path, unformatted, config)
+
+    def formatted(self, key: str, path: str, existing: Mapping[str, bytes] | None) -> bytes | None:
+        """The formatted text recorded under ``key``, if ``existing`` still has it at ``path``."""
+        digest = self._new.formatted.get(key)
+        if digest is None:
+            digest = self._old.formatted.get(key)
+        content = existing.get(path) if existing is not None else None
+        if digest is None or content is None or sha256(content) != digest:
+            return None
+        self._new.formatted[key] = digest
+        return content
+
+    def remember_formatted(self, key: str, content: bytes) -> None:
+        self._new.formatted[key] = sha256(content)
+
+    # -- storage ----------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Write what this run used or made; never fails the run (a cache is only a shortcut)."""
+        if self.directory is None or not self.directory.parent.is_dir():
+            return
+        try:
+            self.directory.mkdir(exist_ok=True)
+            ignore = self.directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Local cache of runcomfy-codegen; never committed.\n*\n")
+            data = _MAGIC + pickle.dumps(self._new, protocol=pickle.HIGHEST_PROTOCOL)
+            fd, tmp = tempfile.mkstemp(prefix=".cache-", dir=self.directory)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, self.directory / CACHE_FILE)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            pass

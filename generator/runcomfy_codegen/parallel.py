@@ -1,0 +1,95 @@
+"""Run independent per-model work in worker processes, with results in a deterministic order.
+
+Validation, datamodel-code-generator and ruff are CPU-bound and independent from one model to the
+next, so a full generation spreads them over one process per CPU. Small jobs stay in-process:
+starting workers costs more than a handful of models take.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from types import TracebackType
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_PARALLEL = 24
+"""Fewer items than this are processed in-process."""
+
+CHUNKS_PER_WORKER = 4
+"""Work is cut into this many chunks per worker, so one slow chunk does not hold up the end."""
+
+
+def default_jobs() -> int:
+    """One worker per CPU this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def chunked(items: Sequence[T], chunks: int) -> list[list[T]]:
+    """``items`` cut into at most ``chunks`` contiguous runs of nearly equal length, in order."""
+    n = len(items)
+    chunks = max(1, min(chunks, n))
+    size, extra = divmod(n, chunks)
+    out: list[list[T]] = []
+    start = 0
+    for i in range(chunks):
+        end = start + size + (1 if i < extra else 0)
+        out.append(list(items[start:end]))
+        start = end
+    return [c for c in out if c]
+
+
+class Workers:
+    """A lazily started process pool shared by the phases of one generation.
+
+    ``map`` hands contiguous chunks of the items to ``fn`` (a module-level function taking and
+    returning a list, one result per item) and joins the results in the order of the items.
+    """
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = default_jobs() if jobs is None else max(1, jobs)
+        self._executor: Executor | None = None
+
+    def _pool(self) -> Executor:
+        if self._executor is None:
+            # fork shares the parent's imported modules with the workers; elsewhere the
+            # platform's default start method is used.
+            context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+            self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        return self._executor
+
+    def map(self, fn: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R]:
+        if not items:
+            return []
+        if self.jobs <= 1 or len(items) < MIN_PARALLEL:
+            return fn(list(items))
+        chunks = chunked(items, self.jobs * CHUNKS_PER_WORKER)
+        results: list[R] = []
+        for part in self._pool().map(fn, chunks):
+            results.extend(part)
+        if len(results) != len(items):  # pragma: no cover - a contract violation of ``fn``
+            raise RuntimeError(f"{fn.__name__} returned {len(results)} results for {len(items)}")
+        return results
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
