@@ -17,7 +17,6 @@ from typing import Any
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
 from runcomfy_codegen.cli import cli
-from runcomfy_codegen.write import read_tree
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = REPO / "schemas"
@@ -43,9 +42,34 @@ def run_cli(*args: str | Path) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
+CACHES = ("__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".codegen-cache")
+"""Tool caches, wherever they are."""
+BUILD_OUTPUT = ("build", "dist")
+"""What building the generated distribution leaves at the top of its folder (with egg-info)."""
+
+
+def _owned(parts: tuple[str, ...]) -> bool:
+    if any(p in CACHES for p in parts):
+        return False
+    return not (parts[0] in BUILD_OUTPUT or parts[0].endswith(".egg-info"))
+
+
 def tree(root: Path) -> dict[str, bytes]:
-    """The files the generator owns under ``root`` (caches and egg-info left out)."""
-    return read_tree(root)
+    """The files the generator owns under ``root``: all but caches and build output.
+
+    Written independently of the generator's own ``read_tree`` on purpose.
+    """
+    files: dict[str, bytes] = {}
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if path.is_file() and _owned(parts):
+            files["/".join(parts)] = path.read_bytes()
+    return files
+
+
+def all_files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root``, caches included: for "a failed run changed nothing" checks."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def schema_ids(root: Path = SCHEMAS) -> list[str]:

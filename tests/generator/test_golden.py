@@ -7,14 +7,9 @@ from pathlib import Path
 
 from runcomfy_codegen.write import compare
 
-from .support import GENERATED, SCHEMAS, run_cli, tree
+from .support import GENERATED, SCHEMAS, all_files, run_cli, tree
 
 REFRAME_MODULE = "runcomfy_models/ideogram/ideogram_v3/reframe.py"
-
-
-def all_files(root: Path) -> dict[str, bytes]:
-    """Every file under ``root``, caches included: for "nothing at all changed" checks."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def test_regeneration_matches_the_committed_tree(fresh_tree: Path) -> None:

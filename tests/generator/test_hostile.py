@@ -9,8 +9,10 @@ Each case holds a ``schemas/`` folder (absent on purpose for ``missing_folder``)
   ``message`` is a substring and ``file`` (optional) the file as shown in diagnostics;
 - for ``ok`` cases: ``models`` (ids that must generate and import), ``strings`` (texts that must
   appear verbatim inside a string constant of the generated code), ``payloads`` (inputs that
-  ``Input`` must accept, and dump back unchanged) and ``rejects`` (changes to the payload that
-  ``Input`` must refuse).
+  ``Input`` must accept, and dump back unchanged), ``rejects`` (changes to the payload that
+  ``Input`` must refuse) and ``regenerate`` (generate a second time over the first output).
+
+An ``ok`` case must also pass ``generate --check`` right after its generation.
 
 Safe output means: every generated ``.py`` file compiles; its AST calls nothing dangerous, uses
 no name it does not import or define (plus a few builtins) and binds no module-level name twice;
@@ -21,8 +23,10 @@ valid payload to the same wire JSON; ``run`` takes one keyword argument per inpu
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
+import re
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,6 +39,7 @@ from runcomfy_codegen.pipeline import analyse, generate
 
 from .support import (
     HOSTILE,
+    all_files,
     code_outside_strings,
     generated_python,
     imported_tree,
@@ -50,6 +55,7 @@ MARKERS = ("__import__", ".system", "{{", "}}", "{%", "%}", "eval(", "exec(")
 """Fragments of the hostile texts that must never appear in generated code outside strings."""
 
 RUNTIME_PARAMETERS = {"client", "timeout", "on_update", "cancel_on_timeout"}
+CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 
 
 def test_corpus_is_large_enough() -> None:
@@ -120,6 +126,9 @@ def _check_model(
     module: Any, model_id: str, entry: Mapping[str, Any], expect: Mapping[str, Any]
 ) -> None:
     assert model_id == module.MODEL_ID
+    # The display name reaches the module docstring exactly (escaped, never spliced).
+    display_name = entry.get("display_name") or model_id
+    assert (module.__doc__ or "").startswith(f"{display_name} ({model_id}).")
     input_schema = entry["input_schema"]
     props: dict[str, Any] = input_schema.get("properties", {})
     model: type[BaseModel] = module.Input
@@ -155,6 +164,19 @@ def _check_model(
             model.model_validate({**payload, **change})
 
 
+def _check_doc_page(path: str, text: str) -> None:
+    """Schema text cannot add headings, code fences or close the header comment."""
+    lines = text.splitlines()
+    assert lines[0].startswith("<!-- ") and lines[0].endswith(" -->"), path
+    assert sum(line.startswith("# ") for line in lines) == 1, path
+    assert [line for line in lines if line.startswith("## ")] == ["## Inputs", "## Output"], path
+    assert [line for line in lines if line.startswith("```")] == ["```python", "```"], path
+    # Outside code spans (where Markdown shows text as it is), no raw HTML.
+    prose = CODE_SPAN.sub("", text)
+    assert prose.count("-->") == 1 and prose.count("<!--") == 1, path
+    assert "<script>" not in prose, path
+
+
 def _check_safe_tree(out: Path, schemas: Path, expect: Mapping[str, Any]) -> None:
     files = tree(out)
     python = generated_python(files)
@@ -173,12 +195,18 @@ def _check_safe_tree(out: Path, schemas: Path, expect: Mapping[str, Any]) -> Non
     for text in expect.get("strings", []):
         assert any(text in c for c in constants), f"{text!r} is not in any string constant"
 
+    for path, content in files.items():
+        if path.startswith("docs/"):
+            _check_doc_page(path, content.decode("utf-8"))
+
     models: list[str] = expect["models"]
     with warnings.catch_warnings(), imported_tree(out) as package:
         warnings.simplefilter("error")  # importing a generated module must not warn
         assert package.list_models() == sorted(models)
+        registry = importlib.import_module("runcomfy_models._registry")
         for model_id in models:
             entry = json.loads((schemas / f"{model_id}.json").read_text(encoding="utf-8"))
+            assert registry.MODELS[model_id].display_name == (entry.get("display_name") or model_id)
             _check_model(package.get_model(model_id), model_id, entry, expect)
 
 
@@ -195,11 +223,11 @@ def test_hostile_case(case: str, tmp_path: Path) -> None:
         _check_diagnostics(expect["diagnostics"], build.diagnostics)
         out.mkdir()
         (out / "keep.txt").write_bytes(b"the previous tree\n")
-        before = tree(out)
+        before = all_files(out)
         result = run_cli("generate", "--schemas", schemas, "--out", out)
         assert result.exit_code == 1
         assert "nothing written" in result.stderr
-        assert tree(out) == before
+        assert all_files(out) == before
         assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
         return
 
@@ -209,4 +237,11 @@ def test_hostile_case(case: str, tmp_path: Path) -> None:
     result = run_cli("generate", "--schemas", schemas, "--out", out)
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    check = run_cli("generate", "--check", "--schemas", schemas, "--out", out)
+    assert check.exit_code == 0, check.stderr
+    if expect.get("regenerate"):
+        first = tree(out)
+        again = run_cli("generate", "--schemas", schemas, "--out", out)
+        assert again.exit_code == 0, again.stderr
+        assert tree(out) == first
     _check_safe_tree(out, schemas, expect)
