@@ -24,7 +24,7 @@ from runcomfy_codegen.load import RawEntry, load_entries
 from runcomfy_codegen.models import ModelGenerationError, model_source
 from runcomfy_codegen.parallel import Workers
 from runcomfy_codegen.validate import check_entry
-from runcomfy_codegen.write import format_python
+from runcomfy_codegen.write import WriteError, format_python
 
 RUNTIME_SUFFIXES = (".py", ".md", ".json")
 
@@ -340,6 +340,13 @@ def generate(
             render_tree(
                 build, templates, keep=keep, existing=existing, cache=cache, workers=workers
             )
+        except (render.RenderError, WriteError) as exc:
+            # A broken override template (or one that renders invalid Python) is reported,
+            # never a traceback; nothing is written.
+            c = Collector(templates_dir.as_posix() if templates_dir is not None else "templates")
+            c.error("", f"cannot render the generated files: {exc}")
+            build.diagnostics.extend(c.items)
+            build.files = {}
         finally:
             templates.close()
     return build

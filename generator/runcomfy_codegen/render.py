@@ -40,11 +40,15 @@ class OutputFile:
     content: bytes
 
 
+class RenderError(Exception):
+    """A template could not be rendered: bad syntax, an unknown name or an unescaped value."""
+
+
 def _finalize_for(*allowed: type) -> Any:
     def finalize(value: Any) -> Any:
         if isinstance(value, allowed) or (isinstance(value, int) and not isinstance(value, bool)):
             return value
-        raise TypeError(
+        raise RenderError(
             f"template tried to print an unescaped {type(value).__name__}: {str(value)[:60]!r}"
         )
 
@@ -558,5 +562,11 @@ def render_catalog(specs: Sequence[ModelSpec]) -> bytes:
 
 
 def _render(env: jinja2.Environment, name: str, **context: Any) -> bytes:
-    text = env.get_template(name).render(**context)
+    try:
+        text = env.get_template(name).render(**context)
+    except (jinja2.TemplateError, RenderError) as exc:
+        where = (
+            f"{name}, line {exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else name
+        )
+        raise RenderError(f"{where}: {exc}") from exc
     return text.encode("utf-8")

@@ -76,7 +76,8 @@ def format_python(files: Mapping[str, bytes], pyproject: bytes) -> dict[str, byt
         config = str(root / "pyproject.toml")
         steps = (
             ["check", "--fix-only", "--select", "I,F401", "--no-cache", "--quiet"],
-            ["format", "--no-cache", "--quiet"],
+            # Not --quiet: ruff format then explains a file it cannot parse.
+            ["format", "--no-cache"],
         )
         for args in steps:
             proc = subprocess.run(  # noqa: S603 - our own pinned binary, fixed arguments
@@ -87,7 +88,11 @@ def format_python(files: Mapping[str, bytes], pyproject: bytes) -> dict[str, byt
                 check=False,
             )
             if proc.returncode != 0:
-                raise WriteError(f"ruff {args[0]} failed on generated code: {proc.stderr.strip()}")
+                problems = [line for line in proc.stderr.splitlines() if line.strip()]
+                detail = problems[0] if problems else f"exit code {proc.returncode}"
+                if len(problems) > 1:
+                    detail += f" (and {len(problems) - 1} more)"
+                raise WriteError(f"ruff {args[0]} failed on generated code: {detail}")
         return {rel: (root / rel).read_bytes() for rel in files}
 
 
