@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from runcomfy_codegen.write import compare
 
 from .support import SCHEMAS, SEED_MODEL, TEMPLATES, all_files, run_cli, tree
@@ -154,21 +155,38 @@ def test_templates_override_one_template_by_file_name(fresh_tree: Path, tmp_path
         assert text.replace(marker, "").rstrip("\n") == fresh[path].decode("utf-8").rstrip("\n")
 
 
-def test_templates_override_refuses_unescaped_values(tmp_path: Path) -> None:
-    """An override template gets the same guard: printing a raw string is refused."""
+BROKEN_TEMPLATES = {
+    "unescaped value": ("namespace_init.py.jinja", 'X = {{ "raw text" }}', "unescaped str"),
+    "unescaped value in a model": ("model.py.jinja", 'X = {{ "raw" }}', "unescaped str"),
+    "template syntax": ("namespace_init.py.jinja", "{{ header }", "line 2"),
+    "unknown name": ("namespace_init.py.jinja", "{{ no_such_value }}", "'no_such_value'"),
+    "invalid Python": ("namespace_init.py.jinja", "def (:", "Failed to parse"),
+}
+
+
+@pytest.mark.parametrize("broken", sorted(BROKEN_TEMPLATES))
+def test_a_broken_override_template_is_a_diagnostic(
+    broken: str, tree_copy: Path, tmp_path: Path
+) -> None:
+    """Override templates get the same guard as the packaged ones (raw strings are refused),
+    and any failure is reported as an error: no traceback, nothing written."""
+    name, body, message = BROKEN_TEMPLATES[broken]
     overrides = tmp_path / "overrides"
     overrides.mkdir()
-    (overrides / "namespace_init.py.jinja").write_text(
-        '{{ header }}\n{{ module_doc }}\nX = {{ "raw text" }}\n', encoding="utf-8"
+    (overrides / name).write_text(f"{{{{ header }}}}\n{body}\n", encoding="utf-8")
+    before = all_files(tree_copy)
+    result = run_cli("generate", "--schemas", SCHEMAS, "--out", tree_copy, "--templates", overrides)
+    assert result.exit_code == 1
+    [line] = diagnostic_lines(
+        result.stderr.replace(f"nothing written: {tree_copy}/ is unchanged\n", "")
     )
-    out = tmp_path / "out"
-    try:
-        result = run_cli("generate", "--schemas", SCHEMAS, "--out", out, "--templates", overrides)
-    except TypeError as exc:
-        assert "unescaped" in str(exc)
-    else:
-        assert result.exit_code != 0
-    assert not out.exists()
+    assert (line["file"], line["level"]) == (overrides.as_posix(), "error")
+    assert message in line.group(0)
+    assert all_files(tree_copy) == before
+    fresh = tmp_path / "fresh"
+    result = run_cli("generate", "--schemas", SCHEMAS, "--out", fresh, "--templates", overrides)
+    assert result.exit_code == 1
+    assert not fresh.exists()
 
 
 def test_templates_folder_must_exist(tmp_path: Path) -> None:
