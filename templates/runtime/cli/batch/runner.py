@@ -35,6 +35,7 @@ from ...errors import (
 )
 from ...filenames import safe_filename, unique_filename
 from ...job_types import JobResult
+from ...retry import backoff_delay
 from .. import exits
 from ..inputs import InputProblems, InputShape
 from ..render import file_urls
@@ -272,8 +273,7 @@ class BatchRunner:
         try:
             for url in files:
                 name = unique_filename(f"{line}-{safe_filename(url)}", taken)
-                saved = await download_async(url, self.download / name, self._http)
-                paths.append(str(saved))
+                paths.append(str(await self._download(url, self.download / name)))
         except (DownloadError, OSError) as exc:
             self.journal.mark_not_saved(line, f"files not saved: {exc}")
             self.progress.finished("not saved")
@@ -281,6 +281,22 @@ class BatchRunner:
             return
         self.journal.mark_done(line, json.dumps(paths))
         self.progress.finished("done")
+
+    async def _download(self, url: str, target: Path) -> Path:
+        """One file, retried like an API read when the file host fails for a while."""
+        assert self._http is not None
+        policy = self.client.retry_policy
+        attempt = 0
+        while True:
+            try:
+                return await download_async(url, target, self._http)
+            except DownloadError as exc:
+                status = exc.status_code
+                transient = status is None or status in (408, 429) or status >= 500
+                if not transient or attempt >= policy.max_retries or self.stopping:
+                    raise
+            await asyncio.sleep(backoff_delay(attempt, policy))
+            attempt += 1
 
 
 def _number(value: Any) -> float | None:

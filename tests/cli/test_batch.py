@@ -1,0 +1,268 @@
+"""``batch``: faults, resuming from the journal, reruns, invalid lines, CSV, dry runs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from runcomfy_models._runtime.cli.batch.journal import Journal
+from runcomfy_models._runtime.emulator import FAIL_MARKER, FaultRule, RunningEmulator
+
+from .support import (
+    FLUX,
+    IMAGE_URL,
+    REFRAME,
+    SQUARE,
+    WAN,
+    invoke,
+    read_results,
+    reframe_line,
+    write_jsonl,
+)
+
+
+def _batch(emu: RunningEmulator, *args: str, retries: int = 3) -> tuple[int, str]:
+    result = invoke(["--max-retries", str(retries), "batch", *args], base_url=emu.base_url)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.exit_code, result.stderr
+
+
+def test_several_hundred_jobs_through_faults_submit_each_line_once(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    lines = 300
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(lines)])
+    for rule in (
+        FaultRule("submit", "status", status=429, retry_after="1", times=30),
+        FaultRule("submit", "status", status=503, times=20),
+        FaultRule("status", "slow", delay=0.05, times=20),
+        FaultRule("status", "drop_after", times=20),
+        FaultRule("status", "status", status=503, times=20),
+        FaultRule("result", "drop_before", times=20),
+        FaultRule("result", "status", status=429, times=10),
+        FaultRule("files", "status", status=503, times=5),
+    ):
+        emu.add_fault(rule)
+    out = tmp_path / "out"
+    code, stderr = _batch(
+        emu, REFRAME, str(inputs), "--concurrency", "16", "--download", str(out), retries=12
+    )
+    assert code == 0, stderr
+    stats = emu.stats()
+    assert stats["routes"]["submit"] == lines
+    assert stats["jobs"]["succeeded"] == lines
+    assert sum(stats["faults"].values()) == 145
+    results = read_results(tmp_path / "in.jsonl.results.jsonl")
+    assert [record["line"] for record in results] == list(range(1, lines + 1))
+    assert {record["state"] for record in results} == {"done"}
+    assert len({record["request_id"] for record in results}) == lines
+    for record in results:
+        (path,) = record["paths"]
+        assert Path(path).name.startswith(f"{record['line']}-")
+        assert Path(path).read_bytes().startswith(b"\x89PNG")
+    assert f"{lines} lines: {lines} done" in stderr
+    assert "cost 12" in stderr
+
+
+def test_rerunning_a_finished_batch_sends_nothing(emu: RunningEmulator, tmp_path: Path) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(20)])
+    journal = tmp_path / "runs.db"
+    assert _batch(emu, REFRAME, str(inputs), "--journal", str(journal))[0] == 0
+    emu.reset()
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--journal", str(journal))
+    assert code == 0, stderr
+    routes = emu.stats()["routes"]
+    assert routes["submit"] == routes["status"] == routes["result"] == 0
+    assert "20 lines: 20 done" in stderr
+
+
+def test_invalid_lines_are_reported_and_skipped(emu: RunningEmulator, tmp_path: Path) -> None:
+    rows: list[object] = [reframe_line(i) for i in range(6)]
+    rows[1] = "{not json"
+    rows[3] = reframe_line(3, seed=-5)
+    rows[4] = {"image": IMAGE_URL}
+    rows.insert(5, "")  # blank lines are ignored
+    inputs = write_jsonl(tmp_path / "in.jsonl", rows)  # type: ignore[arg-type]
+    code, stderr = _batch(emu, REFRAME, str(inputs))
+    assert code == 1
+    assert "line 2: not valid JSON" in stderr
+    assert "line 4: seed: Input should be greater than or equal to 0" in stderr
+    assert "line 5: resolution: required, not given" in stderr
+    assert emu.stats()["routes"]["submit"] == 3
+    states = {
+        record["line"]: record["state"]
+        for record in read_results(tmp_path / "in.jsonl.results.jsonl")
+    }
+    assert states == {1: "done", 2: "invalid", 3: "done", 4: "invalid", 5: "invalid", 7: "done"}
+
+
+def test_all_or_nothing_sends_nothing_when_a_line_is_invalid(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    rows = [reframe_line(i) for i in range(5)]
+    rows[2]["resolution"] = "3:2"
+    inputs = write_jsonl(tmp_path / "in.jsonl", rows)
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--all-or-nothing")
+    assert code == 65
+    assert "line 3: resolution:" in stderr
+    assert emu.stats()["routes"]["submit"] == 0
+    assert not (tmp_path / "in.jsonl.journal.db").exists()
+
+
+def test_dry_run_validates_only(emu: RunningEmulator, tmp_path: Path) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(50)])
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--dry-run")
+    assert code == 0
+    assert "50 lines: 50 valid, 0 invalid" in stderr
+    write_jsonl(inputs, [reframe_line(1), {"image": "no-such-file.png", "resolution": SQUARE}])
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--dry-run")
+    assert code == 65
+    assert "line 2: image: file not found" in stderr
+    assert sum(emu.stats()["routes"].values()) == 0
+    assert not (tmp_path / "in.jsonl.journal.db").exists()
+
+
+def test_csv_input(emu: RunningEmulator, tmp_path: Path) -> None:
+    (tmp_path / "pics").mkdir()
+    (tmp_path / "pics" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+    inputs = tmp_path / "in.csv"
+    inputs.write_text(
+        "prompt,image_url,duration,enable_audio,seed\n"
+        f"a cat,{IMAGE_URL},4,true,\n"
+        '"a dog, running",pics/a.png,6,false,12\n'
+        f"42,{IMAGE_URL},,,\n"
+        f"bad duration,{IMAGE_URL},four,,\n",
+        encoding="utf-8",
+    )
+    code, stderr = _batch(emu, WAN, str(inputs))
+    assert code == 1
+    assert "line 5: duration: Input should be a valid integer" in stderr
+    results = read_results(tmp_path / "in.csv.results.jsonl")
+    assert [(record["line"], record["state"]) for record in results] == [
+        (2, "done"),
+        (3, "done"),
+        (4, "done"),
+        (5, "invalid"),
+    ]
+    assert emu.stats()["routes"]["submit"] == 3
+
+
+def test_csv_with_an_unknown_column_is_refused(emu: RunningEmulator, tmp_path: Path) -> None:
+    inputs = tmp_path / "in.csv"
+    inputs.write_text("prompt,colour\na,b\n", encoding="utf-8")
+    code, stderr = _batch(emu, FLUX, str(inputs))
+    assert code == 65
+    assert "'colour'" in stderr
+    assert emu.stats()["routes"]["submit"] == 0
+
+
+def test_failed_lines_are_resubmitted_only_with_retry_failed(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    rows = [{"prompt": f"clip {i}" + (f" {FAIL_MARKER}" if i % 4 == 0 else "")} for i in range(8)]
+    inputs = write_jsonl(tmp_path / "in.jsonl", rows)
+    code, stderr = _batch(emu, FLUX, str(inputs))
+    assert code == 1
+    assert "8 lines: 6 done, 2 failed" in stderr
+    emu.reset()
+    assert _batch(emu, FLUX, str(inputs))[0] == 1
+    assert emu.stats()["routes"]["submit"] == 0
+    code, stderr = _batch(emu, FLUX, str(inputs), "--retry-failed")
+    assert emu.stats()["routes"]["submit"] == 2
+    assert "8 lines: 6 done, 2 failed" in stderr
+
+
+def test_changed_lines_are_reported_not_mixed(emu: RunningEmulator, tmp_path: Path) -> None:
+    rows = [reframe_line(i) for i in range(4)]
+    inputs = write_jsonl(tmp_path / "in.jsonl", rows)
+    assert _batch(emu, REFRAME, str(inputs))[0] == 0
+    emu.reset()
+    rows[2]["seed"] = 999
+    write_jsonl(inputs, rows)
+    code, stderr = _batch(emu, REFRAME, str(inputs))
+    assert code == 1
+    assert "line 3: the input changed" in stderr
+    assert emu.stats()["routes"]["submit"] == 0
+    states = [record["state"] for record in read_results(tmp_path / "in.jsonl.results.jsonl")]
+    assert states == ["done", "done", "changed", "done"]
+
+
+def test_unknown_submit_outcome_is_not_resent_unless_asked(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(3)])
+    emu.add_fault(FaultRule("submit", "drop_after", times=1))
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--concurrency", "1")
+    assert code == 1
+    assert "3 lines: 2 done, 1 unknown" in stderr
+    assert emu.stats()["routes"]["submit"] == 3  # the dropped answer's job exists
+    emu.reset()
+    assert _batch(emu, REFRAME, str(inputs))[0] == 1
+    assert emu.stats()["routes"]["submit"] == 0
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--resubmit-unknown")
+    assert code == 0, stderr
+    assert emu.stats()["routes"]["submit"] == 1
+
+
+def test_a_journal_left_mid_submit_reports_unknown(emu: RunningEmulator, tmp_path: Path) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(2)])
+    journal = tmp_path / "in.jsonl.journal.db"
+    assert _batch(emu, REFRAME, str(inputs))[0] == 0
+    db = sqlite3.connect(journal)
+    with db:
+        db.execute("UPDATE lines SET state = 'submitting', request_id = NULL WHERE line = 2")
+    db.close()
+    emu.reset()
+    code, stderr = _batch(emu, REFRAME, str(inputs))
+    assert code == 1
+    assert "line 2: an earlier run stopped while submitting" in stderr
+    assert emu.stats()["routes"]["submit"] == 0
+
+
+def test_a_journal_in_use_is_refused(emu: RunningEmulator, tmp_path: Path) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(1)])
+    journal = Journal(tmp_path / "in.jsonl.journal.db", REFRAME)
+    try:
+        code, stderr = _batch(emu, REFRAME, str(inputs))
+    finally:
+        journal.close()
+    assert code == 75
+    assert "in use by another batch run" in stderr
+    assert emu.stats()["routes"]["submit"] == 0
+
+
+def test_a_journal_of_another_model_is_refused(emu: RunningEmulator, tmp_path: Path) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [{"prompt": "x"}])
+    journal = tmp_path / "shared.db"
+    assert _batch(emu, FLUX, str(inputs), "--journal", str(journal))[0] == 0
+    write_jsonl(inputs, [reframe_line(1)])
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--journal", str(journal))
+    assert code == 65
+    assert "belongs to model" in stderr
+
+
+def test_missing_token_stops_before_anything(emu: RunningEmulator, tmp_path: Path) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(1)])
+    result = invoke(["batch", REFRAME, str(inputs)], base_url=emu.base_url, token=None)
+    assert result.exit_code == 77
+    assert sum(emu.stats()["routes"].values()) == 0
+
+
+def test_results_file_option_and_json_lines(emu: RunningEmulator, tmp_path: Path) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(1)])
+    results = tmp_path / "elsewhere" / "results.jsonl"
+    assert _batch(emu, REFRAME, str(inputs), "--results", str(results))[0] == 0
+    (record,) = read_results(results)
+    assert set(record) == {
+        "line",
+        "state",
+        "request_id",
+        "files",
+        "paths",
+        "output",
+        "error",
+        "cost",
+    }
+    assert record["files"] == [record["output"]["image"]]
+    assert json.dumps(record)
