@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +34,10 @@ def _ignored(rel: Path) -> bool:
     ``build``, ``dist`` and ``*.egg-info`` count only at the top of the output folder: below it
     they are the package and docs of a model whose id has such a segment (``build/model``).
     """
-    parts = rel.parts
+    return _ignored_parts(rel.parts)
+
+
+def _ignored_parts(parts: tuple[str, ...]) -> bool:
     if parts and (parts[0] in _BUILD_OUTPUT or parts[0].endswith(".egg-info")):
         return True
     return any(p in IGNORED_DIRS and p not in _BUILD_OUTPUT for p in parts)
@@ -42,18 +47,22 @@ def read_tree(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` that the generator owns, keyed by posix path."""
     if not root.is_dir():
         return {}
-    found: list[tuple[str, Path]] = []
-    for folder, dirs, names in os.walk(root):
-        here = Path(folder)
-        rel_dir = here.relative_to(root)
+    top = os.fspath(root)
+    found: list[tuple[str, str]] = []
+    for folder, dirs, names in os.walk(top):
+        rel_dir = () if folder == top else tuple(os.path.relpath(folder, top).split(os.sep))
         # Prune ignored folders (caches can be large) instead of walking them.
-        dirs[:] = [d for d in dirs if not _ignored(rel_dir / d)]
+        dirs[:] = [d for d in dirs if not _ignored_parts((*rel_dir, d))]
         for name in names:
-            rel = rel_dir / name
-            path = here / name
-            if not _ignored(rel) and path.is_file():
-                found.append((rel.as_posix(), path))
-    return {rel: path.read_bytes() for rel, path in sorted(found)}
+            parts = (*rel_dir, name)
+            path = os.path.join(folder, name)
+            if not _ignored_parts(parts) and os.path.isfile(path):
+                found.append(("/".join(parts), path))
+    files: dict[str, bytes] = {}
+    for rel, path in sorted(found):
+        with open(path, "rb") as f:
+            files[rel] = f.read()
+    return files
 
 
 def _ruff() -> str:
@@ -62,11 +71,26 @@ def _ruff() -> str:
     return os.fspath(find_ruff_bin())  # type: ignore[no-any-return]
 
 
+def _scratch(size: int) -> str | None:
+    """A memory-backed folder for the formatter's copies when there is room, else the default.
+
+    ruff works on files, and thousands of small files are written and read back per run.
+    """
+    shm = "/dev/shm"  # noqa: S108 - only the parent of a private mkdtemp folder
+    try:
+        stat = os.statvfs(shm)
+    except (OSError, AttributeError):
+        return None
+    room = stat.f_bavail * stat.f_frsize
+    return shm if room > 4 * size + (64 << 20) and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 def format_python(files: Mapping[str, bytes], pyproject: bytes) -> dict[str, bytes]:
     """Sort imports, drop unused ones and format, with the pinned ruff and the tree's own config."""
     if not files:
         return {}
-    with tempfile.TemporaryDirectory(prefix="runcomfy-codegen-fmt-") as tmp:
+    size = sum(len(c) for c in files.values())
+    with tempfile.TemporaryDirectory(prefix="runcomfy-codegen-fmt-", dir=_scratch(size)) as tmp:
         root = Path(tmp)
         (root / "pyproject.toml").write_bytes(pyproject)
         for rel, content in files.items():
@@ -118,6 +142,136 @@ def compare(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> Changes:
     )
 
 
+PATCH_LIMIT = 0.5
+"""Below this share of changed files, :func:`replace_tree` patches the tree in place."""
+
+_JOURNAL = "journal.json"
+
+
+def replace_tree(
+    out: Path, files: Mapping[str, bytes], *, existing: Mapping[str, bytes] | None = None
+) -> None:
+    """Write ``files`` as the whole content of ``out``, all at once.
+
+    A failure at any point (or a crash, repaired by the next run) leaves the old tree exactly as
+    it was; tool by-products (caches, egg-info) of the old tree are kept. Two ways:
+
+    - with ``existing`` (the tree on disk as read by :func:`read_tree`) and few changes, only the
+      changed files are touched: they are written aside first, the old ones are kept aside until
+      every new one is in place, and all are put back if anything fails;
+    - otherwise the new tree is built next to ``out`` and swapped in with renames; files that
+      ``existing`` shows unchanged are hard-linked into it rather than written again.
+
+    Either way unchanged files keep their timestamps (and bytecode caches of them stay valid).
+    """
+    out = out.resolve()
+    parent = out.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    _recover(out)
+    if existing is not None and out.is_dir():
+        changes = compare(existing, files)
+        if not changes:
+            return
+        touched = len(changes.added) + len(changes.changed) + len(changes.removed)
+        if touched <= PATCH_LIMIT * max(len(files), 1):
+            _patch(out, files, changes)
+            return
+    _swap(out, files, existing)
+
+
+def _missing_dirs(out: Path, paths: Iterable[str]) -> list[str]:
+    """The folders (relative, parents first) that writing ``paths`` under ``out`` creates."""
+    missing: set[str] = set()
+    for rel in paths:
+        parts = rel.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            folder = "/".join(parts[:i])
+            if folder not in missing and not (out / folder).is_dir():
+                missing.add(folder)
+    return sorted(missing, key=lambda d: (d.count("/"), d))
+
+
+def _patch(out: Path, files: Mapping[str, bytes], changes: Changes) -> None:
+    txn = Path(tempfile.mkdtemp(prefix=f".{out.name}.patch-", dir=out.parent))
+    plan = {
+        "added": changes.added,
+        "changed": changes.changed,
+        "removed": changes.removed,
+        "dirs": _missing_dirs(out, changes.added),
+    }
+    try:
+        for rel in changes.added + changes.changed:
+            target = txn / "new" / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(files[rel])
+        (txn / "old").mkdir()
+        pending = txn / f"{_JOURNAL}.tmp"
+        pending.write_text(json.dumps(plan), encoding="utf-8")
+        os.replace(pending, txn / _JOURNAL)  # from here on, _recover can undo a crash
+    except OSError as exc:
+        shutil.rmtree(txn, ignore_errors=True)
+        raise WriteError(f"cannot write {out.name}/: {exc}") from exc
+    try:
+        _apply(out, txn, plan)
+    except OSError as exc:
+        _undo(out, txn, plan)
+        raise WriteError(f"cannot write {out.name}/: {exc}") from exc
+    (txn / _JOURNAL).unlink()  # done: from here on the new tree stands
+    shutil.rmtree(txn, ignore_errors=True)
+    for rel in changes.removed:
+        _prune(out, rel)
+
+
+def _apply(out: Path, txn: Path, plan: Mapping[str, list[str]]) -> None:
+    old = txn / "old"
+    for rel in plan["changed"]:
+        backup = old / rel
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(out / rel, backup)  # the old file stays in place until replaced
+        except OSError:
+            os.replace(out / rel, backup)
+    for rel in plan["removed"]:
+        backup = old / rel
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(out / rel, backup)
+    for folder in plan["dirs"]:
+        (out / folder).mkdir(exist_ok=True)
+    for rel in plan["added"] + plan["changed"]:
+        os.replace(txn / "new" / rel, out / rel)
+
+
+def _undo(out: Path, txn: Path, plan: Mapping[str, list[str]]) -> None:
+    """Put the tree back as it was before :func:`_apply` (which may have stopped anywhere)."""
+    old = txn / "old"
+    for rel in plan["added"]:
+        if not (txn / "new" / rel).exists():  # it was moved in
+            (out / rel).unlink(missing_ok=True)
+    for rel in plan["changed"] + plan["removed"]:
+        if (old / rel).exists():
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(old / rel, out / rel)
+    for folder in reversed(plan["dirs"]):
+        with contextlib.suppress(OSError):
+            (out / folder).rmdir()
+    shutil.rmtree(txn, ignore_errors=True)
+
+
+def _prune(out: Path, rel: str) -> None:
+    """Remove the folders a removed file leaves with nothing of ours (caches aside)."""
+    parts = rel.split("/")[:-1]
+    while parts:
+        folder = out.joinpath(*parts)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        if any(not (e.is_dir() and _ignored_parts((*parts, e.name))) for e in entries):
+            return
+        shutil.rmtree(folder, ignore_errors=True)
+        parts = parts[:-1]
+
+
 def _link_unchanged(source: Path, target: Path, content: bytes) -> bool:
     """Hard-link an unchanged file of the old tree into the new one, if it is still as read."""
     try:
@@ -129,21 +283,8 @@ def _link_unchanged(source: Path, target: Path, content: bytes) -> bool:
     return True
 
 
-def replace_tree(
-    out: Path, files: Mapping[str, bytes], *, existing: Mapping[str, bytes] | None = None
-) -> None:
-    """Write ``files`` as the whole content of ``out``, all at once.
-
-    The new tree is built next to ``out`` and swapped in with renames, so a failure at any point
-    leaves either the old tree or the new one, never a mix. Tool by-products (caches, egg-info)
-    of the old tree are carried over. With ``existing`` (the old tree as read by
-    :func:`read_tree`), files whose content is unchanged are hard-linked from the old tree rather
-    than written again, which keeps their timestamps (and the bytecode caches of them valid).
-    """
-    out = out.resolve()
+def _swap(out: Path, files: Mapping[str, bytes], existing: Mapping[str, bytes] | None) -> None:
     parent = out.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    _recover(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=parent))
     try:
         made: set[Path] = set()
@@ -185,7 +326,15 @@ def replace_tree(
 
 
 def _recover(out: Path) -> None:
-    """Finish or undo a swap interrupted by a crash."""
+    """Undo a patch, or finish or undo a swap, that a crash interrupted."""
+    for txn in sorted(out.parent.glob(f".{out.name}.patch-*")):
+        try:
+            plan = json.loads((txn / _JOURNAL).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            plan = None  # never started changing the tree
+        if isinstance(plan, dict):
+            _undo(out, txn, plan)
+        shutil.rmtree(txn, ignore_errors=True)
     backup = out.parent / f".{out.name}.old"
     if backup.exists():
         if out.exists():
