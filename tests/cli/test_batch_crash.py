@@ -68,3 +68,45 @@ def test_kill_9_midway_then_resume_sends_no_duplicate(emu: RunningEmulator, tmp_
         assert _submits(emu) == LINES
     stats = emu.stats()
     assert stats["jobs"]["succeeded"] == _submits(emu)
+
+
+def test_ctrl_c_stops_gracefully_and_the_rerun_resumes(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    lines = 40
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(lines)])
+    emu.set_timings(run_seconds=1.0)
+    process = subprocess.Popen(
+        cli_command("batch", REFRAME, str(inputs), "--concurrency", "4"),
+        env=cli_env(emu.base_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _submits(emu) < 4 or emu.stats()["routes"]["status"] < 4:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the batch ended or stalled early: {process.communicate()[1]!r}")
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, stderr
+    assert "rerun the same command to resume" in stderr
+    assert "Traceback" not in stderr
+    first = _submits(emu)
+    assert first == 4
+    running = read_results(tmp_path / "in.jsonl.results.jsonl")
+    assert [record["state"] for record in running] == ["running"] * 4
+
+    emu.set_timings(run_seconds=0)
+    result = invoke(["batch", REFRAME, str(inputs), "--concurrency", "8"], base_url=emu.base_url)
+    assert result.exit_code == 0, result.stderr
+    assert _submits(emu) == lines
+    records = read_results(tmp_path / "in.jsonl.results.jsonl")
+    assert [record["line"] for record in records] == list(range(1, lines + 1))
+    assert {record["state"] for record in records} == {"done"}

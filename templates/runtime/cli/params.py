@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import click
 from click.shell_completion import CompletionItem
@@ -21,13 +20,14 @@ else:  # click < 8.4: ParamType is not generic
 def is_media_reference(text: str) -> bool:
     """True for an http(s) URL with a host or a ``data:`` URI: sent as it is."""
     value = text.strip()
-    if value[:5].lower() == "data:":
-        return True
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+    head = value[:8].lower()
+    if head.startswith("https://"):
+        rest = value[8:]
+    elif head.startswith("http://"):
+        rest = value[7:]
+    else:
+        return head.startswith("data:")
+    return bool(rest) and rest[0] not in "/?#"
 
 
 class JsonValue(_ParamType):

@@ -87,12 +87,12 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
             if not raw.strip():
                 continue
             try:
-                data = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                yield Record(number, None, f"not valid JSON: {exc.msg} (column {exc.colno})", raw)
-                continue
+                data = json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError:
                 yield Record(number, None, "not valid UTF-8 text", raw)
+                continue
+            except json.JSONDecodeError as exc:
+                yield Record(number, None, f"not valid JSON: {exc.msg} (column {exc.colno})", raw)
                 continue
             if not isinstance(data, dict):
                 yield Record(number, None, "expected a JSON object of inputs", raw)
