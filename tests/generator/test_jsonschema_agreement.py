@@ -266,7 +266,7 @@ def test_the_documented_differences_hold() -> None:
     with_none = {**base, "seed": None}
     assert not case.validator.is_valid(with_none)
     assert case.accepts(with_none)
-    assert case.model.model_validate(with_none).seed is None
+    assert case.model.model_validate(with_none).model_dump()["seed"] is None
     integral_float = {**base, "seed": 1.0}
     assert case.validator.is_valid(integral_float)
     assert not case.accepts(integral_float)
