@@ -33,11 +33,10 @@ from pathlib import Path
 from runcomfy_codegen import __version__
 from runcomfy_codegen.diagnostics import Diagnostic
 from runcomfy_codegen.ir import ModelSpec
-from runcomfy_codegen.load import RawEntry
 from runcomfy_codegen.write import CACHE_DIR
 
 CACHE_FILE = "cache.pickle"
-_MAGIC = b"runcomfy-codegen cache 1\n"
+_MAGIC = b"runcomfy-codegen cache 2\n"
 _LIBRARIES = ("datamodel-code-generator", "ruff", "jinja2")
 
 
@@ -87,6 +86,8 @@ class _Entries:
     """Model key -> {path: sha256 of the rendered file}."""
     formatted: dict[str, str] = field(default_factory=dict)
     """Shared file key -> sha256 of its formatted text."""
+    catalog: dict[str, str] = field(default_factory=dict)
+    """Analysis key -> the model's entry in ``_catalog.json``."""
 
 
 class Cache:
@@ -124,8 +125,10 @@ class Cache:
 
     # -- validation and IR ------------------------------------------------------------------
 
-    def analysis_key(self, entry: RawEntry) -> str:
-        return _key("analysis", self.digest, entry.display_path, entry.relative_id, entry.text)
+    def analysis_key(self, root: Path, path: Path, content: bytes) -> str:
+        """The key of a schema file's analysis: its bytes and its place (which the
+        diagnostics name and the model id must match)."""
+        return _key("analysis", self.digest, root.as_posix(), path.as_posix(), content)
 
     def analysed(self, key: str) -> Analysed | None:
         found = self._new.analysed.get(key)
@@ -140,8 +143,10 @@ class Cache:
 
     # -- model files ------------------------------------------------------------------------
 
-    def model_key(self, spec: ModelSpec, paths: tuple[str, ...], templates_digest: str) -> str:
-        return _key("model", self.digest, templates_digest, repr(spec), *paths)
+    def model_key(self, spec: str, paths: tuple[str, ...], templates_digest: str) -> str:
+        """The key of a model's files; ``spec`` identifies the spec: the analysis key of its
+        schema file, or else the spec's ``repr`` (which spells out every field)."""
+        return _key("model", self.digest, templates_digest, spec, *paths)
 
     def reuse(self, key: str, existing: Mapping[str, bytes] | None) -> dict[str, bytes] | None:
         """The files recorded under ``key``, taken from ``existing`` if all are there unchanged."""
@@ -192,12 +197,36 @@ class Cache:
     def remember_formatted(self, key: str, content: bytes) -> None:
         self._new.formatted[key] = sha256(content)
 
+    # -- catalog entries --------------------------------------------------------------------
+
+    def catalog_entry(self, key: str) -> str | None:
+        found = self._new.catalog.get(key)
+        if found is None:
+            found = self._old.catalog.get(key)
+            if found is not None:
+                self._new.catalog[key] = found
+        return found
+
+    def remember_catalog_entry(self, key: str, text: str) -> None:
+        self._new.catalog[key] = text
+
     # -- storage ----------------------------------------------------------------------------
+
+    def _unchanged(self) -> bool:
+        old, new = self._old, self._new
+        return (
+            old.analysed.keys() == new.analysed.keys()
+            and old.files.keys() == new.files.keys()
+            and old.formatted.keys() == new.formatted.keys()
+            and old.catalog.keys() == new.catalog.keys()
+        )
 
     def save(self) -> None:
         """Write what this run used or made; never fails the run (a cache is only a shortcut)."""
         if self.directory is None or not self.directory.parent.is_dir():
             return
+        if self._unchanged() and (self.directory / CACHE_FILE).is_file():
+            return  # entries are facts: the same keys hold the same values
         try:
             self.directory.mkdir(exist_ok=True)
             ignore = self.directory / ".gitignore"

@@ -76,10 +76,10 @@ def read_entry(path: Path, root: Path) -> tuple[RawEntry | None, list[Diagnostic
     return RawEntry(path, display, relative_id, data, text), c.items
 
 
-def load_entries(
+def select_files(
     root: Path, only: Iterable[str] | None = None
-) -> tuple[list[RawEntry], list[Diagnostic]]:
-    """Read every schema file under ``root`` (or just the model ids in ``only``)."""
+) -> tuple[list[Path], list[Diagnostic]]:
+    """The schema files under ``root`` (or just those of the model ids in ``only``), sorted."""
     files, diagnostics = discover(root)
     wanted = set(only) if only is not None else None
     if wanted is not None:
@@ -89,6 +89,14 @@ def load_entries(
             c.error("", f"no schema file for model {model_id!r} (expected {model_id}.json)")
             diagnostics.extend(c.items)
         files = [p for mid, p in sorted(known.items()) if mid in wanted]
+    return files, diagnostics
+
+
+def load_entries(
+    root: Path, only: Iterable[str] | None = None
+) -> tuple[list[RawEntry], list[Diagnostic]]:
+    """Read every schema file under ``root`` (or just the model ids in ``only``)."""
+    files, diagnostics = select_files(root, only)
     entries: list[RawEntry] = []
     for path in files:
         entry, found = read_entry(path, root)

@@ -20,7 +20,7 @@ from runcomfy_codegen.cache import Analysed, Cache
 from runcomfy_codegen.diagnostics import Collector, Diagnostic, has_errors, promote_warnings
 from runcomfy_codegen.interpret import build_spec, check_collisions
 from runcomfy_codegen.ir import ModelSpec
-from runcomfy_codegen.load import RawEntry, load_entries
+from runcomfy_codegen.load import RawEntry, load_entries, read_entry, select_files
 from runcomfy_codegen.models import ModelGenerationError, model_source
 from runcomfy_codegen.parallel import Workers
 from runcomfy_codegen.validate import check_entry
@@ -39,6 +39,8 @@ class Build:
     files: dict[str, bytes] = field(default_factory=dict)
     rendered: list[str] = field(default_factory=list)
     """Ids of the models whose files were rendered by this run (the others were reused)."""
+    spec_keys: dict[str, str] = field(default_factory=dict)
+    """Model id -> the cache key of the schema file it came from (when analysed with a cache)."""
 
     @property
     def ok(self) -> bool:
@@ -60,8 +62,43 @@ def _analyse_entry(entry: RawEntry) -> Analysed:
     return Analysed(spec, tuple(diagnostics))
 
 
-def _analyse_entries(entries: list[RawEntry]) -> list[Analysed]:
-    return [_analyse_entry(entry) for entry in entries]
+def _analyse_entries(entries: list[RawEntry]) -> list[tuple[Analysed, str]]:
+    return [(_analyse_entry(entry), "") for entry in entries]
+
+
+def _analyse_cached(
+    schemas: Path,
+    only: Iterable[str] | None,
+    build: Build,
+    cache: Cache,
+    workers: Workers | None,
+) -> list[tuple[Analysed, str]]:
+    """Analyse the files the cache does not know; files it knows are not even parsed."""
+    paths, diagnostics = select_files(schemas, only)
+    build.diagnostics.extend(diagnostics)
+    results: list[tuple[Analysed, str] | None] = []
+    todo: list[tuple[int, RawEntry, str]] = []
+    for path in paths:
+        try:
+            key = cache.analysis_key(schemas, path, path.read_bytes())
+        except OSError:
+            key = ""
+        found = cache.analysed(key) if key else None
+        if found is not None:
+            results.append((found, key))
+            continue
+        entry, problems = read_entry(path, schemas)
+        if entry is None:
+            results.append((Analysed(None, tuple(problems)), ""))
+            continue
+        todo.append((len(results), entry, key))
+        results.append(None)
+    fresh = _map(workers, _analyse_entries, [entry for _, entry, _ in todo])
+    for (i, _, key), (analysed, _) in zip(todo, fresh, strict=True):
+        results[i] = (analysed, key)
+        if key:
+            cache.remember_analysed(key, analysed)
+    return [r for r in results if r is not None]
 
 
 def analyse(
@@ -74,22 +111,18 @@ def analyse(
 ) -> Build:
     """Load and validate every schema and build the IR; no rendering."""
     build = Build()
-    entries, diagnostics = load_entries(schemas, only)
-    build.diagnostics.extend(diagnostics)
-    keys = [cache.analysis_key(e) if cache is not None else "" for e in entries]
-    results = [cache.analysed(k) if cache is not None else None for k in keys]
-    todo = [i for i, r in enumerate(results) if r is None]
-    fresh = _map(workers, _analyse_entries, [entries[i] for i in todo])
-    for i, analysed in zip(todo, fresh, strict=True):
-        results[i] = analysed
-        if cache is not None:
-            cache.remember_analysed(keys[i], analysed)
-    for result in results:
-        if result is None:  # pragma: no cover - every gap was filled above
-            raise AssertionError("an entry was not analysed")
+    if cache is None:
+        entries, diagnostics = load_entries(schemas, only)
+        build.diagnostics.extend(diagnostics)
+        results = _map(workers, _analyse_entries, entries)
+    else:
+        results = _analyse_cached(schemas, only, build, cache, workers)
+    for result, key in results:
         build.diagnostics.extend(result.diagnostics)
         if result.spec is not None:
             build.specs.append(result.spec)
+            if key:
+                build.spec_keys[result.spec.model_id] = key
     build.specs.sort(key=lambda s: s.model_id)
     build.diagnostics.extend(check_collisions(build.specs))
     if strict:
@@ -131,9 +164,10 @@ def _runtime_files(templates: render.Templates) -> dict[str, bytes]:
 
 
 def _namespace_inits(
-    paths: Iterable[str], templates: render.Templates, specs: Sequence[ModelSpec]
-) -> dict[str, bytes]:
-    """An ``__init__.py`` for every package folder that does not have one yet.
+    paths: Iterable[str], specs: Sequence[ModelSpec]
+) -> dict[str, tuple[str, str]]:
+    """An ``__init__.py`` for every package folder that does not have one yet: path -> (dotted
+    name, digest).
 
     Its header carries the digest of the ids of the models below it, so it changes only when
     models are added under it or removed, never when a schema's content changes.
@@ -143,18 +177,16 @@ def _namespace_inits(
         for i in range(1, len(spec.module_parts) + 1):
             below.setdefault(spec.module_parts[:i], []).append(spec.model_id)
     existing = {p for p in paths if p.startswith(f"{render.PACKAGE}/") and p.endswith(".py")}
-    out: dict[str, bytes] = {}
+    out: dict[str, tuple[str, str]] = {}
     for rel in sorted(existing):
         parts = rel.split("/")[:-1]
         for i in range(2, len(parts) + 1):
             init = "/".join((*parts[:i], "__init__.py"))
             if init not in existing and init not in out:
-                dotted = ".".join(parts[:i])
                 module = tuple(parts[1:i])
                 if module[:1] == ("_commands",):
                     module = module[1:]
-                digest = ids_digest(below.get(module, ()))
-                out[init] = render.render_namespace_init(templates, dotted, digest)
+                out[init] = (".".join(parts[:i]), ids_digest(below.get(module, ())))
     return out
 
 
@@ -253,7 +285,11 @@ def render_tree(
     keep_ids = set(keep)
     for spec in specs:
         paths = _model_paths(spec, layout)
-        key = cache.model_key(spec, paths, template_key) if cache is not None else ""
+        key = (
+            cache.model_key(build.spec_keys.get(spec.model_id) or repr(spec), paths, template_key)
+            if cache is not None
+            else ""
+        )
         if spec.model_id in keep_ids and existing is not None and all(p in existing for p in paths):
             files.update((p, existing[p]) for p in paths)
             if cache is not None:
@@ -288,22 +324,69 @@ def render_tree(
         f"{package}/_registry.py": render.render_registry(
             templates, specs, layout, tree_digest(specs)
         ),
-        f"{package}/_commands/__init__.py": render.render_namespace_init(
-            templates, f"{package}._commands", all_ids
-        ),
     }
-    python.update(_namespace_inits([*python, *files], templates, specs))
+    inits = {f"{package}/_commands/__init__.py": (f"{package}._commands", all_ids)}
+    inits.update(_namespace_inits([*python, *files], specs))
+    shared = _format_shared(python, pyproject, cache, existing)
+    shared.update(_namespace_files(inits, templates, template_key, pyproject, cache, existing))
     other = {
         "pyproject.toml": pyproject,
         f"{package}/py.typed": b"",
-        f"{package}/_catalog.json": render.render_catalog(specs),
+        f"{package}/_catalog.json": render.render_catalog(
+            specs, _catalog_entries(specs, build.spec_keys, cache)
+        ),
     }
-    build.files = {
-        **files,
-        **_format_shared(python, pyproject, cache, existing),
-        **other,
-        **_runtime_files(templates),
-    }
+    build.files = {**files, **shared, **other, **_runtime_files(templates)}
+
+
+def _catalog_entries(
+    specs: Sequence[ModelSpec], spec_keys: Mapping[str, str], cache: Cache | None
+) -> dict[str, str]:
+    """Each model's catalog entry, encoded once and then remembered (JSON indenting is slow)."""
+    if cache is None:
+        return {}
+    entries: dict[str, str] = {}
+    for spec in specs:
+        key = spec_keys.get(spec.model_id)
+        if not key:
+            continue
+        text = cache.catalog_entry(key)
+        if text is None:
+            text = render.catalog_entry(spec)
+            cache.remember_catalog_entry(key, text)
+        entries[spec.model_id] = text
+    return entries
+
+
+def _namespace_files(
+    inits: Mapping[str, tuple[str, str]],
+    templates: render.Templates,
+    template_key: str,
+    pyproject: bytes,
+    cache: Cache | None,
+    existing: Mapping[str, bytes] | None,
+) -> dict[str, bytes]:
+    """The namespace ``__init__.py`` files (path -> (dotted name, digest)), formatted.
+
+    They are many and all alike, so the ones on disk are reused when the cache knows them.
+    """
+    out: dict[str, bytes] = {}
+    todo: dict[str, bytes] = {}
+    keys: dict[str, str] = {}
+    for path, (dotted, digest) in inits.items():
+        if cache is not None:
+            what = f"namespace\0{template_key}\0{dotted}\0{digest}".encode()
+            keys[path] = key = cache.format_key(path, what, pyproject)
+            reused = cache.formatted(key, path, existing)
+            if reused is not None:
+                out[path] = reused
+                continue
+        todo[path] = render.render_namespace_init(templates, dotted, digest)
+    for path, content in format_python(todo, pyproject).items():
+        out[path] = content
+        if cache is not None:
+            cache.remember_formatted(keys[path], content)
+    return out
 
 
 def generate(

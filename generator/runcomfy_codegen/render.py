@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -545,19 +545,32 @@ def render_pyproject(t: Templates, digest: str) -> bytes:
     )
 
 
-def render_catalog(specs: Sequence[ModelSpec]) -> bytes:
-    """The catalog the emulator serves: every entry with its original schemas."""
-    models = [
-        {
-            "model_id": s.model_id,
-            "display_name": s.display_name,
-            "categories": list(s.categories),
-            "input_schema": json.loads(s.original_input_schema_json),
-            "output_schema": json.loads(s.output_schema_json),
-        }
-        for s in sorted(specs, key=lambda s: s.model_id)
+def catalog_entry(spec: ModelSpec) -> str:
+    """One model's entry of the catalog, as :func:`render_catalog` writes it (indented)."""
+    entry = {
+        "model_id": spec.model_id,
+        "display_name": spec.display_name,
+        "categories": list(spec.categories),
+        "input_schema": json.loads(spec.original_input_schema_json),
+        "output_schema": json.loads(spec.output_schema_json),
+    }
+    # JSON strings hold no raw line breaks, so this only indents the entry's own lines.
+    return json.dumps(entry, indent=1, sort_keys=True, ensure_ascii=False).replace("\n", "\n  ")
+
+
+def render_catalog(specs: Sequence[ModelSpec], entries: Mapping[str, str] | None = None) -> bytes:
+    """The catalog the emulator serves: every entry with its original schemas.
+
+    The text is ``json.dumps({"models": [...]}, indent=1, sort_keys=True)``, put together from
+    the entries so that ``entries`` (model id -> :func:`catalog_entry`) can spare encoding them.
+    """
+    known = entries or {}
+    parts = [
+        known.get(s.model_id) or catalog_entry(s) for s in sorted(specs, key=lambda s: s.model_id)
     ]
-    text = json.dumps({"models": models}, indent=1, sort_keys=True, ensure_ascii=False)
+    text = (
+        '{\n "models": [\n  ' + ",\n  ".join(parts) + "\n ]\n}" if parts else '{\n "models": []\n}'
+    )
     return (text + "\n").encode("utf-8", "surrogatepass")
 
 

@@ -47,17 +47,19 @@ def read_tree(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` that the generator owns, keyed by posix path."""
     if not root.is_dir():
         return {}
-    top = os.fspath(root)
     found: list[tuple[str, str]] = []
-    for folder, dirs, names in os.walk(top):
-        rel_dir = () if folder == top else tuple(os.path.relpath(folder, top).split(os.sep))
-        # Prune ignored folders (caches can be large) instead of walking them.
-        dirs[:] = [d for d in dirs if not _ignored_parts((*rel_dir, d))]
-        for name in names:
-            parts = (*rel_dir, name)
-            path = os.path.join(folder, name)
-            if not _ignored_parts(parts) and os.path.isfile(path):
-                found.append(("/".join(parts), path))
+    pending: list[tuple[str, tuple[str, ...]]] = [(os.fspath(root), ())]
+    while pending:
+        folder, rel_dir = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                parts = (*rel_dir, entry.name)
+                if _ignored_parts(parts):
+                    continue  # caches can be large: not even walked
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, parts))
+                elif entry.is_file():
+                    found.append(("/".join(parts), entry.path))
     files: dict[str, bytes] = {}
     for rel, path in sorted(found):
         with open(path, "rb") as f:
