@@ -80,3 +80,26 @@ def test_no_machine_paths_or_timestamps_in_the_output(fresh_tree: Path) -> None:
         assert str(fresh_tree) not in text, path
         assert str(SCHEMAS) not in text, path
         assert "/tmp/" not in text, path
+
+
+def test_a_regeneration_over_an_earlier_tree_equals_a_clean_one(
+    tree_copy: Path, schemas_copy: Path, tmp_path: Path
+) -> None:
+    """Whatever the generator reuses from an earlier run (files on disk, its cache), the result
+    is what a generation from scratch gives."""
+    path = schemas_copy / "ideogram/ideogram-v3/reframe.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["input_schema"]["properties"]["seed"]["maximum"] = 1000
+    data["input_schema"]["properties"]["renamed"] = data["input_schema"]["properties"].pop("style")
+    path.write_text(json.dumps(data), encoding="utf-8")
+    (schemas_copy / "google/nano-banana-2-lite/text-to-image.json").unlink()
+
+    result = run_cli("generate", "--schemas", schemas_copy, "--out", tree_copy)
+    assert result.exit_code == 0, result.stderr
+    clean = tmp_path / "clean"
+    result = run_cli("generate", "--no-cache", "--schemas", schemas_copy, "--out", clean)
+    assert result.exit_code == 0, result.stderr
+    changes = compare(tree(clean), tree(tree_copy))
+    assert not changes, changes.stale
+    check = run_cli("generate", "--check", "--schemas", schemas_copy, "--out", tree_copy)
+    assert check.exit_code == 0, check.stderr
