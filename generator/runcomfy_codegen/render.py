@@ -206,8 +206,9 @@ def field_details(f: Field) -> list[str]:
     return lines
 
 
-def _function_doc(spec: ModelSpec, summary: str, returns: str, waits: bool) -> Source:
-    lines = [summary, "", "Args:"]
+def _input_arg_lines(spec: ModelSpec) -> list[str]:
+    """The docstring lines of the model's inputs, the same in every function of the module."""
+    lines: list[str] = []
     for f in spec.inputs:
         need = "required" if f.required else "optional"
         lines.append(f"    {f.python_name} ({doc_type(f)}, {need}):")
@@ -219,6 +220,18 @@ def _function_doc(spec: ModelSpec, summary: str, returns: str, waits: bool) -> S
                     )
                     or [""]
                 )
+    return lines
+
+
+def _function_doc(
+    spec: ModelSpec,
+    summary: str,
+    returns: str,
+    waits: bool,
+    input_lines: list[str] | None = None,
+) -> Source:
+    args = _input_arg_lines(spec) if input_lines is None else input_lines
+    lines = [summary, "", "Args:", *args]
     lines.append("    client: The client to use; by default one configured from the environment.")
     lines.append(
         "    timeout: "
@@ -274,6 +287,7 @@ def render_model_module(t: Templates, spec: ModelSpec, models: ModelSource) -> b
         for f in sorted(spec.inputs, key=lambda f: (not f.required, f.python_name))
     ]
     mid = spec.model_id
+    input_lines = _input_arg_lines(spec)
     variants = [
         {
             "name": Source("run"),
@@ -288,6 +302,7 @@ def render_model_module(t: Templates, spec: ModelSpec, models: ModelSource) -> b
                 f"Run {mid} and wait for its output.",
                 "The parsed output; files download with ``.save()``.",
                 True,
+                input_lines,
             ),
         },
         {
@@ -303,6 +318,7 @@ def render_model_module(t: Templates, spec: ModelSpec, models: ModelSource) -> b
                 f"Run {mid} and wait for its output (async).",
                 "The parsed output; files download with ``.asave()``.",
                 True,
+                input_lines,
             ),
         },
         {
@@ -318,6 +334,7 @@ def render_model_module(t: Templates, spec: ModelSpec, models: ModelSource) -> b
                 f"Submit a {mid} job and return its handle at once.",
                 "A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.",
                 False,
+                input_lines,
             ),
         },
         {
@@ -333,6 +350,7 @@ def render_model_module(t: Templates, spec: ModelSpec, models: ModelSource) -> b
                 f"Submit a {mid} job and return its async handle at once.",
                 "An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.",
                 False,
+                input_lines,
             ),
         },
     ]
