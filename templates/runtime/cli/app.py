@@ -9,7 +9,7 @@ import click
 from .batch.command import batch_command
 from .emulator_cmd import emulator_command
 from .group import RootGroup
-from .logs import configure_logging
+from .logs import configure_logging, preserve_logging
 from .models_cmd import models_command
 from .registry import _ROOT
 from .request_cmds import cancel_command, result_command, status_command
@@ -86,6 +86,7 @@ def cli(
 
     The API token is read from RUNCOMFY_API_TOKEN (or RUNCOMFY_TOKEN).
     """
+    ctx.call_on_close(preserve_logging())
     configure_logging(verbose)
     ctx.obj = Settings(
         base_url=base_url,

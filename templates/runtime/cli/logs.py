@@ -1,24 +1,50 @@
-"""Route the runtime's log messages (retries, ...) to stderr through click."""
+"""Route the runtime's log messages (retries, ...) to stderr through click.
+
+The logger is put back as it was when the command ends, so running the
+command line in-process (tests, notebooks) leaves logging untouched.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Callable
 
 import click
 
-__all__ = ["configure_logging"]
+from .style import is_terminal
+
+__all__ = ["configure_logging", "preserve_logging"]
 
 _LOGGER = "runcomfy_models"
 
 
 class _ClickHandler(logging.Handler):
-    """Writes each record on stderr with ``click.echo`` (resolved at each call)."""
+    """Writes each record on stderr with ``click.echo`` (resolved at each call).
+
+    On a terminal the line is cleared first, so a live status line is not mixed in.
+    """
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            click.echo(self.format(record), err=True)
+            clear = "\r\x1b[K" if is_terminal(sys.stderr) else ""
+            click.echo(clear + self.format(record), err=True)
         except Exception:  # a log line must never break a command
             self.handleError(record)
+
+
+def preserve_logging() -> Callable[[], None]:
+    """Remember the logger's level and handlers; the returned function restores them."""
+    logger = logging.getLogger(_LOGGER)
+    level, handlers = logger.level, list(logger.handlers)
+
+    def restore() -> None:
+        logger.setLevel(level)
+        for handler in list(logger.handlers):
+            if handler not in handlers:
+                logger.removeHandler(handler)
+
+    return restore
 
 
 def configure_logging(verbose: int, *, quiet_retries: bool = False) -> None:
@@ -31,7 +57,6 @@ def configure_logging(verbose: int, *, quiet_retries: bool = False) -> None:
         handler = _ClickHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
-    logger.propagate = False
     if verbose >= 2:
         logger.setLevel(logging.DEBUG)
     elif verbose == 1:
