@@ -98,8 +98,8 @@ def cancel_record(outcome: CancelOutcome) -> dict[str, Any]:
     return {"request_id": outcome.request_id, "outcome": outcome.outcome}
 
 
-_GOOD = frozenset({"succeeded", "cancelled_ok", "submitted"})
-_BAD = frozenset({"failed", "cancelled", "not_cancellable"})
+_GOOD = frozenset({"succeeded", "submitted", "completed"})
+_BAD = frozenset({"failed", "cancelled", "timeout", "interrupted"})
 
 _OUTCOME_TEXT = {
     "cancelled": "cancelled (it was still queued; nothing is billed)",

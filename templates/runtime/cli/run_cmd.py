@@ -101,7 +101,7 @@ def _wait(
     download: Path | None,
 ) -> int:
     started = time.monotonic()
-    live = LiveLine(job.request_id, enabled=None if not printer.json else False)
+    live = LiveLine(job.request_id, enabled=False if printer.json else None)
     try:
         with live:
             output = job.wait(timeout=timeout, on_update=live.update)

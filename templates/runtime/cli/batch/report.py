@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,15 +91,16 @@ def result_record(row: JournalRow) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def _atomic_text(path: Path) -> Iterator[TextIO]:
+    """Write next to ``path`` and rename into place (permissions follow the umask)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with temp.open("w", encoding="utf-8") as handle:
             yield handle
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
+            temp.unlink()
         raise
 
 
