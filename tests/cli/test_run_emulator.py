@@ -182,3 +182,12 @@ def test_emulator_command_rejects_a_bad_fault_spec() -> None:
     result = invoke(["emulator", "--fault", "submit:explode"])
     assert result.exit_code == 65
     assert "--fault" in result.stderr
+
+
+def test_bare_command_prints_help() -> None:
+    result = invoke([])
+    assert result.exit_code == 0
+    assert "Commands:" in result.stdout
+    result = invoke(["run"])
+    assert result.exit_code == 0
+    assert REFRAME in result.stdout

@@ -22,6 +22,13 @@ from .style import error
 
 __all__ = ["RootGroup", "report_error"]
 
+# click >= 8.2 raises this for a group called without a command: just help, not an error.
+_NO_ARGS: tuple[type[click.UsageError], ...] = tuple(
+    cls
+    for cls in (getattr(click.exceptions, "NoArgsIsHelpError", None),)
+    if isinstance(cls, type) and issubclass(cls, click.UsageError)
+)
+
 
 def report_error(exc: RunComfyError) -> None:
     if isinstance(exc, InputProblems):
@@ -67,6 +74,9 @@ class RootGroup(click.Group):
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
         except click.UsageError as exc:
+            if isinstance(exc, _NO_ARGS) and exc.ctx is not None:
+                click.echo(exc.ctx.get_help())
+                _exit(exits.OK)
             exc.show()
             _exit(exits.BAD_INPUT)
         except click.ClickException as exc:
