@@ -11,7 +11,7 @@ from .emulator_cmd import emulator_command
 from .group import RootGroup
 from .logs import configure_logging, preserve_logging
 from .models_cmd import models_command
-from .registry import _ROOT
+from .registry import ROOT_PACKAGE
 from .request_cmds import cancel_command, result_command, status_command
 from .run_group import RunGroup
 from .settings import Settings
@@ -21,7 +21,7 @@ __all__ = ["cli", "main"]
 
 def _version() -> str:
     try:
-        return str(importlib.import_module(_ROOT).__version__)
+        return str(importlib.import_module(ROOT_PACKAGE).__version__)
     except (ImportError, AttributeError):
         return "unknown"
 

@@ -21,6 +21,7 @@ from click.shell_completion import CompletionItem
 from ..binding import ModelBinding
 
 __all__ = [
+    "ROOT_PACKAGE",
     "ModelCommands",
     "ModelInfo",
     "UnknownModelError",
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 # The generated package this runtime was copied into (``<root>._runtime.cli``).
-_ROOT = __name__.rsplit("._runtime", 1)[0]
+ROOT_PACKAGE = __name__.rsplit("._runtime", 1)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +58,7 @@ class UnknownModelError(click.UsageError):
 @functools.cache
 def all_models() -> Mapping[str, ModelInfo]:
     """Every generated model by id, sorted; read from ``<package>._registry`` only."""
-    registry = importlib.import_module(f"{_ROOT}._registry")
+    registry = importlib.import_module(f"{ROOT_PACKAGE}._registry")
     entries: Mapping[str, Any] = registry.MODELS
     return {
         model_id: ModelInfo(

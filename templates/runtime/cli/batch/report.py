@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -114,11 +114,15 @@ def write_results(journal: Journal, path: Path, up_to: int) -> int:
     return count
 
 
+def _to_stderr(text: str) -> None:
+    click.echo(text, err=True)
+
+
 class Reporter:
     """Per-line messages on stderr, the first ``limit`` of them; the rest are counted."""
 
-    def __init__(self, echo: Any = None, limit: int = 20) -> None:
-        self._echo = echo or (lambda text: click.echo(text, err=True))
+    def __init__(self, echo: Callable[[str], None] | None = None, limit: int = 20) -> None:
+        self._echo: Callable[[str], None] = echo or _to_stderr
         self.limit = limit
         self.shown = 0
         self.hidden = 0
