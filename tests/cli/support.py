@@ -1,4 +1,4 @@
-"""Shared constants and helpers of the command-line tests."""
+"""Shared constants and utilities of the command-line tests."""
 
 from __future__ import annotations
 

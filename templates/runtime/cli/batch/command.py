@@ -1,4 +1,4 @@
-"""The ``batch`` command's options; the work is in :mod:`.session`."""
+"""The ``batch`` command's options; the work is in :mod:`.execute`."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def batch_command(
     unfinished, 65 invalid inputs with --all-or-nothing or --dry-run,
     77 authentication, 130 interrupted.
     """
-    from .session import BatchOptions, run_batch
+    from .execute import BatchOptions, run_batch
 
     options = BatchOptions(
         model_id=model_id,
