@@ -27,7 +27,6 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from runcomfy_codegen import __version__
@@ -56,6 +55,8 @@ def _key(*parts: str | bytes) -> str:
 @cache
 def generator_digest() -> str:
     """What the generator is: its version and sources, Python's version, its pinned libraries."""
+    from importlib import metadata
+
     h = hashlib.sha256()
     h.update(f"{__version__}\0{sys.version}\0".encode())
     for name in _LIBRARIES:

@@ -75,20 +75,34 @@ def _item(change: Change) -> str:
     return f"  {change.severity.value}  {printable(change.model_id)}  {where}{change.message}"
 
 
-def summarize_change(old_catalog: bytes | None, specs: Sequence[ModelSpec]) -> list[str]:
+def summarize_change(
+    old_catalog: bytes | None, specs: Sequence[ModelSpec], new_catalog: bytes | None = None
+) -> list[str]:
     """A few lines on what changed between the tree on disk and ``specs``; empty if nothing did.
 
     ``old_catalog`` is the ``runcomfy_models/_catalog.json`` of the tree on disk (``None`` when
-    there is no tree yet). The lines hold counts and the breaking and warning items.
+    there is no tree yet), ``new_catalog`` the one generated from ``specs`` if at hand. The lines
+    hold counts and the breaking and warning items.
     """
-    new = catalog_entries(render_catalog(specs))
+    new = catalog_entries(new_catalog if new_catalog is not None else render_catalog(specs))
     if old_catalog is None:
         return [f"first generation: {len(new)} model(s)"] if new else []
     try:
         old = catalog_entries(old_catalog)
     except (UnicodeDecodeError, ValueError, AttributeError):
         return ["the previous _catalog.json could not be read; no change summary"]
-    report = build_report(old, new, old_label="previous tree", new_specs=specs)
+    # Only a model whose entry changed can change its Python API: the others are not analysed
+    # again (validating every schema of a large catalog takes seconds).
+    touched = {m for m in old.keys() & new.keys() if old[m] != new[m]}
+    old_specs, notes = interpret_entries({m: old[m] for m in touched}, "previous tree")
+    report = build_report(
+        old,
+        new,
+        old_label="previous tree",
+        old_specs=old_specs,
+        new_specs=[s for s in specs if s.model_id in touched],
+    )
+    report.notes.extend(notes)
     if not report.changes:
         return []
     lines = [_headline(report, old, new)]

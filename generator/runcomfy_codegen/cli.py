@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
 from runcomfy_codegen import __version__
 from runcomfy_codegen.cache import Cache
-from runcomfy_codegen.change_report import CATALOG_FILE, summarize_change
 from runcomfy_codegen.diagnostics import Diagnostic, Level
-from runcomfy_codegen.lifecycle_cli import diff_cmd, pull_cmd
 from runcomfy_codegen.pipeline import analyse, generate
 from runcomfy_codegen.write import WriteError, compare, read_tree, replace_tree
 
@@ -36,7 +36,28 @@ def report(diagnostics: Sequence[Diagnostic]) -> None:
         click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Commands defined in other modules are imported only when used: they import httpx and the
+    diff machinery, which ``generate`` does not need."""
+
+    LAZY: ClassVar[dict[str, tuple[str, str]]] = {
+        "pull": ("runcomfy_codegen.lifecycle_cli", "pull_cmd"),
+        "diff": ("runcomfy_codegen.lifecycle_cli", "diff_cmd"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            module, name = self.LAZY[cmd_name]
+            command = getattr(importlib.import_module(module), name)
+            if isinstance(command, click.Command):
+                self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="runcomfy-codegen")
 def cli() -> None:
     """Generate typed Python clients from RunComfy model schemas."""
@@ -124,7 +145,10 @@ def generate_cmd(
         f"{len(changes.changed)} changed, {len(changes.removed)} removed"
     )
     if changes:
-        for line in summarize_change(existing.get(CATALOG_FILE), build.specs):
+        from runcomfy_codegen.change_report import CATALOG_FILE, summarize_change
+
+        old_catalog, new_catalog = existing.get(CATALOG_FILE), build.files.get(CATALOG_FILE)
+        for line in summarize_change(old_catalog, build.specs, new_catalog):
             click.echo(line, err=True)
 
 
@@ -144,10 +168,6 @@ def validate(paths: tuple[Path, ...], strict: bool) -> None:
     if any(d.level is Level.ERROR for d in diagnostics):
         sys.exit(1)
     click.echo(f"{count} schema(s) valid")
-
-
-cli.add_command(pull_cmd)
-cli.add_command(diff_cmd)
 
 
 def main() -> None:
