@@ -483,8 +483,14 @@ def make_entry(
     return entry
 
 
-def corpus(n: int, seed: int = SEED, schemas: Path = ROOT / "schemas") -> Iterator[dict[str, Any]]:
-    """The ``n`` entries of the corpus, in model id order."""
+def corpus(
+    n: int, seed: int = SEED, schemas: Path = ROOT / "schemas", *, with_real: bool = False
+) -> Iterator[dict[str, Any]]:
+    """The ``n`` entries of the corpus, in model id order.
+
+    With ``with_real``, the real entries of ``schemas`` are among the ``n`` as they are (their
+    modules are kept free of synthetic ids), so both trees can import the same real model.
+    """
     rng = random.Random(seed)
     real = real_entries(schemas)
     bases = [(e["model_id"], e) for e in real]
@@ -495,18 +501,22 @@ def corpus(n: int, seed: int = SEED, schemas: Path = ROOT / "schemas") -> Iterat
         if isinstance(prop, dict)
     ]
     fields = FieldMaker(rng, pool)
-    ids = IdMaker(rng, set()).make(n)
-    for model_id in sorted(ids):
-        yield make_entry(rng, model_id, bases, fields, seed)
+    kept = {e["model_id"]: e for e in real} if with_real else {}
+    ids = IdMaker(rng, set(kept)).make(max(0, n - len(kept)))
+    for model_id in sorted([*ids, *kept]):
+        if model_id in kept:
+            yield kept[model_id]
+        else:
+            yield make_entry(rng, model_id, bases, fields, seed)
 
 
-def write_corpus(n: int, out: Path, seed: int = SEED) -> list[str]:
+def write_corpus(n: int, out: Path, seed: int = SEED, *, with_real: bool = False) -> list[str]:
     """Write the corpus under ``out`` (replacing any ``*.json`` there); returns the model ids."""
     out.mkdir(parents=True, exist_ok=True)
     for old in out.rglob("*.json"):
         old.unlink()
     ids: list[str] = []
-    for entry in corpus(n, seed):
+    for entry in corpus(n, seed, with_real=with_real):
         path = out / f"{entry['model_id']}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(entry, indent=2, ensure_ascii=False) + "\n"
@@ -520,10 +530,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", nargs="?", type=int, default=1000, help="number of models")
     parser.add_argument("out", nargs="?", type=Path, default=DEFAULT_OUT, help="output folder")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--with-real", action="store_true", help="include the real schemas (counted in N)"
+    )
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("N must be at least 1")
-    ids = write_corpus(args.n, args.out, args.seed)
+    ids = write_corpus(args.n, args.out, args.seed, with_real=args.with_real)
     print(f"{len(ids)} schemas -> {args.out}")
     return 0
 
