@@ -91,13 +91,13 @@ def summarize_change(
         old = catalog_entries(old_catalog)
     except (UnicodeDecodeError, ValueError, AttributeError):
         return ["the previous _catalog.json could not be read; no change summary"]
-    # Only a model whose entry changed can change its Python API: the others are not analysed
-    # again (validating every schema of a large catalog takes seconds).
+    # Only a model whose entry changed (or that came or went) can change: the others are not
+    # compared or analysed again (for a large catalog that takes seconds).
     touched = {m for m in old.keys() & new.keys() if old[m] != new[m]}
     old_specs, notes = interpret_entries({m: old[m] for m in touched}, "previous tree")
     report = build_report(
-        old,
-        new,
+        {m: e for m, e in old.items() if m in touched or m not in new},
+        {m: e for m, e in new.items() if m in touched or m not in old},
         old_label="previous tree",
         old_specs=old_specs,
         new_specs=[s for s in specs if s.model_id in touched],
