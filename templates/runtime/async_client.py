@@ -13,12 +13,11 @@ import httpx
 
 from .client_core import ClientCore
 from .config import PollPolicy, RetryPolicy, TimeoutLike
-from .errors import UnexpectedResponseError
 from .job_types import CancelOutcome, JobResult, JobStatus
 from .jobs import AsyncJob, StatusCallback
 from .outputs import GenericOutput, OutputT
 from .transport import send_async
-from .wire import parse_cancel, parse_result, parse_status, parse_submit
+from .wire import parse_cancel, parse_result, parse_status
 
 __all__ = ["AsyncRunComfy"]
 
@@ -30,6 +29,10 @@ class AsyncRunComfy(ClientCore):
     ``base_url`` to ``RUNCOMFY_BASE_URL`` (then ``RUNCOMFY_MODEL_API_BASE``, then
     the public API). ``timeout`` and ``max_retries`` apply to each request and
     can be overridden per call; ``retry`` and ``poll`` tune backoff and polling.
+
+    The token is sent only to the base URL, never over plain ``http://`` except
+    to a loopback host (a local emulator), unless ``allow_insecure_http=True``.
+    Redirects are not followed.
     """
 
     def __init__(
@@ -41,6 +44,7 @@ class AsyncRunComfy(ClientCore):
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
         poll: PollPolicy | None = None,
+        allow_insecure_http: bool = False,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         super().__init__(
@@ -50,6 +54,7 @@ class AsyncRunComfy(ClientCore):
             max_retries=max_retries,
             retry=retry,
             poll=poll,
+            allow_insecure_http=allow_insecure_http,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
@@ -106,12 +111,7 @@ class AsyncRunComfy(ClientCore):
         lost, SubmitOutcomeUnknownError is raised instead of retrying.
         """
         attempts = self._submit_call(model_id, payload, timeout=timeout, max_retries=max_retries)
-        body = await send_async(self._http, attempts)
-        try:
-            request_id = parse_submit(body)
-        except UnexpectedResponseError as exc:
-            raise attempts.outcome_unknown(exc, "answer without a request id") from exc
-        self._log_submitted(model_id, request_id)
+        request_id = self._submitted(attempts, await send_async(self._http, attempts))
         return AsyncJob(self, request_id, model_id=model_id, output_type=output_type)
 
     @overload
@@ -206,7 +206,7 @@ class AsyncRunComfy(ClientCore):
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
     ) -> CancelOutcome:
-        attempts = self._cancel_call(request_id, timeout=timeout, max_retries=max_retries)
+        attempts = self._job_call(request_id, "cancel", timeout=timeout, max_retries=max_retries)
         return parse_cancel(await send_async(self._http, attempts), request_id)
 
     async def get_model(
@@ -218,10 +218,7 @@ class AsyncRunComfy(ClientCore):
     ) -> dict[str, Any]:
         """The catalog entry of a model (``GET /v1/models/{model_id}``)."""
         attempts = self._model_call(model_id, timeout=timeout, max_retries=max_retries)
-        body = await send_async(self._http, attempts)
-        if not isinstance(body, dict):
-            raise UnexpectedResponseError("The catalog answer is not a JSON object", body=body)
-        return body
+        return self._catalog_entry(await send_async(self._http, attempts))
 
     async def _fetch_status(
         self,
@@ -231,8 +228,8 @@ class AsyncRunComfy(ClientCore):
         max_retries: int | None = None,
         deadline: float | None = None,
     ) -> JobStatus:
-        attempts = self._status_call(
-            request_id, timeout=timeout, max_retries=max_retries, deadline=deadline
+        attempts = self._job_call(
+            request_id, "status", timeout=timeout, max_retries=max_retries, deadline=deadline
         )
         return parse_status(await send_async(self._http, attempts), request_id)
 
@@ -245,8 +242,9 @@ class AsyncRunComfy(ClientCore):
         max_retries: int | None = None,
         deadline: float | None = None,
     ) -> JobResult:
-        attempts = self._result_call(
+        attempts = self._job_call(
             request_id,
+            "result",
             include_cost=include_cost,
             timeout=timeout,
             max_retries=max_retries,

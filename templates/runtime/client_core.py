@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
@@ -17,13 +18,26 @@ from .config import (
     resolve_token,
     to_timeout,
 )
-from .errors import InvalidInputError
+from .errors import InvalidInputError, UnexpectedResponseError
 from .transport import ApiRequest, Attempts
-from .wire import model_url, request_url, validate_request_id
+from .wire import Action, model_url, parse_submit, request_url
 
 __all__ = ["ClientCore"]
 
 logger = logging.getLogger("runcomfy_models")
+
+
+def _json_bytes(payload: Mapping[str, Any], model_id: str) -> bytes:
+    """The submit body, or InvalidInputError (before anything is sent) if it is not JSON."""
+    try:
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(
+            f"The input for {model_id} cannot be sent as JSON: {exc}. Media values must be "
+            "URLs or data: URIs: the model modules encode a Path, bytes or a file for you, "
+            "or use encode_media()."
+        ) from exc
+    return text.encode("utf-8")
 
 
 class ClientCore:
@@ -42,9 +56,10 @@ class ClientCore:
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
         poll: PollPolicy | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self._token = resolve_token(token)
-        self._base_url = resolve_base_url(base_url)
+        self._base_url = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
         self._timeout = to_timeout(timeout)
         policy = retry or RetryPolicy()
         if max_retries is not None:
@@ -105,63 +120,38 @@ class ClientCore:
     ) -> Attempts:
         if not isinstance(payload, Mapping):
             raise InvalidInputError("The payload must be a mapping of input names to values")
+        url = model_url(self._base_url, model_id)
         request = ApiRequest(
             method="POST",
-            url=model_url(self._base_url, model_id),
+            url=url,
             kind="submit",
             label=f"submit to {model_id}",
             json_body=dict(payload),
+            content=_json_bytes(payload, model_id),
             model_id=model_id,
         )
         return self._attempts(request, timeout=timeout, max_retries=max_retries)
 
-    def _status_call(
+    def _job_call(
         self,
         request_id: str,
+        action: Action,
         *,
         timeout: TimeoutLike | None,
         max_retries: int | None,
         deadline: float | None = None,
+        include_cost: bool = False,
     ) -> Attempts:
+        """``GET .../status``, ``GET .../result`` or ``POST .../cancel`` of one request."""
         request = ApiRequest(
-            method="GET",
-            url=request_url(self._base_url, request_id, "status"),
-            kind="read",
-            label=f"status of {request_id}",
-            request_id=request_id,
-        )
-        return self._attempts(request, timeout=timeout, max_retries=max_retries, deadline=deadline)
-
-    def _result_call(
-        self,
-        request_id: str,
-        *,
-        include_cost: bool,
-        timeout: TimeoutLike | None,
-        max_retries: int | None,
-        deadline: float | None = None,
-    ) -> Attempts:
-        request = ApiRequest(
-            method="GET",
-            url=request_url(self._base_url, request_id, "result"),
-            kind="read",
-            label=f"result of {request_id}",
+            method="POST" if action == "cancel" else "GET",
+            url=request_url(self._base_url, request_id, action),
+            kind="cancel" if action == "cancel" else "read",
+            label=f"{action} of {request_id}",
             params={"include_cost": "true"} if include_cost else None,
             request_id=request_id,
         )
         return self._attempts(request, timeout=timeout, max_retries=max_retries, deadline=deadline)
-
-    def _cancel_call(
-        self, request_id: str, *, timeout: TimeoutLike | None, max_retries: int | None
-    ) -> Attempts:
-        request = ApiRequest(
-            method="POST",
-            url=request_url(self._base_url, request_id, "cancel"),
-            kind="cancel",
-            label=f"cancel of {request_id}",
-            request_id=validate_request_id(request_id),
-        )
-        return self._attempts(request, timeout=timeout, max_retries=max_retries)
 
     def _model_call(
         self, model_id: str, *, timeout: TimeoutLike | None, max_retries: int | None
@@ -176,5 +166,17 @@ class ClientCore:
         return self._attempts(request, timeout=timeout, max_retries=max_retries)
 
     @staticmethod
-    def _log_submitted(model_id: str, request_id: str) -> None:
-        logger.info("submitted %s: request %s", model_id, request_id)
+    def _submitted(attempts: Attempts, body: Any) -> str:
+        """The request id of an accepted submit; an answer without one leaves the job unknown."""
+        try:
+            request_id = parse_submit(body)
+        except UnexpectedResponseError as exc:
+            raise attempts.outcome_unknown(exc, "answer without a request id") from exc
+        logger.info("submitted %s: request %s", attempts.request.model_id, request_id)
+        return request_id
+
+    @staticmethod
+    def _catalog_entry(body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise UnexpectedResponseError("The catalog answer is not a JSON object", body=body)
+        return body

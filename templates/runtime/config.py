@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ __all__ = [
     "RetryPolicy",
     "Secret",
     "TimeoutLike",
+    "is_loopback_host",
     "normalize_base_url",
     "resolve_base_url",
     "resolve_token",
@@ -69,9 +71,10 @@ class PollPolicy:
     max_interval: float = 5.0
 
     def __post_init__(self) -> None:
-        if self.initial < 0 or self.max_interval < 0:
-            raise ValueError("initial and max_interval must be >= 0")
-        if self.factor < 1.0:
+        # A zero interval would poll the API in a tight loop.
+        if not self.initial > 0 or not self.max_interval > 0:
+            raise ValueError("initial and max_interval must be > 0 seconds")
+        if not self.factor >= 1.0:
             raise ValueError("factor must be >= 1")
 
     def next_interval(self, current: float) -> float:
@@ -112,7 +115,12 @@ def resolve_token(token: str | None, environ: Mapping[str, str] | None = None) -
     return None
 
 
-def resolve_base_url(base_url: str | None, environ: Mapping[str, str] | None = None) -> str:
+def resolve_base_url(
+    base_url: str | None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    allow_insecure_http: bool = False,
+) -> str:
     """The explicit base URL, else ``BASE_URL_ENV_VARS``, else the public API."""
     env = os.environ if environ is None else environ
     if base_url is None:
@@ -121,11 +129,26 @@ def resolve_base_url(base_url: str | None, environ: Mapping[str, str] | None = N
             if value:
                 base_url = value
                 break
-    return normalize_base_url(base_url or DEFAULT_BASE_URL)
+    return normalize_base_url(base_url or DEFAULT_BASE_URL, allow_insecure_http=allow_insecure_http)
 
 
-def normalize_base_url(base_url: str) -> str:
-    """Check that the URL is http(s) with a host, and drop a trailing slash."""
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` (and ``*.localhost``) or a loopback IP address such as 127.0.0.1 or ::1."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_base_url(base_url: str, *, allow_insecure_http: bool = False) -> str:
+    """Check that the URL is http(s) with a host, and drop a trailing slash.
+
+    The token travels in every request, so plain ``http://`` is accepted only
+    for loopback hosts (a local emulator) unless ``allow_insecure_http``.
+    """
     parts = urlsplit(base_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInputError(
@@ -133,6 +156,12 @@ def normalize_base_url(base_url: str) -> str:
         )
     if parts.query or parts.fragment or parts.username or parts.password:
         raise InvalidInputError("The base URL must not contain credentials, a query or a fragment")
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
+        raise InvalidInputError(
+            f"Refusing to send the API token over plain http to {parts.hostname!r}: use https, "
+            "or pass allow_insecure_http=True to the client if this network is trusted "
+            "(plain http is accepted for loopback hosts such as 127.0.0.1 and localhost)."
+        )
     return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
 
 

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["safe_filename", "unique_filename"]
+__all__ = ["clean_name", "safe_filename", "unique_filename"]
 
 _MAX_LENGTH = 150
 _ALLOWED_PUNCTUATION = frozenset("._-+()[]@=, ")
@@ -42,21 +42,19 @@ def _fallback(url: str, decoded: str, default: str) -> str:
     return f"{default}-{digest}{extension}"
 
 
-def safe_filename(url: str, default: str = "download") -> str:
-    """A file name for ``url`` that is safe to join to a folder.
+def clean_name(name: str) -> str | None:
+    """``name`` with unusual characters turned into ``_``, or None if it is hostile.
 
-    The result never contains a path separator, ``..``, control characters or a
-    leading dot, is never empty, and is at most 150 characters long.
+    Hostile: empty, ``.``/``..``, a leading dot, a path separator, a drive
+    colon, ``..`` anywhere, or control and invisible formatting characters.
     """
-    raw = urlsplit(url).path.rsplit("/", 1)[-1]
-    decoded = unquote(raw, errors="replace")
-    if _is_hostile(decoded):
-        return _fallback(url, decoded, default)
+    if _is_hostile(name):
+        return None
     cleaned = "".join(
-        ch if ch.isalnum() or ch in _ALLOWED_PUNCTUATION else "_" for ch in decoded
+        ch if ch.isalnum() or ch in _ALLOWED_PUNCTUATION else "_" for ch in name
     ).strip(" .")
     if not cleaned or cleaned.startswith("."):
-        return _fallback(url, decoded, default)
+        return None
     stem, dot, extension = cleaned.rpartition(".")
     if not dot:
         stem, extension = cleaned, ""
@@ -66,6 +64,17 @@ def safe_filename(url: str, default: str = "download") -> str:
         suffix = f".{extension}" if dot and len(extension) <= 16 else ""
         cleaned = cleaned[: _MAX_LENGTH - len(suffix)].rstrip(" .") + suffix
     return cleaned
+
+
+def safe_filename(url: str, default: str = "download") -> str:
+    """A file name for ``url`` that is safe to join to a folder.
+
+    The result never contains a path separator, ``..``, control characters or a
+    leading dot, is never empty, and is at most 150 characters long.
+    """
+    raw = urlsplit(url).path.rsplit("/", 1)[-1]
+    decoded = unquote(raw, errors="replace")
+    return clean_name(decoded) or _fallback(url, decoded, default)
 
 
 def unique_filename(name: str, taken: set[str]) -> str:

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic
 
-from .config import TimeoutLike
+from .config import PollPolicy, TimeoutLike
 from .errors import JobTimeoutError, RunComfyError
 from .job_types import CancelOutcome, JobResult, JobStatus
 from .outputs import OutputT
 from .transport import DeadlineReached
-from .waiting import Deadline, Poller, log_status, outcome_of, timeout_error
+from .waiting import StatusCallback, WaitLoop
 from .wire import validate_request_id
 
 if TYPE_CHECKING:
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from .client import RunComfy
 
 __all__ = ["AsyncJob", "Job", "StatusCallback"]
-
-StatusCallback = Callable[[JobStatus], None]
 
 
 class _JobBase(Generic[OutputT]):
@@ -54,6 +51,18 @@ class _JobBase(Generic[OutputT]):
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(request_id={self._request_id!r}, model_id={self._model_id!r})"
+        )
+
+    def _wait_loop(
+        self, policy: PollPolicy, timeout: float | None, on_update: StatusCallback | None
+    ) -> WaitLoop[OutputT]:
+        return WaitLoop(
+            request_id=self._request_id,
+            model_id=self._model_id,
+            output_type=self._output_type,
+            policy=policy,
+            timeout=timeout,
+            on_update=on_update,
         )
 
 
@@ -112,36 +121,25 @@ class Job(_JobBase[OutputT]):
         JobTimeoutError after ``timeout`` seconds (the job keeps running unless
         ``cancel_on_timeout``).
         """
-        deadline = Deadline(timeout)
-        poller = Poller(self._client.poll_policy, deadline)
-        last: JobStatus | None = None
+        loop = self._wait_loop(self._client.poll_policy, timeout, on_update)
+        at = loop.deadline.at
         try:
             while True:
-                status = self._client._fetch_status(self._request_id, deadline=deadline.at)
-                log_status(status, self._model_id)
-                if on_update is not None and status != last:
-                    on_update(status)
-                last = status
-                if status.is_done:
-                    result = self._client._fetch_result(self._request_id, deadline=deadline.at)
-                    output = outcome_of(result, self._output_type, self._model_id)
+                if loop.seen(self._client._fetch_status(self._request_id, deadline=at)):
+                    output = loop.outcome(self._client._fetch_result(self._request_id, deadline=at))
                     if output is not None:
                         return output
-                if deadline.expired():
-                    raise self._timed_out(deadline, cancel_on_timeout)
-                time.sleep(poller.next_sleep())
+                time.sleep(loop.next_sleep())
         except DeadlineReached as reached:
-            raise self._timed_out(deadline, cancel_on_timeout) from reached.last_error
+            raise self._timed_out(loop, cancel_on_timeout) from reached.last_error
 
-    def _timed_out(self, deadline: Deadline, cancel: bool) -> JobTimeoutError:
-        outcome: CancelOutcome | None = None
-        failure: RunComfyError | None = None
-        if cancel:
-            try:
-                outcome = self.cancel()
-            except RunComfyError as exc:
-                failure = exc
-        return timeout_error(self._request_id, self._model_id, deadline.timeout, outcome, failure)
+    def _timed_out(self, loop: WaitLoop[OutputT], cancel: bool) -> JobTimeoutError:
+        if not cancel:
+            return loop.timed_out()
+        try:
+            return loop.timed_out(cancel_outcome=self.cancel())
+        except RunComfyError as exc:
+            return loop.timed_out(cancel_error=exc)
 
 
 class AsyncJob(_JobBase[OutputT]):
@@ -189,35 +187,23 @@ class AsyncJob(_JobBase[OutputT]):
         on_update: StatusCallback | None = None,
         cancel_on_timeout: bool = False,
     ) -> OutputT:
-        deadline = Deadline(timeout)
-        poller = Poller(self._client.poll_policy, deadline)
-        last: JobStatus | None = None
+        loop = self._wait_loop(self._client.poll_policy, timeout, on_update)
+        at = loop.deadline.at
         try:
             while True:
-                status = await self._client._fetch_status(self._request_id, deadline=deadline.at)
-                log_status(status, self._model_id)
-                if on_update is not None and status != last:
-                    on_update(status)
-                last = status
-                if status.is_done:
-                    result = await self._client._fetch_result(
-                        self._request_id, deadline=deadline.at
-                    )
-                    output = outcome_of(result, self._output_type, self._model_id)
+                if loop.seen(await self._client._fetch_status(self._request_id, deadline=at)):
+                    result = await self._client._fetch_result(self._request_id, deadline=at)
+                    output = loop.outcome(result)
                     if output is not None:
                         return output
-                if deadline.expired():
-                    raise await self._timed_out(deadline, cancel_on_timeout)
-                await asyncio.sleep(poller.next_sleep())
+                await asyncio.sleep(loop.next_sleep())
         except DeadlineReached as reached:
-            raise await self._timed_out(deadline, cancel_on_timeout) from reached.last_error
+            raise await self._timed_out(loop, cancel_on_timeout) from reached.last_error
 
-    async def _timed_out(self, deadline: Deadline, cancel: bool) -> JobTimeoutError:
-        outcome: CancelOutcome | None = None
-        failure: RunComfyError | None = None
-        if cancel:
-            try:
-                outcome = await self.cancel()
-            except RunComfyError as exc:
-                failure = exc
-        return timeout_error(self._request_id, self._model_id, deadline.timeout, outcome, failure)
+    async def _timed_out(self, loop: WaitLoop[OutputT], cancel: bool) -> JobTimeoutError:
+        if not cancel:
+            return loop.timed_out()
+        try:
+            return loop.timed_out(cancel_outcome=await self.cancel())
+        except RunComfyError as exc:
+            return loop.timed_out(cancel_error=exc)

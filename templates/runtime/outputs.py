@@ -10,9 +10,11 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict
 
+from .config import RetryPolicy
 from .downloads import (
     download_async,
     download_sync,
+    ensure_folder,
     new_async_download_client,
     new_sync_download_client,
     resolve_target,
@@ -65,8 +67,7 @@ def iter_remote_files(value: Any) -> Iterator[RemoteFile]:
 
 def _plan(output: BaseModel, folder: str | os.PathLike[str]) -> list[tuple[RemoteFile, Path]]:
     """Pair each file with a distinct target inside ``folder`` (which is created)."""
-    base = Path(folder)
-    base.mkdir(parents=True, exist_ok=True)
+    base = ensure_folder(folder)
     taken: set[str] = set()
     plan: list[tuple[RemoteFile, Path]] = []
     seen: set[str] = set()
@@ -75,12 +76,16 @@ def _plan(output: BaseModel, folder: str | os.PathLike[str]) -> list[tuple[Remot
             continue
         seen.add(remote.url)
         name = unique_filename(remote.filename, taken)
-        plan.append((remote, resolve_target(base, name)))
+        plan.append((remote, resolve_target(base, name, remote.url)))
     return plan
 
 
 def download_all(
-    output: BaseModel, folder: str | os.PathLike[str], *, http_client: httpx.Client | None = None
+    output: BaseModel,
+    folder: str | os.PathLike[str],
+    *,
+    http_client: httpx.Client | None = None,
+    retry: RetryPolicy | None = None,
 ) -> list[Path]:
     """Save every RemoteFile of ``output`` into ``folder``; returns the paths in field order.
 
@@ -92,7 +97,7 @@ def download_all(
     own = http_client is None
     client = http_client or new_sync_download_client()
     try:
-        return [download_sync(remote.url, target, client) for remote, target in plan]
+        return [download_sync(remote.url, target, client, retry=retry) for remote, target in plan]
     finally:
         if own:
             client.close()
@@ -103,6 +108,7 @@ async def download_all_async(
     folder: str | os.PathLike[str],
     *,
     http_client: httpx.AsyncClient | None = None,
+    retry: RetryPolicy | None = None,
 ) -> list[Path]:
     """Async twin of :func:`download_all`."""
     plan = _plan(output, folder)
@@ -111,7 +117,9 @@ async def download_all_async(
     own = http_client is None
     client = http_client or new_async_download_client()
     try:
-        return [await download_async(remote.url, target, client) for remote, target in plan]
+        return [
+            await download_async(remote.url, target, client, retry=retry) for remote, target in plan
+        ]
     finally:
         if own:
             await client.aclose()

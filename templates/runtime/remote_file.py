@@ -11,6 +11,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from .config import RetryPolicy
 from .downloads import (
     check_download_url,
     download_async,
@@ -19,7 +20,8 @@ from .downloads import (
     fetch_sync,
     resolve_target,
 )
-from .filenames import safe_filename
+from .errors import InvalidInputError
+from .filenames import clean_name, safe_filename
 
 __all__ = ["RemoteFile"]
 
@@ -47,12 +49,17 @@ class RemoteFile:
         """A safe local file name derived from the URL path (hostile names are replaced)."""
         return safe_filename(self._url)
 
-    def read(self, *, http_client: httpx.Client | None = None) -> bytes:
-        """Download the whole file into memory."""
-        return fetch_sync(self._url, http_client)
+    def read(
+        self, *, http_client: httpx.Client | None = None, retry: RetryPolicy | None = None
+    ) -> bytes:
+        """Download the whole file into memory (transient failures are retried)."""
+        return fetch_sync(self._url, http_client, retry=retry)
 
-    async def aread(self, *, http_client: httpx.AsyncClient | None = None) -> bytes:
-        return await fetch_async(self._url, http_client)
+    async def aread(
+        self, *, http_client: httpx.AsyncClient | None = None, retry: RetryPolicy | None = None
+    ) -> bytes:
+        """Async twin of :meth:`read`."""
+        return await fetch_async(self._url, http_client, retry=retry)
 
     def save(
         self,
@@ -60,14 +67,22 @@ class RemoteFile:
         *,
         filename: str | None = None,
         http_client: httpx.Client | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Path:
-        """Save to a file path, or into a folder (an existing one, or a path ending in ``/``).
+        """Save the file and return where it went.
 
-        Inside a folder the name is ``filename`` (sanitized) or :attr:`filename`.
-        The file is streamed to a temporary file and renamed into place.
+        ``path_or_dir`` is a folder to save *into* when it is an existing folder,
+        ends with a separator (``"out/"``), or does not exist and has no file
+        extension (``Path("out")``); missing folders are created. Inside a folder
+        the name is ``filename`` or :attr:`filename` (taken from the URL, made
+        safe). Anything else, such as ``"out/cat.png"``, is the file to write.
+
+        The download is streamed to a temporary file next to the target and
+        renamed into place, replacing an existing file only once complete.
         """
         check_download_url(self._url)
-        return download_sync(self._url, self._target(path_or_dir, filename), http_client)
+        target = self._target(path_or_dir, filename)
+        return download_sync(self._url, target, http_client, retry=retry)
 
     async def asave(
         self,
@@ -75,13 +90,25 @@ class RemoteFile:
         *,
         filename: str | None = None,
         http_client: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Path:
+        """Async twin of :meth:`save`."""
         check_download_url(self._url)
-        return await download_async(self._url, self._target(path_or_dir, filename), http_client)
+        target = self._target(path_or_dir, filename)
+        return await download_async(self._url, target, http_client, retry=retry)
 
     def _target(self, path_or_dir: str | os.PathLike[str], filename: str | None) -> Path:
-        name = self.filename if filename is None else safe_filename("/" + filename)
-        return resolve_target(path_or_dir, name)
+        if filename is None:
+            name = self.filename
+        else:
+            cleaned = clean_name(filename)
+            if cleaned is None:
+                raise InvalidInputError(
+                    f"filename must be a plain file name (no folders, no leading dot), "
+                    f"got {filename!r}"
+                )
+            name = cleaned
+        return resolve_target(path_or_dir, name, self._url)
 
     def __str__(self) -> str:
         return self._url

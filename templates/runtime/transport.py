@@ -48,10 +48,13 @@ MIN_REQUEST_TIMEOUT = 0.05
 
 
 class DeadlineReached(Exception):
-    """Raised instead of retrying when an overall deadline has passed."""
+    """An overall deadline has passed (instead of retrying, or between polls).
 
-    def __init__(self, last_error: RunComfyError) -> None:
-        super().__init__(str(last_error))
+    ``last_error`` is the failure that would have been retried, if any.
+    """
+
+    def __init__(self, last_error: RunComfyError | None = None) -> None:
+        super().__init__(str(last_error) if last_error else "deadline reached")
         self.last_error = last_error
 
 
@@ -64,6 +67,7 @@ class ApiRequest:
     kind: RequestKind
     label: str
     json_body: Any = None
+    content: bytes | None = None  # the encoded JSON body, when there is one
     params: Mapping[str, str] | None = None
     request_id: str | None = None
     model_id: str | None = None
@@ -223,12 +227,15 @@ def _connection_error(
 
 def _build(http: httpx.Client | httpx.AsyncClient, attempts: Attempts) -> httpx.Request:
     request = attempts.request
+    headers = attempts.headers()
+    if request.content is not None:
+        headers["Content-Type"] = "application/json"
     return http.build_request(
         request.method,
         request.url,
-        json=request.json_body,
+        content=request.content,
         params=request.params,
-        headers=attempts.headers(),
+        headers=headers,
         timeout=attempts.attempt_timeout(),
     )
 

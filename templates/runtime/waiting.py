@@ -1,7 +1,9 @@
-"""Pure pieces of ``wait``: deadlines, poll intervals and turning a result into an outcome.
+"""The I/O-free part of ``wait``, shared by ``Job`` and ``AsyncJob``.
 
-The outcome of a job always comes from ``/result``: ``/status`` reports
-``completed`` for failed runs too.
+:class:`WaitLoop` holds every decision (what to report, when the job is over,
+how long to sleep, when the deadline has passed); the two ``wait`` methods
+only fetch and sleep. The outcome of a job always comes from ``/result``:
+``/status`` reports ``completed`` for failed runs too.
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Generic
 
 from pydantic import ValidationError
 
 from .config import PollPolicy
 from .errors import (
+    InvalidInputError,
     JobCancelledError,
     JobFailedError,
     JobTimeoutError,
@@ -22,8 +26,11 @@ from .errors import (
 )
 from .job_types import CancelOutcome, JobResult, JobStatus
 from .outputs import OutputT
+from .transport import DeadlineReached
 
-__all__ = ["Deadline", "Poller", "outcome_of", "timeout_error"]
+__all__ = ["Deadline", "Poller", "StatusCallback", "WaitLoop", "outcome_of", "timeout_error"]
+
+StatusCallback = Callable[[JobStatus], None]
 
 logger = logging.getLogger("runcomfy_models")
 
@@ -32,8 +39,8 @@ class Deadline:
     """An optional point in (monotonic) time after which waiting stops."""
 
     def __init__(self, timeout: float | None, clock: Callable[[], float] = time.monotonic) -> None:
-        if timeout is not None and timeout < 0:
-            raise ValueError("timeout must be >= 0")
+        if timeout is not None and not timeout >= 0:
+            raise InvalidInputError(f"timeout must be a number of seconds >= 0, got {timeout!r}")
         self.timeout = timeout
         self._clock = clock
         self.at = None if timeout is None else clock() + timeout
@@ -58,6 +65,61 @@ class Poller:
         self._interval = self._policy.next_interval(self._interval)
         remaining = self._deadline.remaining()
         return sleep if remaining is None else min(sleep, remaining)
+
+
+class WaitLoop(Generic[OutputT]):
+    """The state of one ``wait``: the deadline, the poll intervals and the last status seen.
+
+    A driver calls :meth:`seen` with each status, :meth:`outcome` with the result
+    once the status says the job stopped, and sleeps :meth:`next_sleep` seconds
+    between polls; :meth:`next_sleep` raises DeadlineReached once time is up.
+    """
+
+    def __init__(
+        self,
+        *,
+        request_id: str,
+        model_id: str | None,
+        output_type: type[OutputT],
+        policy: PollPolicy,
+        timeout: float | None,
+        on_update: StatusCallback | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.request_id = request_id
+        self.model_id = model_id
+        self._output_type = output_type
+        self._on_update = on_update
+        self.deadline = Deadline(timeout, clock)
+        self._poller = Poller(policy, self.deadline)
+        self._last: JobStatus | None = None
+
+    def seen(self, status: JobStatus) -> bool:
+        """Log and report a status (only when it changed); True once the job stopped."""
+        log_status(status, self.model_id)
+        if self._on_update is not None and status != self._last:
+            self._on_update(status)
+        self._last = status
+        return status.is_done
+
+    def outcome(self, result: JobResult) -> OutputT | None:
+        """The parsed output, None while ``/result`` still reports a running job."""
+        return outcome_of(result, self._output_type, self.model_id)
+
+    def next_sleep(self) -> float:
+        """Seconds to sleep before the next poll; raises DeadlineReached when time is up."""
+        if self.deadline.expired():
+            raise DeadlineReached()
+        return self._poller.next_sleep()
+
+    def timed_out(
+        self,
+        cancel_outcome: CancelOutcome | None = None,
+        cancel_error: RunComfyError | None = None,
+    ) -> JobTimeoutError:
+        return timeout_error(
+            self.request_id, self.model_id, self.deadline.timeout, cancel_outcome, cancel_error
+        )
 
 
 def log_status(status: JobStatus, model_id: str | None) -> None:

@@ -13,6 +13,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from runcomfy_models._runtime import (
     AsyncJob,
+    AsyncRunComfy,
     InvalidInputError,
     Job,
     MediaField,
@@ -276,3 +277,41 @@ def test_reframe_style_module_functions(emu: RunningEmulator) -> None:
 def test_default_async_client_needs_a_running_loop() -> None:
     with pytest.raises(RuntimeError, match="pass client=AsyncRunComfy"):
         get_default_async_client()
+
+
+def test_replacing_the_environment_default_closes_it(env_to_emulator: RunningEmulator) -> None:
+    created = get_default_client()
+    assert isinstance(REFRAME.run({"image": IMAGE_URL}, timeout=10), ReframeOutput)
+    mine = make_client(env_to_emulator.base_url)
+    try:
+        set_default_client(mine)
+        assert created._http.is_closed  # created here, so closed here
+        set_default_client(None)
+        assert not mine._http.is_closed  # the caller's client stays the caller's
+        fresh = get_default_client()
+        assert fresh is not created and not fresh._http.is_closed
+    finally:
+        close_default_client()
+        mine.close()
+
+
+def test_async_default_is_closed_when_its_event_loop_shuts_down(
+    env_to_emulator: RunningEmulator,
+) -> None:
+    async def use_the_default() -> tuple[AsyncRunComfy, ReframeOutput]:
+        output = await REFRAME.run_async({"image": IMAGE_URL}, timeout=10)
+        return get_default_async_client(), output
+
+    client, output = asyncio.run(use_the_default())
+    assert isinstance(output, ReframeOutput)
+    assert client._http.is_closed
+    again, _ = asyncio.run(use_the_default())
+    assert again is not client and again._http.is_closed
+
+
+async def test_aclose_default_async_client_closes_it(env_to_emulator: RunningEmulator) -> None:
+    client = get_default_async_client()
+    await client.status((await REFRAME.submit_async({"image": IMAGE_URL})).request_id)
+    await aclose_default_async_client()
+    assert client._http.is_closed
+    await aclose_default_async_client()  # nothing left to close: no error

@@ -11,6 +11,7 @@ from runcomfy_models._runtime import (
     AsyncRunComfy,
     InvalidInputError,
     MissingTokenError,
+    PollPolicy,
     RetryPolicy,
     RunComfy,
 )
@@ -31,10 +32,10 @@ def test_token_argument_wins_over_environment() -> None:
 
 
 def test_base_url_resolution_order() -> None:
-    env = {"RUNCOMFY_BASE_URL": "http://127.0.0.1:1/", "RUNCOMFY_MODEL_API_BASE": "http://b.test"}
+    env = {"RUNCOMFY_BASE_URL": "http://127.0.0.1:1/", "RUNCOMFY_MODEL_API_BASE": "https://b.test"}
     assert resolve_base_url("https://arg.test/api/", env) == "https://arg.test/api"
     assert resolve_base_url(None, env) == "http://127.0.0.1:1"
-    assert resolve_base_url(None, {"RUNCOMFY_MODEL_API_BASE": "http://b.test"}) == "http://b.test"
+    assert resolve_base_url(None, {"RUNCOMFY_MODEL_API_BASE": "https://b.test"}) == "https://b.test"
     assert resolve_base_url(None, {}) == DEFAULT_BASE_URL == "https://model-api.runcomfy.net"
 
 
@@ -124,3 +125,59 @@ def test_cap_timeout_never_exceeds_remaining_time() -> None:
     unchanged = httpx.Timeout(1.0)
     assert cap_timeout(unchanged, None) is unchanged
     assert cap_timeout(httpx.Timeout(None), 4.0).read == 4.0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8765",
+        "http://127.8.9.10",
+        "http://localhost:8765/",
+        "http://LOCALHOST",
+        "http://emulator.localhost:80",
+        "http://[::1]:8765",
+        "https://model-api.runcomfy.net",
+        "https://10.0.0.5:8443",
+    ],
+)
+def test_https_or_loopback_base_urls_are_accepted(url: str) -> None:
+    assert resolve_base_url(url, {}) == url.rstrip("/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://model-api.runcomfy.net",
+        "http://10.0.0.5:8765",
+        "http://[2001:db8::1]",
+        "http://localhost.evil.test",
+        "http://127.0.0.1.evil.test",
+        "http://0.0.0.0:8765",
+    ],
+)
+def test_plain_http_to_other_hosts_is_refused_unless_allowed(url: str) -> None:
+    with pytest.raises(InvalidInputError, match="plain http") as info:
+        RunComfy(TOKEN, base_url=url)
+    assert "allow_insecure_http=True" in str(info.value) and TOKEN not in str(info.value)
+    with pytest.raises(InvalidInputError, match="plain http"):
+        resolve_base_url(None, {"RUNCOMFY_BASE_URL": url})
+    with RunComfy(TOKEN, base_url=url, allow_insecure_http=True) as client:
+        assert client.base_url == url
+
+
+async def test_async_client_refuses_plain_http_too() -> None:
+    with pytest.raises(InvalidInputError, match="plain http"):
+        AsyncRunComfy(TOKEN, base_url="http://api.example.test")
+    async with AsyncRunComfy(
+        TOKEN, base_url="http://api.example.test", allow_insecure_http=True
+    ) as client:
+        assert client.base_url == "http://api.example.test"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"initial": 0.0}, {"max_interval": 0.0}, {"initial": -1.0}, {"factor": 0.99}],
+)
+def test_poll_policy_refuses_a_tight_loop(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        PollPolicy(**kwargs)

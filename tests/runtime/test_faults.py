@@ -6,18 +6,24 @@ explicitly refused it (429/503) or the connection never opened.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from runcomfy_models._runtime import (
     APIError,
     AuthenticationError,
+    DownloadError,
     InsufficientBalanceError,
     JobTimeoutError,
     NotFoundError,
+    PermissionDeniedError,
     RateLimitError,
+    RemoteFile,
+    RunComfy,
     ServerError,
     SubmitOutcomeUnknownError,
     UnexpectedResponseError,
@@ -25,7 +31,7 @@ from runcomfy_models._runtime import (
 from runcomfy_models._runtime.emulator import FaultRule, RunningEmulator
 
 from .drivers import Driver
-from .helpers import IMAGE_MODEL, IMAGE_PAYLOAD
+from .helpers import FAST_RETRY, IMAGE_MODEL, IMAGE_PAYLOAD
 
 
 def stats(emu: RunningEmulator) -> dict[str, Any]:
@@ -40,6 +46,12 @@ def submits_seen(emu: RunningEmulator) -> int:
 
 def jobs_created(emu: RunningEmulator) -> int:
     return int(sum(stats(emu)["jobs"].values()))
+
+
+def assert_one_submit(emu: RunningEmulator) -> None:
+    """Exactly one submit reached the server, and it made exactly one job."""
+    routes = stats(emu)["routes"]
+    assert (routes["submit"], routes["submit_rejected"], jobs_created(emu)) == (1, 0, 1)
 
 
 def settle(condition: Callable[[], bool], attempts: int = 500) -> None:
@@ -102,7 +114,7 @@ def test_submit_dropped_before_processing_is_not_resent(
     with pytest.raises(SubmitOutcomeUnknownError):
         driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
     assert stats(emu)["faults"]["submit"] == 1
-    assert jobs_created(emu) == 0
+    assert submits_seen(emu) == 1 and jobs_created(emu) == 0
 
 
 def test_submit_dropped_after_the_job_was_created_is_not_resent(
@@ -113,9 +125,8 @@ def test_submit_dropped_after_the_job_was_created_is_not_resent(
         driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
     assert "may exist" in str(info.value)
     # The job exists (and would be billed): exactly one, never a second.
-    assert stats(emu)["routes"]["submit"] == 1
+    assert_one_submit(emu)
     assert stats(emu)["faults"]["submit"] == 1
-    assert jobs_created(emu) == 1
 
 
 def test_slow_submit_times_out_without_a_second_submit(
@@ -130,7 +141,7 @@ def test_slow_submit_times_out_without_a_second_submit(
     # The server goes on and creates the job the client gave up on: one job, never two.
     settle(lambda: stats(emu)["routes"]["submit"] == 1)
     assert stats(emu)["faults"]["submit"] == 1
-    assert jobs_created(emu) == 1
+    assert_one_submit(emu)
 
 
 def test_slow_submit_within_the_timeout_succeeds(
@@ -138,7 +149,8 @@ def test_slow_submit_within_the_timeout_succeeds(
 ) -> None:
     emu.add_fault(FaultRule(route="submit", kind="slow", delay=0.05, times=1))
     job = new_driver(timeout=5.0).submit(IMAGE_MODEL, IMAGE_PAYLOAD)
-    assert job.request_id and jobs_created(emu) == 1
+    assert job.request_id
+    assert_one_submit(emu)
 
 
 @pytest.mark.parametrize(
@@ -174,16 +186,31 @@ def test_submit_auth_and_balance_statuses_are_not_retried(
     "rule",
     [
         FaultRule(route="status", kind="status", status=503, times=2),
+        FaultRule(route="status", kind="status", status=502, times=2),
+        FaultRule(route="status", kind="status", status=500, times=1),
+        FaultRule(route="status", kind="status", status=408, times=1),
         FaultRule(route="status", kind="status", status=429, retry_after="1", times=2),
+        FaultRule(route="status", kind="status", status=429, times=2),
+        FaultRule(route="status", kind="status", status=503, retry_after="soon", times=1),
+        FaultRule(
+            route="status",
+            kind="status",
+            status=503,
+            retry_after="Wed, 21 Oct 2015 07:28:00 GMT",
+            times=1,
+        ),
         FaultRule(route="status", kind="drop_before", times=2),
         FaultRule(route="status", kind="drop_after", times=2),
         FaultRule(route="status", kind="slow", delay=0.3, times=1),
         FaultRule(route="result", kind="status", status=500, times=2),
+        FaultRule(route="result", kind="status", status=502, times=1),
+        FaultRule(route="result", kind="status", status=503, retry_after="0", times=2),
+        FaultRule(route="result", kind="status", status=429, times=1),
         FaultRule(route="result", kind="drop_before", times=1),
         FaultRule(route="result", kind="drop_after", times=2),
         FaultRule(route="result", kind="slow", delay=0.3, times=1),
     ],
-    ids=lambda rule: f"{rule.route}-{rule.kind}-{rule.status}",
+    ids=lambda rule: f"{rule.route}-{rule.kind}-{rule.status}-{rule.retry_after}",
 )
 def test_polling_survives_transient_faults(
     private_emu: RunningEmulator, new_driver: Callable[..., Driver], rule: FaultRule
@@ -195,24 +222,50 @@ def test_polling_survives_transient_faults(
     output = driver.wait(job, timeout=10)
     assert getattr(output, "image", None) is not None
     assert stats(emu)["faults"][rule.route] == rule.times
-    assert stats(emu)["routes"]["submit"] == 1
+    assert_one_submit(emu)
 
 
 @pytest.mark.parametrize(
     "rule",
     [
         FaultRule(route="cancel", kind="status", status=503, retry_after="1", times=2),
+        FaultRule(route="cancel", kind="status", status=500, times=1),
+        FaultRule(route="cancel", kind="status", status=502, times=2),
+        FaultRule(route="cancel", kind="status", status=429, times=1),
         FaultRule(route="cancel", kind="drop_before", times=1),
         FaultRule(route="cancel", kind="drop_after", times=1),
+        FaultRule(route="cancel", kind="slow", delay=0.3, times=1),
     ],
-    ids=lambda rule: f"{rule.kind}",
+    ids=lambda rule: f"{rule.kind}-{rule.status}",
 )
-def test_cancel_is_retried(emu: RunningEmulator, driver: Driver, rule: FaultRule) -> None:
+def test_cancel_is_retried(
+    private_emu: RunningEmulator, new_driver: Callable[..., Driver], rule: FaultRule
+) -> None:
+    emu = private_emu
+    driver = new_driver(base_url=emu.base_url, timeout=0.1)
     emu.set_timings(queue_seconds=30)
     job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
     emu.add_fault(rule)
     assert driver.cancel(job).outcome == "cancelled"
     assert stats(emu)["faults"]["cancel"] == rule.times
+    assert_one_submit(emu)
+
+
+@pytest.mark.parametrize(
+    ("code", "cls"), [(400004, AuthenticationError), (403001, PermissionDeniedError)]
+)
+def test_cancel_error_in_a_200_answer_is_not_retried(
+    emu: RunningEmulator, driver: Driver, code: int, cls: type[APIError]
+) -> None:
+    emu.set_timings(queue_seconds=30)
+    job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    emu.add_fault(FaultRule(route="cancel", kind="error_body", error_code=code))
+    with pytest.raises(cls) as info:
+        driver.cancel(job)
+    assert info.value.status_code == 200 and info.value.request_id == job.request_id
+    assert stats(emu)["faults"]["cancel"] == 1
+    assert driver.status(job).state == "in_queue"
+    assert_one_submit(emu)
 
 
 def test_persistent_status_failure_gives_up_with_a_server_error(
@@ -224,15 +277,30 @@ def test_persistent_status_failure_gives_up_with_a_server_error(
         driver.wait(job, timeout=10)
     assert info.value.request_id == job.request_id
     assert stats(emu)["faults"]["status"] == 3  # one try + max_retries=2
+    assert_one_submit(emu)
 
 
-def test_error_body_on_status_is_mapped(emu: RunningEmulator, driver: Driver) -> None:
+@pytest.mark.parametrize(
+    ("route", "code", "cls"),
+    [
+        ("status", 404001, NotFoundError),
+        ("result", 404001, NotFoundError),
+        ("status", 400004, AuthenticationError),
+        ("result", 400002, InsufficientBalanceError),
+    ],
+)
+def test_error_body_on_reads_is_mapped_and_not_retried(
+    emu: RunningEmulator, driver: Driver, route: str, code: int, cls: type[APIError]
+) -> None:
     job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
-    emu.add_fault(FaultRule(route="status", kind="error_body", error_code=404001))
-    with pytest.raises(NotFoundError) as info:
+    emu.add_fault(FaultRule(route=route, kind="error_body", error_code=code))  # type: ignore[arg-type]
+    with pytest.raises(cls) as info:
         driver.wait(job, timeout=10)
     assert info.value.status_code == 200 and info.value.request_id == job.request_id
-    assert stats(emu)["faults"]["status"] == 1
+    assert info.value.error_code == str(code)
+    assert stats(emu)["faults"][route] == 1
+    assert stats(emu)["routes"][route] == 0  # answered by the fault, never processed
+    assert_one_submit(emu)
 
 
 @pytest.mark.parametrize("route", ["status", "result"])
@@ -245,6 +313,7 @@ def test_unknown_status_stops_polling(emu: RunningEmulator, driver: Driver, rout
     assert info.value.request_id == job.request_id
     assert stats(emu)["faults"][route] == 1
     assert stats(emu)["routes"][route] == 1
+    assert_one_submit(emu)
 
 
 def test_slow_status_runs_into_the_overall_deadline(
@@ -260,3 +329,81 @@ def test_slow_status_runs_into_the_overall_deadline(
     assert info.value.request_id == job.request_id
     assert info.value.cancel_outcome is not None
     assert info.value.cancel_outcome.outcome == "not_cancellable"
+    assert_one_submit(emu)
+
+
+# -- output files ------------------------------------------------------------------------------
+
+
+def finished_image(client: RunComfy) -> RemoteFile:
+    """Downloads do not depend on the client flavour: one sync job provides the file."""
+    image = client.run(IMAGE_MODEL, IMAGE_PAYLOAD, timeout=10).image
+    assert isinstance(image, RemoteFile)
+    return image
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        FaultRule(route="files", kind="status", status=503, times=2),
+        FaultRule(route="files", kind="status", status=502, times=1),
+        FaultRule(route="files", kind="status", status=429, retry_after="1", times=2),
+        FaultRule(route="files", kind="status", status=429, times=1),
+        FaultRule(route="files", kind="drop_before", times=2),
+        FaultRule(route="files", kind="drop_after", times=1),
+    ],
+    ids=lambda rule: f"{rule.kind}-{rule.status}-{rule.retry_after}",
+)
+def test_downloads_are_retried(
+    emu: RunningEmulator, client: RunComfy, tmp_path: Path, rule: FaultRule
+) -> None:
+    image = finished_image(client)
+    for attempt in range(4):
+        emu.add_fault(rule)
+        if attempt == 0:
+            data = image.read(retry=FAST_RETRY)
+        elif attempt == 1:
+            data = asyncio.run(image.aread(retry=FAST_RETRY))
+        elif attempt == 2:
+            data = image.save(tmp_path / "sync", retry=FAST_RETRY).read_bytes()
+        else:
+            data = asyncio.run(image.asave(tmp_path / "async", retry=FAST_RETRY)).read_bytes()
+        assert data.startswith(b"\x89PNG")
+    assert stats(emu)["faults"]["files"] == 4 * (rule.times or 0)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(
+        ["sync", "async", image.filename, image.filename]
+    )
+    assert_one_submit(emu)
+
+
+def test_downloads_give_up_with_the_last_error(
+    emu: RunningEmulator, client: RunComfy, tmp_path: Path
+) -> None:
+    image = finished_image(client)
+    emu.add_fault(FaultRule(route="files", kind="status", status=502))
+    with pytest.raises(DownloadError) as info:
+        image.save(tmp_path, retry=FAST_RETRY)
+    assert info.value.status_code == 502 and info.value.url == image.url
+    with pytest.raises(DownloadError):
+        asyncio.run(image.asave(tmp_path, retry=FAST_RETRY))
+    assert stats(emu)["faults"]["files"] == 2 * (FAST_RETRY.max_retries + 1)
+    assert list(tmp_path.iterdir()) == []
+    emu.clear_faults()
+    emu.add_fault(FaultRule(route="files", kind="drop_before"))
+    with pytest.raises(DownloadError, match="failed"):
+        image.read(retry=FAST_RETRY)
+    assert_one_submit(emu)
+
+
+@pytest.mark.parametrize("status", [404, 403, 410])
+def test_downloads_do_not_retry_definite_refusals(
+    emu: RunningEmulator, client: RunComfy, tmp_path: Path, status: int
+) -> None:
+    image = finished_image(client)
+    emu.add_fault(FaultRule(route="files", kind="status", status=status))
+    with pytest.raises(DownloadError) as info:
+        image.save(tmp_path, retry=FAST_RETRY)
+    assert info.value.status_code == status
+    assert stats(emu)["faults"]["files"] == 1
+    assert list(tmp_path.iterdir()) == []
+    assert_one_submit(emu)

@@ -12,13 +12,14 @@ from pydantic import BaseModel
 from runcomfy_models._runtime import (
     DownloadError,
     GenericOutput,
+    InvalidInputError,
     RemoteFile,
     download_all,
     download_all_async,
 )
 from runcomfy_models._runtime.filenames import safe_filename, unique_filename
 
-from .helpers import TOKEN, FileServer
+from .helpers import FAST_RETRY, TOKEN, FileServer
 
 
 class Out(BaseModel):
@@ -122,10 +123,75 @@ def test_save_to_file_and_folder(tmp_path: Path, file_server: FileServer) -> Non
     assert into == tmp_path / "result.png" and into.read_bytes() == b"PNGDATA"
     trailing = remote.save(str(tmp_path / "new-folder") + os.sep)
     assert trailing == tmp_path / "new-folder" / "result.png"
-    renamed = remote.save(tmp_path, filename="../../escape.png")
-    assert renamed.parent == tmp_path
+    renamed = remote.save(tmp_path, filename="chosen name.png")
+    assert renamed == tmp_path / "chosen name.png"
     leftovers = [p.name for p in tmp_path.rglob("*") if p.name.endswith(".part")]
     assert leftovers == []
+
+
+SEP = os.sep
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        # Into a folder: an existing one, a trailing separator, or no extension and not there yet.
+        ("existing", "existing/result.png"),
+        ("existing" + SEP, "existing/result.png"),
+        (Path("existing"), "existing/result.png"),
+        ("new" + SEP, "new/result.png"),
+        ("new", "new/result.png"),
+        (Path("new"), "new/result.png"),
+        (Path("deep/er/folder"), "deep/er/folder/result.png"),
+        ("new.d" + SEP, "new.d/result.png"),
+        # As a file: anything with an extension, or an existing file.
+        ("cat.png", "cat.png"),
+        (Path("sub/cat.jpg"), "sub/cat.jpg"),
+        ("existing-file", "existing-file"),
+        # Path() drops a trailing separator: "new.d/" as a Path is the file "new.d".
+        (Path("new.d" + SEP), "new.d"),
+    ],
+    ids=repr,
+)
+def test_save_into_a_folder_or_as_a_file(
+    tmp_path: Path, file_server: FileServer, given: str | Path, expected: str
+) -> None:
+    (tmp_path / "existing").mkdir()
+    (tmp_path / "existing-file").write_bytes(b"old")
+    url = file_server.serve("/files/result.png", b"PNGDATA")
+    target = tmp_path / given if isinstance(given, Path) else str(tmp_path) + SEP + given
+    saved = RemoteFile(url).save(target)
+    assert saved == tmp_path / expected
+    assert saved.read_bytes() == b"PNGDATA"
+
+
+async def test_asave_follows_the_same_folder_rule(tmp_path: Path, file_server: FileServer) -> None:
+    url = file_server.serve("/files/clip.mp4", b"MP4")
+    assert await RemoteFile(url).asave(tmp_path / "out") == tmp_path / "out" / "clip.mp4"
+    assert await RemoteFile(url).asave(tmp_path / "x.mp4") == tmp_path / "x.mp4"
+
+
+@pytest.mark.parametrize("name", ["../../escape.png", "a/b.png", ".hidden", "", "..", "x\ny"])
+def test_an_explicit_filename_must_be_a_plain_name(
+    tmp_path: Path, file_server: FileServer, name: str
+) -> None:
+    url = file_server.serve("/files/result.png", b"PNGDATA")
+    with pytest.raises(InvalidInputError, match="plain file name"):
+        RemoteFile(url).save(tmp_path, filename=name)
+    assert list(tmp_path.iterdir()) == []
+    assert file_server.requests == []
+
+
+def test_file_system_problems_are_download_errors(tmp_path: Path, file_server: FileServer) -> None:
+    url = file_server.serve("/files/result.png", b"PNGDATA")
+    blocker = tmp_path / "blocker.png"
+    blocker.write_bytes(b"a file, not a folder")
+    with pytest.raises(DownloadError, match="Cannot create the folder") as info:
+        RemoteFile(url).save(blocker / "inside.png")
+    assert info.value.url == url and isinstance(info.value.__cause__, OSError)
+    with pytest.raises(DownloadError, match="Cannot create the folder"):
+        download_all(GenericOutput.model_validate({"image": url}), blocker / "all")
+    assert blocker.read_bytes() == b"a file, not a folder"
 
 
 @pytest.mark.parametrize(
@@ -257,3 +323,16 @@ async def test_download_all_async(tmp_path: Path, file_server: FileServer) -> No
 def test_saved_files_are_ordinary_files(tmp_path: Path, file_server: FileServer) -> None:
     saved = RemoteFile(file_server.serve("/m.png", b"M")).save(tmp_path)
     assert saved.stat().st_mode & 0o777 == 0o644
+
+
+def test_errors_and_logs_leave_out_the_signature_of_a_signed_url(
+    tmp_path: Path, file_server: FileServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="runcomfy_models")
+    url = file_server.serve("/signed.png?X-Signature=SIGNATURE-VALUE", b"busy", status=503)
+    with pytest.raises(DownloadError) as info:
+        RemoteFile(url).save(tmp_path, retry=FAST_RETRY)
+    assert info.value.url == url and info.value.status_code == 503
+    assert "/signed.png?..." in str(info.value)
+    assert len(file_server.requests) == FAST_RETRY.max_retries + 1
+    assert caplog.records and "SIGNATURE-VALUE" not in caplog.text + str(info.value)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,12 +17,16 @@ from runcomfy_models._runtime import (
     APITimeoutError,
     AuthenticationError,
     InsufficientBalanceError,
+    InvalidInputError,
     PermissionDeniedError,
     RateLimitError,
+    RetryPolicy,
     ServerError,
     SubmitOutcomeUnknownError,
     UnexpectedResponseError,
 )
+from runcomfy_models._runtime.retry import RequestKind
+from runcomfy_models._runtime.transport import ApiRequest, Attempts, DeadlineReached, Retry
 
 from .helpers import TOKEN, async_mock_client, mock_client
 
@@ -324,3 +331,95 @@ def test_retries_are_logged_as_warnings_with_the_request_id(
     warnings = [r for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and "req-42" in warnings[0].getMessage()
     assert "HTTP 503" in warnings[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    ("payload", "problem"),
+    [
+        ({"image": Path("cat.png")}, "PosixPath|WindowsPath"),
+        ({"image": b"\x89PNG"}, "bytes"),
+        ({"strength": float("nan")}, "Out of range float"),
+        ({"strength": float("inf")}, "Out of range float"),
+        ({"tags": {1, 2}}, "set"),
+    ],
+)
+def test_payload_that_is_not_json_is_refused_before_sending(
+    payload: dict[str, Any], problem: str
+) -> None:
+    script = Script(then=ok_submit())
+    with mock_client(script) as client, pytest.raises(InvalidInputError, match=problem) as info:
+        client.submit(MODEL, payload)
+    assert "encode_media" in str(info.value) and MODEL in str(info.value)
+    assert script.requests == []
+
+
+async def test_async_payload_that_is_not_json_is_refused_before_sending() -> None:
+    script = Script(then=ok_submit())
+    async with async_mock_client(script) as client:
+        with pytest.raises(InvalidInputError):
+            await client.submit(MODEL, {"image": Path("cat.png")})
+    assert script.requests == []
+
+
+def test_submit_body_is_the_payload_as_utf8_json() -> None:
+    script = Script(ok_submit())
+    payload = {"prompt": "café ☕", "seed": 3, "nested": {"a": [1.5, None, True]}}
+    with mock_client(script) as client:
+        client.submit(MODEL, payload)
+    request = script.requests[0]
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.content.decode("utf-8")) == payload
+
+
+NOW = 1_900_000_000.0
+
+
+def attempts(kind: RequestKind, policy: RetryPolicy, **extra: Any) -> Attempts:
+    return Attempts(
+        request=ApiRequest(
+            method="GET", url="https://api.test/v1/requests/r/status", kind=kind, label="status"
+        ),
+        base_url="https://api.test",
+        token=None,
+        timeout=httpx.Timeout(5.0),
+        policy=policy,
+        max_retries=policy.max_retries,
+        monotonic=lambda: 100.0,
+        wall_clock=lambda: NOW,
+        rand=lambda: 0.5,
+        **extra,
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "delay"),
+    [
+        (429, "7", 7.0),
+        (503, "2.5", 2.5),
+        (429, "0", 0.0),
+        (503, format_datetime(datetime.fromtimestamp(NOW + 12, tz=UTC), usegmt=True), 12.0),
+        (429, format_datetime(datetime.fromtimestamp(NOW - 60, tz=UTC), usegmt=True), 0.0),
+        (429, "99999999", 30.0),  # capped at retry_after_cap
+        (503, "soon", 0.75),  # garbage: the jittered backoff, 1.0 * (1 - 0.5 * 0.5)
+        (500, None, 0.75),
+    ],
+)
+def test_retry_after_decides_the_wait(status: int, retry_after: str | None, delay: float) -> None:
+    policy = RetryPolicy(max_retries=3, base=1.0, cap=8.0, retry_after_cap=30.0, jitter=0.5)
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    step = attempts("read", policy).on_response(err(status, headers=headers))
+    assert isinstance(step, Retry)
+    assert step.delay == pytest.approx(delay)
+
+
+def test_a_retry_that_would_end_after_the_deadline_gives_up() -> None:
+    policy = RetryPolicy(max_retries=3, base=1.0, retry_after_cap=60.0, jitter=0.0)
+    with pytest.raises(DeadlineReached) as info:
+        attempts("read", policy, deadline=105.0).on_response(
+            err(503, headers={"Retry-After": "10"})
+        )
+    assert isinstance(info.value.last_error, ServerError)
+    step = attempts("read", policy, deadline=120.0).on_response(
+        err(503, headers={"Retry-After": "10"})
+    )
+    assert isinstance(step, Retry) and step.delay == 10.0
