@@ -35,7 +35,6 @@ from ...errors import (
 )
 from ...filenames import safe_filename, unique_filename
 from ...job_types import JobResult
-from ...retry import backoff_delay
 from .. import exits
 from ..inputs import InputProblems, InputShape
 from ..render import file_urls
@@ -283,20 +282,9 @@ class BatchRunner:
         self.progress.finished("done")
 
     async def _download(self, url: str, target: Path) -> Path:
-        """One file, retried like an API read when the file host fails for a while."""
+        """One file; the download retries a file host that fails for a while like an API read."""
         assert self._http is not None
-        policy = self.client.retry_policy
-        attempt = 0
-        while True:
-            try:
-                return await download_async(url, target, self._http)
-            except DownloadError as exc:
-                status = exc.status_code
-                transient = status is None or status in (408, 429) or status >= 500
-                if not transient or attempt >= policy.max_retries or self.stopping:
-                    raise
-            await asyncio.sleep(backoff_delay(attempt, policy))
-            attempt += 1
+        return await download_async(url, target, self._http, retry=self.client.retry_policy)
 
 
 def _number(value: Any) -> float | None:
