@@ -11,9 +11,9 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -77,6 +77,17 @@ class Workers:
         if len(results) != len(items):  # pragma: no cover - a contract violation of ``fn``
             raise RuntimeError(f"{fn.__name__} returned {len(results)} results for {len(items)}")
         return results
+
+    def submit(self, fn: Callable[..., R], *args: Any, size: int) -> Future[R]:
+        """Start ``fn(*args)`` in a worker, when ``size`` items make it worth one, else now."""
+        if self.jobs <= 1 or size < MIN_PARALLEL:
+            done: Future[R] = Future()
+            try:
+                done.set_result(fn(*args))
+            except Exception as exc:
+                done.set_exception(exc)
+            return done
+        return self._pool().submit(fn, *args)
 
     def close(self) -> None:
         if self._executor is not None:

@@ -20,7 +20,7 @@ from runcomfy_codegen.cache import Analysed, Cache
 from runcomfy_codegen.diagnostics import Collector, Diagnostic, has_errors, promote_warnings
 from runcomfy_codegen.interpret import build_spec, check_collisions
 from runcomfy_codegen.ir import ModelSpec
-from runcomfy_codegen.load import RawEntry, load_entries, read_entry, select_files
+from runcomfy_codegen.load import RawEntry, read_entry, select_files
 from runcomfy_codegen.models import ModelGenerationError, model_source
 from runcomfy_codegen.parallel import Workers
 from runcomfy_codegen.validate import check_entry
@@ -62,43 +62,13 @@ def _analyse_entry(entry: RawEntry) -> Analysed:
     return Analysed(spec, tuple(diagnostics))
 
 
-def _analyse_entries(entries: list[RawEntry]) -> list[tuple[Analysed, str]]:
-    return [(_analyse_entry(entry), "") for entry in entries]
-
-
-def _analyse_cached(
-    schemas: Path,
-    only: Iterable[str] | None,
-    build: Build,
-    cache: Cache,
-    workers: Workers | None,
-) -> list[tuple[Analysed, str]]:
-    """Analyse the files the cache does not know; files it knows are not even parsed."""
-    paths, diagnostics = select_files(schemas, only)
-    build.diagnostics.extend(diagnostics)
-    results: list[tuple[Analysed, str] | None] = []
-    todo: list[tuple[int, RawEntry, str]] = []
-    for path in paths:
-        try:
-            key = cache.analysis_key(schemas, path, path.read_bytes())
-        except OSError:
-            key = ""
-        found = cache.analysed(key) if key else None
-        if found is not None:
-            results.append((found, key))
-            continue
-        entry, problems = read_entry(path, schemas)
-        if entry is None:
-            results.append((Analysed(None, tuple(problems)), ""))
-            continue
-        todo.append((len(results), entry, key))
-        results.append(None)
-    fresh = _map(workers, _analyse_entries, [entry for _, entry, _ in todo])
-    for (i, _, key), (analysed, _) in zip(todo, fresh, strict=True):
-        results[i] = (analysed, key)
-        if key:
-            cache.remember_analysed(key, analysed)
-    return [r for r in results if r is not None]
+def _read_and_analyse(items: list[tuple[Path, Path]]) -> list[Analysed]:
+    """Read, validate and interpret schema files (``(path, schemas folder)``), in a worker."""
+    results: list[Analysed] = []
+    for path, root in items:
+        entry, problems = read_entry(path, root)
+        results.append(Analysed(None, tuple(problems)) if entry is None else _analyse_entry(entry))
+    return results
 
 
 def analyse(
@@ -109,15 +79,33 @@ def analyse(
     cache: Cache | None = None,
     workers: Workers | None = None,
 ) -> Build:
-    """Load and validate every schema and build the IR; no rendering."""
+    """Load and validate every schema and build the IR; no rendering.
+
+    With ``cache``, files it knows (same bytes, same place) are not even parsed.
+    """
     build = Build()
-    if cache is None:
-        entries, diagnostics = load_entries(schemas, only)
-        build.diagnostics.extend(diagnostics)
-        results = _map(workers, _analyse_entries, entries)
-    else:
-        results = _analyse_cached(schemas, only, build, cache, workers)
-    for result, key in results:
+    paths, diagnostics = select_files(schemas, only)
+    build.diagnostics.extend(diagnostics)
+    keys: list[str] = []
+    results: list[Analysed | None] = []
+    for path in paths:
+        key = ""
+        if cache is not None:
+            try:
+                key = cache.analysis_key(schemas, path, path.read_bytes())
+            except OSError:  # reported by read_entry below
+                key = ""
+        keys.append(key)
+        results.append(cache.analysed(key) if cache is not None and key else None)
+    todo = [i for i, r in enumerate(results) if r is None]
+    fresh = _map(workers, _read_and_analyse, [(paths[i], schemas) for i in todo])
+    for i, analysed in zip(todo, fresh, strict=True):
+        results[i] = analysed
+        if cache is not None and keys[i]:
+            cache.remember_analysed(keys[i], analysed)
+    for result, key in zip(results, keys, strict=True):
+        if result is None:  # pragma: no cover - every gap was filled above
+            raise AssertionError("a schema file was not analysed")
         build.diagnostics.extend(result.diagnostics)
         if result.spec is not None:
             build.specs.append(result.spec)
@@ -205,8 +193,10 @@ def _worker_templates(override: Path | None) -> render.Templates:
     return templates
 
 
-ModelFiles = dict[str, bytes] | str
-"""The formatted files of one model, or why its pydantic models could not be generated."""
+@dataclass(frozen=True)
+class _Rendered:
+    files: dict[str, bytes]
+    catalog_entry: str
 
 
 def _render_models(
@@ -214,10 +204,11 @@ def _render_models(
     layout: render.Layout,
     pyproject: bytes,
     items: list[tuple[ModelSpec, tuple[str, str, str]]],
-) -> list[ModelFiles]:
-    """Render and format the files of some models (in a worker process)."""
+) -> list[_Rendered | str]:
+    """Render and format the files of some models, in a worker process; a string says why a
+    model's pydantic classes could not be generated."""
     templates = _worker_templates(override)
-    results: list[ModelFiles] = []
+    results: list[_Rendered | str] = []
     python: dict[str, bytes] = {}
     for spec, (module_path, command_path, doc_path) in items:
         try:
@@ -227,37 +218,80 @@ def _render_models(
             continue
         python[module_path] = render.render_model_module(templates, spec, models)
         python[command_path] = render.render_command_module(templates, spec, layout)
-        results.append({doc_path: render.render_doc_page(templates, spec)})
+        doc = {doc_path: render.render_doc_page(templates, spec)}
+        results.append(_Rendered(doc, render.catalog_entry(spec)))
     formatted = format_python(python, pyproject)
     for (_, paths), result in zip(items, results, strict=True):
-        if isinstance(result, dict):
-            result.update((p, formatted[p]) for p in paths if p in formatted)
+        if isinstance(result, _Rendered):
+            result.files.update((p, formatted[p]) for p in paths if p in formatted)
     return results
 
 
-def _format_shared(
-    python: Mapping[str, bytes],
+@dataclass
+class _Shared:
+    """The package's shared Python files: reused ones, and the ones still to format."""
+
+    done: dict[str, bytes] = field(default_factory=dict)
+    todo: dict[str, bytes] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def offer(
+        self,
+        path: str,
+        key: str | None,
+        content: bytes | Callable[[], bytes],
+        existing: Mapping[str, bytes] | None,
+        cache: Cache | None,
+    ) -> None:
+        if cache is not None and key is not None:
+            self.keys[path] = key
+            reused = cache.formatted(key, path, existing)
+            if reused is not None:
+                self.done[path] = reused
+                return
+        self.todo[path] = content if isinstance(content, bytes) else content()
+
+
+def _shared_files(
+    specs: Sequence[ModelSpec],
+    layout: render.Layout,
+    templates: render.Templates,
+    template_key: str,
     pyproject: bytes,
     cache: Cache | None,
     existing: Mapping[str, bytes] | None,
-) -> dict[str, bytes]:
-    """Format the package's shared Python files, reusing the ones formatted before."""
-    out: dict[str, bytes] = {}
-    todo: dict[str, bytes] = {}
-    keys: dict[str, str] = {}
+) -> _Shared:
+    """Package init, registry and namespace packages: all known from the layout alone.
+
+    The namespace ``__init__.py`` files are many and all alike; the cache knows them by what
+    they are rendered from, so the ones on disk are reused without rendering them again.
+    """
+    package = render.PACKAGE
+    all_ids = ids_digest(s.model_id for s in specs)
+    shared = _Shared()
+    python = {
+        f"{package}/__init__.py": render.render_package_init(templates, all_ids),
+        f"{package}/_registry.py": render.render_registry(
+            templates, specs, layout, tree_digest(specs)
+        ),
+    }
     for path, content in python.items():
-        if cache is not None:
-            keys[path] = key = cache.format_key(path, content, pyproject)
-            reused = cache.formatted(key, path, existing)
-            if reused is not None:
-                out[path] = reused
-                continue
-        todo[path] = content
-    for path, content in format_python(todo, pyproject).items():
-        out[path] = content
-        if cache is not None:
-            cache.remember_formatted(keys[path], content)
-    return out
+        key = cache.format_key(path, content, pyproject) if cache is not None else None
+        shared.offer(path, key, content, existing, cache)
+    modules = [p for spec in specs for p in _model_paths(spec, layout)[:2]]
+    inits = {f"{package}/_commands/__init__.py": (f"{package}._commands", all_ids)}
+    inits.update(_namespace_inits([*python, *modules], specs))
+    for path, (dotted, digest) in inits.items():
+        what = f"namespace\0{template_key}\0{dotted}\0{digest}".encode()
+        key = cache.format_key(path, what, pyproject) if cache is not None else None
+        shared.offer(
+            path,
+            key,
+            functools.partial(render.render_namespace_init, templates, dotted, digest),
+            existing,
+            cache,
+        )
+    return shared
 
 
 def render_tree(
@@ -280,7 +314,13 @@ def render_tree(
     all_ids = ids_digest(s.model_id for s in specs)
     pyproject = render.render_pyproject(templates, all_ids)
     template_key = templates_digest(templates) if cache is not None else ""
+    shared = _shared_files(specs, layout, templates, template_key, pyproject, cache, existing)
+    # Formatted in a worker while the models render.
+    pending = (workers or Workers(1)).submit(
+        format_python, shared.todo, pyproject, size=len(shared.todo)
+    )
     files: dict[str, bytes] = {}
+    catalog: dict[str, str] = {}
     todo: list[tuple[ModelSpec, tuple[str, str, str], str]] = []
     keep_ids = set(keep)
     for spec in specs:
@@ -312,81 +352,49 @@ def render_tree(
             c.error("/input_schema", result)
             build.diagnostics.extend(c.items)
             continue
-        files.update(result)
+        files.update(result.files)
+        catalog[spec.model_id] = result.catalog_entry
         build.rendered.append(spec.model_id)
         if cache is not None:
-            cache.remember_files(key, result)
+            cache.remember_files(key, result.files)
+    formatted = pending.result()
     if not build.ok:
         return
+    for path, content in formatted.items():
+        if cache is not None:
+            cache.remember_formatted(shared.keys[path], content)
     package = render.PACKAGE
-    python: dict[str, bytes] = {
-        f"{package}/__init__.py": render.render_package_init(templates, all_ids),
-        f"{package}/_registry.py": render.render_registry(
-            templates, specs, layout, tree_digest(specs)
-        ),
-    }
-    inits = {f"{package}/_commands/__init__.py": (f"{package}._commands", all_ids)}
-    inits.update(_namespace_inits([*python, *files], specs))
-    shared = _format_shared(python, pyproject, cache, existing)
-    shared.update(_namespace_files(inits, templates, template_key, pyproject, cache, existing))
     other = {
         "pyproject.toml": pyproject,
         f"{package}/py.typed": b"",
         f"{package}/_catalog.json": render.render_catalog(
-            specs, _catalog_entries(specs, build.spec_keys, cache)
+            specs, _catalog_entries(specs, build.spec_keys, cache, catalog)
         ),
     }
-    build.files = {**files, **shared, **other, **_runtime_files(templates)}
+    build.files = {**files, **shared.done, **formatted, **other, **_runtime_files(templates)}
 
 
 def _catalog_entries(
-    specs: Sequence[ModelSpec], spec_keys: Mapping[str, str], cache: Cache | None
+    specs: Sequence[ModelSpec],
+    spec_keys: Mapping[str, str],
+    cache: Cache | None,
+    fresh: Mapping[str, str],
 ) -> dict[str, str]:
-    """Each model's catalog entry, encoded once and then remembered (JSON indenting is slow)."""
-    if cache is None:
-        return {}
+    """Each model's catalog entry: encoded by the workers that rendered it, else remembered by
+    the cache (encoding indented JSON is slow); the others are encoded by ``render_catalog``."""
     entries: dict[str, str] = {}
     for spec in specs:
         key = spec_keys.get(spec.model_id)
-        if not key:
-            continue
-        text = cache.catalog_entry(key)
-        if text is None:
-            text = render.catalog_entry(spec)
+        text = fresh.get(spec.model_id)
+        if cache is not None and key:
+            if text is None:
+                text = cache.catalog_entry(key)
+            if text is None:
+                text = render.catalog_entry(spec)
             cache.remember_catalog_entry(key, text)
-        entries[spec.model_id] = text
+        if text is not None:
+            entries[spec.model_id] = text
     return entries
-
-
-def _namespace_files(
-    inits: Mapping[str, tuple[str, str]],
-    templates: render.Templates,
-    template_key: str,
-    pyproject: bytes,
-    cache: Cache | None,
-    existing: Mapping[str, bytes] | None,
-) -> dict[str, bytes]:
-    """The namespace ``__init__.py`` files (path -> (dotted name, digest)), formatted.
-
-    They are many and all alike, so the ones on disk are reused when the cache knows them.
-    """
-    out: dict[str, bytes] = {}
-    todo: dict[str, bytes] = {}
-    keys: dict[str, str] = {}
-    for path, (dotted, digest) in inits.items():
-        if cache is not None:
-            what = f"namespace\0{template_key}\0{dotted}\0{digest}".encode()
-            keys[path] = key = cache.format_key(path, what, pyproject)
-            reused = cache.formatted(key, path, existing)
-            if reused is not None:
-                out[path] = reused
-                continue
-        todo[path] = render.render_namespace_init(templates, dotted, digest)
-    for path, content in format_python(todo, pyproject).items():
-        out[path] = content
-        if cache is not None:
-            cache.remember_formatted(keys[path], content)
-    return out
 
 
 def generate(
