@@ -144,7 +144,11 @@ def parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks the bench runs")
     p.add_argument("--json", type=Path, help="also write the rows to this file")
-    p.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    p.add_argument(
+        "--work",
+        type=Path,
+        help="work in this folder and keep it (generated trees are reused across benches)",
+    )
     return p
 
 
@@ -167,9 +171,10 @@ def finish(rows: Sequence[Row], args: argparse.Namespace) -> int:
 
 @contextmanager
 def workdir(args: argparse.Namespace, name: str) -> Iterator[Path]:
-    if args.keep is not None:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        yield args.keep
+    if args.work is not None:
+        folder = args.work / name
+        folder.mkdir(parents=True, exist_ok=True)
+        yield folder
         return
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     try:
@@ -352,6 +357,26 @@ def make_corpus(n: int, out: Path, *, with_real: bool = False) -> list[str]:
         sys.path.remove(str(BENCH))
     ids: list[str] = make_corpus.write_corpus(n, out, with_real=with_real)
     return ids
+
+
+def trees(args: argparse.Namespace, work: Path) -> Path:
+    """Where generated trees go: shared by the benches of one ``--work`` folder."""
+    return args.work / "trees" if args.work is not None else work
+
+
+def model_tree(folder: Path, n: int) -> Path:
+    """A generated package of ``n`` models (the real ones among them) under ``folder``.
+
+    With ``n`` at most the number of real schemas, the real schemas alone. A tree left by an
+    earlier run is regenerated, which only rebuilds what changed.
+    """
+    corpus, out = folder / f"corpus-{n}", folder / f"tree-{n}"
+    if n <= len(list(SCHEMAS.rglob("*.json"))):
+        corpus = SCHEMAS
+    elif not corpus.is_dir():
+        make_corpus(n, corpus, with_real=True)
+    generate(corpus, out)
+    return out
 
 
 def generate(schemas: Path, out: Path, *args: str, check: bool = True) -> Measured:
