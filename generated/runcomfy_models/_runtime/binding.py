@@ -1,0 +1,202 @@
+"""``ModelBinding``: what a generated model module calls to validate, submit and run.
+
+A generated module declares its pydantic ``Input``/``Output`` models and which
+input fields are media, and delegates everything else to one binding.
+"""
+
+# The public API names per-call limits `timeout`, like the sync twin.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import AliasChoices, BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from .async_client import AsyncRunComfy
+from .client import RunComfy
+from .defaults import get_default_async_client, get_default_client
+from .errors import InvalidInputError
+from .files import MediaKind, encode_media
+from .jobs import AsyncJob, Job, StatusCallback
+from .outputs import OutputT
+from .wire import validate_model_id
+
+__all__ = ["InputT", "MediaField", "ModelBinding", "OutputT"]
+
+InputT = TypeVar("InputT", bound=BaseModel)
+
+_MAX_SHOWN_INPUT = 60
+
+
+@dataclass(frozen=True)
+class MediaField:
+    """One media input field: its kind, and whether it holds a list (``*_uris`` fields)."""
+
+    kind: MediaKind
+    many: bool = False
+
+
+def _wire_name(name: str, field: FieldInfo) -> str:
+    alias = field.validation_alias
+    if isinstance(alias, str):
+        return alias
+    if isinstance(alias, AliasChoices):
+        for choice in alias.choices:
+            if isinstance(choice, str):
+                return choice
+    return field.alias or name
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_SHOWN_INPUT else text[: _MAX_SHOWN_INPUT - 3] + "..."
+
+
+class ModelBinding(Generic[InputT, OutputT]):
+    """Validation and the request lifecycle of one model, keyed by Python field names."""
+
+    def __init__(
+        self,
+        model_id: str,
+        input_type: type[InputT],
+        output_type: type[OutputT],
+        media: Mapping[str, MediaField],
+    ) -> None:
+        self.model_id = validate_model_id(model_id)
+        self.input_type = input_type
+        self.output_type = output_type
+        self.media = dict(media)
+        self._wire_names = {
+            name: _wire_name(name, field) for name, field in input_type.model_fields.items()
+        }
+        self._python_names = {wire: name for name, wire in self._wire_names.items()}
+        unknown = set(self.media) - set(self._wire_names)
+        if unknown:
+            raise ValueError(f"media fields not in {input_type.__name__}: {sorted(unknown)}")
+
+    def __repr__(self) -> str:
+        return f"ModelBinding({self.model_id!r})"
+
+    def build_input(self, params: Mapping[str, Any] | InputT) -> InputT:
+        """Validate keyword parameters into the input model.
+
+        ``None`` means "not set". Media values (URLs, Paths, bytes, files) are
+        encoded first. Problems raise InvalidInputError naming the fields.
+        """
+        if isinstance(params, self.input_type):
+            return params
+        if not isinstance(params, Mapping):
+            raise InvalidInputError(
+                f"{self.model_id}: expected a mapping of parameters or a "
+                f"{self.input_type.__name__}, got {type(params).__name__}"
+            )
+        data: dict[str, Any] = {}
+        for name, value in params.items():
+            if value is None:
+                continue
+            wire = self._wire_names.get(name)
+            if wire is None:
+                known = ", ".join(sorted(self._wire_names))
+                raise InvalidInputError(
+                    f"{self.model_id}: unknown parameter {name!r} (expected one of: {known})"
+                )
+            media = self.media.get(name)
+            data[wire] = value if media is None else self._encode(name, value, media)
+        try:
+            return self.input_type.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidInputError(self._describe(exc)) from exc
+
+    def _encode(self, name: str, value: Any, media: MediaField) -> Any:
+        if not media.many:
+            return encode_media(value, media.kind, field=name)
+        if isinstance(value, str | bytes | bytearray) or not isinstance(value, Sequence):
+            raise InvalidInputError(f"{name}: expected a list of {media.kind} inputs")
+        return [
+            encode_media(item, media.kind, field=f"{name}[{index}]")
+            for index, item in enumerate(value)
+        ]
+
+    def _describe(self, exc: ValidationError) -> str:
+        problems = []
+        for error in exc.errors(include_url=False):
+            location = list(error["loc"])
+            if location and isinstance(location[0], str):
+                location[0] = self._python_names.get(location[0], location[0])
+            where = ".".join(str(part) for part in location) or "input"
+            problem = f"{where}: {error['msg']}"
+            if error["type"] != "missing":
+                problem += f" (got {_shown(error.get('input'))})"
+            problems.append(problem)
+        return f"Invalid input for {self.model_id}: " + "; ".join(problems)
+
+    def payload(self, model: InputT) -> dict[str, Any]:
+        """The request body: exactly the fields that were set (plus required ones), by wire name."""
+        return model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+    def submit(
+        self,
+        params: Mapping[str, Any] | InputT,
+        *,
+        client: RunComfy | None = None,
+        timeout: float | None = None,
+    ) -> Job[OutputT]:
+        """Validate and queue a job; ``timeout`` bounds the submit request (seconds)."""
+        body = self.payload(self.build_input(params))
+        runner = client or get_default_client()
+        return runner.submit(self.model_id, body, output_type=self.output_type, timeout=timeout)
+
+    def run(
+        self,
+        params: Mapping[str, Any] | InputT,
+        *,
+        client: RunComfy | None = None,
+        timeout: float | None = None,
+        on_update: StatusCallback | None = None,
+        cancel_on_timeout: bool = False,
+    ) -> OutputT:
+        """Submit and wait for the output; ``timeout`` is the overall deadline (seconds)."""
+        job = self.submit(params, client=client)
+        return job.wait(timeout=timeout, on_update=on_update, cancel_on_timeout=cancel_on_timeout)
+
+    def job(self, request_id: str, *, client: RunComfy | None = None) -> Job[OutputT]:
+        """Rebuild a job of this model from its request id."""
+        runner = client or get_default_client()
+        return runner.job(request_id, self.model_id, output_type=self.output_type)
+
+    async def submit_async(
+        self,
+        params: Mapping[str, Any] | InputT,
+        *,
+        client: AsyncRunComfy | None = None,
+        timeout: float | None = None,
+    ) -> AsyncJob[OutputT]:
+        body = self.payload(self.build_input(params))
+        runner = client or get_default_async_client()
+        return await runner.submit(
+            self.model_id, body, output_type=self.output_type, timeout=timeout
+        )
+
+    async def run_async(
+        self,
+        params: Mapping[str, Any] | InputT,
+        *,
+        client: AsyncRunComfy | None = None,
+        timeout: float | None = None,
+        on_update: StatusCallback | None = None,
+        cancel_on_timeout: bool = False,
+    ) -> OutputT:
+        job = await self.submit_async(params, client=client)
+        return await job.wait(
+            timeout=timeout, on_update=on_update, cancel_on_timeout=cancel_on_timeout
+        )
+
+    def job_async(
+        self, request_id: str, *, client: AsyncRunComfy | None = None
+    ) -> AsyncJob[OutputT]:
+        runner = client or get_default_async_client()
+        return runner.job(request_id, self.model_id, output_type=self.output_type)

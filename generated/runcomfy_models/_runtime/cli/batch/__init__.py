@@ -1,0 +1,1 @@
+"""``runcomfy-models batch``: many inputs, bounded concurrency, a crash-safe journal."""

@@ -1,0 +1,100 @@
+"""The ``batch`` command's options; the work is in :mod:`.execute`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..registry import complete_model_id
+from ..settings import get_settings
+
+__all__ = ["batch_command"]
+
+
+@click.command("batch")
+@click.argument("model_id", shell_complete=complete_model_id)
+@click.argument("inputs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite journal that makes the batch resumable [default: INPUTS.journal.db].",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 100),
+    default=4,
+    show_default=True,
+    help="Jobs in flight at once.",
+)
+@click.option(
+    "--download",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save output files as DIR/<line>-<name> as jobs finish.",
+)
+@click.option("--retry-failed", is_flag=True, help="Submit lines that failed before again.")
+@click.option(
+    "--resubmit-unknown",
+    is_flag=True,
+    help="Submit again lines whose earlier submit may or may not have reached RunComfy "
+    "(this may run, and bill, a job twice).",
+)
+@click.option(
+    "--all-or-nothing",
+    is_flag=True,
+    help="Validate every line first; send nothing if any is invalid (exit 65).",
+)
+@click.option("--dry-run", is_flag=True, help="Only validate the lines; send nothing.")
+@click.option(
+    "--results",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write one JSON result per line [default: INPUTS.results.jsonl].",
+)
+@click.pass_context
+def batch_command(
+    ctx: click.Context,
+    model_id: str,
+    inputs: Path,
+    journal: Path | None,
+    concurrency: int,
+    download: Path | None,
+    retry_failed: bool,
+    resubmit_unknown: bool,
+    all_or_nothing: bool,
+    dry_run: bool,
+    results: Path | None,
+) -> None:
+    """Run MODEL_ID once per line of INPUTS, resumably.
+
+    INPUTS is JSONL (one JSON object of inputs per line) or CSV with a header
+    row of input names. CSV cells are read as JSON when they parse (numbers,
+    true/false, lists, objects), except for text inputs, which are kept as
+    written; empty cells are left out. Media inputs take URLs or file paths
+    (relative to INPUTS). Every line is validated before anything is sent;
+    invalid lines are reported with their line numbers and skipped.
+
+    The journal records each line's state and request id before and after
+    each submit, so rerunning the same command after a crash resumes: finished
+    lines are skipped, submitted jobs are followed (never sent twice), and
+    lines whose submit outcome is unknown are reported, not resent, unless
+    --resubmit-unknown.
+
+    Exit codes: 0 every line done, 1 some line failed, unknown, invalid or
+    unfinished, 65 invalid inputs with --all-or-nothing or --dry-run,
+    77 authentication, 130 interrupted.
+    """
+    from .execute import BatchOptions, run_batch
+
+    options = BatchOptions(
+        model_id=model_id,
+        inputs=inputs,
+        journal=journal or inputs.with_name(inputs.name + ".journal.db"),
+        results=results or inputs.with_name(inputs.name + ".results.jsonl"),
+        concurrency=concurrency,
+        download=download,
+        retry_failed=retry_failed,
+        resubmit_unknown=resubmit_unknown,
+        all_or_nothing=all_or_nothing,
+        dry_run=dry_run,
+    )
+    ctx.exit(run_batch(get_settings(ctx), options))

@@ -1,0 +1,182 @@
+"""One ``batch`` invocation: validate, open the journal, run, write results, summarize."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...config import resolve_token
+from ...errors import MissingTokenError
+from .. import exits
+from ..inputs import InputShape
+from ..logs import configure_logging
+from ..registry import find_model, load_commands
+from ..settings import Settings
+from ..style import error, is_terminal, note, warning
+from .journal import Journal, JournalError
+from .planner import Planner, check_record
+from .progress import Progress
+from .reader import InputFileError, count_records, csv_columns, read_records
+from .report import Reporter, Summary, write_results
+from .runner import BatchRunner
+
+__all__ = ["BatchOptions", "run_batch"]
+
+# Batches ride out longer rate-limit storms than a single run.
+BATCH_DEFAULT_RETRIES = 8
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    model_id: str
+    inputs: Path
+    journal: Path
+    results: Path
+    concurrency: int
+    download: Path | None
+    retry_failed: bool
+    resubmit_unknown: bool
+    all_or_nothing: bool
+    dry_run: bool
+
+
+def run_batch(settings: Settings, options: BatchOptions) -> int:
+    info = find_model(options.model_id)
+    commands = load_commands(info)
+    shape = InputShape(commands, commands.binding(), labels="wire")
+    try:
+        _check_columns(shape, options.inputs)
+        if options.dry_run or options.all_or_nothing:
+            invalid = _validate_all(shape, options.inputs)
+            if options.dry_run or invalid:
+                if invalid and options.all_or_nothing:
+                    error(f"{invalid} invalid line(s): nothing was sent (--all-or-nothing).")
+                return exits.BAD_INPUT if invalid else exits.OK
+        if resolve_token(None) is None:
+            raise MissingTokenError()
+        try:
+            journal = Journal(options.journal, info.model_id)
+        except JournalError as exc:
+            error(str(exc))
+            return exits.BAD_INPUT if "belongs to model" in str(exc) else exits.TEMPORARY
+        try:
+            return _run(settings, options, shape, journal)
+        finally:
+            journal.close()
+    except InputFileError as exc:
+        error(str(exc))
+        return exits.BAD_INPUT
+
+
+def _check_columns(shape: InputShape, inputs: Path) -> None:
+    unknown = [name for name in csv_columns(inputs) if shape.dest_of(name) is None]
+    if unknown:
+        known = ", ".join(sorted(shape.by_wire))
+        raise InputFileError(
+            f"{inputs}: column(s) {', '.join(map(repr, unknown))} are not inputs of "
+            f"{shape.model_id} (inputs: {known})"
+        )
+
+
+def _validate_all(shape: InputShape, inputs: Path) -> int:
+    """Validate every line (streaming); report the invalid ones; returns how many."""
+    report = Reporter()
+    base = inputs.parent
+    valid = invalid = 0
+    for record in read_records(inputs, shape.text_keys()):
+        params, problem = check_record(shape, record, base)
+        if params is None:
+            invalid += 1
+            report(f"line {record.line}: {problem}")
+        else:
+            valid += 1
+    report.close("the lines above")
+    note(f"{valid + invalid} lines: {valid} valid, {invalid} invalid.")
+    return invalid
+
+
+def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: Journal) -> int:
+    configure_logging(settings.verbose, quiet_retries=True)
+    on_terminal = is_terminal(sys.stderr)
+    progress = Progress(count_records(options.inputs) if on_terminal else None)
+    report = Reporter(progress.message)
+    runner = BatchRunner(
+        model_id=shape.model_id,
+        shape=shape,
+        output_type=shape.binding.output_type,
+        journal=journal,
+        planner=Planner(
+            shape,
+            journal,
+            options.inputs.parent,
+            retry_failed=options.retry_failed,
+            resubmit_unknown=options.resubmit_unknown,
+            saving=options.download is not None,
+        ),
+        client=settings.async_client(default_retries=BATCH_DEFAULT_RETRIES),
+        records=read_records(options.inputs, shape.text_keys()),
+        concurrency=options.concurrency,
+        download=options.download,
+        progress=progress,
+        report=report,
+    )
+    interrupted = False
+    try:
+        asyncio.run(_drive(runner))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        interrupted = True
+    finally:
+        progress.close()
+    report.close(str(options.results))
+    interrupted = interrupted or (runner.stop_requested and runner.fatal is None)
+
+    summary = Summary.from_journal(journal, runner.last_line)
+    write_results(journal, options.results, runner.last_line)
+    note(summary.text())
+    note(f"Results: {options.results}  Journal: {options.journal}")
+    if runner.fatal is not None:
+        error(str(runner.fatal))
+        return runner.fatal.exit_code
+    if interrupted:
+        warning("Interrupted: rerun the same command to resume.")
+        return exits.INTERRUPTED
+    return summary.exit_code
+
+
+async def _drive(runner: BatchRunner) -> None:
+    """Run, turning the first Ctrl-C (or SIGTERM) into a graceful stop and the second into an abort."""
+    task = asyncio.current_task()
+    assert task is not None
+
+    def on_signal() -> None:
+        if runner.stop_requested:
+            task.cancel()
+            return
+        runner.stop()
+        note("\nStopping: letting submits in flight finish (Ctrl-C again to stop at once) ...")
+
+    async with runner.client:
+        with _signals(on_signal):
+            await runner.run()
+
+
+@contextlib.contextmanager
+def _signals(handler: object) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, handler)  # type: ignore[arg-type]
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,236 @@
+"""The batch journal: one SQLite row per input line, committed before and after each submit.
+
+States of a line:
+
+============  ===============================================================
+pending       known not to be on the server (never sent, or refused outright)
+submitting    written *before* the submit request; if a run dies here, the
+              job may or may not exist (reported as unknown, never resent
+              unless asked)
+submitted     the request id, written the moment the submit returned
+succeeded     the job succeeded, output recorded; files not saved yet
+done          finished: output recorded (and files saved if asked)
+failed        the job failed or was cancelled, or RunComfy refused the input
+unknown       a submit whose outcome is unknown
+invalid       the line did not validate; nothing was sent
+============  ===============================================================
+
+Every write is its own transaction in WAL mode with ``synchronous=FULL``, so
+what the journal says survives a crash or ``kill -9`` of the process. The
+file is locked for one run at a time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+__all__ = ["STATES", "Journal", "JournalError", "JournalRow"]
+
+STATES: Final = (
+    "pending",
+    "submitting",
+    "submitted",
+    "succeeded",
+    "done",
+    "failed",
+    "unknown",
+    "invalid",
+)
+
+_FORMAT: Final = "1"
+_SCHEMA: Final = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS lines (
+    line INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL,
+    state TEXT NOT NULL,
+    request_id TEXT,
+    output TEXT,
+    files TEXT,
+    paths TEXT,
+    error TEXT,
+    cost REAL,
+    changed INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL
+)""",
+)
+_COLUMNS: Final = "line, hash, state, request_id, output, files, paths, error, cost, changed"
+
+
+class JournalError(Exception):
+    """The journal cannot be used: another model's, locked by another run, or unreadable."""
+
+
+@dataclass(frozen=True, slots=True)
+class JournalRow:
+    line: int
+    hash: str
+    state: str
+    request_id: str | None
+    output: str | None
+    files: str | None
+    paths: str | None
+    error: str | None
+    cost: float | None
+    changed: bool
+
+
+def _row(values: tuple[Any, ...]) -> JournalRow:
+    line, digest, state, request_id, output, files, paths, error, cost, changed = values
+    return JournalRow(
+        line, digest, state, request_id, output, files, paths, error, cost, bool(changed)
+    )
+
+
+class Journal:
+    """The journal of one batch (one inputs file, one model)."""
+
+    def __init__(self, path: Path, model_id: str) -> None:
+        self.path = path
+        try:
+            self._db = sqlite3.connect(path, timeout=0.5, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot open the journal {path}: {exc}") from exc
+        try:
+            self._setup(model_id)
+        except sqlite3.OperationalError as exc:
+            self._db.close()
+            if "locked" in str(exc):
+                raise JournalError(
+                    f"the journal {path} is in use by another batch run; wait for it to end"
+                ) from exc
+            raise JournalError(f"cannot use the journal {path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise JournalError(f"{path} is not a batch journal: {exc}") from exc
+        except JournalError:
+            self._db.close()
+            raise
+
+    def _setup(self, model_id: str) -> None:
+        db = self._db
+        db.execute("PRAGMA locking_mode=EXCLUSIVE")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA:
+                db.execute(statement)
+            stored = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            if not stored:
+                db.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [("model_id", model_id), ("format", _FORMAT)],
+                )
+            elif stored.get("model_id") != model_id:
+                raise JournalError(
+                    f"the journal {self.path} belongs to model {stored.get('model_id')!r}, "
+                    f"not {model_id!r}; pass another --journal"
+                )
+            db.execute("UPDATE lines SET changed = 0 WHERE changed = 1")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- reading ---------------------------------------------------------------
+
+    def get(self, line: int) -> JournalRow | None:
+        found = self._db.execute(
+            f"SELECT {_COLUMNS} FROM lines WHERE line = ?",  # noqa: S608 - constant columns
+            (line,),
+        ).fetchone()
+        return None if found is None else _row(found)
+
+    def rows(self, up_to: int) -> Iterator[JournalRow]:
+        """Rows of lines 1..``up_to`` in line order, streamed (not all in memory)."""
+        cursor = self._db.execute(
+            f"SELECT {_COLUMNS} FROM lines WHERE line <= ? ORDER BY line",  # noqa: S608
+            (up_to,),
+        )
+        while batch := cursor.fetchmany(500):
+            for values in batch:
+                yield _row(values)
+
+    def counts(self, up_to: int) -> dict[str, int]:
+        found = dict(
+            self._db.execute(
+                "SELECT state, COUNT(*) FROM lines WHERE line <= ? AND changed = 0 GROUP BY state",
+                (up_to,),
+            ).fetchall()
+        )
+        counts = {state: int(found.get(state, 0)) for state in STATES}
+        (changed,) = self._db.execute(
+            "SELECT COUNT(*) FROM lines WHERE line <= ? AND changed = 1", (up_to,)
+        ).fetchone()
+        counts["changed"] = int(changed)
+        return counts
+
+    def total_cost(self, up_to: int) -> float | None:
+        (cost,) = self._db.execute(
+            "SELECT SUM(cost) FROM lines WHERE line <= ? AND cost IS NOT NULL", (up_to,)
+        ).fetchone()
+        return None if cost is None else float(cost)
+
+    # -- writing (each call is one durable transaction) -----------------------
+
+    def _upsert(self, line: int, digest: str, state: str, error: str | None = None) -> None:
+        self._db.execute(
+            "INSERT INTO lines (line, hash, state, error, changed, updated_at) "
+            "VALUES (?, ?, ?, ?, 0, ?) "
+            "ON CONFLICT (line) DO UPDATE SET hash = excluded.hash, state = excluded.state, "
+            "request_id = NULL, output = NULL, files = NULL, paths = NULL, "
+            "error = excluded.error, cost = NULL, changed = 0, updated_at = excluded.updated_at",
+            (line, digest, state, error, time.time()),
+        )
+
+    def _update(self, line: int, assignments: str, values: tuple[Any, ...]) -> None:
+        self._db.execute(
+            f"UPDATE lines SET {assignments}, updated_at = ? WHERE line = ?",  # noqa: S608
+            (*values, time.time(), line),
+        )
+
+    def mark_invalid(self, line: int, digest: str, error: str) -> None:
+        self._upsert(line, digest, "invalid", error)
+
+    def mark_submitting(self, line: int, digest: str) -> None:
+        """Written before the submit is sent: from here on the job may exist."""
+        self._upsert(line, digest, "submitting")
+
+    def mark_submitted(self, line: int, request_id: str) -> None:
+        self._update(line, "state = 'submitted', request_id = ?, error = NULL", (request_id,))
+
+    def mark_pending(self, line: int, error: str) -> None:
+        """The submit certainly created no job."""
+        self._update(line, "state = 'pending', request_id = NULL, error = ?", (error,))
+
+    def mark_unknown(self, line: int, error: str) -> None:
+        self._update(line, "state = 'unknown', error = ?", (error,))
+
+    def mark_failed(self, line: int, error: str, cost: float | None = None) -> None:
+        self._update(line, "state = 'failed', error = ?, cost = ?", (error, cost))
+
+    def mark_succeeded(self, line: int, output: str, files: str, cost: float | None) -> None:
+        self._update(
+            line,
+            "state = 'succeeded', output = ?, files = ?, cost = ?, error = NULL",
+            (output, files, cost),
+        )
+
+    def mark_done(self, line: int, paths: str | None) -> None:
+        self._update(line, "state = 'done', paths = ?, error = NULL", (paths,))
+
+    def mark_not_saved(self, line: int, error: str) -> None:
+        """The job succeeded but its files could not be saved (a rerun tries again)."""
+        self._update(line, "error = ?", (error,))
+
+    def mark_changed(self, line: int) -> None:
+        self._update(line, "changed = 1", ())

@@ -1,0 +1,117 @@
+"""Deciding, line by line, what a batch run does: skip it, submit it, follow it or save it.
+
+The journal is the memory: a line with a request id is followed, never sent
+again; a line whose earlier submit may have reached the server is ``unknown``
+and only sent again with ``--resubmit-unknown``; a line whose input changed
+since the journal recorded it is reported, not mixed up with the old job.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..inputs import InputProblems, InputShape
+from .journal import Journal
+from .reader import Record
+
+__all__ = ["Planner", "Skip", "Work", "check_record"]
+
+WorkKind = Literal["submit", "follow", "save"]
+
+_UNKNOWN_NOTE = (
+    "an earlier run stopped while submitting this line: the job may exist (and be billed); "
+    "rerun with --resubmit-unknown to send it again"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    line: int
+    hash: str
+    kind: WorkKind
+    params: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    line: int
+    state: str
+    """The progress bucket: done, failed, unknown, invalid, changed."""
+    message: str | None = None
+
+
+def check_record(
+    shape: InputShape, record: Record, base: Path
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The parameters of a line, or why it is invalid (files are checked, not read)."""
+    if record.data is None:
+        return None, record.error
+    try:
+        params = shape.from_mapping(record.data, base)
+        shape.check(params)
+    except InputProblems as exc:
+        return None, "; ".join(exc.problems)
+    return params, None
+
+
+class Planner:
+    def __init__(
+        self,
+        shape: InputShape,
+        journal: Journal,
+        base: Path,
+        *,
+        retry_failed: bool,
+        resubmit_unknown: bool,
+        saving: bool,
+    ) -> None:
+        self.shape = shape
+        self.journal = journal
+        self.base = base
+        self.retry_failed = retry_failed
+        self.resubmit_unknown = resubmit_unknown
+        self.saving = saving
+
+    def plan(self, record: Record) -> Work | Skip:
+        line = record.line
+        digest = record.hash()
+        row = self.journal.get(line)
+        if row is not None and row.state not in ("invalid", "pending") and row.hash != digest:
+            self.journal.mark_changed(line)
+            where = f" (request {row.request_id})" if row.request_id else ""
+            return Skip(
+                line,
+                "changed",
+                f"line {line}: the input changed since this line was {row.state}{where}; "
+                "it is not run again. Use a new --journal to run the new inputs.",
+            )
+        if row is not None:
+            state = row.state
+            if state == "done":
+                return Skip(line, "done")
+            if state == "succeeded":
+                if self.saving:
+                    files = json.loads(row.files or "[]")
+                    return Work(line, digest, "save", files=[str(url) for url in files])
+                self.journal.mark_done(line, None)
+                return Skip(line, "done")
+            if state == "submitted" and row.request_id:
+                return Work(line, digest, "follow", request_id=row.request_id)
+            if state in ("submitting", "submitted") and not self.resubmit_unknown:
+                self.journal.mark_unknown(line, _UNKNOWN_NOTE)
+                return Skip(line, "unknown", f"line {line}: {_UNKNOWN_NOTE}")
+            if state == "unknown" and not self.resubmit_unknown:
+                return Skip(line, "unknown")
+            if state == "failed" and not self.retry_failed:
+                return Skip(line, "failed")
+        params, problem = check_record(self.shape, record, self.base)
+        if params is None:
+            message = problem or "invalid"
+            self.journal.mark_invalid(line, digest, message)
+            return Skip(line, "invalid", f"line {line}: {message}")
+        return Work(line, digest, "submit", params=params)

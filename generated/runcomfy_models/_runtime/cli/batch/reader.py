@@ -1,0 +1,181 @@
+"""Streaming the input lines of a batch: JSONL (one object a line) or CSV with a header.
+
+Nothing is loaded whole: records are produced one at a time, each with its
+line number (for CSV, the line where the record starts; the header is line 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "InputFileError",
+    "Record",
+    "count_records",
+    "csv_columns",
+    "detect_format",
+    "input_hash",
+    "read_records",
+]
+
+Format = Literal["jsonl", "csv"]
+
+_BOM = b"\xef\xbb\xbf"
+_CHUNK = 1 << 20
+
+
+class InputFileError(Exception):
+    """The inputs file cannot be read at all (not one bad line: those are records)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One input line: its object, or why it is not one."""
+
+    line: int
+    data: dict[str, Any] | None
+    error: str | None
+    raw: bytes | str
+
+    def hash(self) -> str:
+        return input_hash(self.data if self.data is not None else self.raw)
+
+
+def input_hash(value: Any) -> str:
+    """A stable digest of an input (independent of key order and whitespace)."""
+    if isinstance(value, bytes):
+        text = value.strip()
+    elif isinstance(value, str):
+        text = value.strip().encode("utf-8", "surrogatepass")
+    else:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+            "utf-8", "surrogatepass"
+        )
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
+def detect_format(path: Path) -> Format:
+    """CSV for ``.csv``/``.tsv`` names, JSONL for ``.jsonl``/``.ndjson``/``.json``; else by content."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    with path.open("rb") as handle:
+        head = handle.read(4096).removeprefix(_BOM).lstrip()
+    return "jsonl" if head[:1] in (b"{", b"") else "csv"
+
+
+def read_records(path: Path, text_keys: frozenset[str] = frozenset()) -> Iterator[Record]:
+    """The records of ``path``; for CSV, columns in ``text_keys`` are kept as written."""
+    if detect_format(path) == "csv":
+        return _csv_records(path, text_keys)
+    return _jsonl_records(path)
+
+
+def _jsonl_records(path: Path) -> Iterator[Record]:
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1:
+                raw = raw.removeprefix(_BOM)
+            if not raw.strip():
+                continue
+            try:
+                data = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                yield Record(number, None, "not valid UTF-8 text", raw)
+                continue
+            except json.JSONDecodeError as exc:
+                yield Record(number, None, f"not valid JSON: {exc.msg} (column {exc.colno})", raw)
+                continue
+            if not isinstance(data, dict):
+                yield Record(number, None, "expected a JSON object of inputs", raw)
+                continue
+            yield Record(number, data, None, raw)
+
+
+def _cell(value: str, as_text: bool) -> Any:
+    if as_text:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _csv_records(path: Path, text_keys: frozenset[str]) -> Iterator[Record]:
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputFileError(f"{path}: cannot read the CSV header: {exc}") from exc
+        columns = [name.strip() for name in header]
+        if len(set(columns)) != len(columns) or "" in columns:
+            raise InputFileError(f"{path}: the CSV header has empty or repeated column names")
+        text = [name in text_keys for name in columns]
+        start = reader.line_num + 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                raise InputFileError(f"{path}: line {start}: not valid UTF-8 text") from exc
+            except csv.Error as exc:
+                yield Record(start, None, f"not valid CSV: {exc}", "")
+                start = reader.line_num + 1
+                continue
+            number, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue
+            raw = delimiter.join(row)
+            if len(row) != len(columns):
+                yield Record(
+                    number, None, f"has {len(row)} cells, the header has {len(columns)}", raw
+                )
+                continue
+            data = {
+                name: _cell(cell, as_text)
+                for name, cell, as_text in zip(columns, row, text, strict=True)
+                if cell != ""
+            }
+            yield Record(number, data, None, raw)
+
+
+def csv_columns(path: Path) -> list[str]:
+    """The column names of a CSV file (empty for JSONL)."""
+    if detect_format(path) != "csv":
+        return []
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        try:
+            return [name.strip() for name in next(csv.reader(handle, delimiter=delimiter))]
+        except StopIteration:
+            return []
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InputFileError(f"{path}: cannot read the CSV header: {exc}") from exc
+
+
+def count_records(path: Path) -> int:
+    """About how many records ``path`` holds (lines, less a CSV header); for the progress bar."""
+    lines = 0
+    last = b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if last != b"\n":
+        lines += 1
+    if detect_format(path) == "csv":
+        lines -= 1
+    return max(lines, 0)

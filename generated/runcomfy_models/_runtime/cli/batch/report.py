@@ -1,0 +1,139 @@
+"""The end of a batch: the summary, and the results file (JSONL, one record per line)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from .. import exits
+from ..style import styled
+from .journal import Journal, JournalRow
+
+__all__ = ["Reporter", "Summary", "public_state", "write_results"]
+
+# Journal state -> the state shown to users.
+_PUBLIC = {
+    "pending": "not_sent",
+    "submitting": "unknown",
+    "submitted": "running",
+    "succeeded": "not_saved",
+}
+
+
+def public_state(row: JournalRow) -> str:
+    return "changed" if row.changed else _PUBLIC.get(row.state, row.state)
+
+
+@dataclass(frozen=True)
+class Summary:
+    counts: dict[str, int]
+    cost: float | None
+
+    @classmethod
+    def from_journal(cls, journal: Journal, up_to: int) -> Summary:
+        raw = journal.counts(up_to)
+        counts = {
+            "done": raw["done"],
+            "failed": raw["failed"],
+            "unknown": raw["unknown"] + raw["submitting"],
+            "running": raw["submitted"],
+            "not_sent": raw["pending"],
+            "not_saved": raw["succeeded"],
+            "invalid": raw["invalid"],
+            "changed": raw["changed"],
+        }
+        return cls(counts=counts, cost=journal.total_cost(up_to))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def exit_code(self) -> int:
+        return exits.OK if self.counts["done"] == self.total else exits.FAILED
+
+    def text(self) -> str:
+        parts = []
+        for state, count in self.counts.items():
+            if count or state == "done":
+                label = state.replace("_", " ")
+                color = "green" if state == "done" else "red" if state == "failed" else "yellow"
+                parts.append(styled(f"{count} {label}", fg=color, bold=state == "done"))
+        text = f"{self.total} lines: " + ", ".join(parts)
+        if self.cost is not None:
+            text += f"; cost {self.cost:g}"
+        return text
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def result_record(row: JournalRow) -> dict[str, Any]:
+    return {
+        "line": row.line,
+        "state": public_state(row),
+        "request_id": row.request_id,
+        "files": _loads(row.files) or [],
+        "paths": _loads(row.paths) or [],
+        "output": _loads(row.output),
+        "error": row.error,
+        "cost": row.cost,
+    }
+
+
+@contextlib.contextmanager
+def _atomic_text(path: Path) -> Iterator[TextIO]:
+    """Write next to ``path`` and rename into place (permissions follow the umask)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with temp.open("w", encoding="utf-8") as handle:
+            yield handle
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
+
+
+def write_results(journal: Journal, path: Path, up_to: int) -> int:
+    """Write one JSON object per journal line (in line order); returns how many."""
+    count = 0
+    with _atomic_text(path) as handle:
+        for row in journal.rows(up_to):
+            handle.write(json.dumps(result_record(row), ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def _to_stderr(text: str) -> None:
+    click.echo(text, err=True)
+
+
+class Reporter:
+    """Per-line messages on stderr, the first ``limit`` of them; the rest are counted."""
+
+    def __init__(self, echo: Callable[[str], None] | None = None, limit: int = 20) -> None:
+        self._echo: Callable[[str], None] = echo or _to_stderr
+        self.limit = limit
+        self.shown = 0
+        self.hidden = 0
+
+    def __call__(self, message: str) -> None:
+        if self.shown < self.limit:
+            self.shown += 1
+            self._echo(message)
+        else:
+            self.hidden += 1
+
+    def close(self, where: str) -> None:
+        if self.hidden:
+            click.echo(f"... and {self.hidden} more (see {where})", err=True)

@@ -1,0 +1,293 @@
+"""Running a batch: one async client, N workers over a bounded queue, the journal as truth.
+
+The producer streams the input lines through the planner into a queue of at
+most ``2 * concurrency`` items, so memory stays flat however long the file.
+Each worker writes ``submitting`` before a submit and ``submitted`` with the
+request id right after it, follows the job through ``/status`` and
+``/result``, and saves its files as soon as it finishes.
+
+A first stop request (Ctrl-C, SIGTERM) lets submits in flight finish and
+leaves every other line as the journal has it, ready to resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from ...async_client import AsyncRunComfy
+from ...config import PollPolicy
+from ...downloads import download_async, new_async_download_client
+from ...errors import (
+    BadRequestError,
+    DownloadError,
+    InvalidInputError,
+    NotFoundError,
+    RunComfyError,
+    SubmitOutcomeUnknownError,
+)
+from ...filenames import safe_filename, unique_filename
+from ...job_types import JobResult
+from .. import exits
+from ..inputs import InputProblems, InputShape
+from ..render import file_urls
+from .journal import Journal
+from .planner import Planner, Skip, Work
+from .progress import Progress
+from .reader import Record
+
+__all__ = ["BatchRunner"]
+
+# Rounds of failed polling (each already retried by the client) before leaving a
+# job for the next run.
+_POLL_FAILURES_ALLOWED = 3
+
+
+class BatchRunner:
+    def __init__(
+        self,
+        *,
+        model_id: str,
+        shape: InputShape,
+        output_type: type[BaseModel],
+        journal: Journal,
+        planner: Planner,
+        client: AsyncRunComfy,
+        records: Iterable[Record],
+        concurrency: int,
+        download: Path | None,
+        progress: Progress,
+        report: Callable[[str], None],
+    ) -> None:
+        self.model_id = model_id
+        self.shape = shape
+        self.output_type = output_type
+        self.journal = journal
+        self.planner = planner
+        self.client = client
+        self.records = records
+        self.concurrency = concurrency
+        self.download = download
+        self.progress = progress
+        self.report = report
+        self.poll: PollPolicy = client.poll_policy
+        self.fatal: RunComfyError | None = None
+        self.last_line = 0
+        self.stop_requested = False
+        self._stop_event: asyncio.Event | None = None
+        self._http: httpx.AsyncClient | None = None
+
+    # -- control -----------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop taking new lines; submits in flight finish, jobs stay in the journal."""
+        self.stop_requested = True
+        if self._stop_event is not None:
+            self._stop_event.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop_requested or self.fatal is not None
+
+    def _set_fatal(self, exc: RunComfyError) -> None:
+        if self.fatal is None:
+            self.fatal = exc
+        self.stop()
+
+    async def _sleep(self, seconds: float) -> None:
+        assert self._stop_event is not None
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stop_event.wait()
+
+    # -- the run -----------------------------------------------------------------
+
+    async def run(self) -> None:
+        self._stop_event = asyncio.Event()
+        if self.stop_requested:
+            self._stop_event.set()
+        queue: asyncio.Queue[Work | None] = asyncio.Queue(maxsize=2 * self.concurrency)
+        async with self._download_client(), asyncio.TaskGroup() as group:
+            for _ in range(self.concurrency):
+                group.create_task(self._worker(queue))
+            await self._produce(queue)
+            for _ in range(self.concurrency):
+                await queue.put(None)
+
+    @contextlib.asynccontextmanager
+    async def _download_client(self) -> AsyncIterator[None]:
+        if self.download is None:
+            yield
+            return
+        self.download.mkdir(parents=True, exist_ok=True)
+        async with new_async_download_client() as http:
+            self._http = http
+            try:
+                yield
+            finally:
+                self._http = None
+
+    async def _produce(self, queue: asyncio.Queue[Work | None]) -> None:
+        for count, record in enumerate(self.records, start=1):
+            if self.stopping:
+                return
+            self.last_line = record.line
+            decision = self.planner.plan(record)
+            if isinstance(decision, Skip):
+                self.progress.finished(decision.state)
+                if decision.message:
+                    self.report(decision.message)
+                if count % 256 == 0:
+                    await asyncio.sleep(0)
+                continue
+            await queue.put(decision)
+
+    async def _worker(self, queue: asyncio.Queue[Work | None]) -> None:
+        while (work := await queue.get()) is not None:
+            if self.stopping:
+                continue
+            self.progress.started()
+            try:
+                if work.kind == "submit":
+                    await self._submit(work)
+                elif work.kind == "follow":
+                    assert work.request_id is not None
+                    await self._follow(work.line, work.request_id)
+                else:
+                    await self._save(work.line, work.files)
+            finally:
+                self.progress.stopped()
+
+    # -- one line ----------------------------------------------------------------
+
+    async def _submit(self, work: Work) -> None:
+        line = work.line
+        try:
+            payload = self.shape.payload(work.params)
+        except InputProblems as exc:
+            message = "; ".join(exc.problems)
+            self.journal.mark_invalid(line, work.hash, message)
+            self.progress.finished("invalid")
+            self.report(f"line {line}: {message}")
+            return
+        if self.stopping:
+            return
+        self.journal.mark_submitting(line, work.hash)
+        try:
+            job = await self.client.submit(self.model_id, payload)
+        except SubmitOutcomeUnknownError as exc:
+            self.journal.mark_unknown(line, exc.message)
+            self.progress.finished("unknown")
+            self.report(f"line {line}: outcome unknown: {exc.reason}; not sent again")
+            return
+        except RunComfyError as exc:
+            self._refused(line, exc)
+            return
+        self.journal.mark_submitted(line, job.request_id)
+        await self._follow(line, job.request_id)
+
+    def _refused(self, line: int, exc: RunComfyError) -> None:
+        """The submit failed in a way that certainly created no job."""
+        if exc.exit_code == exits.AUTH:
+            self.journal.mark_pending(line, str(exc))
+            self.progress.finished("not sent")
+            self._set_fatal(exc)
+        elif isinstance(exc, BadRequestError | NotFoundError | InvalidInputError):
+            self.journal.mark_failed(line, f"refused by RunComfy: {exc}")
+            self.progress.finished("failed")
+            self.report(f"line {line}: refused by RunComfy: {exc}")
+        else:
+            self.journal.mark_pending(line, str(exc))
+            self.progress.finished("not sent")
+            self.report(f"line {line}: not sent: {exc}")
+
+    async def _follow(self, line: int, request_id: str) -> None:
+        interval = self.poll.initial
+        failures = 0
+        while not self.stopping:
+            try:
+                status = await self.client.status(request_id)
+                if status.is_done:
+                    result = await self.client.result(request_id, include_cost=True)
+                    if result.is_final:
+                        await self._finish(line, result)
+                        return
+                failures = 0
+            except NotFoundError as exc:
+                self.journal.mark_failed(line, str(exc))
+                self.progress.finished("failed")
+                self.report(f"line {line}: {exc}")
+                return
+            except RunComfyError as exc:
+                if exc.exit_code == exits.AUTH:
+                    self._set_fatal(exc)
+                    return
+                failures += 1
+                if failures > _POLL_FAILURES_ALLOWED:
+                    self.report(
+                        f"line {line}: lost touch with request {request_id} ({exc}); "
+                        "it stays in the journal, rerun to follow it"
+                    )
+                    return
+            await self._sleep(interval)
+            interval = self.poll.next_interval(interval)
+
+    async def _finish(self, line: int, result: JobResult) -> None:
+        cost = _number(result.cost)
+        if result.state == "succeeded":
+            output = result.output or {}
+            files = self._files(output)
+            self.journal.mark_succeeded(line, json.dumps(output), json.dumps(files), cost)
+            if self.download is None:
+                self.journal.mark_done(line, None)
+                self.progress.finished("done")
+            else:
+                await self._save(line, files)
+            return
+        if result.state == "failed":
+            message = result.error_message or "the job failed"
+        else:
+            message = "the job was cancelled"
+        self.journal.mark_failed(line, message, cost)
+        self.progress.finished("failed")
+        self.report(f"line {line}: {message}")
+
+    def _files(self, output: dict[str, Any]) -> list[str]:
+        try:
+            return file_urls(self.output_type.model_validate(output))
+        except ValidationError:
+            return file_urls(output)
+
+    async def _save(self, line: int, files: list[str]) -> None:
+        assert self.download is not None and self._http is not None
+        taken: set[str] = set()
+        paths: list[str] = []
+        try:
+            for url in files:
+                name = unique_filename(f"{line}-{safe_filename(url)}", taken)
+                paths.append(str(await self._download(url, self.download / name)))
+        except (DownloadError, OSError) as exc:
+            self.journal.mark_not_saved(line, f"files not saved: {exc}")
+            self.progress.finished("not saved")
+            self.report(f"line {line}: files not saved: {exc}")
+            return
+        self.journal.mark_done(line, json.dumps(paths))
+        self.progress.finished("done")
+
+    async def _download(self, url: str, target: Path) -> Path:
+        """One file; the download retries a file host that fails for a while like an API read."""
+        assert self._http is not None
+        return await download_async(url, target, self._http, retry=self.client.retry_policy)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)

@@ -1,0 +1,274 @@
+"""From option values, an input file or a batch line to a validated request body.
+
+Everything goes through the model's ``ModelBinding.build_input``; problems come
+back as one :class:`InputProblems` error whose messages name each field the
+way the user wrote it: ``--seed`` on the command line, ``seed`` in a file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+from pydantic import BaseModel, ValidationError
+
+from ..binding import MediaField, ModelBinding
+from ..errors import InvalidInputError
+from ..files import MAX_MEDIA_BYTES, encode_media
+from .params import Media, is_media_reference
+from .registry import ModelCommands
+
+__all__ = ["FieldInfo", "InputProblems", "InputShape", "Labels"]
+
+Labels = Literal["option", "wire"]
+
+# Stands in for a local file while only validating (the file is read when sent).
+_PLACEHOLDER = "data:application/octet-stream;base64,"
+_MAX_SHOWN = 60
+_MB = 1024 * 1024
+
+
+class InputProblems(InvalidInputError):
+    """The input is invalid; ``problems`` holds one message per field."""
+
+    def __init__(self, model_id: str, problems: list[str]) -> None:
+        super().__init__(f"Invalid input for {model_id}: " + "; ".join(problems))
+        self.model_id = model_id
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    dest: str
+    wire: str
+    option: str
+    media: MediaField | None
+    multiple: bool
+    text: bool
+    """Holds text (a string, a choice or a media reference): CSV cells are kept as written."""
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def _is_text_type(param: click.Option) -> bool:
+    if param.is_flag or param.multiple:
+        return False
+    return isinstance(param.type, click.types.StringParamType | click.Choice | Media)
+
+
+class InputShape:
+    """The inputs of one model as the command line and files see them."""
+
+    def __init__(
+        self, commands: ModelCommands, binding: ModelBinding[Any, Any], *, labels: Labels
+    ) -> None:
+        self.model_id = commands.info.model_id
+        self.binding = binding
+        self.labels = labels
+        fields: dict[str, FieldInfo] = {}
+        for param in commands.params:
+            if not isinstance(param, click.Option) or param.name is None:
+                continue
+            dest = param.name
+            fields[dest] = FieldInfo(
+                dest=dest,
+                wire=commands.fields.get(dest, dest),
+                option=param.opts[0],
+                media=binding.media.get(dest),
+                multiple=param.multiple,
+                text=_is_text_type(param),
+            )
+        self.fields = fields
+        self.by_wire = {info.wire: dest for dest, info in fields.items()}
+        self._has_media = any(info.media is not None for info in fields.values())
+
+    # -- naming --------------------------------------------------------------
+
+    def label(self, dest: str) -> str:
+        info = self.fields.get(dest)
+        if info is None:
+            return dest
+        return info.option if self.labels == "option" else info.wire
+
+    def dest_of(self, key: str) -> str | None:
+        """The field a key names: its wire name, or its Python name."""
+        dest = self.by_wire.get(key)
+        if dest is None and key in self.fields:
+            dest = key
+        return dest
+
+    def text_keys(self) -> frozenset[str]:
+        """Wire names of the fields that hold text (for CSV cells)."""
+        return frozenset(info.wire for info in self.fields.values() if info.text)
+
+    # -- collecting ------------------------------------------------------------
+
+    def from_options(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The options that were given (None and empty repeatable options are not sent)."""
+        params: dict[str, Any] = {}
+        for dest, value in values.items():
+            if dest not in self.fields or value is None or value == ():
+                continue
+            params[dest] = list(value) if isinstance(value, tuple) else value
+        return params
+
+    def from_mapping(self, data: Mapping[str, Any], base: Path | None) -> dict[str, Any]:
+        """An input object from a file (keys are wire names) as parameters.
+
+        Media strings that are not URLs name local files, relative to ``base``.
+        """
+        params: dict[str, Any] = {}
+        problems: list[str] = []
+        for key, value in data.items():
+            dest = self.dest_of(key)
+            if dest is None:
+                known = ", ".join(sorted(self.by_wire))
+                problems.append(f"{key}: not an input of {self.model_id} (inputs: {known})")
+                continue
+            if value is None:
+                continue
+            info = self.fields[dest]
+            if info.media is not None:
+                value = self._media_from_text(info, value, base, problems)
+            params[dest] = value
+        if problems:
+            raise InputProblems(self.model_id, problems)
+        return params
+
+    def _media_from_text(
+        self, info: FieldInfo, value: Any, base: Path | None, problems: list[str]
+    ) -> Any:
+        assert info.media is not None
+        if info.media.many:
+            if not isinstance(value, list):
+                problems.append(f"{self.label(info.dest)}: expected a list of URLs or files")
+                return value
+            return [_as_local(item, base) for item in value]
+        return _as_local(value, base)
+
+    # -- files -----------------------------------------------------------------
+
+    def encode_files(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Local files read and turned into ``data:`` URIs (size limits checked first)."""
+        if not self._has_media:
+            return dict(params)
+        problems: list[str] = []
+        result = dict(params)
+        for dest, value in params.items():
+            info = self.fields.get(dest)
+            if info is None or info.media is None:
+                continue
+            label = self.label(dest)
+            kind = info.media.kind
+            try:
+                if isinstance(value, list):
+                    result[dest] = [
+                        encode_media(item, kind, field=label) if isinstance(item, Path) else item
+                        for item in value
+                    ]
+                elif isinstance(value, Path):
+                    result[dest] = encode_media(value, kind, field=label)
+            except InvalidInputError as exc:
+                problems.append(exc.message)
+        if problems:
+            raise InputProblems(self.model_id, problems)
+        return result
+
+    def check_files(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Like :meth:`encode_files` without reading: checks each file and stands in for it."""
+        if not self._has_media:
+            return dict(params)
+        problems: list[str] = []
+        result = dict(params)
+        for dest, value in params.items():
+            info = self.fields.get(dest)
+            if info is None or info.media is None:
+                continue
+            label = self.label(dest)
+            limit = MAX_MEDIA_BYTES[info.media.kind]
+            if isinstance(value, list):
+                result[dest] = [_check_file(item, label, limit, problems) for item in value]
+            else:
+                result[dest] = _check_file(value, label, limit, problems)
+        if problems:
+            raise InputProblems(self.model_id, problems)
+        return result
+
+    # -- validating ------------------------------------------------------------
+
+    def validate(self, params: Mapping[str, Any]) -> BaseModel:
+        """The model's Input, through ``ModelBinding.build_input``; raises InputProblems."""
+        try:
+            model: BaseModel = self.binding.build_input(params)
+        except InvalidInputError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ValidationError):
+                raise InputProblems(self.model_id, self._describe(cause)) from cause
+            raise InputProblems(self.model_id, [exc.message]) from exc
+        return model
+
+    def payload(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The request body for ``params``: files read, validated, only given fields."""
+        return self.binding.payload(self.validate(self.encode_files(params)))
+
+    def check(self, params: Mapping[str, Any]) -> None:
+        """Validate without reading any file."""
+        self.validate(self.check_files(params))
+
+    def _describe(self, exc: ValidationError) -> list[str]:
+        problems = []
+        for error in exc.errors(include_url=False):
+            location = list(error["loc"])
+            head = location[0] if location else None
+            dest = self.dest_of(head) if isinstance(head, str) else None
+            if dest is not None:
+                where = self.label(dest)
+            elif head is not None:
+                where = str(head)
+            else:
+                where = "input"
+            where += "".join(
+                f"[{part}]" if isinstance(part, int) else f".{part}" for part in location[1:]
+            )
+            if error["type"] == "missing":
+                problems.append(f"{where}: required, not given")
+            else:
+                problems.append(f"{where}: {error['msg']} (got {_shown(error.get('input'))})")
+        return problems
+
+
+def _as_local(value: Any, base: Path | None) -> Any:
+    if not isinstance(value, str) or is_media_reference(value):
+        return value
+    path = Path(value).expanduser()
+    if base is not None and not path.is_absolute():
+        path = base / path
+    return path
+
+
+def _check_file(value: Any, label: str, limit: int, problems: list[str]) -> Any:
+    if not isinstance(value, Path):
+        return value
+    try:
+        stat = value.stat()
+    except FileNotFoundError:
+        problems.append(f"{label}: file not found: {os.fspath(value)!r}")
+        return value
+    except OSError as exc:
+        problems.append(f"{label}: cannot read {os.fspath(value)!r}: {exc.strerror or exc}")
+        return value
+    if not value.is_file():
+        problems.append(f"{label}: {os.fspath(value)!r} is not a file")
+    elif stat.st_size > limit:
+        problems.append(
+            f"{label}: file {os.fspath(value)!r} is {stat.st_size / _MB:.1f} MB, "
+            f"over the {limit // _MB} MB limit"
+        )
+    return _PLACEHOLDER

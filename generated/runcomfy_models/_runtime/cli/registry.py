@@ -1,0 +1,127 @@
+"""The generated models, read from the package's registry without importing any model.
+
+A model's command module (its options) and model module (its pydantic types)
+are imported only when that one model is used, so startup and shell
+completion stay fast however many models are generated.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import click
+from click.shell_completion import CompletionItem
+
+from ..binding import ModelBinding
+
+__all__ = [
+    "ROOT_PACKAGE",
+    "ModelCommands",
+    "ModelInfo",
+    "UnknownModelError",
+    "all_models",
+    "complete_model_id",
+    "find_model",
+    "load_commands",
+]
+
+# The generated package this runtime was copied into (``<root>._runtime.cli``).
+ROOT_PACKAGE = __name__.rsplit("._runtime", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    model_id: str
+    module: str
+    command_module: str
+    display_name: str
+
+
+class UnknownModelError(click.UsageError):
+    """A model id that is not generated in this package."""
+
+    def __init__(self, model_id: str, ctx: click.Context | None = None) -> None:
+        close = difflib.get_close_matches(model_id, list(all_models()), n=3, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        super().__init__(
+            f"Unknown model {model_id!r}.{hint} List the models with 'runcomfy-models models'.",
+            ctx,
+        )
+
+
+@functools.cache
+def all_models() -> Mapping[str, ModelInfo]:
+    """Every generated model by id, sorted; read from ``<package>._registry`` only."""
+    registry = importlib.import_module(f"{ROOT_PACKAGE}._registry")
+    entries: Mapping[str, Any] = registry.MODELS
+    return {
+        model_id: ModelInfo(
+            model_id=model_id,
+            module=str(entry.module),
+            command_module=str(entry.command_module),
+            display_name=str(entry.display_name),
+        )
+        for model_id, entry in sorted(entries.items())
+    }
+
+
+def find_model(model_id: str, ctx: click.Context | None = None) -> ModelInfo:
+    info = all_models().get(model_id)
+    if info is None:
+        raise UnknownModelError(model_id, ctx)
+    return info
+
+
+def complete_model_id(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of model ids, from the registry alone."""
+    return model_completions(incomplete)
+
+
+def model_completions(incomplete: str) -> list[CompletionItem]:
+    return [
+        CompletionItem(model_id, help=info.display_name)
+        for model_id, info in all_models().items()
+        if model_id.startswith(incomplete)
+    ]
+
+
+@dataclass(frozen=True)
+class ModelCommands:
+    """A model's generated command module: its options and option -> wire name map."""
+
+    info: ModelInfo
+    params: Sequence[click.Parameter]
+    fields: Mapping[str, str]
+
+    def binding(self) -> ModelBinding[Any, Any]:
+        """The model's binding (imports the model module: pydantic types and all)."""
+        return load_binding(self.info)
+
+
+def _import(name: str) -> ModuleType:
+    return importlib.import_module(name)
+
+
+def load_commands(info: ModelInfo) -> ModelCommands:
+    module = _import(info.command_module)
+    params = module.params()
+    fields = module.FIELDS
+    if not isinstance(params, list) or not isinstance(fields, Mapping):
+        raise click.ClickException(f"{info.command_module} is not a generated command module")
+    return ModelCommands(info=info, params=params, fields=dict(fields))
+
+
+def load_binding(info: ModelInfo) -> ModelBinding[Any, Any]:
+    module = _import(info.module)
+    binding = vars(module).get("_BINDING")
+    if not isinstance(binding, ModelBinding):
+        raise click.ClickException(f"{info.module} has no model binding")
+    return binding

@@ -1,0 +1,140 @@
+"""What the commands print: one JSON object on stdout for machines, or readable text.
+
+JSON is used with ``--json`` and whenever stdout is not a terminal; messages
+always go to stderr, so stdout stays parseable.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import BaseModel, ValidationError
+
+from ..job_types import CancelOutcome, JobResult, JobStatus
+from ..outputs import GenericOutput, iter_remote_files
+from .style import is_terminal, styled
+
+__all__ = [
+    "Printer",
+    "cancel_record",
+    "file_urls",
+    "result_record",
+    "status_record",
+    "text_lines",
+]
+
+
+@dataclass(frozen=True)
+class Printer:
+    """Prints a record as JSON (one line) or as text lines on stdout."""
+
+    json: bool
+
+    @classmethod
+    def for_stdout(cls, json_flag: bool) -> Printer:
+        return cls(json=json_flag or not is_terminal(sys.stdout))
+
+    def emit(self, record: Mapping[str, Any]) -> None:
+        if self.json:
+            click.echo(json.dumps(record, ensure_ascii=False, default=str))
+        else:
+            for line in text_lines(record):
+                click.echo(line)
+
+
+def file_urls(output: BaseModel | Mapping[str, Any] | None) -> list[str]:
+    """Every output file URL, in field order."""
+    if output is None:
+        return []
+    if not isinstance(output, BaseModel):
+        try:
+            output = GenericOutput.model_validate(dict(output))
+        except ValidationError:
+            return []
+    return list(dict.fromkeys(remote.url for remote in iter_remote_files(output)))
+
+
+def _paths(saved: Sequence[Path] | None) -> list[str]:
+    return [str(path) for path in saved or ()]
+
+
+def result_record(
+    result: JobResult, *, model_id: str | None = None, saved: Sequence[Path] | None = None
+) -> dict[str, Any]:
+    record: dict[str, Any] = {"request_id": result.request_id}
+    if model_id is not None:
+        record["model_id"] = model_id
+    record["status"] = result.state
+    if result.output is not None:
+        record["output"] = result.output
+    record["files"] = file_urls(result.output)
+    if saved is not None:
+        record["saved"] = _paths(saved)
+    if result.error_message is not None:
+        record["error"] = result.error_message
+    if result.cost is not None:
+        record["cost"] = result.cost
+    if result.created_at is not None:
+        record["created_at"] = result.created_at
+    if result.finished_at is not None:
+        record["finished_at"] = result.finished_at
+    return record
+
+
+def status_record(status: JobStatus) -> dict[str, Any]:
+    record: dict[str, Any] = {"request_id": status.request_id, "status": status.state}
+    if status.queue_position is not None:
+        record["queue_position"] = status.queue_position
+    return record
+
+
+def cancel_record(outcome: CancelOutcome) -> dict[str, Any]:
+    return {"request_id": outcome.request_id, "outcome": outcome.outcome}
+
+
+_GOOD = frozenset({"succeeded", "submitted", "completed"})
+_BAD = frozenset({"failed", "cancelled", "timeout", "interrupted"})
+
+_OUTCOME_TEXT = {
+    "cancelled": "cancelled (it was still queued; nothing is billed)",
+    "not_cancellable": "not cancellable: it is running or done, it will finish and be billed",
+}
+
+
+def _headline(record: Mapping[str, Any]) -> str:
+    request_id = record.get("request_id", "?")
+    if "outcome" in record:
+        outcome = str(record["outcome"])
+        color = "green" if outcome == "cancelled" else "yellow"
+        return f"Request {request_id}: " + styled(
+            _OUTCOME_TEXT.get(outcome, outcome), sys.stdout, fg=color, bold=True
+        )
+    state = str(record.get("status", "?"))
+    color = "green" if state in _GOOD else "red" if state in _BAD else "yellow"
+    text = state.replace("_", " ")
+    if record.get("queue_position") is not None:
+        text += f", queue position {record['queue_position']}"
+    return f"Request {request_id}: " + styled(text, sys.stdout, fg=color, bold=True)
+
+
+def text_lines(record: Mapping[str, Any]) -> Iterable[str]:
+    """The readable form of a record printed by :class:`Printer`."""
+    yield _headline(record)
+    if record.get("model_id"):
+        yield f"  model  {record['model_id']}"
+    if record.get("error"):
+        yield f"  error  {record['error']}"
+    for url in record.get("files", ()):
+        yield f"  file   {url}"
+    for path in record.get("saved", ()):
+        yield f"  saved  {path}"
+    if record.get("cost") is not None:
+        yield f"  cost   {record['cost']}"
+    if record.get("hint"):
+        yield f"  {record['hint']}"

@@ -1,0 +1,83 @@
+"""``status``, ``result`` and ``cancel``: one existing request, by its id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from ..errors import UnexpectedResponseError
+from ..outputs import GenericOutput, download_all
+from . import exits
+from .render import Printer, cancel_record, result_record, status_record
+from .settings import get_settings
+
+__all__ = ["cancel_command", "result_command", "status_command"]
+
+_JSON_HELP = "Print one JSON object (the default when stdout is not a terminal)."
+
+
+@click.command("status")
+@click.argument("request_id")
+@click.option("--json", "json_flag", is_flag=True, help=_JSON_HELP)
+@click.pass_context
+def status_command(ctx: click.Context, request_id: str, json_flag: bool) -> None:
+    """Show the state of a request (and its queue position).
+
+    'completed' does not tell success from failure: use 'result' for the outcome.
+    """
+    with get_settings(ctx).client() as client:
+        status = client.status(request_id)
+    Printer.for_stdout(json_flag).emit(status_record(status))
+
+
+@click.command("result")
+@click.argument("request_id")
+@click.option(
+    "--download",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save the output files into this folder.",
+)
+@click.option("--json", "json_flag", is_flag=True, help=_JSON_HELP)
+@click.pass_context
+def result_command(
+    ctx: click.Context, request_id: str, download: Path | None, json_flag: bool
+) -> None:
+    """Show the outcome of a request: output files, error, cost; optionally save the files.
+
+    Exits 0 when it succeeded or is still running, 1 when it failed or was cancelled.
+    """
+    with get_settings(ctx).client() as client:
+        result = client.result(request_id, include_cost=True)
+    saved: list[Path] | None = None
+    if download is not None and result.state == "succeeded":
+        try:
+            output = GenericOutput.model_validate(result.output or {})
+        except ValidationError as exc:
+            raise UnexpectedResponseError(
+                f"The output of request {request_id} has no downloadable files",
+                request_id=request_id,
+                body=result.output,
+            ) from exc
+        saved = download_all(output, download)
+    Printer.for_stdout(json_flag).emit(result_record(result, saved=saved))
+    if result.state in ("failed", "cancelled"):
+        ctx.exit(exits.FAILED)
+
+
+@click.command("cancel")
+@click.argument("request_id")
+@click.option("--json", "json_flag", is_flag=True, help=_JSON_HELP)
+@click.pass_context
+def cancel_command(ctx: click.Context, request_id: str, json_flag: bool) -> None:
+    """Ask RunComfy to cancel a request.
+
+    Only a queued request can be cancelled (exit 0); a running or finished one
+    will complete and be billed (exit 1).
+    """
+    with get_settings(ctx).client() as client:
+        outcome = client.cancel(request_id)
+    Printer.for_stdout(json_flag).emit(cancel_record(outcome))
+    if not outcome.cancelled:
+        ctx.exit(exits.FAILED)

@@ -1,0 +1,42 @@
+"""Messages on stderr and colours that respect ``NO_COLOR`` and non-terminals."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import IO, Any
+
+import click
+
+__all__ = ["color_enabled", "error", "is_terminal", "note", "styled", "warning"]
+
+
+def is_terminal(stream: IO[Any] | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def color_enabled(stream: IO[Any] | None) -> bool:
+    """Colours only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and is_terminal(stream)
+
+
+def styled(text: str, stream: IO[Any] | None = None, **styles: Any) -> str:
+    """``click.style`` for ``stream`` (stderr by default), or plain text where colour is off."""
+    target = sys.stderr if stream is None else stream
+    return click.style(text, **styles) if color_enabled(target) else text
+
+
+def note(message: str) -> None:
+    """A message for the user, on stderr (stdout is kept for results)."""
+    click.echo(message, err=True)
+
+
+def warning(message: str) -> None:
+    click.echo(f"{styled('Warning:', fg='yellow', bold=True)} {message}", err=True)
+
+
+def error(message: str) -> None:
+    click.echo(f"{styled('Error:', fg='red', bold=True)} {message}", err=True)

@@ -1,0 +1,182 @@
+"""Settings and request building shared by ``RunComfy`` and ``AsyncRunComfy``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import httpx
+
+from .config import (
+    PollPolicy,
+    RetryPolicy,
+    TimeoutLike,
+    resolve_base_url,
+    resolve_token,
+    to_timeout,
+)
+from .errors import InvalidInputError, UnexpectedResponseError
+from .transport import ApiRequest, Attempts
+from .wire import Action, model_url, parse_submit, request_url
+
+__all__ = ["ClientCore"]
+
+logger = logging.getLogger("runcomfy_models")
+
+
+def _json_bytes(payload: Mapping[str, Any], model_id: str) -> bytes:
+    """The submit body, or InvalidInputError (before anything is sent) if it is not JSON."""
+    try:
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(
+            f"The input for {model_id} cannot be sent as JSON: {exc}. Media values must be "
+            "URLs or data: URIs: the model modules encode a Path, bytes or a file for you, "
+            "or use encode_media()."
+        ) from exc
+    return text.encode("utf-8")
+
+
+class ClientCore:
+    """Resolves the token, base URL and policies, and builds each API call.
+
+    The token is kept out of reprs, logs and error messages, and is only ever
+    sent to the configured base URL.
+    """
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: TimeoutLike | None = None,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        poll: PollPolicy | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self._token = resolve_token(token)
+        self._base_url = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
+        self._timeout = to_timeout(timeout)
+        policy = retry or RetryPolicy()
+        if max_retries is not None:
+            policy = replace(policy, max_retries=max_retries)
+        self._retry = policy
+        self._poll = poll or PollPolicy()
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._timeout
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._retry
+
+    @property
+    def poll_policy(self) -> PollPolicy:
+        return self._poll
+
+    @property
+    def max_retries(self) -> int:
+        return self._retry.max_retries
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r})"
+
+    def _attempts(
+        self,
+        request: ApiRequest,
+        *,
+        timeout: TimeoutLike | None,
+        max_retries: int | None,
+        deadline: float | None = None,
+    ) -> Attempts:
+        if max_retries is not None and max_retries < 0:
+            raise InvalidInputError("max_retries must be >= 0")
+        return Attempts(
+            request=request,
+            base_url=self._base_url,
+            token=self._token,
+            timeout=to_timeout(timeout, self._timeout),
+            policy=self._retry,
+            max_retries=self._retry.max_retries if max_retries is None else max_retries,
+            deadline=deadline,
+        )
+
+    def _submit_call(
+        self,
+        model_id: str,
+        payload: Mapping[str, Any],
+        *,
+        timeout: TimeoutLike | None,
+        max_retries: int | None,
+    ) -> Attempts:
+        if not isinstance(payload, Mapping):
+            raise InvalidInputError("The payload must be a mapping of input names to values")
+        url = model_url(self._base_url, model_id)
+        request = ApiRequest(
+            method="POST",
+            url=url,
+            kind="submit",
+            label=f"submit to {model_id}",
+            json_body=dict(payload),
+            content=_json_bytes(payload, model_id),
+            model_id=model_id,
+        )
+        return self._attempts(request, timeout=timeout, max_retries=max_retries)
+
+    def _job_call(
+        self,
+        request_id: str,
+        action: Action,
+        *,
+        timeout: TimeoutLike | None,
+        max_retries: int | None,
+        deadline: float | None = None,
+        include_cost: bool = False,
+    ) -> Attempts:
+        """``GET .../status``, ``GET .../result`` or ``POST .../cancel`` of one request."""
+        request = ApiRequest(
+            method="POST" if action == "cancel" else "GET",
+            url=request_url(self._base_url, request_id, action),
+            kind="cancel" if action == "cancel" else "read",
+            label=f"{action} of {request_id}",
+            params={"include_cost": "true"} if include_cost else None,
+            request_id=request_id,
+        )
+        return self._attempts(request, timeout=timeout, max_retries=max_retries, deadline=deadline)
+
+    def _model_call(
+        self, model_id: str, *, timeout: TimeoutLike | None, max_retries: int | None
+    ) -> Attempts:
+        request = ApiRequest(
+            method="GET",
+            url=model_url(self._base_url, model_id),
+            kind="read",
+            label=f"catalog entry of {model_id}",
+            model_id=model_id,
+        )
+        return self._attempts(request, timeout=timeout, max_retries=max_retries)
+
+    @staticmethod
+    def _submitted(attempts: Attempts, body: Any) -> str:
+        """The request id of an accepted submit; an answer without one leaves the job unknown."""
+        try:
+            request_id = parse_submit(body)
+        except UnexpectedResponseError as exc:
+            raise attempts.outcome_unknown(exc, "answer without a request id") from exc
+        logger.info("submitted %s: request %s", attempts.request.model_id, request_id)
+        return request_id
+
+    @staticmethod
+    def _catalog_entry(body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise UnexpectedResponseError("The catalog answer is not a JSON object", body=body)
+        return body

@@ -1,0 +1,192 @@
+"""Client settings: token and base URL resolution, timeouts, retry and polling policies."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from .errors import TOKEN_ENV_VARS, InvalidInputError, MissingTokenError
+
+__all__ = [
+    "BASE_URL_ENV_VARS",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "TOKEN_ENV_VARS",
+    "PollPolicy",
+    "RetryPolicy",
+    "Secret",
+    "TimeoutLike",
+    "is_loopback_host",
+    "normalize_base_url",
+    "resolve_base_url",
+    "resolve_token",
+    "to_timeout",
+]
+
+DEFAULT_BASE_URL = "https://model-api.runcomfy.net"
+BASE_URL_ENV_VARS = ("RUNCOMFY_BASE_URL", "RUNCOMFY_MODEL_API_BASE")
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 2
+
+TimeoutLike = float | httpx.Timeout
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Capped exponential backoff with jitter for retried requests.
+
+    The n-th retry (0-based) waits ``min(cap, base * 2**n)``, shortened by a
+    random fraction of up to ``jitter`` (0 = no jitter, 1 = full jitter). A
+    ``Retry-After`` answer header replaces that delay, capped at
+    ``retry_after_cap``.
+    """
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    base: float = 0.5
+    cap: float = 8.0
+    retry_after_cap: float = 60.0
+    jitter: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        if self.base < 0 or self.cap < 0 or self.retry_after_cap < 0:
+            raise ValueError("base, cap and retry_after_cap must be >= 0")
+        if not 0.0 <= self.jitter <= 1.0:
+            raise ValueError("jitter must be between 0 and 1")
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """How often ``wait`` polls: start at ``initial`` seconds, grow by ``factor``, up to ``max_interval``."""
+
+    initial: float = 0.5
+    factor: float = 1.5
+    max_interval: float = 5.0
+
+    def __post_init__(self) -> None:
+        # A zero interval would poll the API in a tight loop.
+        if not self.initial > 0 or not self.max_interval > 0:
+            raise ValueError("initial and max_interval must be > 0 seconds")
+        if not self.factor >= 1.0:
+            raise ValueError("factor must be >= 1")
+
+    def next_interval(self, current: float) -> float:
+        return min(self.max_interval, current * self.factor)
+
+
+class Secret:
+    """Holds the API token so that it never shows up in a repr or a traceback's locals."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError("the API token cannot be pickled")
+
+
+def resolve_token(token: str | None, environ: Mapping[str, str] | None = None) -> Secret | None:
+    """The explicit token, else the first non-empty one of ``TOKEN_ENV_VARS``; None if none."""
+    env = os.environ if environ is None else environ
+    if token is not None:
+        if not token.strip():
+            raise MissingTokenError("The API token passed to the client is empty.")
+        return Secret(token.strip())
+    for name in TOKEN_ENV_VARS:
+        value = env.get(name, "").strip()
+        if value:
+            return Secret(value)
+    return None
+
+
+def resolve_base_url(
+    base_url: str | None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    allow_insecure_http: bool = False,
+) -> str:
+    """The explicit base URL, else ``BASE_URL_ENV_VARS``, else the public API."""
+    env = os.environ if environ is None else environ
+    if base_url is None:
+        for name in BASE_URL_ENV_VARS:
+            value = env.get(name, "").strip()
+            if value:
+                base_url = value
+                break
+    return normalize_base_url(base_url or DEFAULT_BASE_URL, allow_insecure_http=allow_insecure_http)
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` (and ``*.localhost``) or a loopback IP address such as 127.0.0.1 or ::1."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_base_url(base_url: str, *, allow_insecure_http: bool = False) -> str:
+    """Check that the URL is http(s) with a host, and drop a trailing slash.
+
+    The token travels in every request, so plain ``http://`` is accepted only
+    for loopback hosts (a local emulator) unless ``allow_insecure_http``.
+    """
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInputError(
+            f"The base URL must be an http(s) URL with a host, got {base_url!r}"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise InvalidInputError("The base URL must not contain credentials, a query or a fragment")
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
+        raise InvalidInputError(
+            f"Refusing to send the API token over plain http to {parts.hostname!r}: use https, "
+            "or pass allow_insecure_http=True to the client if this network is trusted "
+            "(plain http is accepted for loopback hosts such as 127.0.0.1 and localhost)."
+        )
+    return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+
+
+def to_timeout(
+    value: TimeoutLike | None, default: httpx.Timeout = DEFAULT_TIMEOUT
+) -> httpx.Timeout:
+    if value is None:
+        return default
+    if isinstance(value, httpx.Timeout):
+        return value
+    return httpx.Timeout(float(value))
+
+
+def cap_timeout(timeout: httpx.Timeout, remaining: float | None) -> httpx.Timeout:
+    """Shorten every part of ``timeout`` to at most ``remaining`` seconds (for deadlines)."""
+    if remaining is None:
+        return timeout
+    limit = max(remaining, 0.001)
+
+    def cap(part: float | None) -> float:
+        return limit if part is None else min(part, limit)
+
+    return httpx.Timeout(
+        connect=cap(timeout.connect),
+        read=cap(timeout.read),
+        write=cap(timeout.write),
+        pool=cap(timeout.pool),
+    )

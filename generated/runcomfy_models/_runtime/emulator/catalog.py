@@ -1,0 +1,163 @@
+"""The model catalog the emulator serves: loading, lookup, filtering and paging."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+CATALOG_PACKAGE: Final = "runcomfy_models"
+CATALOG_RESOURCE: Final = "_catalog.json"
+
+# The output schema RunComfy documents for every model that publishes none.
+GENERIC_OUTPUT_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "properties": {
+        "image": {"type": "string", "format": "uri"},
+        "video": {"type": "string", "format": "uri"},
+        "images": {"type": "array", "items": {"type": "string", "format": "uri"}},
+        "videos": {"type": "array", "items": {"type": "string", "format": "uri"}},
+    },
+}
+
+
+class CatalogNotFoundError(FileNotFoundError):
+    """No catalog file where one was expected."""
+
+
+def load_catalog(path: str | Path | None = None) -> list[dict[str, Any]]:
+    """The catalog entries, from `path` or from the generated package's `_catalog.json`.
+
+    Both `{"models": [...]}` and a bare list of entries are accepted.
+    """
+    if path is not None:
+        source = Path(path)
+        try:
+            text = source.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CatalogNotFoundError(f"catalog file not found: {source}") from None
+        return _entries_from_text(text, str(source))
+    try:
+        resource = resources.files(CATALOG_PACKAGE) / CATALOG_RESOURCE
+        text = resource.read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        raise CatalogNotFoundError(
+            f"{CATALOG_PACKAGE}/{CATALOG_RESOURCE} not found: generate the package first "
+            "(`runcomfy-codegen generate`) or pass a catalog explicitly"
+        ) from None
+    return _entries_from_text(text, f"{CATALOG_PACKAGE}/{CATALOG_RESOURCE}")
+
+
+def _entries_from_text(text: str, origin: str) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{origin}: not valid JSON: {exc}") from None
+    if isinstance(data, Mapping):
+        data = data.get("models")
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise ValueError(f"{origin}: expected {{'models': [...]}} or a list of model entries")
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogPage:
+    entries: list[dict[str, Any]]
+    total: int
+
+
+class Catalog:
+    """Catalog entries by model id, normalised to `{model_id, display_name, categories,
+    input_schema, output_schema, ...}`.
+
+    Entries in the published-file shape (`input`/`output` instead of
+    `input_schema`/`output_schema`) are accepted too; a missing output schema
+    becomes the generic one.
+    """
+
+    def __init__(self, entries: Iterable[Mapping[str, Any]]) -> None:
+        self._by_id: dict[str, dict[str, Any]] = {}
+        for raw in entries:
+            entry = _normalise_entry(raw)
+            model_id = entry["model_id"]
+            if model_id in self._by_id:
+                raise ValueError(f"duplicate model_id in catalog: {model_id!r}")
+            self._by_id[model_id] = entry
+        self._ordered = [self._by_id[key] for key in sorted(self._by_id)]
+
+    def __contains__(self, model_id: object) -> bool:
+        return model_id in self._by_id
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def get(self, model_id: str) -> dict[str, Any] | None:
+        """The entry itself (shared, do not modify), or None."""
+        return self._by_id.get(model_id)
+
+    def page(
+        self,
+        *,
+        limit: int,
+        offset: int,
+        category: str | None = None,
+        search: str | None = None,
+        include_schema: bool = False,
+    ) -> CatalogPage:
+        matching = [
+            entry
+            for entry in self._ordered
+            if _in_category(entry, category) and _matches_search(entry, search)
+        ]
+        window = matching[offset : offset + limit]
+        return CatalogPage([public_entry(entry, include_schema) for entry in window], len(matching))
+
+
+def public_entry(entry: Mapping[str, Any], include_schema: bool = True) -> dict[str, Any]:
+    """A copy of an entry as the API answers it; without schemas unless asked."""
+    result = copy.deepcopy(dict(entry))
+    if not include_schema:
+        result.pop("input_schema", None)
+        result.pop("output_schema", None)
+    return result
+
+
+def _normalise_entry(raw: Mapping[str, Any]) -> dict[str, Any]:
+    model_id = raw.get("model_id")
+    if not isinstance(model_id, str) or not model_id:
+        raise ValueError(f"catalog entry without a model_id: {sorted(raw)!r}")
+    entry = {key: value for key, value in raw.items() if key not in ("input", "output")}
+    input_schema = raw.get("input_schema", raw.get("input"))
+    output_schema = raw.get("output_schema", raw.get("output"))
+    if not isinstance(input_schema, Mapping):
+        raise ValueError(f"catalog entry {model_id!r} has no input schema")
+    entry["input_schema"] = copy.deepcopy(dict(input_schema))
+    entry["output_schema"] = copy.deepcopy(
+        dict(output_schema) if isinstance(output_schema, Mapping) else GENERIC_OUTPUT_SCHEMA
+    )
+    entry.setdefault("display_name", model_id)
+    categories = entry.get("categories")
+    entry["categories"] = (
+        list(categories)
+        if isinstance(categories, Sequence) and not isinstance(categories, str)
+        else []
+    )
+    return entry
+
+
+def _in_category(entry: Mapping[str, Any], category: str | None) -> bool:
+    if not category:
+        return True
+    wanted = category.casefold()
+    return any(str(item).casefold() == wanted for item in entry["categories"])
+
+
+def _matches_search(entry: Mapping[str, Any], search: str | None) -> bool:
+    if not search:
+        return True
+    needle = search.casefold()
+    return needle in entry["model_id"].casefold() or needle in str(entry["display_name"]).casefold()

@@ -1,0 +1,267 @@
+"""The emulator's state: catalog, jobs, outcome and timings, fault rules, counters.
+
+HTTP-free and thread-safe: the server's event loop and a test's thread may
+use it at the same time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final, Literal
+
+from .catalog import Catalog
+from .faults import FaultBook, FaultRule
+from .inputs import InputIssue, InputValidator
+from .jobs import JOB_STATES, OUTCOMES, Job, JobView, Outcome
+from .media import plan_output
+from .stats import SUBMIT_REJECTED, Stats
+
+# A string input containing this marker makes that job fail, whatever the outcome setting.
+FAIL_MARKER: Final = "[emulator:fail]"
+
+CancelOutcome = Literal["cancelled", "not_cancellable"]
+
+Clock = Callable[[], float]
+
+
+class Emulator:
+    """A stateful stand-in for the RunComfy Model API, without the HTTP.
+
+    `clock` returns seconds since the epoch (default `time.time`); inject a
+    controllable one to move jobs through their states deterministically.
+    Each job keeps the outcome and timings in force when it was submitted.
+    """
+
+    def __init__(
+        self,
+        catalog: Iterable[Mapping[str, Any]],
+        *,
+        token: str | None = None,
+        queue_seconds: float = 0.0,
+        run_seconds: float = 0.0,
+        outcome: Outcome = "succeeded",
+        faults: Sequence[FaultRule] = (),
+        clock: Clock | None = None,
+    ) -> None:
+        self.catalog = Catalog(catalog)
+        self._token = token
+        self._clock: Clock = clock if clock is not None else time.time
+        self._lock = threading.RLock()
+        self._validator = InputValidator()
+        self._initial = (_checked_outcome(outcome), _seconds(queue_seconds), _seconds(run_seconds))
+        self._outcome, self._queue_seconds, self._run_seconds = self._initial
+        self._faults = FaultBook(faults)
+        self._jobs: dict[str, Job] = {}
+        self._stats = Stats()
+        self._generation = 0
+
+    # -- configuration -------------------------------------------------------
+
+    @property
+    def token_required(self) -> bool:
+        return self._token is not None
+
+    def authorized(self, authorization: str | None) -> bool:
+        """Whether an `Authorization` header value carries the expected bearer token."""
+        if self._token is None:
+            return True
+        scheme, _, given = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer":
+            return False
+        return hmac.compare_digest(given.strip().encode(), self._token.encode())
+
+    def now(self) -> float:
+        return self._clock()
+
+    def set_outcome(self, outcome: Outcome) -> None:
+        """The outcome of jobs submitted from now on: "succeeded" or "failed"."""
+        self.configure(outcome=outcome)
+
+    def set_timings(
+        self, *, queue_seconds: float | None = None, run_seconds: float | None = None
+    ) -> None:
+        """Queue and run durations of jobs submitted from now on; None leaves one as it is."""
+        self.configure(queue_seconds=queue_seconds, run_seconds=run_seconds)
+
+    def configure(
+        self,
+        *,
+        outcome: Outcome | None = None,
+        queue_seconds: float | None = None,
+        run_seconds: float | None = None,
+    ) -> None:
+        """Change any of outcome and timings at once; nothing changes if one is invalid."""
+        new_outcome = None if outcome is None else _checked_outcome(outcome)
+        queue = None if queue_seconds is None else _seconds(queue_seconds)
+        run = None if run_seconds is None else _seconds(run_seconds)
+        with self._lock:
+            if new_outcome is not None:
+                self._outcome = new_outcome
+            if queue is not None:
+                self._queue_seconds = queue
+            if run is not None:
+                self._run_seconds = run
+
+    def config(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "outcome": self._outcome,
+                "queue_seconds": self._queue_seconds,
+                "run_seconds": self._run_seconds,
+                "token_required": self.token_required,
+            }
+
+    # -- faults ----------------------------------------------------------------
+
+    def add_fault(self, rule: FaultRule) -> None:
+        self._faults.add(rule)
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    def fault_rules(self) -> list[FaultRule]:
+        return self._faults.rules()
+
+    def take_fault(self, route: str, model_id: str | None) -> FaultRule | None:
+        """The fault to inject into this request, if any (counted in the stats)."""
+        rule = self._faults.take(route, model_id)
+        if rule is not None:
+            with self._lock:
+                self._stats.count_fault(route)
+        return rule
+
+    # -- jobs ----------------------------------------------------------------
+
+    def validate(self, model_id: str, body: Any) -> list[InputIssue]:
+        """Why `body` is not a valid input for the model (empty when it is)."""
+        entry = self.catalog.get(model_id)
+        if entry is None:
+            raise KeyError(model_id)
+        with self._lock:
+            return self._validator.issues(model_id, entry["input_schema"], body)
+
+    def submit(
+        self, model_id: str, inputs: Mapping[str, Any], *, generation: int | None = None
+    ) -> Job:
+        """Create a job (the caller has validated `inputs`) and count it.
+
+        A request that arrived before the last reset (`generation` older than
+        the current one) gets its job, but it is neither kept nor counted.
+        """
+        entry = self.catalog.get(model_id)
+        if entry is None:
+            raise KeyError(model_id)
+        media = plan_output(entry, inputs)
+        with self._lock:
+            outcome: Outcome = "failed" if _contains_marker(inputs) else self._outcome
+            job = Job(
+                request_id=str(uuid.uuid4()),
+                model_id=model_id,
+                created_at=self._clock(),
+                queue_seconds=self._queue_seconds,
+                run_seconds=self._run_seconds,
+                outcome=outcome,
+                media=media,
+            )
+            if self._is_current(generation):
+                self._jobs[job.request_id] = job
+                self._stats.count("submit", model_id)
+        return job
+
+    def job(self, request_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(request_id)
+
+    def view(self, job: Job) -> JobView:
+        with self._lock:
+            now = self._clock()
+            state = job.state(now)
+            position = self._queue_position(job, now) if state == "in_queue" else None
+            return JobView(job, state, position, job.finished_at(now))
+
+    def _queue_position(self, job: Job, now: float) -> int:
+        ahead = 0
+        for other in self._jobs.values():
+            if other is job:
+                break
+            if other.state(now) == "in_queue":
+                ahead += 1
+        return ahead
+
+    def cancel(self, request_id: str) -> CancelOutcome | None:
+        """Cancel a queued job; None if there is no such job."""
+        with self._lock:
+            job = self._jobs.get(request_id)
+            if job is None:
+                return None
+            now = self._clock()
+            state = job.state(now)
+            if state == "in_queue":
+                job.cancelled_at = now
+                return "cancelled"
+            return "cancelled" if state == "cancelled" else "not_cancellable"
+
+    # -- counters ------------------------------------------------------------
+
+    @property
+    def generation(self) -> int:
+        """Changes on every reset; requests carry it so that one still in flight
+        across a reset (a slow one, say) does not count after it."""
+        with self._lock:
+            return self._generation
+
+    def _is_current(self, generation: int | None) -> bool:
+        return generation is None or generation == self._generation
+
+    def count(self, route: str, model_id: str | None = None, generation: int | None = None) -> None:
+        """Count a request that was processed (submits count through `submit`)."""
+        with self._lock:
+            if self._is_current(generation):
+                self._stats.count(route, model_id if model_id in self.catalog else None)
+
+    def count_rejected_submit(self, model_id: str | None, generation: int | None = None) -> None:
+        """Count a submit that created no job."""
+        self.count(SUBMIT_REJECTED, model_id, generation)
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            now = self._clock()
+            states: Counter[str] = Counter(job.state(now) for job in self._jobs.values())
+            return self._stats.snapshot(states, JOB_STATES)
+
+    def reset(self) -> None:
+        """Forget jobs, counters and fault rules; restore the starting outcome and timings."""
+        with self._lock:
+            self._generation += 1
+            self._jobs.clear()
+            self._stats = Stats()
+            self._outcome, self._queue_seconds, self._run_seconds = self._initial
+        self._faults.clear()
+
+
+def _checked_outcome(outcome: str) -> Outcome:
+    for allowed in OUTCOMES:
+        if outcome == allowed:
+            return allowed
+    raise ValueError(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
+
+
+def _seconds(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ValueError(f"durations must be non-negative numbers of seconds, got {value!r}")
+    return float(value)
+
+
+def _contains_marker(value: Any) -> bool:
+    if isinstance(value, str):
+        return FAIL_MARKER in value
+    if isinstance(value, Mapping):
+        return any(_contains_marker(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_contains_marker(item) for item in value)
+    return False

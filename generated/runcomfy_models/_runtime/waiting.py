@@ -1,0 +1,198 @@
+"""The I/O-free part of ``wait``, shared by ``Job`` and ``AsyncJob``.
+
+:class:`WaitLoop` holds every decision (what to report, when the job is over,
+how long to sleep, when the deadline has passed); the two ``wait`` methods
+only fetch and sleep. The outcome of a job always comes from ``/result``:
+``/status`` reports ``completed`` for failed runs too.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Generic
+
+from pydantic import ValidationError
+
+from .config import PollPolicy
+from .errors import (
+    InvalidInputError,
+    JobCancelledError,
+    JobFailedError,
+    JobTimeoutError,
+    RunComfyError,
+    UnexpectedResponseError,
+)
+from .job_types import CancelOutcome, JobResult, JobStatus
+from .outputs import OutputT
+from .transport import DeadlineReached
+
+__all__ = ["Deadline", "Poller", "StatusCallback", "WaitLoop", "outcome_of", "timeout_error"]
+
+StatusCallback = Callable[[JobStatus], None]
+
+logger = logging.getLogger("runcomfy_models")
+
+
+class Deadline:
+    """An optional point in (monotonic) time after which waiting stops."""
+
+    def __init__(self, timeout: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+        if timeout is not None and not timeout >= 0:
+            raise InvalidInputError(f"timeout must be a number of seconds >= 0, got {timeout!r}")
+        self.timeout = timeout
+        self._clock = clock
+        self.at = None if timeout is None else clock() + timeout
+
+    def remaining(self) -> float | None:
+        return None if self.at is None else max(0.0, self.at - self._clock())
+
+    def expired(self) -> bool:
+        return self.at is not None and self._clock() >= self.at
+
+
+class Poller:
+    """Sleep lengths between polls: start fast, back off to a cap, never past the deadline."""
+
+    def __init__(self, policy: PollPolicy, deadline: Deadline) -> None:
+        self._policy = policy
+        self._deadline = deadline
+        self._interval = policy.initial
+
+    def next_sleep(self) -> float:
+        sleep = self._interval
+        self._interval = self._policy.next_interval(self._interval)
+        remaining = self._deadline.remaining()
+        return sleep if remaining is None else min(sleep, remaining)
+
+
+class WaitLoop(Generic[OutputT]):
+    """The state of one ``wait``: the deadline, the poll intervals and the last status seen.
+
+    A driver calls :meth:`seen` with each status, :meth:`outcome` with the result
+    once the status says the job stopped, and sleeps :meth:`next_sleep` seconds
+    between polls; :meth:`next_sleep` raises DeadlineReached once time is up.
+    """
+
+    def __init__(
+        self,
+        *,
+        request_id: str,
+        model_id: str | None,
+        output_type: type[OutputT],
+        policy: PollPolicy,
+        timeout: float | None,
+        on_update: StatusCallback | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.request_id = request_id
+        self.model_id = model_id
+        self._output_type = output_type
+        self._on_update = on_update
+        self.deadline = Deadline(timeout, clock)
+        self._poller = Poller(policy, self.deadline)
+        self._last: JobStatus | None = None
+
+    def seen(self, status: JobStatus) -> bool:
+        """Log and report a status (only when it changed); True once the job stopped."""
+        log_status(status, self.model_id)
+        if self._on_update is not None and status != self._last:
+            self._on_update(status)
+        self._last = status
+        return status.is_done
+
+    def outcome(self, result: JobResult) -> OutputT | None:
+        """The parsed output, None while ``/result`` still reports a running job."""
+        return outcome_of(result, self._output_type, self.model_id)
+
+    def next_sleep(self) -> float:
+        """Seconds to sleep before the next poll; raises DeadlineReached when time is up."""
+        if self.deadline.expired():
+            raise DeadlineReached()
+        return self._poller.next_sleep()
+
+    def timed_out(
+        self,
+        cancel_outcome: CancelOutcome | None = None,
+        cancel_error: RunComfyError | None = None,
+    ) -> JobTimeoutError:
+        return timeout_error(
+            self.request_id, self.model_id, self.deadline.timeout, cancel_outcome, cancel_error
+        )
+
+
+def log_status(status: JobStatus, model_id: str | None) -> None:
+    logger.debug(
+        "request %s (%s): %s%s",
+        status.request_id,
+        model_id or "unknown model",
+        status.state,
+        "" if status.queue_position is None else f", queue position {status.queue_position}",
+    )
+
+
+def outcome_of(
+    result: JobResult, output_type: type[OutputT], model_id: str | None
+) -> OutputT | None:
+    """The parsed output of a succeeded job; None while it is still running.
+
+    Raises JobFailedError or JobCancelledError for those outcomes.
+    """
+    request_id = result.request_id
+    if result.state == "succeeded":
+        logger.info("request %s (%s) succeeded", request_id, model_id or "unknown model")
+        try:
+            return output_type.model_validate(result.output or {})
+        except ValidationError as exc:
+            raise UnexpectedResponseError(
+                f"Job {request_id} succeeded but its output does not match "
+                f"{output_type.__name__}: {exc.error_count()} problem(s), first: "
+                f"{exc.errors()[0]['msg']}. The raw output is in job.result().output.",
+                request_id=request_id,
+                body=result.output,
+            ) from exc
+    if result.state == "failed":
+        message = result.error_message or "no error message given"
+        logger.info("request %s (%s) failed: %s", request_id, model_id or "unknown model", message)
+        raise JobFailedError(
+            f"Job {request_id} failed: {message}",
+            request_id=request_id,
+            model_id=model_id,
+            error_message=result.error_message,
+            result=result,
+        )
+    if result.state == "cancelled":
+        logger.info("request %s (%s) was cancelled", request_id, model_id or "unknown model")
+        raise JobCancelledError(
+            f"Job {request_id} was cancelled", request_id=request_id, model_id=model_id
+        )
+    return None
+
+
+def timeout_error(
+    request_id: str,
+    model_id: str | None,
+    timeout: float | None,
+    cancel_outcome: CancelOutcome | None = None,
+    cancel_error: RunComfyError | None = None,
+) -> JobTimeoutError:
+    """The error for a wait that ran out of time, describing what happened to the job."""
+    waited = "the deadline" if timeout is None else f"{timeout:g}s"
+    if cancel_outcome is not None and cancel_outcome.cancelled:
+        fate = "It was cancelled."
+    elif cancel_outcome is not None:
+        fate = "Cancelling was refused (not_cancellable): it will finish and be billed."
+    elif cancel_error is not None:
+        fate = f"Cancelling it failed ({cancel_error}); it may still be running."
+    else:
+        fate = "It is still running: resume with client.job(request_id).wait()."
+    logger.info("request %s: gave up waiting after %s", request_id, waited)
+    return JobTimeoutError(
+        f"Job {request_id} did not finish within {waited}. {fate}",
+        request_id=request_id,
+        model_id=model_id,
+        timeout=timeout,
+        cancel_outcome=cancel_outcome,
+        cancel_error=cancel_error,
+    )
