@@ -126,10 +126,10 @@ class Cache:
 
     # -- validation and IR ------------------------------------------------------------------
 
-    def analysis_key(self, root: Path, path: Path, content: bytes) -> str:
-        """The key of a schema file's analysis: its bytes and its place (which the
-        diagnostics name and the model id must match)."""
-        return _key("analysis", self.digest, root.as_posix(), path.as_posix(), content)
+    def analysis_key(self, display_path: str, relative_id: str, content: bytes) -> str:
+        """The key of a schema file's analysis: its bytes and its place (the path diagnostics
+        name, and the model id the place implies), not where the folder happens to be."""
+        return _key("analysis", self.digest, display_path, relative_id, content)
 
     def analysed(self, key: str) -> Analysed | None:
         found = self._new.analysed.get(key)

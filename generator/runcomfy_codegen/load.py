@@ -48,8 +48,14 @@ def discover(root: Path) -> tuple[list[Path], list[Diagnostic]]:
     return files, c.items
 
 
+def entry_names(path: Path, root: Path) -> tuple[str, str]:
+    """(display path, model id implied by the place) of a schema file under ``root``."""
+    relative_id = "" if path == root else path.relative_to(root).with_suffix("").as_posix()
+    return _display(path, root), relative_id
+
+
 def read_entry(path: Path, root: Path) -> tuple[RawEntry | None, list[Diagnostic]]:
-    display = _display(path, root)
+    display, relative_id = entry_names(path, root)
     c = Collector(display)
     try:
         text = path.read_text(encoding="utf-8")
@@ -72,7 +78,6 @@ def read_entry(path: Path, root: Path) -> tuple[RawEntry | None, list[Diagnostic
     except UnicodeEncodeError:
         c.error("", "contains a lone surrogate escape (\\ud800-\\udfff): not valid Unicode text")
         return None, c.items
-    relative_id = "" if path == root else path.relative_to(root).with_suffix("").as_posix()
     return RawEntry(path, display, relative_id, data, text), c.items
 
 

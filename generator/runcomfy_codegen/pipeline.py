@@ -20,7 +20,7 @@ from runcomfy_codegen.cache import Analysed, Cache
 from runcomfy_codegen.diagnostics import Collector, Diagnostic, has_errors, promote_warnings
 from runcomfy_codegen.interpret import build_spec, check_collisions
 from runcomfy_codegen.ir import ModelSpec
-from runcomfy_codegen.load import RawEntry, read_entry, select_files
+from runcomfy_codegen.load import RawEntry, entry_names, read_entry, select_files
 from runcomfy_codegen.models import ModelGenerationError, model_source
 from runcomfy_codegen.parallel import Workers
 from runcomfy_codegen.validate import check_entry
@@ -92,7 +92,7 @@ def analyse(
         key = ""
         if cache is not None:
             try:
-                key = cache.analysis_key(schemas, path, path.read_bytes())
+                key = cache.analysis_key(*entry_names(path, schemas), path.read_bytes())
             except OSError:  # reported by read_entry below
                 key = ""
         keys.append(key)
