@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
 from runcomfy_models._runtime import (
     AsyncJob,
     AsyncRunComfy,

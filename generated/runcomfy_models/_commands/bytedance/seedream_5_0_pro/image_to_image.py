@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import click
+
 from runcomfy_models._runtime.cli.params import MEDIA
 
 MODEL_ID = "bytedance/seedream-5.0-pro/image-to-image"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import click
+
 from runcomfy_models._runtime.cli.params import JSON_VALUE, MEDIA
 
 MODEL_ID = "ideogram/ideogram-v3/reframe"

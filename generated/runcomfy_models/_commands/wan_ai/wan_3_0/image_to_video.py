@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import click
+
 from runcomfy_models._runtime.cli.params import MEDIA
 
 MODEL_ID = "wan-ai/wan-3.0/image-to-video"

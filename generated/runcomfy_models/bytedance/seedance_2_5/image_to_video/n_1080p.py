@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
 from runcomfy_models._runtime import (
     AsyncJob,
     AsyncRunComfy,

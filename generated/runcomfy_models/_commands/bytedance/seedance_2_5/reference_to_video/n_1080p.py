@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import click
+
 from runcomfy_models._runtime.cli.params import MEDIA
 
 MODEL_ID = "bytedance/seedance-2.5/reference-to-video/1080p"
