@@ -172,7 +172,7 @@ def finish(rows: Sequence[Row], args: argparse.Namespace) -> int:
 @contextmanager
 def workdir(args: argparse.Namespace, name: str) -> Iterator[Path]:
     if args.work is not None:
-        folder = args.work / name
+        folder = args.work.resolve() / name
         folder.mkdir(parents=True, exist_ok=True)
         yield folder
         return
@@ -361,7 +361,7 @@ def make_corpus(n: int, out: Path, *, with_real: bool = False) -> list[str]:
 
 def trees(args: argparse.Namespace, work: Path) -> Path:
     """Where generated trees go: shared by the benches of one ``--work`` folder."""
-    return args.work / "trees" if args.work is not None else work
+    return args.work.resolve() / "trees" if args.work is not None else work
 
 
 def model_tree(folder: Path, n: int) -> Path:
