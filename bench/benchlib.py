@@ -253,6 +253,17 @@ def tree_rss(pid: int) -> tuple[int, int]:
     return total, largest
 
 
+SAMPLE_SECONDS = 0.05
+"""How often the memory of a measured process tree is sampled."""
+
+
+def settle() -> None:
+    """Let the disk finish earlier work (deleted trees, written files) before a timed run."""
+    if hasattr(os, "sync"):
+        os.sync()
+    time.sleep(1.0)
+
+
 @dataclass
 class Measured:
     wall: float
@@ -295,7 +306,7 @@ def run(
         while not stop.is_set():
             total, one = tree_rss(proc.pid)
             peak, largest = max(peak, total), max(largest, one)
-            stop.wait(0.02)
+            stop.wait(SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True) if sample_memory else None
     if sampler is not None and Path("/proc").is_dir():
