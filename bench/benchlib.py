@@ -1,4 +1,4 @@
-"""Shared helpers of the benchmark scripts: timing, memory, statistics and the results table.
+"""Code shared by the benchmark scripts: timing, memory, statistics and the results table.
 
 Every bench prints rows of one table: a figure's median, min and max over its runs, the median of
 the baseline it is compared with (measured in the same run), the ratio figure / baseline, and the

@@ -1,4 +1,4 @@
-"""Helpers of the benchmark and incremental-generation tests."""
+"""Shared code of the benchmark and incremental-generation tests."""
 
 from __future__ import annotations
 
