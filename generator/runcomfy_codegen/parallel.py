@@ -2,7 +2,8 @@
 
 Validation, datamodel-code-generator and ruff are CPU-bound and independent from one model to the
 next, so a full generation spreads them over one process per CPU. Small jobs stay in-process:
-starting workers costs more than a handful of models take.
+starting workers costs more than a handful of models take. So does everything where forking
+is not safe (see :attr:`Workers.parallel`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from types import TracebackType
@@ -57,18 +59,27 @@ class Workers:
         self.jobs = default_jobs() if jobs is None else max(1, jobs)
         self._executor: Executor | None = None
 
+    @property
+    def parallel(self) -> bool:
+        """Whether work goes to worker processes at all.
+
+        Workers are forked: they share the parent's imported modules and need no
+        ``if __name__ == "__main__"`` guard in the program that calls the generator. Forking is
+        only safe in a process without other threads, and is used on Linux only; elsewhere, or
+        with threads running, everything runs in-process.
+        """
+        return self.jobs > 1 and sys.platform == "linux" and threading.active_count() == 1
+
     def _pool(self) -> Executor:
         if self._executor is None:
-            # fork shares the parent's imported modules with the workers; elsewhere the
-            # platform's default start method is used.
-            context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+            context = multiprocessing.get_context("fork")
             self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
         return self._executor
 
     def map(self, fn: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R]:
         if not items:
             return []
-        if self.jobs <= 1 or len(items) < MIN_PARALLEL:
+        if len(items) < MIN_PARALLEL or (self._executor is None and not self.parallel):
             return fn(list(items))
         chunks = chunked(items, self.jobs * CHUNKS_PER_WORKER)
         results: list[R] = []
@@ -80,7 +91,7 @@ class Workers:
 
     def submit(self, fn: Callable[..., R], *args: Any, size: int) -> Future[R]:
         """Start ``fn(*args)`` in a worker, when ``size`` items make it worth one, else now."""
-        if self.jobs <= 1 or size < MIN_PARALLEL:
+        if size < MIN_PARALLEL or (self._executor is None and not self.parallel):
             done: Future[R] = Future()
             try:
                 done.set_result(fn(*args))

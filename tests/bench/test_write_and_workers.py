@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -120,9 +122,23 @@ def _square_all(items: list[int]) -> list[int]:
 def test_workers_return_results_in_the_order_of_the_items() -> None:
     items = list(range(100))
     with Workers(2) as workers:
+        assert workers.parallel == (sys.platform == "linux" and threading.active_count() == 1)
         assert workers.map(_square_all, items) == [i * i for i in items]
         assert workers.submit(_square_all, items, size=len(items)).result()[-1] == 99 * 99
     assert Workers(1).map(_square_all, items[:3]) == [0, 1, 4]
+
+
+def test_workers_stay_in_process_while_other_threads_run() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with Workers(2) as workers:
+            assert not workers.parallel
+            assert workers.map(_square_all, list(range(50)))[-1] == 49 * 49
+    finally:
+        stop.set()
+        thread.join()
 
 
 SCHEMAS = st.recursive(
