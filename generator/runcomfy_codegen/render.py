@@ -167,7 +167,7 @@ def _range(t: FieldType, name: str) -> list[str]:
     return out
 
 
-def field_details(f: Field) -> list[str]:
+def field_details(f: Field, *, cli: bool = False) -> list[str]:
     """Plain-text facts about one input field, shared by docstrings, CLI help and docs."""
     lines: list[str] = []
     if f.title and f.title != f.wire_name:
@@ -182,10 +182,13 @@ def field_details(f: Field) -> list[str]:
             if f.media.value[0] in "aeiou"
             else f"a {f.media.value}"
         )
-        lines.append(
-            f"Media input: {what} as an https URL, a data: URI, a Path, bytes or a binary file"
-            + (" (a list)." if f.many else ".")
+        forms = (
+            "an https URL or a local file path"
+            if cli
+            else "an https URL, a data: URI, a Path, bytes or a binary file"
         )
+        repeat = " (repeat the option for several)" if cli else " (a list)"
+        lines.append(f"Media input: {what} as {forms}" + (f"{repeat}." if f.many else "."))
     if f.type.enum is not None:
         lines.append(
             "Allowed values: "
@@ -435,7 +438,7 @@ def render_command_module(t: Templates, spec: ModelSpec, layout: Layout) -> byte
             if is_flag
             else [f"--{f.cli_option}", f.python_name]
         )
-        details = field_details(f)
+        details = field_details(f, cli=True)
         if f.required:
             details.insert(0, "[required]")
         options.append(

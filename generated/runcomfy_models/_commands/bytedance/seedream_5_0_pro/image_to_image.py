@@ -23,7 +23,7 @@ def params() -> list[click.Parameter]:
             ["--image", "image"],
             type=MEDIA,
             multiple=True,
-            help="[required] Media input: image files as an https URL, a data: URI, a Path, bytes or a binary file (a list). Items: 1 to 10. Checked by RunComfy: file_size_mb< 30 (File size must be less than 30 MB.). Checked by RunComfy: width/height> 0.0625 (The aspect ratio range should be 1:16 to 16:1.). Checked by RunComfy: width/height< 16 (The aspect ratio range should be 1:16 to 16:1.). Checked by RunComfy: width_pixels> 14 (The uploaded image width and height must exceed 14 pixels.). Checked by RunComfy: height_pixels> 14 (The uploaded image width and height must exceed 14 pixels.).",
+            help="[required] Media input: image files as an https URL or a local file path (repeat the option for several). Items: 1 to 10. Checked by RunComfy: file_size_mb< 30 (File size must be less than 30 MB.). Checked by RunComfy: width/height> 0.0625 (The aspect ratio range should be 1:16 to 16:1.). Checked by RunComfy: width/height< 16 (The aspect ratio range should be 1:16 to 16:1.). Checked by RunComfy: width_pixels> 14 (The uploaded image width and height must exceed 14 pixels.). Checked by RunComfy: height_pixels> 14 (The uploaded image width and height must exceed 14 pixels.).",
         ),
         click.Option(
             ["--output-format", "output_format"],

@@ -32,12 +32,12 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--end-image-url", "end_image_url"],
             type=MEDIA,
-            help="Media input: an image as an https URL, a data: URI, a Path, bytes or a binary file.",
+            help="Media input: an image as an https URL or a local file path.",
         ),
         click.Option(
             ["--image-url", "image_url"],
             type=MEDIA,
-            help="[required] Media input: an image as an https URL, a data: URI, a Path, bytes or a binary file.",
+            help="[required] Media input: an image as an https URL or a local file path.",
         ),
         click.Option(
             ["--prompt", "prompt"],

@@ -27,7 +27,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--image", "image"],
             type=MEDIA,
-            help="[required] Media input: an image as an https URL, a data: URI, a Path, bytes or a binary file.",
+            help="[required] Media input: an image as an https URL or a local file path.",
         ),
         click.Option(
             ["--prompt", "prompt"],

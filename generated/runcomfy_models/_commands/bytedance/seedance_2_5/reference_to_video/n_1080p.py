@@ -23,7 +23,7 @@ def params() -> list[click.Parameter]:
             ["--audios", "audios"],
             type=MEDIA,
             multiple=True,
-            help="Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary file (a list). Items: 0 to 3.",
+            help="Media input: audio files as an https URL or a local file path (repeat the option for several). Items: 0 to 3.",
         ),
         click.Option(
             ["--duration", "duration"],
@@ -39,7 +39,7 @@ def params() -> list[click.Parameter]:
             ["--images", "images"],
             type=MEDIA,
             multiple=True,
-            help="Media input: image files as an https URL, a data: URI, a Path, bytes or a binary file (a list). Items: 0 to 9.",
+            help="Media input: image files as an https URL or a local file path (repeat the option for several). Items: 0 to 9.",
         ),
         click.Option(
             ["--prompt", "prompt"],
@@ -50,7 +50,7 @@ def params() -> list[click.Parameter]:
             ["--videos", "videos"],
             type=MEDIA,
             multiple=True,
-            help="Media input: video files as an https URL, a data: URI, a Path, bytes or a binary file (a list). Items: 0 to 3.",
+            help="Media input: video files as an https URL or a local file path (repeat the option for several). Items: 0 to 3.",
         ),
     ]
 
