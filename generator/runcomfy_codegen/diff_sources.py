@@ -45,7 +45,7 @@ def _read_file(path: Path, catalog: Catalog) -> None:
     text = path.read_bytes()
     try:
         data = json.loads(text.decode("utf-8"))
-        model_id = data["model_id"] if isinstance(data, dict) else None
+        model_id = data.get("model_id") if isinstance(data, dict) else None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         model_id = None
     catalog.add(model_id if isinstance(model_id, str) else path.stem, path.as_posix(), text)

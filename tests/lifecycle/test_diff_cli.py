@@ -304,3 +304,11 @@ def test_an_invalid_side_is_noted_and_still_diffed(tmp_path: Path) -> None:
     assert any("does not pass validation" in n for n in data["notes"])
     assert any("not valid JSON" in n for n in data["notes"])
     assert any(c["rule"] == "type-widened" for c in data["changes"])
+
+
+def test_single_files_without_a_model_id_or_not_an_object(tmp_path: Path) -> None:
+    (tmp_path / "old.json").write_text("[]", encoding="utf-8")
+    (tmp_path / "new.json").write_text("{}", encoding="utf-8")
+    result = invoke(["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json")])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "does not hold a JSON object" in result.output
