@@ -7,6 +7,7 @@ capped exponential backoff (``Retry-After`` honoured up to the cap). The token g
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import random
@@ -15,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -77,6 +79,17 @@ def resolve_base_url(given: str | None, environ: Mapping[str, str] | None = None
     return DEFAULT_BASE_URL
 
 
+def _is_loopback_host(host: str) -> bool:
+    """``localhost`` (and ``*.localhost``) or a loopback IP address such as 127.0.0.1 or ::1."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class RetrySettings:
     retries: int = 4
@@ -101,6 +114,12 @@ class CatalogClient:
     ) -> None:
         if not base_url.startswith(("https://", "http://")):
             raise ConfigError(f"base URL must start with https:// or http://, got {base_url!r}")
+        host = urlsplit(base_url).hostname or ""
+        if base_url.startswith("http://") and not _is_loopback_host(host):
+            raise ConfigError(
+                f"refusing to send the API token over plain http to {host!r}: use https "
+                "(plain http is accepted for loopback hosts such as 127.0.0.1 and localhost)"
+            )
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._retry = retry or RetrySettings()

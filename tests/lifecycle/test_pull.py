@@ -303,6 +303,9 @@ def test_usage_errors(serve: Serve, schemas: Path) -> None:
     assert invoke(pull(emu.base_url, schemas, ALPHA, "--category", "x")).exit_code == 2
     bad_url = invoke(["pull", ALPHA, "--base-url", "ftp://example.invalid"])
     assert bad_url.exit_code == 2
+    plain_http = invoke(["pull", ALPHA, "--base-url", "http://example.invalid"])
+    assert plain_http.exit_code == 2
+    assert "plain http" in plain_http.stderr
     assert emu.stats()["routes"]["catalog"] == 0
 
 
