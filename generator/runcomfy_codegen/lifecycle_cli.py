@@ -62,7 +62,10 @@ def _print_result(result: PullResult) -> None:
 @_schemas_option
 @click.option(
     "--base-url",
-    help="Catalog API base URL [default: $RUNCOMFY_BASE_URL, else https://model-api.runcomfy.net].",
+    help=(
+        "Catalog API base URL [default: $RUNCOMFY_BASE_URL, else $RUNCOMFY_MODEL_API_BASE, "
+        "else https://model-api.runcomfy.net]."
+    ),
 )
 @click.option(
     "--page-size",
