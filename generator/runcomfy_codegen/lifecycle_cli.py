@@ -19,21 +19,13 @@ from runcomfy_codegen.catalog_client import (
 )
 from runcomfy_codegen.change_report import build_report
 from runcomfy_codegen.changes import Severity
+from runcomfy_codegen.cli import SCHEMAS
 from runcomfy_codegen.diff import printable
 from runcomfy_codegen.diff_format import FORMATS, render
 from runcomfy_codegen.diff_sources import SourceError, read_path, read_side
 from runcomfy_codegen.pull import Outcome, PullResult, pull_all, pull_ids
 
 EXIT_USAGE = 2
-
-_schemas_option = click.option(
-    "--schemas",
-    "schemas",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("schemas"),
-    show_default=True,
-    help="Folder of schema files (schemas/<model_id>.json).",
-)
 
 
 def _print_outcome(outcome: Outcome) -> None:
@@ -59,7 +51,7 @@ def _print_result(result: PullResult) -> None:
 @click.option("--all", "all_models", is_flag=True, help="Pull every model of the catalog.")
 @click.option("--category", help="With --all: only models of this category.")
 @click.option("--search", help="With --all: only models whose id or name contains this text.")
-@_schemas_option
+@SCHEMAS
 @click.option(
     "--base-url",
     help=(
@@ -138,7 +130,7 @@ def pull_cmd(
 @click.command(name="diff")
 @click.argument("old")
 @click.argument("new", required=False)
-@_schemas_option
+@SCHEMAS
 @click.option(
     "--format",
     "fmt",
