@@ -72,7 +72,13 @@ def validate_model_id(model_id: str) -> str:
 
 
 def validate_request_id(request_id: str) -> str:
-    if not isinstance(request_id, str) or not request_id.strip() or not request_id.isprintable():
+    if (
+        not isinstance(request_id, str)
+        or not request_id.strip()
+        or not request_id.isprintable()
+        or request_id in (".", "..")
+    ):
+        # "." and ".." would be normalised away as path segments and reach another endpoint.
         raise InvalidInputError(f"Invalid request id {request_id!r}")
     return request_id
 

@@ -218,7 +218,7 @@ def test_hostile_model_ids_are_refused(model_id: str) -> None:
         model_url(BASE, model_id)
 
 
-@pytest.mark.parametrize("request_id", ["", "   ", "a\nb"])
+@pytest.mark.parametrize("request_id", ["", "   ", "a\nb", ".", ".."])
 def test_bad_request_ids_are_refused(request_id: str) -> None:
     with pytest.raises(err_mod.InvalidInputError):
         request_url(BASE, request_id, "status")
