@@ -95,17 +95,3 @@ def select_files(
             diagnostics.extend(c.items)
         files = [p for mid, p in sorted(known.items()) if mid in wanted]
     return files, diagnostics
-
-
-def load_entries(
-    root: Path, only: Iterable[str] | None = None
-) -> tuple[list[RawEntry], list[Diagnostic]]:
-    """Read every schema file under ``root`` (or just the model ids in ``only``)."""
-    files, diagnostics = select_files(root, only)
-    entries: list[RawEntry] = []
-    for path in files:
-        entry, found = read_entry(path, root)
-        diagnostics.extend(found)
-        if entry is not None:
-            entries.append(entry)
-    return entries, diagnostics

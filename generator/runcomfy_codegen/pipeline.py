@@ -438,6 +438,4 @@ def generate(
             c.error("", f"cannot render the generated files: {exc}")
             build.diagnostics.extend(c.items)
             build.files = {}
-        finally:
-            templates.close()
     return build

@@ -89,9 +89,6 @@ class Templates:
                 src, _, _ = self.loader.get_source(self.python, name)
                 yield name, src
 
-    def close(self) -> None:
-        """Nothing to release; kept so callers can treat templates as a resource."""
-
 
 def template_root() -> Path:
     """The packaged templates: ``templates/`` in a checkout, package data in an installed wheel."""
