@@ -2,18 +2,22 @@
 """Typed clients for RunComfy models, generated from their schemas.
 
 Import a model's module directly (``from runcomfy_models.ideogram.ideogram_v3 import reframe``)
-or look one up by id with :func:`get_model`; model modules are only imported when used.
+or look one up by id with :func:`get_model`; model modules are only imported when used, and the
+runtime's names below (``RunComfy``, the errors, ...) only when first looked up.
 """
 
 from __future__ import annotations
 
-import difflib
 import importlib
-from types import ModuleType
+from typing import TYPE_CHECKING
 
-from runcomfy_models._registry import MODELS
-from runcomfy_models._runtime import *  # noqa: F403
 from runcomfy_models._runtime import __all__ as _runtime_all
+from runcomfy_models._runtime.lazy_exports import LazyExports
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from runcomfy_models._runtime import *  # noqa: F403
 
 __version__ = "0.1.0"
 
@@ -22,14 +26,28 @@ __all__ = ["__version__", "get_model", "list_models", *_runtime_all]
 
 def list_models() -> list[str]:
     """The ids of every generated model, sorted."""
+    from runcomfy_models._registry import MODELS
+
     return sorted(MODELS)
 
 
 def get_model(model_id: str) -> ModuleType:
     """The generated module of ``model_id`` (for example ``"ideogram/ideogram-v3/reframe"``)."""
+    from runcomfy_models._registry import MODELS
+
     entry = MODELS.get(model_id)
     if entry is None:
+        import difflib
+
         close = difflib.get_close_matches(model_id, MODELS, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise KeyError(f"no generated model {model_id!r}{hint}")
     return importlib.import_module(entry.module)
+
+
+_EXPORTS = LazyExports("runcomfy_models", dict.fromkeys(_runtime_all, "runcomfy_models._runtime"))
+
+if not TYPE_CHECKING:  # type checkers see the star import above, and no catch-all attribute
+    __getattr__ = _EXPORTS.getattr
+
+__dir__ = _EXPORTS.dir

@@ -172,14 +172,20 @@ def _namespace_inits(
             init = "/".join((*parts[:i], "__init__.py"))
             if init not in existing and init not in out:
                 module = tuple(parts[1:i])
-                if module[:1] == ("_commands",):
+                if module[:1] in (("_commands",), ("_types",)):
                     module = module[1:]
                 out[init] = (".".join(parts[:i]), ids_digest(below.get(module, ())))
     return out
 
 
-def _model_paths(spec: ModelSpec, layout: render.Layout) -> tuple[str, str, str]:
-    return layout.module_path(spec), layout.command_path(spec), f"docs/{spec.model_id}.md"
+def _model_paths(spec: ModelSpec, layout: render.Layout) -> tuple[str, str, str, str]:
+    """The model's files: its module, its pydantic types, its command and its page."""
+    return (
+        layout.module_path(spec),
+        layout.types_path(spec),
+        layout.command_path(spec),
+        f"docs/{spec.model_id}.md",
+    )
 
 
 _WORKER_TEMPLATES: dict[Path | None, render.Templates] = {}
@@ -203,20 +209,21 @@ def _render_models(
     override: Path | None,
     layout: render.Layout,
     pyproject: bytes,
-    items: list[tuple[ModelSpec, tuple[str, str, str]]],
+    items: list[tuple[ModelSpec, tuple[str, str, str, str]]],
 ) -> list[_Rendered | str]:
     """Render and format the files of some models, in a worker process; a string says why a
     model's pydantic classes could not be generated."""
     templates = _worker_templates(override)
     results: list[_Rendered | str] = []
     python: dict[str, bytes] = {}
-    for spec, (module_path, command_path, doc_path) in items:
+    for spec, (module_path, types_path, command_path, doc_path) in items:
         try:
             models = model_source(spec)
         except ModelGenerationError as exc:
             results.append(str(exc))
             continue
-        python[module_path] = render.render_model_module(templates, spec, models)
+        python[module_path] = render.render_model_module(templates, spec)
+        python[types_path] = render.render_types_module(templates, spec, models)
         python[command_path] = render.render_command_module(templates, spec, layout)
         doc = {doc_path: render.render_doc_page(templates, spec)}
         results.append(_Rendered(doc, render.catalog_entry(spec)))
@@ -278,8 +285,11 @@ def _shared_files(
     for path, content in python.items():
         key = cache.format_key(path, content, pyproject) if cache is not None else None
         shared.offer(path, key, content, existing, cache)
-    modules = [p for spec in specs for p in _model_paths(spec, layout)[:2]]
-    inits = {f"{package}/_commands/__init__.py": (f"{package}._commands", all_ids)}
+    modules = [p for spec in specs for p in _model_paths(spec, layout)[:3]]
+    inits = {
+        f"{package}/{sub}/__init__.py": (f"{package}.{sub}", all_ids)
+        for sub in ("_commands", "_types")
+    }
     inits.update(_namespace_inits([*python, *modules], specs))
     for path, (dotted, digest) in inits.items():
         what = f"namespace\0{template_key}\0{dotted}\0{digest}".encode()
@@ -321,7 +331,7 @@ def render_tree(
     )
     files: dict[str, bytes] = {}
     catalog: dict[str, str] = {}
-    todo: list[tuple[ModelSpec, tuple[str, str, str], str]] = []
+    todo: list[tuple[ModelSpec, tuple[str, str, str, str], str]] = []
     keep_ids = set(keep)
     for spec in specs:
         paths = _model_paths(spec, layout)

@@ -272,8 +272,16 @@ class Layout:
     def command_module(self, spec: ModelSpec) -> str:
         return f"{PACKAGE}._commands.{spec.module_name}"
 
+    def types_path(self, spec: ModelSpec) -> str:
+        return _module_files(spec.module_parts, set(self.packages), f"{PACKAGE}/_types")
 
-def render_model_module(t: Templates, spec: ModelSpec, models: ModelSource) -> bytes:
+    @staticmethod
+    def types_module(spec: ModelSpec) -> str:
+        return f"{PACKAGE}._types.{spec.module_name}"
+
+
+def render_model_module(t: Templates, spec: ModelSpec) -> bytes:
+    """The model's public module: ``run``/``submit`` and friends; its classes load lazily."""
     params = [
         {
             "name": identifier(f.python_name),
@@ -380,13 +388,30 @@ def render_model_module(t: Templates, spec: ModelSpec, models: ModelSource) -> b
         module_doc=module_doc,
         model_id=py_literal(mid),
         model_id_text=Source(mid),
-        model_imports=[Source(line) for line in models.imports],
-        models_body=Source(models.body.rstrip("\n")),
+        types_module=Source(Layout.types_module(spec)),
+        types_module_literal=py_literal(Layout.types_module(spec)),
         input_class=identifier(spec.input_class),
         output_class=identifier(spec.output_class),
         media_fields=media_fields,
         variants=variants,
         params=params,
+    )
+
+
+def render_types_module(t: Templates, spec: ModelSpec, models: ModelSource) -> bytes:
+    """The model's pydantic classes, in a module of their own under ``_types``."""
+    return _render(
+        t.python,
+        "types.py.jinja",
+        header=header(spec, spec.schema_sha256),
+        model_id_text=Source(spec.model_id),
+        module_text=Source(f"{PACKAGE}.{spec.module_name}"),
+        model_imports=[Source(line) for line in models.imports],
+        models_body=Source(models.body.rstrip("\n")),
+        input_class=identifier(spec.input_class),
+        output_class=identifier(spec.output_class),
+        input_class_literal=py_literal(spec.input_class),
+        output_class_literal=py_literal(spec.output_class),
     )
 
 

@@ -47,11 +47,16 @@ def bench_module(name: str) -> ModuleType:
 
 
 def model_files(schemas: Path, model_id: str) -> set[str]:
-    """The module, command and docs page of a model, where the generator puts them."""
+    """The module, types, command and docs page of a model, where the generator puts them."""
     build = analyse(schemas)
     layout = render.Layout.of(build.specs)
     (spec,) = [s for s in build.specs if s.model_id == model_id]
-    return {layout.module_path(spec), layout.command_path(spec), f"docs/{model_id}.md"}
+    return {
+        layout.module_path(spec),
+        layout.types_path(spec),
+        layout.command_path(spec),
+        f"docs/{model_id}.md",
+    }
 
 
 def tree(root: Path) -> dict[str, bytes]:

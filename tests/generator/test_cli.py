@@ -227,6 +227,7 @@ def test_model_regenerates_only_that_model(schemas_copy: Path, tree_copy: Path) 
     flux_files = [
         _module(FLUX),
         "runcomfy_models/_commands/blackforestlabs/flux_3/text_to_video.py",
+        "runcomfy_models/_types/blackforestlabs/flux_3/text_to_video.py",
         f"docs/{FLUX}.md",
     ]
     assert all(after[p] == before[p] for p in flux_files)

@@ -56,6 +56,8 @@ def test_every_model_imports_without_generator_or_emulator_libraries() -> None:
         "for model_id in runcomfy_models.list_models():\n"
         "    module = runcomfy_models.get_model(model_id)\n"
         "    assert module.MODEL_ID == model_id\n"
+        "    assert module._BINDING.resolve().input_type is module.Input\n"
+        "    assert module._BINDING.resolve().output_type is module.Output\n"
         "print(len(runcomfy_models.list_models()))\n"
     )
     proc = subprocess.run(
@@ -107,6 +109,7 @@ def test_wheel_carries_types_catalog_and_runtime(tmp_path: Path) -> None:
         "runcomfy_models/_runtime/emulator/__init__.py",
         "runcomfy_models/ideogram/ideogram_v3/reframe.py",
         "runcomfy_models/_commands/ideogram/ideogram_v3/reframe.py",
+        "runcomfy_models/_types/ideogram/ideogram_v3/reframe.py",
     ):
         assert required in names
     assert not any(n.startswith("docs/") for n in names)

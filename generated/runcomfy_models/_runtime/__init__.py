@@ -1,55 +1,87 @@
 """The shared runtime of ``runcomfy_models``: clients, jobs, files and errors.
 
-Generated model modules call :class:`ModelBinding`; users mostly meet
-:class:`RunComfy` / :class:`AsyncRunComfy`, the job handles, :class:`RemoteFile`
-and the errors. The local emulator lives in the ``emulator`` subpackage and
-needs the ``emulator`` extra; it is not imported here.
+Generated model modules call :class:`ModelBinding` (through :class:`LazyBinding`);
+users mostly meet :class:`RunComfy` / :class:`AsyncRunComfy`, the job handles,
+:class:`RemoteFile` and the errors. The local emulator lives in the ``emulator``
+subpackage and needs the ``emulator`` extra; it is not imported here.
+
+Every name is imported from its module on first use, so importing a model (or the
+command line) does not pay for pydantic, httpx and asyncio until they are needed.
 """
 
-from .async_client import AsyncRunComfy
-from .binding import InputT, MediaField, ModelBinding
-from .client import RunComfy
-from .config import (
-    DEFAULT_BASE_URL,
-    PollPolicy,
-    RetryPolicy,
-)
-from .defaults import (
-    aclose_default_async_client,
-    close_default_client,
-    get_default_async_client,
-    get_default_client,
-    set_default_async_client,
-    set_default_client,
-)
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    DownloadError,
-    InsufficientBalanceError,
-    InvalidInputError,
-    JobCancelledError,
-    JobError,
-    JobFailedError,
-    JobTimeoutError,
-    MissingTokenError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RunComfyError,
-    ServerError,
-    SubmitOutcomeUnknownError,
-    UnexpectedResponseError,
-)
-from .files import MAX_MEDIA_BYTES, MediaInput, MediaKind, encode_media
-from .job_types import CancelOutcome, JobResult, JobState, JobStatus, ResultState
-from .jobs import AsyncJob, Job, StatusCallback
-from .outputs import GenericOutput, OutputT, download_all, download_all_async
-from .remote_file import RemoteFile
-from .retry import backoff_delay, parse_retry_after
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .lazy_exports import LazyExports
+
+if TYPE_CHECKING:
+    from .async_client import AsyncRunComfy
+    from .binding import ModelBinding
+    from .client import RunComfy
+    from .config import (
+        DEFAULT_BASE_URL,
+        PollPolicy,
+        RetryPolicy,
+    )
+    from .defaults import (
+        aclose_default_async_client,
+        close_default_client,
+        get_default_async_client,
+        get_default_client,
+        set_default_async_client,
+        set_default_client,
+    )
+    from .errors import (
+        APIConnectionError,
+        APIError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        DownloadError,
+        InsufficientBalanceError,
+        InvalidInputError,
+        JobCancelledError,
+        JobError,
+        JobFailedError,
+        JobTimeoutError,
+        MissingTokenError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        RunComfyError,
+        ServerError,
+        SubmitOutcomeUnknownError,
+        UnexpectedResponseError,
+    )
+    from .files import (
+        MAX_MEDIA_BYTES,
+        MediaInput,
+        MediaKind,
+        encode_media,
+    )
+    from .job_types import (
+        CancelOutcome,
+        JobResult,
+        JobState,
+        JobStatus,
+        ResultState,
+    )
+    from .jobs import AsyncJob, Job, StatusCallback
+    from .lazy_binding import (
+        InputT,
+        LazyBinding,
+        MediaField,
+        OutputT,
+    )
+    from .outputs import (
+        GenericOutput,
+        download_all,
+        download_all_async,
+    )
+    from .remote_file import RemoteFile
+    from .retry import backoff_delay, parse_retry_after
+
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -75,6 +107,7 @@ __all__ = [
     "JobState",
     "JobStatus",
     "JobTimeoutError",
+    "LazyBinding",
     "MediaField",
     "MediaInput",
     "MediaKind",
@@ -106,3 +139,70 @@ __all__ = [
     "set_default_async_client",
     "set_default_client",
 ]
+
+_MODULES = {
+    "APIConnectionError": "errors",
+    "APIError": "errors",
+    "APITimeoutError": "errors",
+    "AsyncJob": "jobs",
+    "AsyncRunComfy": "async_client",
+    "AuthenticationError": "errors",
+    "BadRequestError": "errors",
+    "CancelOutcome": "job_types",
+    "DEFAULT_BASE_URL": "config",
+    "DownloadError": "errors",
+    "GenericOutput": "outputs",
+    "InputT": "lazy_binding",
+    "InsufficientBalanceError": "errors",
+    "InvalidInputError": "errors",
+    "Job": "jobs",
+    "JobCancelledError": "errors",
+    "JobError": "errors",
+    "JobFailedError": "errors",
+    "JobResult": "job_types",
+    "JobState": "job_types",
+    "JobStatus": "job_types",
+    "JobTimeoutError": "errors",
+    "LazyBinding": "lazy_binding",
+    "MAX_MEDIA_BYTES": "files",
+    "MediaField": "lazy_binding",
+    "MediaInput": "files",
+    "MediaKind": "files",
+    "MissingTokenError": "errors",
+    "ModelBinding": "binding",
+    "NotFoundError": "errors",
+    "OutputT": "lazy_binding",
+    "PermissionDeniedError": "errors",
+    "PollPolicy": "config",
+    "RateLimitError": "errors",
+    "RemoteFile": "remote_file",
+    "ResultState": "job_types",
+    "RetryPolicy": "config",
+    "RunComfy": "client",
+    "RunComfyError": "errors",
+    "ServerError": "errors",
+    "StatusCallback": "jobs",
+    "SubmitOutcomeUnknownError": "errors",
+    "UnexpectedResponseError": "errors",
+    "aclose_default_async_client": "defaults",
+    "backoff_delay": "retry",
+    "close_default_client": "defaults",
+    "download_all": "outputs",
+    "download_all_async": "outputs",
+    "encode_media": "files",
+    "get_default_async_client": "defaults",
+    "get_default_client": "defaults",
+    "parse_retry_after": "retry",
+    "set_default_async_client": "defaults",
+    "set_default_client": "defaults",
+}
+"""Public name -> the runtime module that defines it."""
+
+_EXPORTS = LazyExports(
+    __name__, {name: f"{__name__}.{module}" for name, module in _MODULES.items()}
+)
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all attribute
+    __getattr__ = _EXPORTS.getattr
+
+__dir__ = _EXPORTS.dir

@@ -10,34 +10,23 @@ input fields are media, and delegates everything else to one binding.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
 
-from pydantic import AliasChoices, BaseModel, ValidationError
+from pydantic import AliasChoices, ValidationError
 from pydantic.fields import FieldInfo
 
 from .async_client import AsyncRunComfy
 from .client import RunComfy
 from .defaults import get_default_async_client, get_default_client
 from .errors import InvalidInputError
-from .files import MediaKind, encode_media
+from .files import encode_media
 from .jobs import AsyncJob, Job, StatusCallback
-from .outputs import OutputT
+from .lazy_binding import InputT, MediaField, OutputT
 from .wire import validate_model_id
 
 __all__ = ["InputT", "MediaField", "ModelBinding", "OutputT"]
 
-InputT = TypeVar("InputT", bound=BaseModel)
-
 _MAX_SHOWN_INPUT = 60
-
-
-@dataclass(frozen=True)
-class MediaField:
-    """One media input field: its kind, and whether it holds a list (``*_uris`` fields)."""
-
-    kind: MediaKind
-    many: bool = False
 
 
 def _wire_name(name: str, field: FieldInfo) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -20,6 +20,7 @@ from .downloads import (
     resolve_target,
 )
 from .filenames import unique_filename
+from .lazy_binding import OutputT
 from .remote_file import RemoteFile
 
 __all__ = [
@@ -29,8 +30,6 @@ __all__ = [
     "download_all_async",
     "iter_remote_files",
 ]
-
-OutputT = TypeVar("OutputT", bound=BaseModel)
 
 
 class GenericOutput(BaseModel):

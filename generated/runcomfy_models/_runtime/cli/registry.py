@@ -13,12 +13,15 @@ import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.shell_completion import CompletionItem
 
-from ..binding import ModelBinding
+from ..lazy_binding import LazyBinding
+
+if TYPE_CHECKING:
+    from ..binding import ModelBinding
 
 __all__ = [
     "ROOT_PACKAGE",
@@ -120,8 +123,12 @@ def load_commands(info: ModelInfo) -> ModelCommands:
 
 
 def load_binding(info: ModelInfo) -> ModelBinding[Any, Any]:
+    from ..binding import ModelBinding
+
     module = _import(info.module)
     binding = vars(module).get("_BINDING")
-    if not isinstance(binding, ModelBinding):
-        raise click.ClickException(f"{info.module} has no model binding")
-    return binding
+    if isinstance(binding, LazyBinding):
+        return binding.resolve()
+    if isinstance(binding, ModelBinding):
+        return binding
+    raise click.ClickException(f"{info.module} has no model binding")

@@ -7,20 +7,26 @@ or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from runcomfy_models._runtime.lazy_binding import LazyBinding
 
-from runcomfy_models._runtime import (
-    AsyncJob,
-    AsyncRunComfy,
-    Job,
-    JobStatus,
-    ModelBinding,
-    RemoteFile,
-    RunComfy,
-)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from runcomfy_models._runtime import (
+        AsyncJob,
+        AsyncRunComfy,
+        Job,
+        JobStatus,
+        RunComfy,
+    )
+    from runcomfy_models._types.blackforestlabs.flux_3.text_to_video import (
+        BlackforestlabsFlux3TextToVideoInput,
+        BlackforestlabsFlux3TextToVideoOutput,
+        Input,
+        Output,
+    )
 
 __all__ = [
     "MODEL_ID",
@@ -37,57 +43,12 @@ __all__ = [
 MODEL_ID: Final = "blackforestlabs/flux-3/text-to-video"
 
 
-class BlackforestlabsFlux3TextToVideoInput(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    aspect_ratio: Literal["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"] = "auto"
-    duration: Literal[
-        "auto",
-        "5",
-        "6",
-        "7",
-        "8",
-        "9",
-        "10",
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "16",
-        "17",
-        "18",
-        "19",
-        "20",
-    ] = "auto"
-    generate_audio: StrictBool = True
-    prompt: StrictStr
-    resolution: Literal["720p", "1080p"] = "720p"
-    safety_tolerance: Annotated[StrictInt, Field(ge=0, le=4)] = 2
-
-
-class BlackforestlabsFlux3TextToVideoOutput(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-        arbitrary_types_allowed=True,
-    )
-    image: RemoteFile | None = None
-    images: list[RemoteFile] | None = None
-    video: RemoteFile | None = None
-    videos: list[RemoteFile] | None = None
-
-
-Input = BlackforestlabsFlux3TextToVideoInput
-"""The validated input of blackforestlabs/flux-3/text-to-video (wire names are aliases)."""
-
-Output = BlackforestlabsFlux3TextToVideoOutput
-"""The output of blackforestlabs/flux-3/text-to-video; file fields are downloadable ``RemoteFile`` objects."""
-
-_BINDING: Final = ModelBinding(
+# Input, Output and the pydantic classes load on first use (see the end of the module).
+_BINDING: Final[
+    LazyBinding[BlackforestlabsFlux3TextToVideoInput, BlackforestlabsFlux3TextToVideoOutput]
+] = LazyBinding(
     MODEL_ID,
-    BlackforestlabsFlux3TextToVideoInput,
-    BlackforestlabsFlux3TextToVideoOutput,
+    "runcomfy_models._types.blackforestlabs.flux_3.text_to_video",
     media={},
 )
 
@@ -396,3 +357,9 @@ def job_async(
 ) -> AsyncJob[BlackforestlabsFlux3TextToVideoOutput]:
     """Rebuild the async handle of an earlier blackforestlabs/flux-3/text-to-video job from its request id."""
     return _BINDING.job_async(request_id, client=client)
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all attribute
+    __getattr__ = _BINDING.module_getattr
+
+__dir__ = _BINDING.module_dir

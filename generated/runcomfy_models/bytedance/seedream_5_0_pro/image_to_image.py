@@ -7,22 +7,27 @@ or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
-from runcomfy_models._runtime import (
-    AsyncJob,
-    AsyncRunComfy,
-    Job,
-    JobStatus,
-    MediaField,
-    MediaInput,
-    ModelBinding,
-    RemoteFile,
-    RunComfy,
-)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from runcomfy_models._runtime import (
+        AsyncJob,
+        AsyncRunComfy,
+        Job,
+        JobStatus,
+        MediaInput,
+        RunComfy,
+    )
+    from runcomfy_models._types.bytedance.seedream_5_0_pro.image_to_image import (
+        BytedanceSeedream50ProImageToImageInput,
+        BytedanceSeedream50ProImageToImageOutput,
+        Input,
+        Output,
+    )
 
 __all__ = [
     "MODEL_ID",
@@ -39,38 +44,12 @@ __all__ = [
 MODEL_ID: Final = "bytedance/seedream-5.0-pro/image-to-image"
 
 
-class BytedanceSeedream50ProImageToImageInput(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    aspect_ratio: Literal["auto", "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"] = "1:1"
-    image: Annotated[list[Any], Field(max_length=10, min_length=1)]
-    output_format: Literal["png", "jpeg"] = "png"
-    prompt: StrictStr
-    resolution: Literal["1K", "2K"] = "2K"
-
-
-class BytedanceSeedream50ProImageToImageOutput(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-        arbitrary_types_allowed=True,
-    )
-    image: RemoteFile | None = None
-    images: list[RemoteFile] | None = None
-    video: RemoteFile | None = None
-    videos: list[RemoteFile] | None = None
-
-
-Input = BytedanceSeedream50ProImageToImageInput
-"""The validated input of bytedance/seedream-5.0-pro/image-to-image (wire names are aliases)."""
-
-Output = BytedanceSeedream50ProImageToImageOutput
-"""The output of bytedance/seedream-5.0-pro/image-to-image; file fields are downloadable ``RemoteFile`` objects."""
-
-_BINDING: Final = ModelBinding(
+# Input, Output and the pydantic classes load on first use (see the end of the module).
+_BINDING: Final[
+    LazyBinding[BytedanceSeedream50ProImageToImageInput, BytedanceSeedream50ProImageToImageOutput]
+] = LazyBinding(
     MODEL_ID,
-    BytedanceSeedream50ProImageToImageInput,
-    BytedanceSeedream50ProImageToImageOutput,
+    "runcomfy_models._types.bytedance.seedream_5_0_pro.image_to_image",
     media={
         "image": MediaField(kind="image", many=True),
     },
@@ -333,3 +312,9 @@ def job_async(
 ) -> AsyncJob[BytedanceSeedream50ProImageToImageOutput]:
     """Rebuild the async handle of an earlier bytedance/seedream-5.0-pro/image-to-image job from its request id."""
     return _BINDING.job_async(request_id, client=client)
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all attribute
+    __getattr__ = _BINDING.module_getattr
+
+__dir__ = _BINDING.module_dir

@@ -7,20 +7,26 @@ or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, StrictStr
+from runcomfy_models._runtime.lazy_binding import LazyBinding
 
-from runcomfy_models._runtime import (
-    AsyncJob,
-    AsyncRunComfy,
-    Job,
-    JobStatus,
-    ModelBinding,
-    RemoteFile,
-    RunComfy,
-)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from runcomfy_models._runtime import (
+        AsyncJob,
+        AsyncRunComfy,
+        Job,
+        JobStatus,
+        RunComfy,
+    )
+    from runcomfy_models._types.google.nano_banana_2_lite.text_to_image import (
+        GoogleNanoBanana2LiteTextToImageInput,
+        GoogleNanoBanana2LiteTextToImageOutput,
+        Input,
+        Output,
+    )
 
 __all__ = [
     "MODEL_ID",
@@ -37,51 +43,12 @@ __all__ = [
 MODEL_ID: Final = "google/nano-banana-2-lite/text-to-image"
 
 
-class GoogleNanoBanana2LiteTextToImageInput(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    aspect_ratio: Literal[
-        "auto",
-        "21:9",
-        "16:9",
-        "3:2",
-        "4:3",
-        "5:4",
-        "1:1",
-        "4:5",
-        "3:4",
-        "2:3",
-        "9:16",
-        "4:1",
-        "1:4",
-        "8:1",
-        "1:8",
-    ] = "auto"
-    prompt: StrictStr
-
-
-class GoogleNanoBanana2LiteTextToImageOutput(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-        arbitrary_types_allowed=True,
-    )
-    image: RemoteFile | None = None
-    images: list[RemoteFile] | None = None
-    video: RemoteFile | None = None
-    videos: list[RemoteFile] | None = None
-
-
-Input = GoogleNanoBanana2LiteTextToImageInput
-"""The validated input of google/nano-banana-2-lite/text-to-image (wire names are aliases)."""
-
-Output = GoogleNanoBanana2LiteTextToImageOutput
-"""The output of google/nano-banana-2-lite/text-to-image; file fields are downloadable ``RemoteFile`` objects."""
-
-_BINDING: Final = ModelBinding(
+# Input, Output and the pydantic classes load on first use (see the end of the module).
+_BINDING: Final[
+    LazyBinding[GoogleNanoBanana2LiteTextToImageInput, GoogleNanoBanana2LiteTextToImageOutput]
+] = LazyBinding(
     MODEL_ID,
-    GoogleNanoBanana2LiteTextToImageInput,
-    GoogleNanoBanana2LiteTextToImageOutput,
+    "runcomfy_models._types.google.nano_banana_2_lite.text_to_image",
     media={},
 )
 
@@ -306,3 +273,9 @@ def job_async(
 ) -> AsyncJob[GoogleNanoBanana2LiteTextToImageOutput]:
     """Rebuild the async handle of an earlier google/nano-banana-2-lite/text-to-image job from its request id."""
     return _BINDING.job_async(request_id, client=client)
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all attribute
+    __getattr__ = _BINDING.module_getattr
+
+__dir__ = _BINDING.module_dir

@@ -7,22 +7,27 @@ or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
-from runcomfy_models._runtime import (
-    AsyncJob,
-    AsyncRunComfy,
-    Job,
-    JobStatus,
-    MediaField,
-    MediaInput,
-    ModelBinding,
-    RemoteFile,
-    RunComfy,
-)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from runcomfy_models._runtime import (
+        AsyncJob,
+        AsyncRunComfy,
+        Job,
+        JobStatus,
+        MediaInput,
+        RunComfy,
+    )
+    from runcomfy_models._types.wan_ai.wan_3_0.image_to_video import (
+        Input,
+        Output,
+        WanAiWan30ImageToVideoInput,
+        WanAiWan30ImageToVideoOutput,
+    )
 
 __all__ = [
     "MODEL_ID",
@@ -39,46 +44,16 @@ __all__ = [
 MODEL_ID: Final = "wan-ai/wan-3.0/image-to-video"
 
 
-class WanAiWan30ImageToVideoInput(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
+# Input, Output and the pydantic classes load on first use (see the end of the module).
+_BINDING: Final[LazyBinding[WanAiWan30ImageToVideoInput, WanAiWan30ImageToVideoOutput]] = (
+    LazyBinding(
+        MODEL_ID,
+        "runcomfy_models._types.wan_ai.wan_3_0.image_to_video",
+        media={
+            "end_image_url": MediaField(kind="image", many=False),
+            "image_url": MediaField(kind="image", many=False),
+        },
     )
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"] = "adaptive"
-    duration: Annotated[StrictInt, Field(ge=2, le=30)] = 5
-    enable_audio: StrictBool = True
-    end_image_url: StrictStr | None = None
-    image_url: StrictStr
-    prompt: StrictStr
-    prompt_extend: StrictBool = True
-    resolution: Literal["480p", "720p", "1080p"] = "720p"
-    seed: Annotated[StrictInt, Field(ge=0, le=2147483647)] = 0
-
-
-class WanAiWan30ImageToVideoOutput(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-        arbitrary_types_allowed=True,
-    )
-    image: RemoteFile | None = None
-    images: list[RemoteFile] | None = None
-    video: RemoteFile | None = None
-    videos: list[RemoteFile] | None = None
-
-
-Input = WanAiWan30ImageToVideoInput
-"""The validated input of wan-ai/wan-3.0/image-to-video (wire names are aliases)."""
-
-Output = WanAiWan30ImageToVideoOutput
-"""The output of wan-ai/wan-3.0/image-to-video; file fields are downloadable ``RemoteFile`` objects."""
-
-_BINDING: Final = ModelBinding(
-    MODEL_ID,
-    WanAiWan30ImageToVideoInput,
-    WanAiWan30ImageToVideoOutput,
-    media={
-        "end_image_url": MediaField(kind="image", many=False),
-        "image_url": MediaField(kind="image", many=False),
-    },
 )
 
 
@@ -360,3 +335,9 @@ def job_async(
 ) -> AsyncJob[WanAiWan30ImageToVideoOutput]:
     """Rebuild the async handle of an earlier wan-ai/wan-3.0/image-to-video job from its request id."""
     return _BINDING.job_async(request_id, client=client)
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all attribute
+    __getattr__ = _BINDING.module_getattr
+
+__dir__ = _BINDING.module_dir

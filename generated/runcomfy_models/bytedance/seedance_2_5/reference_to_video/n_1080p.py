@@ -7,22 +7,27 @@ or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
-from runcomfy_models._runtime import (
-    AsyncJob,
-    AsyncRunComfy,
-    Job,
-    JobStatus,
-    MediaField,
-    MediaInput,
-    ModelBinding,
-    RemoteFile,
-    RunComfy,
-)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from runcomfy_models._runtime import (
+        AsyncJob,
+        AsyncRunComfy,
+        Job,
+        JobStatus,
+        MediaInput,
+        RunComfy,
+    )
+    from runcomfy_models._types.bytedance.seedance_2_5.reference_to_video.n_1080p import (
+        BytedanceSeedance25ReferenceToVideo1080pInput,
+        BytedanceSeedance25ReferenceToVideo1080pOutput,
+        Input,
+        Output,
+    )
 
 __all__ = [
     "MODEL_ID",
@@ -39,40 +44,15 @@ __all__ = [
 MODEL_ID: Final = "bytedance/seedance-2.5/reference-to-video/1080p"
 
 
-class BytedanceSeedance25ReferenceToVideo1080pInput(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"] = "16:9"
-    audios: Annotated[list[Any] | None, Field(max_length=3)] = None
-    duration: Annotated[StrictInt, Field(ge=4, le=30)] = 5
-    generate_audio: StrictBool = True
-    images: Annotated[list[Any] | None, Field(max_length=9)] = None
-    prompt: StrictStr
-    videos: Annotated[list[Any] | None, Field(max_length=3)] = None
-
-
-class BytedanceSeedance25ReferenceToVideo1080pOutput(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-        arbitrary_types_allowed=True,
-    )
-    image: RemoteFile | None = None
-    images: list[RemoteFile] | None = None
-    video: RemoteFile | None = None
-    videos: list[RemoteFile] | None = None
-
-
-Input = BytedanceSeedance25ReferenceToVideo1080pInput
-"""The validated input of bytedance/seedance-2.5/reference-to-video/1080p (wire names are aliases)."""
-
-Output = BytedanceSeedance25ReferenceToVideo1080pOutput
-"""The output of bytedance/seedance-2.5/reference-to-video/1080p; file fields are downloadable ``RemoteFile`` objects."""
-
-_BINDING: Final = ModelBinding(
+# Input, Output and the pydantic classes load on first use (see the end of the module).
+_BINDING: Final[
+    LazyBinding[
+        BytedanceSeedance25ReferenceToVideo1080pInput,
+        BytedanceSeedance25ReferenceToVideo1080pOutput,
+    ]
+] = LazyBinding(
     MODEL_ID,
-    BytedanceSeedance25ReferenceToVideo1080pInput,
-    BytedanceSeedance25ReferenceToVideo1080pOutput,
+    "runcomfy_models._types.bytedance.seedance_2_5.reference_to_video.n_1080p",
     media={
         "audios": MediaField(kind="audio", many=True),
         "images": MediaField(kind="image", many=True),
@@ -337,3 +317,9 @@ def job_async(
 ) -> AsyncJob[BytedanceSeedance25ReferenceToVideo1080pOutput]:
     """Rebuild the async handle of an earlier bytedance/seedance-2.5/reference-to-video/1080p job from its request id."""
     return _BINDING.job_async(request_id, client=client)
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all attribute
+    __getattr__ = _BINDING.module_getattr
+
+__dir__ = _BINDING.module_dir
