@@ -393,6 +393,11 @@ def render_model_module(t: Templates, spec: ModelSpec) -> bytes:
         input_class=identifier(spec.input_class),
         output_class=identifier(spec.output_class),
         media_fields=media_fields,
+        nullable=[
+            py_literal(f.python_name)
+            for f in spec.inputs
+            if "null" in f.type.kinds or (f.type.enum is not None and None in f.type.enum)
+        ],
         variants=variants,
         params=params,
     )

@@ -149,6 +149,7 @@ def _check_model(
     payload = expect.get("payloads", {}).get(model_id, _minimal_payload(input_schema))
     valid = model.model_validate(payload)
     assert valid.model_dump(mode="json", by_alias=True, exclude_unset=True) == payload
+    assert module._BINDING.resolve().payload(valid) == payload
 
     for wire, prop in props.items():
         enum = prop.get("enum") if isinstance(prop, dict) else None

@@ -14,7 +14,7 @@ input schema, normalised the way the generator reads the RunComfy dialect: ``typ
 Deliberate differences, which the mutations avoid:
 
 - An optional property without a default accepts Python ``None``: it means "not set" and is never
-  sent (``exclude_unset``), while jsonschema rejects ``null`` for it.
+  sent (the binding leaves it out of the payload), while jsonschema rejects ``null`` for it.
 - The generated ``Input`` uses strict scalar types, so an integer-valued float such as ``1.0``
   for an integer property is rejected, while jsonschema accepts it.
 """

@@ -134,9 +134,32 @@ def test_prebuilt_input_models_are_accepted() -> None:
         REFRAME.build_input(["image"])  # type: ignore[arg-type]
 
 
-def test_binding_rejects_unknown_media_fields() -> None:
-    with pytest.raises(ValueError, match="media fields"):
+def test_binding_rejects_unknown_media_and_nullable_fields() -> None:
+    with pytest.raises(ValueError, match="fields not in ReframeInput: \\['picture'\\]"):
         ModelBinding("a/b", ReframeInput, ReframeOutput, {"picture": MediaField("image")})
+    with pytest.raises(ValueError, match="fields not in ReframeInput: \\['colour'\\]"):
+        ModelBinding("a/b", ReframeInput, ReframeOutput, {}, nullable=["colour"])
+
+
+class NullableInput(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    image: str
+    seed: int | None = None
+    mask: str | None = Field(default=None, alias="mask-url")
+    note: str | None = None
+
+
+def test_none_in_a_prebuilt_input_is_not_sent_unless_the_schema_allows_null() -> None:
+    # A hand-built model set to None means "not set", as keyword parameters do; only a field
+    # whose schema allows null (here: mask, sent as "mask-url") is sent as null.
+    binding = ModelBinding("a/b", NullableInput, ReframeOutput, {}, nullable=["mask"])
+    model = NullableInput(image=IMAGE_URL, seed=None, mask=None, note="x")
+    assert binding.payload(model) == {"image": IMAGE_URL, "mask-url": None, "note": "x"}
+    assert binding.payload(NullableInput(image=IMAGE_URL)) == {"image": IMAGE_URL}
+    assert binding.payload(NullableInput.model_validate({"image": IMAGE_URL, "seed": None})) == {
+        "image": IMAGE_URL
+    }
 
 
 def test_validation_happens_before_any_request(emu: RunningEmulator, driver: Driver) -> None:

@@ -9,7 +9,7 @@ input fields are media, and delegates everything else to one binding.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Generic
 
 from pydantic import AliasChoices, ValidationError
@@ -54,6 +54,7 @@ class ModelBinding(Generic[InputT, OutputT]):
         input_type: type[InputT],
         output_type: type[OutputT],
         media: Mapping[str, MediaField],
+        nullable: Collection[str] = (),
     ) -> None:
         self.model_id = validate_model_id(model_id)
         self.input_type = input_type
@@ -63,9 +64,11 @@ class ModelBinding(Generic[InputT, OutputT]):
             name: _wire_name(name, field) for name, field in input_type.model_fields.items()
         }
         self._python_names = {wire: name for name, wire in self._wire_names.items()}
-        unknown = set(self.media) - set(self._wire_names)
+        unknown = (set(self.media) | set(nullable)) - set(self._wire_names)
         if unknown:
-            raise ValueError(f"media fields not in {input_type.__name__}: {sorted(unknown)}")
+            raise ValueError(f"fields not in {input_type.__name__}: {sorted(unknown)}")
+        # Fields whose schema allows null; any other field set to None is simply not sent.
+        self._null_ok = frozenset(self._wire_names[name] for name in nullable)
 
     def __repr__(self) -> str:
         return f"ModelBinding({self.model_id!r})"
@@ -124,8 +127,17 @@ class ModelBinding(Generic[InputT, OutputT]):
         return f"Invalid input for {self.model_id}: " + "; ".join(problems)
 
     def payload(self, model: InputT) -> dict[str, Any]:
-        """The request body: exactly the fields that were set (plus required ones), by wire name."""
-        return model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        """The request body: exactly the fields that were set (plus required ones), by wire name.
+
+        ``None`` means "not set" (as for keyword parameters) unless the field's schema allows
+        null: ``Input(seed=None)`` sends no ``seed`` rather than a null the API would refuse.
+        """
+        body = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return {
+            wire: value
+            for wire, value in body.items()
+            if value is not None or wire in self._null_ok
+        }
 
     def submit(
         self,

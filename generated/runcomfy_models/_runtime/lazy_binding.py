@@ -19,7 +19,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Collection, Mapping
 
     from pydantic import BaseModel
 
@@ -45,12 +45,19 @@ class MediaField(NamedTuple):
 class LazyBinding(Generic[InputT, OutputT]):
     """Stands in for a model's :class:`~.binding.ModelBinding` until it is first needed."""
 
-    __slots__ = ("_binding", "_media", "model_id", "types_module")
+    __slots__ = ("_binding", "_media", "_nullable", "model_id", "types_module")
 
-    def __init__(self, model_id: str, types_module: str, media: Mapping[str, MediaField]) -> None:
+    def __init__(
+        self,
+        model_id: str,
+        types_module: str,
+        media: Mapping[str, MediaField],
+        nullable: Collection[str] = (),
+    ) -> None:
         self.model_id = model_id
         self.types_module = types_module
         self._media = dict(media)
+        self._nullable = tuple(nullable)
         self._binding: ModelBinding[InputT, OutputT] | None = None
 
     def __repr__(self) -> str:
@@ -63,7 +70,13 @@ class LazyBinding(Generic[InputT, OutputT]):
             from .binding import ModelBinding
 
             types = importlib.import_module(self.types_module)
-            binding = ModelBinding(self.model_id, types.Input, types.Output, media=self._media)
+            binding = ModelBinding(
+                self.model_id,
+                types.Input,
+                types.Output,
+                media=self._media,
+                nullable=self._nullable,
+            )
             self._binding = binding
         return binding
 
