@@ -74,6 +74,23 @@ def field_type(schema: Mapping[str, Any]) -> FieldType:
     )
 
 
+def accepts_null(schema: Mapping[str, Any]) -> bool:
+    """Whether ``null`` may be valid for ``schema``; a schema that does not say counts as yes."""
+    t = field_type(schema)
+    if "null" in t.kinds or (t.enum is not None and None in t.enum):
+        return True
+    if t.kinds != ("any",) or t.enum is not None:
+        return False
+    branches = [
+        branch
+        for key in ("anyOf", "oneOf")
+        if isinstance(schema.get(key), list)
+        for branch in schema[key]
+        if isinstance(branch, dict)
+    ]
+    return any(accepts_null(branch) for branch in branches) if branches else True
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -188,6 +205,7 @@ def _fields(
                 validations=validations,
                 schema_json=canonical_json(_model_schema(prop)),
                 is_file=is_file,
+                accepts_null=accepts_null(prop),
             )
         )
     return tuple(fields)

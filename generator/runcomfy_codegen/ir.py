@@ -71,6 +71,9 @@ class Field:
     """The property's normalised schema (canonical JSON) as handed to the model generator."""
     is_file: bool = False
     """An output field whose values are downloadable files."""
+    accepts_null: bool = False
+    """Whether the schema accepts ``null`` (or may: an untyped one); otherwise ``None`` means
+    "not set" and is never sent."""
 
 
 @dataclass(frozen=True)

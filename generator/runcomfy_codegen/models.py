@@ -29,6 +29,8 @@ class ModelSource:
     """Import statements the model classes need, one per line."""
     body: str
     """The class definitions."""
+    classes: tuple[str, ...] = ()
+    """The names of the classes ``body`` defines, in order."""
 
 
 def _object_schema(fields: tuple[Field, ...], *, output: bool) -> dict[str, Any]:
@@ -161,4 +163,5 @@ def model_source(spec: ModelSpec) -> ModelSource:
                 body_start = min(d.lineno for d in decorators) - 1
             break
     body = "\n".join(lines[body_start:]).strip() + "\n"
-    return ModelSource(tuple(imports), body)
+    classes = tuple(node.name for node in tree.body if isinstance(node, ast.ClassDef))
+    return ModelSource(tuple(imports), body, classes)

@@ -222,7 +222,7 @@ def _render_models(
         except ModelGenerationError as exc:
             results.append(str(exc))
             continue
-        python[module_path] = render.render_model_module(templates, spec)
+        python[module_path] = render.render_model_module(templates, spec, layout)
         python[types_path] = render.render_types_module(templates, spec, models)
         python[command_path] = render.render_command_module(templates, spec, layout)
         doc = {doc_path: render.render_doc_page(templates, spec)}
@@ -286,11 +286,7 @@ def _shared_files(
         key = cache.format_key(path, content, pyproject) if cache is not None else None
         shared.offer(path, key, content, existing, cache)
     modules = [p for spec in specs for p in _model_paths(spec, layout)[:3]]
-    inits = {
-        f"{package}/{sub}/__init__.py": (f"{package}.{sub}", all_ids)
-        for sub in ("_commands", "_types")
-    }
-    inits.update(_namespace_inits([*python, *modules], specs))
+    inits = _namespace_inits([*python, *modules], specs)
     for path, (dotted, digest) in inits.items():
         what = f"namespace\0{template_key}\0{dotted}\0{digest}".encode()
         key = cache.format_key(path, what, pyproject) if cache is not None else None

@@ -275,12 +275,11 @@ class Layout:
     def types_path(self, spec: ModelSpec) -> str:
         return _module_files(spec.module_parts, set(self.packages), f"{PACKAGE}/_types")
 
-    @staticmethod
-    def types_module(spec: ModelSpec) -> str:
+    def types_module(self, spec: ModelSpec) -> str:
         return f"{PACKAGE}._types.{spec.module_name}"
 
 
-def render_model_module(t: Templates, spec: ModelSpec) -> bytes:
+def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
     """The model's public module: ``run``/``submit`` and friends; its classes load lazily."""
     params = [
         {
@@ -388,16 +387,12 @@ def render_model_module(t: Templates, spec: ModelSpec) -> bytes:
         module_doc=module_doc,
         model_id=py_literal(mid),
         model_id_text=Source(mid),
-        types_module=Source(Layout.types_module(spec)),
-        types_module_literal=py_literal(Layout.types_module(spec)),
+        types_module=Source(layout.types_module(spec)),
+        types_module_literal=py_literal(layout.types_module(spec)),
         input_class=identifier(spec.input_class),
         output_class=identifier(spec.output_class),
         media_fields=media_fields,
-        nullable=[
-            py_literal(f.python_name)
-            for f in spec.inputs
-            if "null" in f.type.kinds or (f.type.enum is not None and None in f.type.enum)
-        ],
+        nullable=[py_literal(f.python_name) for f in spec.inputs if f.accepts_null],
         variants=variants,
         params=params,
     )
@@ -415,8 +410,7 @@ def render_types_module(t: Templates, spec: ModelSpec, models: ModelSource) -> b
         models_body=Source(models.body.rstrip("\n")),
         input_class=identifier(spec.input_class),
         output_class=identifier(spec.output_class),
-        input_class_literal=py_literal(spec.input_class),
-        output_class_literal=py_literal(spec.output_class),
+        class_literals=[py_literal(name) for name in models.classes],
     )
 
 

@@ -16,23 +16,38 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+import threading
+from collections.abc import Collection, Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
-
     from pydantic import BaseModel
 
     from .async_client import AsyncRunComfy
     from .binding import ModelBinding
     from .client import RunComfy
-    from .files import MediaKind
     from .jobs import AsyncJob, Job, StatusCallback
 
-__all__ = ["InputT", "LazyBinding", "MediaField", "OutputT"]
+__all__ = ["InputT", "LazyBinding", "MediaField", "MediaKind", "OutputT"]
 
 InputT = TypeVar("InputT", bound="BaseModel")
 OutputT = TypeVar("OutputT", bound="BaseModel")
+
+MediaKind = Literal["image", "video", "audio"]
+
+# The runtime names a model module's signatures mention; it imports them for type checkers
+# only, and gets them once its binding is first used (so ``typing.get_type_hints`` works then).
+_SIGNATURE_NAMES: Final = (
+    "AsyncJob",
+    "AsyncRunComfy",
+    "Job",
+    "JobStatus",
+    "MediaInput",
+    "RunComfy",
+)
+
+_LOCK = threading.Lock()
 
 
 class MediaField(NamedTuple):
@@ -43,9 +58,15 @@ class MediaField(NamedTuple):
 
 
 class LazyBinding(Generic[InputT, OutputT]):
-    """Stands in for a model's :class:`~.binding.ModelBinding` until it is first needed."""
+    """Stands in for a model's :class:`~.binding.ModelBinding` until it is first needed.
 
-    __slots__ = ("_binding", "_media", "_nullable", "model_id", "types_module")
+    ``types_module`` is ``runcomfy_models._types.<path>``; the model module it serves is
+    ``runcomfy_models.<path>``. On first use the model module also receives the names its
+    annotations use (its classes and the runtime's), so that ``typing.get_type_hints`` and
+    ``inspect.signature(..., eval_str=True)`` work on its functions from then on.
+    """
+
+    __slots__ = ("_binding", "_media", "_nullable", "_types", "model_id", "module", "types_module")
 
     def __init__(
         self,
@@ -56,12 +77,33 @@ class LazyBinding(Generic[InputT, OutputT]):
     ) -> None:
         self.model_id = model_id
         self.types_module = types_module
+        self.module = types_module.replace("._types.", ".", 1)
         self._media = dict(media)
         self._nullable = tuple(nullable)
+        self._types: ModuleType | None = None
         self._binding: ModelBinding[InputT, OutputT] | None = None
 
     def __repr__(self) -> str:
         return f"LazyBinding({self.model_id!r})"
+
+    def _load(self) -> ModuleType:
+        """The types module, imported once; the model module gets its annotations' names."""
+        types = self._types
+        if types is not None:
+            return types
+        with _LOCK:
+            if self._types is None:
+                loaded = importlib.import_module(self.types_module)
+                runtime = importlib.import_module(__name__.rsplit(".", 1)[0])
+                model = sys.modules.get(self.module)
+                if model is not None:
+                    names = vars(model)
+                    for name in _SIGNATURE_NAMES:
+                        names.setdefault(name, getattr(runtime, name))
+                    for name in loaded.__all__:
+                        names.setdefault(name, getattr(loaded, name))
+                self._types = loaded
+            return self._types
 
     def resolve(self) -> ModelBinding[InputT, OutputT]:
         """The real binding; imports the model's pydantic classes the first time."""
@@ -69,36 +111,35 @@ class LazyBinding(Generic[InputT, OutputT]):
         if binding is None:
             from .binding import ModelBinding
 
-            types = importlib.import_module(self.types_module)
-            binding = ModelBinding(
-                self.model_id,
-                types.Input,
-                types.Output,
-                media=self._media,
-                nullable=self._nullable,
-            )
-            self._binding = binding
+            types = self._load()
+            with _LOCK:
+                if self._binding is None:
+                    self._binding = ModelBinding(
+                        self.model_id,
+                        types.Input,
+                        types.Output,
+                        media=self._media,
+                        nullable=self._nullable,
+                    )
+                binding = self._binding
         return binding
 
-    @property
-    def module(self) -> str:
-        """The model module this binding belongs to (its types live under ``_types``)."""
-        return self.types_module.replace("._types.", ".", 1)
-
     def module_getattr(self, name: str) -> Any:
-        """The model module's ``__getattr__``: ``Input``, ``Output`` and the pydantic classes."""
-        if not name.startswith("_"):
-            types = importlib.import_module(self.types_module)
-            value = vars(types).get(name)
-            if name in ("Input", "Output") or (
-                isinstance(value, type) and value.__module__ == self.types_module
-            ):
-                return value
+        """The model module's ``__getattr__``: ``Input``, ``Output`` and the pydantic classes.
+
+        Only capitalised names can be classes (module names are lower case), so a lookup of a
+        submodule, as ``from package import child`` makes, never loads pydantic.
+        """
+        if name[:1].isupper():
+            types = self._load()
+            if name in types.__all__:
+                return getattr(types, name)
         raise AttributeError(f"module {self.module!r} has no attribute {name!r}")
 
     def module_dir(self) -> list[str]:
         """The model module's ``__dir__``: its own names, and ``Input`` and ``Output``."""
-        return sorted({*vars(sys.modules[self.module]), "Input", "Output"})
+        model = sys.modules.get(self.module)
+        return sorted({*(vars(model) if model is not None else ()), "Input", "Output"})
 
     # -- what a generated model module calls ---------------------------------------
 

@@ -150,6 +150,10 @@ def _check_model(
     valid = model.model_validate(payload)
     assert valid.model_dump(mode="json", by_alias=True, exclude_unset=True) == payload
     assert module._BINDING.resolve().payload(valid) == payload
+    # Every class of the model, nested ones too, is served by its module (from ``_types``).
+    types = importlib.import_module(module._BINDING.types_module)
+    assert {"Input", "Output", model.__name__} <= set(types.__all__)
+    assert all(getattr(module, name) is getattr(types, name) for name in types.__all__)
 
     for wire, prop in props.items():
         enum = prop.get("enum") if isinstance(prop, dict) else None

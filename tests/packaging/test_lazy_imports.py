@@ -12,14 +12,19 @@ import json
 import os
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
 import runcomfy_models
 from runcomfy_models import _runtime
+from runcomfy_models._runtime import MediaField, MediaKind
 from runcomfy_models.ideogram.ideogram_v3 import reframe
 
-GENERATED = Path(__file__).resolve().parents[2] / "generated"
+ROOT = Path(__file__).resolve().parents[2]
+GENERATED = ROOT / "generated"
+PREFIX_CASE = ROOT / "tests" / "hostile" / "model_id_prefix" / "schemas"
+GENERATE = (sys.executable, "-m", "runcomfy_codegen", "generate")
 HEAVY = ("pydantic", "httpx", "asyncio", "click")
 
 
@@ -83,6 +88,45 @@ def test_a_model_module_refuses_names_it_does_not_define(name: str) -> None:
     assert str(info.value) == (
         f"module 'runcomfy_models.ideogram.ideogram_v3.reframe' has no attribute {name!r}"
     )
+
+
+def test_type_hints_of_a_model_resolve_once_it_is_used() -> None:
+    # Before first use the annotations name classes that are not loaded yet; after it (here
+    # the tests above used reframe), they resolve like any module's.
+    _ = reframe.Input
+    hints = typing.get_type_hints(reframe.run)
+    assert hints["return"] is reframe.Output
+    assert typing.get_type_hints(reframe.submit)["return"] == runcomfy_models.Job[reframe.Output]
+    assert typing.get_type_hints(MediaField)["kind"] == MediaKind
+
+
+def test_a_child_of_a_model_that_is_also_a_package_imports_without_pydantic(
+    tmp_path: Path,
+) -> None:
+    # Models a/b and a/b/c: "from runcomfy_models.a.b import c" looks c up on the module a.b
+    # first, which must not load a/b's classes.
+    out = tmp_path / "out"
+    subprocess.run(
+        [*GENERATE, "--schemas", str(PREFIX_CASE), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, sys\n"
+            "from runcomfy_models.a.b import c\n"
+            f"print(json.dumps({_loaded(HEAVY)}))\n"
+            "c.Input\n",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=out,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == []
 
 
 def test_every_model_module_resolves_its_binding() -> None:

@@ -13,10 +13,11 @@ import mimetypes
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from .errors import InvalidInputError
+from .lazy_binding import MediaKind
 
 __all__ = [
     "DEFAULT_MIME_TYPES",
@@ -27,7 +28,6 @@ __all__ = [
     "sniff_mime_type",
 ]
 
-MediaKind = Literal["image", "video", "audio"]
 MediaInput = str | os.PathLike[str] | bytes | bytearray | BinaryIO
 
 _MB = 1024 * 1024

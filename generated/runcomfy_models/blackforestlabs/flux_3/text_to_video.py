@@ -7,13 +7,12 @@ or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final, Literal
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from runcomfy_models._runtime import (
         AsyncJob,
         AsyncRunComfy,
@@ -21,6 +20,9 @@ if TYPE_CHECKING:
         JobStatus,
         RunComfy,
     )
+
+    # Re-exports every class of the model (nested ones too) for type checkers.
+    from runcomfy_models._types.blackforestlabs.flux_3.text_to_video import *  # noqa: F403
     from runcomfy_models._types.blackforestlabs.flux_3.text_to_video import (
         BlackforestlabsFlux3TextToVideoInput,
         BlackforestlabsFlux3TextToVideoOutput,

@@ -7,13 +7,12 @@ or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-
     from runcomfy_models._runtime import (
         AsyncJob,
         AsyncRunComfy,
@@ -22,6 +21,9 @@ if TYPE_CHECKING:
         MediaInput,
         RunComfy,
     )
+
+    # Re-exports every class of the model (nested ones too) for type checkers.
+    from runcomfy_models._types.ideogram.ideogram_v3.reframe import *  # noqa: F403
     from runcomfy_models._types.ideogram.ideogram_v3.reframe import (
         IdeogramIdeogramV3ReframeInput,
         IdeogramIdeogramV3ReframeOutput,

@@ -7,13 +7,12 @@ or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from runcomfy_models._runtime import (
         AsyncJob,
         AsyncRunComfy,
@@ -22,6 +21,9 @@ if TYPE_CHECKING:
         MediaInput,
         RunComfy,
     )
+
+    # Re-exports every class of the model (nested ones too) for type checkers.
+    from runcomfy_models._types.bytedance.seedance_2_5.image_to_video.n_1080p import *  # noqa: F403
     from runcomfy_models._types.bytedance.seedance_2_5.image_to_video.n_1080p import (
         BytedanceSeedance25ImageToVideo1080pInput,
         BytedanceSeedance25ImageToVideo1080pOutput,
