@@ -3,8 +3,9 @@
 The producer streams the input lines through the planner into a queue of at
 most ``2 * concurrency`` items, so memory stays flat however long the file.
 Each worker writes ``submitting`` before a submit and ``submitted`` with the
-request id right after it, follows the job through ``/status`` and
-``/result``, and saves its files as soon as it finishes.
+request id right after it, follows the job by polling ``/result`` (which
+reports the current state until the end, then the outcome and cost), and saves
+its files as soon as it finishes.
 
 A first stop request (Ctrl-C, SIGTERM) lets submits in flight finish and
 leaves every other line as the journal has it, ready to resume.
@@ -191,7 +192,7 @@ class BatchRunner:
             self._refused(line, exc)
             return
         self.journal.mark_submitted(line, job.request_id)
-        await self._follow(line, job.request_id)
+        await self._follow(line, job.request_id, just_submitted=True)
 
     def _refused(self, line: int, exc: RunComfyError) -> None:
         """The submit failed in a way that certainly created no job."""
@@ -208,17 +209,27 @@ class BatchRunner:
             self.progress.finished("not sent")
             self.report(f"line {line}: not sent: {exc}")
 
-    async def _follow(self, line: int, request_id: str) -> None:
+    async def _follow(self, line: int, request_id: str, *, just_submitted: bool = False) -> None:
+        """Poll ``/result`` until the job ends, then record its outcome.
+
+        Before the end ``/result`` answers with the current state (``in_queue``,
+        ``in_progress``), at the end with the outcome and cost: one request per
+        poll, where ``/status`` needs a second one for the outcome (it says
+        ``completed`` for failed runs too). A state the API does not define is an
+        error (UnexpectedResponseError), never taken for "still running". A job
+        submitted a moment ago is given the first interval before it is polled.
+        """
         interval = self.poll.initial
         failures = 0
+        if just_submitted:
+            await self._sleep(interval)
+            interval = self.poll.next_interval(interval)
         while not self.stopping:
             try:
-                status = await self.client.status(request_id)
-                if status.is_done:
-                    result = await self.client.result(request_id, include_cost=True)
-                    if result.is_final:
-                        await self._finish(line, result)
-                        return
+                result = await self.client.result(request_id, include_cost=True)
+                if result.is_final:
+                    await self._finish(line, result)
+                    return
                 failures = 0
             except NotFoundError as exc:
                 self.journal.mark_failed(line, str(exc))
