@@ -1,4 +1,4 @@
-"""Running a batch: one async client, N workers over a bounded queue, the journal as truth.
+"""Running a batch: N workers over a bounded queue and a few API clients, the journal as truth.
 
 The producer streams the input lines through the planner into a queue of at
 most ``2 * concurrency`` items, so memory stays flat however long the file.
@@ -39,6 +39,7 @@ from ...job_types import JobResult
 from .. import exits
 from ..inputs import InputProblems, InputShape
 from ..render import file_urls
+from .clients import BatchClients
 from .journal import Journal
 from .planner import Planner, Skip, Work
 from .progress import Progress
@@ -60,7 +61,7 @@ class BatchRunner:
         output_type: type[BaseModel],
         journal: Journal,
         planner: Planner,
-        client: AsyncRunComfy,
+        clients: BatchClients,
         records: Iterable[Record],
         concurrency: int,
         download: Path | None,
@@ -72,13 +73,13 @@ class BatchRunner:
         self.output_type = output_type
         self.journal = journal
         self.planner = planner
-        self.client = client
+        self.clients = clients
         self.records = records
         self.concurrency = concurrency
         self.download = download
         self.progress = progress
         self.report = report
-        self.poll: PollPolicy = client.poll_policy
+        self.poll: PollPolicy = clients.first.poll_policy
         self.fatal: RunComfyError | None = None
         self.last_line = 0
         self.stop_requested = False
@@ -116,8 +117,8 @@ class BatchRunner:
             self._stop_event.set()
         queue: asyncio.Queue[Work | None] = asyncio.Queue(maxsize=2 * self.concurrency)
         async with self._download_client(), asyncio.TaskGroup() as group:
-            for _ in range(self.concurrency):
-                group.create_task(self._worker(queue))
+            for index in range(self.concurrency):
+                group.create_task(self._worker(queue, self.clients.for_worker(index)))
             await self._produce(queue)
             for _ in range(self.concurrency):
                 await queue.put(None)
@@ -150,17 +151,17 @@ class BatchRunner:
                 continue
             await queue.put(decision)
 
-    async def _worker(self, queue: asyncio.Queue[Work | None]) -> None:
+    async def _worker(self, queue: asyncio.Queue[Work | None], client: AsyncRunComfy) -> None:
         while (work := await queue.get()) is not None:
             if self.stopping:
                 continue
             self.progress.started()
             try:
                 if work.kind == "submit":
-                    await self._submit(work)
+                    await self._submit(work, client)
                 elif work.kind == "follow":
                     assert work.request_id is not None
-                    await self._follow(work.line, work.request_id)
+                    await self._follow(work.line, work.request_id, client)
                 else:
                     await self._save(work.line, work.files)
             finally:
@@ -168,7 +169,7 @@ class BatchRunner:
 
     # -- one line ----------------------------------------------------------------
 
-    async def _submit(self, work: Work) -> None:
+    async def _submit(self, work: Work, client: AsyncRunComfy) -> None:
         line = work.line
         try:
             payload = self.shape.payload(work.params)
@@ -182,7 +183,7 @@ class BatchRunner:
             return
         self.journal.mark_submitting(line, work.hash)
         try:
-            job = await self.client.submit(self.model_id, payload)
+            job = await client.submit(self.model_id, payload)
         except SubmitOutcomeUnknownError as exc:
             self.journal.mark_unknown(line, exc.message)
             self.progress.finished("unknown")
@@ -192,7 +193,7 @@ class BatchRunner:
             self._refused(line, exc)
             return
         self.journal.mark_submitted(line, job.request_id)
-        await self._follow(line, job.request_id, just_submitted=True)
+        await self._follow(line, job.request_id, client, just_submitted=True)
 
     def _refused(self, line: int, exc: RunComfyError) -> None:
         """The submit failed in a way that certainly created no job."""
@@ -209,7 +210,9 @@ class BatchRunner:
             self.progress.finished("not sent")
             self.report(f"line {line}: not sent: {exc}")
 
-    async def _follow(self, line: int, request_id: str, *, just_submitted: bool = False) -> None:
+    async def _follow(
+        self, line: int, request_id: str, client: AsyncRunComfy, *, just_submitted: bool = False
+    ) -> None:
         """Poll ``/result`` until the job ends, then record its outcome.
 
         Before the end ``/result`` answers with the current state (``in_queue``,
@@ -226,7 +229,7 @@ class BatchRunner:
             interval = self.poll.next_interval(interval)
         while not self.stopping:
             try:
-                result = await self.client.result(request_id, include_cost=True)
+                result = await client.result(request_id, include_cost=True)
                 if result.is_final:
                     await self._finish(line, result)
                     return
@@ -295,7 +298,7 @@ class BatchRunner:
     async def _download(self, url: str, target: Path) -> Path:
         """One file; the download retries a file host that fails for a while like an API read."""
         assert self._http is not None
-        return await download_async(url, target, self._http, retry=self.client.retry_policy)
+        return await download_async(url, target, self._http, retry=self.clients.first.retry_policy)
 
 
 def _number(value: Any) -> float | None:
