@@ -24,7 +24,6 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from ...async_client import AsyncRunComfy
-from ...config import PollPolicy
 from ...downloads import download_async, new_async_download_client
 from ...errors import (
     BadRequestError,
@@ -41,6 +40,7 @@ from ..inputs import InputProblems, InputShape
 from ..render import file_urls
 from .clients import BatchClients
 from .journal import Journal
+from .pacing import PollPacer
 from .planner import Planner, Skip, Work
 from .progress import Progress
 from .reader import Record
@@ -79,7 +79,7 @@ class BatchRunner:
         self.download = download
         self.progress = progress
         self.report = report
-        self.poll: PollPolicy = clients.first.poll_policy
+        self.pacer = PollPacer(clients.first.poll_policy)
         self.fatal: RunComfyError | None = None
         self.last_line = 0
         self.stop_requested = False
@@ -219,18 +219,21 @@ class BatchRunner:
         ``in_progress``), at the end with the outcome and cost: one request per
         poll, where ``/status`` needs a second one for the outcome (it says
         ``completed`` for failed runs too). A state the API does not define is an
-        error (UnexpectedResponseError), never taken for "still running". A job
-        submitted a moment ago is given the first interval before it is polled.
+        error (UnexpectedResponseError), never taken for "still running". The
+        waits between polls come from the pacer (see :mod:`.pacing`).
         """
-        interval = self.poll.initial
+        waits = self.pacer.waits(just_submitted=just_submitted)
         failures = 0
-        if just_submitted:
-            await self._sleep(interval)
-            interval = self.poll.next_interval(interval)
         while not self.stopping:
+            wait = next(waits)
+            if wait > 0:
+                await self._sleep(wait)
+                if self.stopping:
+                    return
             try:
                 result = await client.result(request_id, include_cost=True)
                 if result.is_final:
+                    self.pacer.record(result)
                     await self._finish(line, result)
                     return
                 failures = 0
@@ -250,8 +253,6 @@ class BatchRunner:
                         "it stays in the journal, rerun to follow it"
                     )
                     return
-            await self._sleep(interval)
-            interval = self.poll.next_interval(interval)
 
     async def _finish(self, line: int, result: JobResult) -> None:
         cost = _number(result.cost)
