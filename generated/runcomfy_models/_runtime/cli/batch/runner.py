@@ -259,12 +259,14 @@ class BatchRunner:
         if result.state == "succeeded":
             output = result.output or {}
             files = self._files(output)
-            self.journal.mark_succeeded(line, json.dumps(output), json.dumps(files), cost)
-            if self.download is None:
-                self.journal.mark_done(line, None)
-                self.progress.finished("done")
-            else:
+            saving = self.download is not None
+            self.journal.mark_succeeded(
+                line, json.dumps(output), json.dumps(files), cost, done=not saving
+            )
+            if saving:
                 await self._save(line, files)
+            else:
+                self.progress.finished("done")
             return
         if result.state == "failed":
             message = result.error_message or "the job failed"
