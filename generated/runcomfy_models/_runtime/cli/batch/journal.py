@@ -221,8 +221,11 @@ class Journal:
     def mark_succeeded(
         self, line: int, output: str, files: str, cost: float | None, *, done: bool = False
     ) -> None:
-        """The job succeeded; with ``done`` (no files to save) the line is finished at once,
-        in the same transaction instead of a second one."""
+        """The job succeeded, its output recorded.
+
+        With ``done`` (no files to save) the line is finished in the same transaction,
+        instead of a second one.
+        """
         self._update(
             line,
             f"state = '{'done' if done else 'succeeded'}', output = ?, files = ?, paths = NULL, "
