@@ -73,12 +73,15 @@ def test_jobs_are_followed_through_result_alone_until_they_end(
     emu.set_timings(queue_seconds=0.1, run_seconds=0.2)
     inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(lines)])
     journal = tmp_path / "runs.db"
-    code, stderr = _batch(emu, REFRAME, str(inputs), "--journal", str(journal))
+    code, stderr = _batch(
+        emu, REFRAME, str(inputs), "--journal", str(journal), "--concurrency", str(lines)
+    )
     assert code == 0, stderr
     routes = emu.stats()["routes"]
     assert routes["submit"] == lines
     assert routes["status"] == 0
-    # Polled every 0.02 s, a job of 0.3 s reports in_queue, then in_progress, on /result.
+    # All in flight at once, before any finished (so the batch knows nothing of their
+    # duration): polled every 0.02 s, a job of 0.3 s reports in_queue, then in_progress.
     assert routes["result"] >= 3 * lines
     db = Journal(journal, REFRAME)
     try:
