@@ -36,9 +36,9 @@ def test_several_hundred_jobs_through_faults_submit_each_line_once(
     for rule in (
         FaultRule("submit", "status", status=429, retry_after="1", times=30),
         FaultRule("submit", "status", status=503, times=20),
-        FaultRule("status", "slow", delay=0.05, times=20),
-        FaultRule("status", "drop_after", times=20),
-        FaultRule("status", "status", status=503, times=20),
+        FaultRule("result", "slow", delay=0.05, times=20),
+        FaultRule("result", "drop_after", times=20),
+        FaultRule("result", "status", status=503, times=20),
         FaultRule("result", "drop_before", times=20),
         FaultRule("result", "status", status=429, times=10),
         FaultRule("files", "status", status=503, times=5),
@@ -51,6 +51,7 @@ def test_several_hundred_jobs_through_faults_submit_each_line_once(
     assert code == 0, stderr
     stats = emu.stats()
     assert stats["routes"]["submit"] == lines
+    assert stats["routes"]["status"] == 0
     assert stats["jobs"]["succeeded"] == lines
     assert sum(stats["faults"].values()) == 145
     results = read_results(tmp_path / "in.jsonl.results.jsonl")
@@ -63,6 +64,59 @@ def test_several_hundred_jobs_through_faults_submit_each_line_once(
         assert Path(path).read_bytes().startswith(b"\x89PNG")
     assert f"{lines} lines: {lines} done" in stderr
     assert "cost 12" in stderr
+
+
+def test_jobs_are_followed_through_result_alone_until_they_end(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    lines = 6
+    emu.set_timings(queue_seconds=0.1, run_seconds=0.2)
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(lines)])
+    journal = tmp_path / "runs.db"
+    code, stderr = _batch(
+        emu, REFRAME, str(inputs), "--journal", str(journal), "--concurrency", str(lines)
+    )
+    assert code == 0, stderr
+    routes = emu.stats()["routes"]
+    assert routes["submit"] == lines
+    assert routes["status"] == 0
+    # All in flight at once, before any finished (so the batch knows nothing of their
+    # duration): polled every 0.02 s, a job of 0.3 s reports in_queue, then in_progress.
+    assert routes["result"] >= 3 * lines
+    db = Journal(journal, REFRAME)
+    try:
+        rows = list(db.rows(lines))
+    finally:
+        db.close()
+    assert [row.state for row in rows] == ["done"] * lines
+    assert len({row.request_id for row in rows}) == lines
+    assert all(row.cost == 0.04 and row.output for row in rows)
+    assert f"{lines} lines: {lines} done" in stderr
+
+
+def test_an_unknown_state_on_result_is_an_error_not_a_running_job(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(2)])
+    emu.add_fault(FaultRule("result", "unknown_status"))
+    code, stderr = _batch(emu, REFRAME, str(inputs))
+    assert code == 1
+    assert "lost touch with request" in stderr
+    assert "unknown status 'paused'" in stderr
+    routes = emu.stats()["routes"]
+    assert routes["submit"] == 2
+    # Four polls per job (an answer with an unknown state is not retried like a lost one),
+    # then the job is left in the journal for the next run.
+    assert routes["result"] == 2 * 4
+    states = [record["state"] for record in read_results(tmp_path / "in.jsonl.results.jsonl")]
+    assert states == ["running", "running"]
+
+    emu.clear_faults()
+    code, stderr = _batch(emu, REFRAME, str(inputs))
+    assert code == 0, stderr
+    assert emu.stats()["routes"]["submit"] == 2  # followed, not sent again
+    states = [record["state"] for record in read_results(tmp_path / "in.jsonl.results.jsonl")]
+    assert states == ["done", "done"]
 
 
 def test_rerunning_a_finished_batch_sends_nothing(emu: RunningEmulator, tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def test_ctrl_c_stops_gracefully_and_the_rerun_resumes(
     )
     try:
         deadline = time.monotonic() + 60
-        while _submits(emu) < 4 or emu.stats()["routes"]["status"] < 4:
+        while _submits(emu) < 4 or emu.stats()["routes"]["result"] < 4:
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the batch ended or stalled early: {process.communicate()[1]!r}")
             time.sleep(0.01)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from runcomfy_models._runtime import JobStatus
+from runcomfy_models._runtime.cli.batch.journal import Journal
 from runcomfy_models._runtime.cli.batch.progress import Progress
 from runcomfy_models._runtime.cli.batch.reader import (
     count_records,
@@ -156,3 +157,30 @@ def test_settings_build_small_policies() -> None:
     poll = settings.poll_policy()
     assert (poll.initial, poll.max_interval) == (0.02, 0.02)
     assert Settings().retry_policy(default_retries=8).max_retries == 8
+
+
+def test_journal_records_a_success_with_nothing_to_save_as_done_at_once(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "runs.db", "a/b")
+    try:
+        for line in (1, 2):
+            journal.mark_submitting(line, f"hash-{line}")
+            journal.mark_submitted(line, f"req-{line}")
+        journal.mark_succeeded(1, '{"image": "u"}', '["u"]', 0.04)
+        journal.mark_succeeded(2, '{"image": "v"}', '["v"]', None, done=True)
+        first, second = journal.rows(2)
+    finally:
+        journal.close()
+    assert (first.state, first.request_id, first.output, first.files, first.cost) == (
+        "succeeded",
+        "req-1",
+        '{"image": "u"}',
+        '["u"]',
+        0.04,
+    )
+    assert (second.state, second.request_id, second.output, second.files, second.paths) == (
+        "done",
+        "req-2",
+        '{"image": "v"}',
+        '["v"]',
+        None,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import click
+import httpx
 
 from ..async_client import AsyncRunComfy
 from ..client import RunComfy
@@ -58,11 +59,18 @@ class Settings:
             )
         return RunComfy(base_url=self.base_url, retry=retry, poll=self.poll_policy())
 
-    def async_client(self, *, default_retries: int | None = None) -> AsyncRunComfy:
+    def async_client(
+        self,
+        *,
+        default_retries: int | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> AsyncRunComfy:
+        """An async client; with ``http_client`` it uses (and does not close) that pool."""
         return AsyncRunComfy(
             base_url=self.base_url,
             retry=self.retry_policy(default_retries),
             poll=self.poll_policy(),
+            http_client=http_client,
         )
 
 

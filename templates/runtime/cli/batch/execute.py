@@ -18,6 +18,7 @@ from ..logs import configure_logging
 from ..registry import find_model, load_commands
 from ..settings import Settings
 from ..style import error, is_terminal, note, warning
+from .clients import BatchClients, sniffio_import_short_cut
 from .journal import Journal, JournalError
 from .planner import Planner, check_record
 from .progress import Progress
@@ -118,7 +119,7 @@ def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: 
             resubmit_unknown=options.resubmit_unknown,
             saving=options.download is not None,
         ),
-        client=settings.async_client(default_retries=BATCH_DEFAULT_RETRIES),
+        clients=BatchClients(settings, options.concurrency, default_retries=BATCH_DEFAULT_RETRIES),
         records=read_records(options.inputs, shape.text_keys()),
         concurrency=options.concurrency,
         download=options.download,
@@ -127,7 +128,8 @@ def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: 
     )
     interrupted = False
     try:
-        asyncio.run(_drive(runner))
+        with sniffio_import_short_cut():
+            asyncio.run(_drive(runner))
     except (KeyboardInterrupt, asyncio.CancelledError):
         interrupted = True
     finally:
@@ -160,9 +162,11 @@ async def _drive(runner: BatchRunner) -> None:
         runner.stop()
         note("\nStopping: letting submits in flight finish (Ctrl-C again to stop at once) ...")
 
-    async with runner.client:
+    try:
         with _signals(on_signal):
             await runner.run()
+    finally:
+        await runner.clients.aclose()
 
 
 @contextlib.contextmanager

@@ -218,10 +218,18 @@ class Journal:
     def mark_failed(self, line: int, error: str, cost: float | None = None) -> None:
         self._update(line, "state = 'failed', error = ?, cost = ?", (error, cost))
 
-    def mark_succeeded(self, line: int, output: str, files: str, cost: float | None) -> None:
+    def mark_succeeded(
+        self, line: int, output: str, files: str, cost: float | None, *, done: bool = False
+    ) -> None:
+        """The job succeeded, its output recorded.
+
+        With ``done`` (no files to save) the line is finished in the same transaction,
+        instead of a second one.
+        """
         self._update(
             line,
-            "state = 'succeeded', output = ?, files = ?, cost = ?, error = NULL",
+            f"state = '{'done' if done else 'succeeded'}', output = ?, files = ?, paths = NULL, "
+            "cost = ?, error = NULL",
             (output, files, cost),
         )
 

@@ -1,10 +1,11 @@
-"""Running a batch: one async client, N workers over a bounded queue, the journal as truth.
+"""Running a batch: N workers over a bounded queue and a few API clients, the journal as truth.
 
 The producer streams the input lines through the planner into a queue of at
 most ``2 * concurrency`` items, so memory stays flat however long the file.
 Each worker writes ``submitting`` before a submit and ``submitted`` with the
-request id right after it, follows the job through ``/status`` and
-``/result``, and saves its files as soon as it finishes.
+request id right after it, follows the job by polling ``/result`` (which
+reports the current state until the end, then the outcome and cost), and saves
+its files as soon as it finishes.
 
 A first stop request (Ctrl-C, SIGTERM) lets submits in flight finish and
 leaves every other line as the journal has it, ready to resume.
@@ -23,7 +24,6 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from ...async_client import AsyncRunComfy
-from ...config import PollPolicy
 from ...downloads import download_async, new_async_download_client
 from ...errors import (
     BadRequestError,
@@ -38,7 +38,9 @@ from ...job_types import JobResult
 from .. import exits
 from ..inputs import InputProblems, InputShape
 from ..render import file_urls
+from .clients import BatchClients
 from .journal import Journal
+from .pacing import PollPacer
 from .planner import Planner, Skip, Work
 from .progress import Progress
 from .reader import Record
@@ -59,7 +61,7 @@ class BatchRunner:
         output_type: type[BaseModel],
         journal: Journal,
         planner: Planner,
-        client: AsyncRunComfy,
+        clients: BatchClients,
         records: Iterable[Record],
         concurrency: int,
         download: Path | None,
@@ -71,13 +73,13 @@ class BatchRunner:
         self.output_type = output_type
         self.journal = journal
         self.planner = planner
-        self.client = client
+        self.clients = clients
         self.records = records
         self.concurrency = concurrency
         self.download = download
         self.progress = progress
         self.report = report
-        self.poll: PollPolicy = client.poll_policy
+        self.pacer = PollPacer(clients.first.poll_policy)
         self.fatal: RunComfyError | None = None
         self.last_line = 0
         self.stop_requested = False
@@ -115,8 +117,8 @@ class BatchRunner:
             self._stop_event.set()
         queue: asyncio.Queue[Work | None] = asyncio.Queue(maxsize=2 * self.concurrency)
         async with self._download_client(), asyncio.TaskGroup() as group:
-            for _ in range(self.concurrency):
-                group.create_task(self._worker(queue))
+            for index in range(self.concurrency):
+                group.create_task(self._worker(queue, self.clients.for_worker(index)))
             await self._produce(queue)
             for _ in range(self.concurrency):
                 await queue.put(None)
@@ -149,17 +151,17 @@ class BatchRunner:
                 continue
             await queue.put(decision)
 
-    async def _worker(self, queue: asyncio.Queue[Work | None]) -> None:
+    async def _worker(self, queue: asyncio.Queue[Work | None], client: AsyncRunComfy) -> None:
         while (work := await queue.get()) is not None:
             if self.stopping:
                 continue
             self.progress.started()
             try:
                 if work.kind == "submit":
-                    await self._submit(work)
+                    await self._submit(work, client)
                 elif work.kind == "follow":
                     assert work.request_id is not None
-                    await self._follow(work.line, work.request_id)
+                    await self._follow(work.line, work.request_id, client)
                 else:
                     await self._save(work.line, work.files)
             finally:
@@ -167,7 +169,7 @@ class BatchRunner:
 
     # -- one line ----------------------------------------------------------------
 
-    async def _submit(self, work: Work) -> None:
+    async def _submit(self, work: Work, client: AsyncRunComfy) -> None:
         line = work.line
         try:
             payload = self.shape.payload(work.params)
@@ -181,7 +183,7 @@ class BatchRunner:
             return
         self.journal.mark_submitting(line, work.hash)
         try:
-            job = await self.client.submit(self.model_id, payload)
+            job = await client.submit(self.model_id, payload)
         except SubmitOutcomeUnknownError as exc:
             self.journal.mark_unknown(line, exc.message)
             self.progress.finished("unknown")
@@ -191,7 +193,7 @@ class BatchRunner:
             self._refused(line, exc)
             return
         self.journal.mark_submitted(line, job.request_id)
-        await self._follow(line, job.request_id)
+        await self._follow(line, job.request_id, client, just_submitted=True)
 
     def _refused(self, line: int, exc: RunComfyError) -> None:
         """The submit failed in a way that certainly created no job."""
@@ -208,17 +210,32 @@ class BatchRunner:
             self.progress.finished("not sent")
             self.report(f"line {line}: not sent: {exc}")
 
-    async def _follow(self, line: int, request_id: str) -> None:
-        interval = self.poll.initial
+    async def _follow(
+        self, line: int, request_id: str, client: AsyncRunComfy, *, just_submitted: bool = False
+    ) -> None:
+        """Poll ``/result`` until the job ends, then record its outcome.
+
+        Before the end ``/result`` answers with the current state (``in_queue``,
+        ``in_progress``), at the end with the outcome and cost: one request per
+        poll, where ``/status`` needs a second one for the outcome (it says
+        ``completed`` for failed runs too). A state the API does not define is an
+        error (UnexpectedResponseError), never taken for "still running". The
+        waits between polls come from the pacer (see :mod:`.pacing`).
+        """
+        waits = self.pacer.waits(just_submitted=just_submitted)
         failures = 0
         while not self.stopping:
+            wait = next(waits)
+            if wait > 0:
+                await self._sleep(wait)
+                if self.stopping:
+                    return
             try:
-                status = await self.client.status(request_id)
-                if status.is_done:
-                    result = await self.client.result(request_id, include_cost=True)
-                    if result.is_final:
-                        await self._finish(line, result)
-                        return
+                result = await client.result(request_id, include_cost=True)
+                if result.is_final:
+                    self.pacer.record(result)
+                    await self._finish(line, result)
+                    return
                 failures = 0
             except NotFoundError as exc:
                 self.journal.mark_failed(line, str(exc))
@@ -236,20 +253,20 @@ class BatchRunner:
                         "it stays in the journal, rerun to follow it"
                     )
                     return
-            await self._sleep(interval)
-            interval = self.poll.next_interval(interval)
 
     async def _finish(self, line: int, result: JobResult) -> None:
         cost = _number(result.cost)
         if result.state == "succeeded":
             output = result.output or {}
             files = self._files(output)
-            self.journal.mark_succeeded(line, json.dumps(output), json.dumps(files), cost)
-            if self.download is None:
-                self.journal.mark_done(line, None)
-                self.progress.finished("done")
-            else:
+            saving = self.download is not None
+            self.journal.mark_succeeded(
+                line, json.dumps(output), json.dumps(files), cost, done=not saving
+            )
+            if saving:
                 await self._save(line, files)
+            else:
+                self.progress.finished("done")
             return
         if result.state == "failed":
             message = result.error_message or "the job failed"
@@ -284,7 +301,7 @@ class BatchRunner:
     async def _download(self, url: str, target: Path) -> Path:
         """One file; the download retries a file host that fails for a while like an API read."""
         assert self._http is not None
-        return await download_async(url, target, self._http, retry=self.client.retry_policy)
+        return await download_async(url, target, self._http, retry=self.clients.first.retry_policy)
 
 
 def _number(value: Any) -> float | None:

@@ -1,0 +1,103 @@
+"""The batch's API clients: small pools shared by the workers, and the sniffio import short cut."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from runcomfy_models._runtime.cli.batch.clients import (
+    WORKERS_PER_CLIENT,
+    BatchClients,
+    sniffio_import_short_cut,
+)
+from runcomfy_models._runtime.cli.settings import Settings
+from runcomfy_models._runtime.emulator import RunningEmulator
+
+from .support import TOKEN, reframe_line
+
+
+def _clients(concurrency: int, base_url: str = "http://127.0.0.1:9") -> BatchClients:
+    return BatchClients(Settings(base_url=base_url), concurrency, default_retries=2)
+
+
+@pytest.mark.parametrize("concurrency", [1, 4, WORKERS_PER_CLIENT, 25, 100])
+def test_workers_are_spread_over_small_pools_with_a_connection_each(concurrency: int) -> None:
+    clients = _clients(concurrency)
+    try:
+        count = -(-concurrency // WORKERS_PER_CLIENT)
+        assert len(clients.clients) == len(clients.limits) == count
+        served = [0] * count
+        for worker in range(concurrency):
+            served[clients.clients.index(clients.for_worker(worker))] += 1
+        # Each pool keeps (and may open) one connection per worker it serves, no more.
+        assert [limits.max_connections for limits in clients.limits] == served
+        assert [limits.max_keepalive_connections for limits in clients.limits] == served
+        assert max(served) <= WORKERS_PER_CLIENT
+        assert sum(served) == concurrency
+    finally:
+        asyncio.run(clients.aclose())
+
+
+def test_the_clients_share_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNCOMFY_API_TOKEN", TOKEN)
+    clients = _clients(30, "http://127.0.0.1:8765/")
+    try:
+        assert {client.base_url for client in clients.clients} == {"http://127.0.0.1:8765"}
+        assert {client.max_retries for client in clients.clients} == {2}
+        assert len({id(client) for client in clients.clients}) == 3
+    finally:
+        asyncio.run(clients.aclose())
+
+
+def test_the_clients_reach_the_api(emu: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNCOMFY_API_TOKEN", TOKEN)
+    clients = _clients(12, emu.base_url)
+
+    async def submit_all() -> list[str]:
+        try:
+            jobs = await asyncio.gather(
+                *(
+                    clients.for_worker(i).submit("ideogram/ideogram-v3/reframe", reframe_line(i))
+                    for i in range(12)
+                )
+            )
+            return [job.request_id for job in jobs]
+        finally:
+            await clients.aclose()
+
+    assert len(set(asyncio.run(submit_all()))) == 12
+    assert emu.stats()["routes"]["submit"] == 12
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sniffio") is not None, reason="sniffio installed")
+def test_a_missing_sniffio_fails_to_import_at_once_while_the_batch_runs() -> None:
+    assert "sniffio" not in sys.modules
+    with sniffio_import_short_cut():
+        assert "sniffio" in sys.modules
+        with pytest.raises(ModuleNotFoundError):
+            import sniffio  # noqa: F401
+    assert "sniffio" not in sys.modules
+    assert importlib.util.find_spec("sniffio") is None
+
+
+def test_an_importable_sniffio_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed = importlib.util.find_spec("sniffio") is not None
+    if not installed:
+        (tmp_path / "sniffio.py").write_text(
+            "def current_async_library() -> str:\n    return 'asyncio'\n"
+        )
+        monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        with sniffio_import_short_cut():
+            import sniffio
+
+            assert sniffio.current_async_library
+        assert sys.modules.get("sniffio") is sniffio
+    finally:
+        if not installed:
+            sys.modules.pop("sniffio", None)  # the stand-in must not outlive the test
