@@ -39,7 +39,7 @@ def test_without_finished_jobs_the_policy_alone_decides() -> None:
     assert _waits(pacer, just_submitted=False) == [0.0, 0.5, 1.0, 2.0, 3.0, 3.0]
 
 
-def test_the_first_poll_waits_until_most_jobs_of_the_batch_had_finished() -> None:
+def test_the_first_poll_waits_until_a_quarter_of_recent_jobs_had_finished() -> None:
     pacer = PollPacer(POLICY)
     for seconds in (40.0, 41.0, 42.0)[: MIN_SAMPLES - 1]:
         pacer.record(_finished(seconds))

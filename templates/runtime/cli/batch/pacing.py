@@ -5,8 +5,9 @@ the policy's intervals growing by ``factor``, that can be half its run time
 late, and each poll before the end costs a request. The jobs of one batch run
 the same model and usually take similar times, and ``/result`` reports when
 each finished job was created and when it finished. So, once a few jobs have
-finished, the first poll of a new job waits until most of them (three in four)
-had finished; from there the policy's intervals apply, so a job that runs
+finished, the first poll of a new job waits as long as the quickest quarter of
+them took (a poll any sooner would find at least three in four still running);
+from there the policy's intervals apply, so a job that runs
 longer than usual is still found quickly. Until then, and whenever the jobs are
 quicker than the policy's first interval, the policy alone decides: the
 estimate can only delay the first poll, never bring it forward.
@@ -28,7 +29,7 @@ __all__ = ["PollPacer", "run_seconds"]
 # How many recent durations the estimate looks at, and how many it needs.
 WINDOW: Final = 64
 MIN_SAMPLES: Final = 4
-# The share of recent jobs that had finished when a new job is first polled.
+# The share of recent jobs that had finished by the time a new job is first polled.
 QUANTILE: Final = 0.25
 # Durations beyond this (a day) are taken for a clock glitch and ignored.
 _LONGEST: Final = 86_400.0
@@ -44,7 +45,7 @@ class PollPacer:
 
     @property
     def estimate(self) -> float | None:
-        """Seconds by which three in four recent jobs had finished; None until known."""
+        """Seconds within which one in four recent jobs had finished; None until known."""
         return self._estimate
 
     def record(self, result: JobResult) -> None:
