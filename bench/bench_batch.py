@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=2000)
     p.add_argument("--concurrency", type=int, default=100)
     p.add_argument("--run-seconds", type=float, default=0.5)
-    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--runs", type=int, default=5)
     args = p.parse_args(argv)
     if args.quick:
         args.jobs, args.concurrency, args.run_seconds, args.runs = 20, 5, 0.05, 1

@@ -43,7 +43,7 @@ def write_inputs(path: Path, lines: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = b.parser(__doc__.splitlines()[0])
     p.add_argument("--lines", type=int, default=1_000_000)
-    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--runs", type=int, default=5)
     args = p.parse_args(argv)
     if args.quick:
         args.lines, args.runs = 2000, 1

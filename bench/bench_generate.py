@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     p = b.parser(__doc__.splitlines()[0])
     p.add_argument("--models", type=int, default=1000)
     p.add_argument("--sample", type=int, default=40, help="schemas for the baseline")
-    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--runs", type=int, default=5)
     args = p.parse_args(argv)
     if args.quick:
         args.models, args.sample, args.runs = 12, 2, 1
