@@ -1,13 +1,16 @@
 """A local memo of earlier generations, so a regeneration rebuilds only what changed.
 
 The cache lives in the output folder (``generated/.codegen-cache/``, ignored by git and by the
-tree comparison) and remembers two things:
+tree comparison) and remembers:
 
 - per schema file, the result of validating it and building its IR (the spec and the
   diagnostics), keyed by the file's text and place;
 - per model, the hashes of the files rendered from its spec, keyed by the spec, the file paths
   and the templates; and per shared Python file, the hash of its formatted text keyed by the
-  unformatted one.
+  unformatted one;
+- per model, its pydantic classes as datamodel-code-generator wrote them, keyed by everything
+  the generator was given (:func:`~runcomfy_codegen.models.generator_input`): a change to a
+  schema's documentation renders the model again without running (or importing) it.
 
 Every key also holds the generator's digest: its version, the hash of its own source files, the
 Python version and the versions of datamodel-code-generator and ruff. So a change to the
@@ -24,7 +27,7 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -32,10 +35,11 @@ from pathlib import Path
 from runcomfy_codegen import __version__
 from runcomfy_codegen.diagnostics import Diagnostic
 from runcomfy_codegen.ir import ModelSpec
+from runcomfy_codegen.models import ModelSource
 from runcomfy_codegen.write import CACHE_DIR
 
 CACHE_FILE = "cache.pickle"
-_MAGIC = b"runcomfy-codegen cache 2\n"
+_MAGIC = b"runcomfy-codegen cache 3\n"
 _LIBRARIES = ("datamodel-code-generator", "ruff", "jinja2")
 
 
@@ -89,6 +93,8 @@ class _Entries:
     """Shared file key -> sha256 of its formatted text."""
     catalog: dict[str, str] = field(default_factory=dict)
     """Analysis key -> the model's entry in ``_catalog.json``."""
+    sources: dict[str, tuple[str, ModelSource]] = field(default_factory=dict)
+    """Model id -> (source key, its pydantic classes); one per model, kept while it exists."""
 
 
 class Cache:
@@ -211,6 +217,28 @@ class Cache:
     def remember_catalog_entry(self, key: str, text: str) -> None:
         self._new.catalog[key] = text
 
+    # -- pydantic classes -------------------------------------------------------------------
+
+    def source_key(self, generator_input: str) -> str:
+        return _key("source", self.digest, generator_input)
+
+    def model_source(self, model_id: str, key: str) -> ModelSource | None:
+        """The classes recorded for ``model_id`` if they were generated from the same input."""
+        recorded = self._new.sources.get(model_id) or self._old.sources.get(model_id)
+        if recorded is None or recorded[0] != key:
+            return None
+        self._new.sources[model_id] = recorded
+        return recorded[1]
+
+    def remember_source(self, model_id: str, key: str, source: ModelSource) -> None:
+        self._new.sources[model_id] = (key, source)
+
+    def keep_sources(self, model_ids: Iterable[str]) -> None:
+        """Carry the classes of these models (whose files were reused) into the next run."""
+        for model_id in model_ids:
+            if model_id not in self._new.sources and model_id in self._old.sources:
+                self._new.sources[model_id] = self._old.sources[model_id]
+
     # -- storage ----------------------------------------------------------------------------
 
     def _unchanged(self) -> bool:
@@ -220,6 +248,8 @@ class Cache:
             and old.files.keys() == new.files.keys()
             and old.formatted.keys() == new.formatted.keys()
             and old.catalog.keys() == new.catalog.keys()
+            and {k: v[0] for k, v in old.sources.items()}
+            == {k: v[0] for k, v in new.sources.items()}
         )
 
     def save(self) -> None:

@@ -64,6 +64,27 @@ def _aliases(spec: ModelSpec) -> dict[str, str]:
     return aliases
 
 
+def generator_input(spec: ModelSpec) -> str:
+    """Everything the model generator is given for ``spec``, as one canonical text.
+
+    Two specs with the same text get the same classes; documentation (titles, descriptions,
+    examples) is not part of it, so a change to it does not need the generator.
+    """
+    return json.dumps(
+        {
+            "schema": generator_schema(spec),
+            "class_name": spec.input_class,
+            "aliases": _aliases(spec),
+            "fields": [
+                [f.python_name for f in spec.inputs],
+                [f.python_name for f in spec.outputs],
+            ],
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+
+
 def _run_generator(spec: ModelSpec) -> str:
     # Imported here: the library is heavy and only needed when a model is (re)generated.
     from datamodel_code_generator import generate

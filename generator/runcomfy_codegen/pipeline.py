@@ -21,7 +21,12 @@ from runcomfy_codegen.diagnostics import Collector, Diagnostic, has_errors, prom
 from runcomfy_codegen.interpret import build_spec, check_collisions
 from runcomfy_codegen.ir import ModelSpec
 from runcomfy_codegen.load import RawEntry, entry_names, read_entry, select_files
-from runcomfy_codegen.models import ModelGenerationError, model_source
+from runcomfy_codegen.models import (
+    ModelGenerationError,
+    ModelSource,
+    generator_input,
+    model_source,
+)
 from runcomfy_codegen.parallel import Workers
 from runcomfy_codegen.validate import check_entry
 from runcomfy_codegen.write import WriteError, format_python
@@ -178,7 +183,7 @@ def _namespace_inits(
     return out
 
 
-def _model_paths(spec: ModelSpec, layout: render.Layout) -> tuple[str, str, str, str]:
+def _model_paths(spec: ModelSpec, layout: render.Layout) -> _ModelPaths:
     """The model's files: its module, its pydantic types, its command and its page."""
     return (
         layout.module_path(spec),
@@ -203,22 +208,27 @@ def _worker_templates(override: Path | None) -> render.Templates:
 class _Rendered:
     files: dict[str, bytes]
     catalog_entry: str
+    source: ModelSource
+
+
+_ModelPaths = tuple[str, str, str, str]
 
 
 def _render_models(
     override: Path | None,
     layout: render.Layout,
     pyproject: bytes,
-    items: list[tuple[ModelSpec, tuple[str, str, str, str]]],
+    items: list[tuple[ModelSpec, _ModelPaths, ModelSource | None]],
 ) -> list[_Rendered | str]:
     """Render and format the files of some models, in a worker process; a string says why a
-    model's pydantic classes could not be generated."""
+    model's pydantic classes could not be generated. Classes the cache remembers come along
+    with their spec, so the model generator runs only for the others."""
     templates = _worker_templates(override)
     results: list[_Rendered | str] = []
     python: dict[str, bytes] = {}
-    for spec, (module_path, types_path, command_path, doc_path) in items:
+    for spec, (module_path, types_path, command_path, doc_path), known in items:
         try:
-            models = model_source(spec)
+            models = known or model_source(spec)
         except ModelGenerationError as exc:
             results.append(str(exc))
             continue
@@ -226,9 +236,9 @@ def _render_models(
         python[types_path] = render.render_types_module(templates, spec, models)
         python[command_path] = render.render_command_module(templates, spec, layout)
         doc = {doc_path: render.render_doc_page(templates, spec)}
-        results.append(_Rendered(doc, render.catalog_entry(spec)))
+        results.append(_Rendered(doc, render.catalog_entry(spec), models))
     formatted = format_python(python, pyproject)
-    for (_, paths), result in zip(items, results, strict=True):
+    for (_, paths, _), result in zip(items, results, strict=True):
         if isinstance(result, _Rendered):
             result.files.update((p, formatted[p]) for p in paths if p in formatted)
     return results
@@ -327,7 +337,7 @@ def render_tree(
     )
     files: dict[str, bytes] = {}
     catalog: dict[str, str] = {}
-    todo: list[tuple[ModelSpec, tuple[str, str, str, str], str]] = []
+    todo: list[tuple[ModelSpec, _ModelPaths, str]] = []
     keep_ids = set(keep)
     for spec in specs:
         paths = _model_paths(spec, layout)
@@ -346,10 +356,24 @@ def render_tree(
             files.update(reused)
             continue
         todo.append((spec, paths, key))
+    source_keys = {
+        spec.model_id: cache.source_key(generator_input(spec)) if cache is not None else ""
+        for spec, _, _ in todo
+    }
+    items = [
+        (
+            spec,
+            paths,
+            None
+            if cache is None
+            else cache.model_source(spec.model_id, source_keys[spec.model_id]),
+        )
+        for spec, paths, _ in todo
+    ]
     work = functools.partial(_render_models, templates.override, layout, pyproject)
     _WORKER_TEMPLATES[templates.override] = templates
     try:
-        results = _map(workers, work, [(spec, paths) for spec, paths, _ in todo])
+        results = _map(workers, work, items)
     finally:
         _WORKER_TEMPLATES.pop(templates.override, None)
     for (spec, _, key), result in zip(todo, results, strict=True):
@@ -363,6 +387,9 @@ def render_tree(
         build.rendered.append(spec.model_id)
         if cache is not None:
             cache.remember_files(key, result.files)
+            cache.remember_source(spec.model_id, source_keys[spec.model_id], result.source)
+    if cache is not None:
+        cache.keep_sources(spec.model_id for spec in specs)
     formatted = pending.result()
     if not build.ok:
         return

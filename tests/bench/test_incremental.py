@@ -6,9 +6,11 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from runcomfy_codegen import cache as cache_module
+from runcomfy_codegen import models as models_module
 from runcomfy_codegen.cache import CACHE_FILE, Cache
 from runcomfy_codegen.pipeline import generate as generate_build
 from runcomfy_codegen.write import CACHE_DIR, compare
@@ -181,6 +183,33 @@ def test_a_hand_edited_file_is_rendered_again(work: tuple[Path, Path], tmp_path:
     assert f"  {edited}" in check.stderr.splitlines()
     generate(schemas, out)
     agrees_with_full_rebuild(schemas, out, tmp_path)
+
+
+@pytest.mark.parametrize(("change", "generator_runs"), [("description", 0), ("enum", 1)])
+def test_the_model_generator_runs_only_when_what_it_is_given_changed(
+    work: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change: str,
+    generator_runs: int,
+) -> None:
+    # Documentation never reaches the pydantic classes: the cache gives them back, and the
+    # files are exactly those of a full rebuild.
+    schemas, out = work
+    model_id = rewrite_schema(schema_file(schemas, "ideogram/ideogram-v3/reframe"), change)
+    calls: list[str] = []
+    real = models_module._run_generator
+
+    def counting(spec: Any) -> str:
+        calls.append(spec.model_id)
+        return real(spec)
+
+    monkeypatch.setattr(models_module, "_run_generator", counting)
+    build = generate_build(schemas, existing=tree(out), cache=Cache.load(out), jobs=1)
+    assert build.ok and build.rendered == [model_id]
+    assert calls == [model_id] * generator_runs
+    fresh = full_rebuild(schemas, tmp_path)
+    assert build.files == fresh
 
 
 def test_a_changed_generator_rebuilds_every_model(
