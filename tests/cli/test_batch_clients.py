@@ -101,3 +101,27 @@ def test_an_importable_sniffio_is_left_alone(
     finally:
         if not installed:
             sys.modules.pop("sniffio", None)  # the stand-in must not outlive the test
+
+
+def test_closing_closes_every_client_even_when_one_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    clients = _clients(30)
+    http = list(clients._http)
+    real = http[1].aclose
+
+    async def failing() -> None:
+        await real()
+        raise RuntimeError("close failed")
+
+    monkeypatch.setattr(http[1], "aclose", failing)
+    with pytest.raises(RuntimeError, match="close failed"):
+        asyncio.run(clients.aclose())
+    assert all(client.is_closed for client in http)
+
+
+def test_the_sniffio_short_cut_is_undone_when_the_batch_fails() -> None:
+    if importlib.util.find_spec("sniffio") is not None:
+        pytest.skip("sniffio is installed: the short cut does nothing")
+    with pytest.raises(KeyboardInterrupt), sniffio_import_short_cut():
+        assert sys.modules["sniffio"] is None
+        raise KeyboardInterrupt
+    assert "sniffio" not in sys.modules

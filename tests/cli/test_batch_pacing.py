@@ -7,12 +7,14 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from runcomfy_models._runtime import PollPolicy
+from runcomfy_models._runtime.cli import cli
 from runcomfy_models._runtime.cli.batch.pacing import MIN_SAMPLES, PollPacer, run_seconds
 from runcomfy_models._runtime.emulator import RunningEmulator
 from runcomfy_models._runtime.job_types import JobResult
 
-from .support import REFRAME, invoke, reframe_line, write_jsonl
+from .support import FAST, REFRAME, TOKEN, reframe_line, write_jsonl
 
 POLICY = PollPolicy(initial=0.5, factor=2.0, max_interval=3.0)
 START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -40,7 +42,7 @@ def test_without_finished_jobs_the_policy_alone_decides() -> None:
 
 
 def test_the_first_poll_waits_until_a_quarter_of_recent_jobs_had_finished() -> None:
-    pacer = PollPacer(POLICY)
+    pacer = PollPacer(PollPolicy(initial=0.5, factor=2.0, max_interval=60.0))
     for seconds in (40.0, 41.0, 42.0)[: MIN_SAMPLES - 1]:
         pacer.record(_finished(seconds))
     assert pacer.estimate is None
@@ -48,8 +50,18 @@ def test_the_first_poll_waits_until_a_quarter_of_recent_jobs_had_finished() -> N
         pacer.record(_finished(seconds))
     # Seven of these eight jobs took at least 41 s: polling before that is mostly wasted.
     assert pacer.estimate == 41.0
-    assert _waits(pacer, just_submitted=True) == [41.0, 1.0, 2.0, 3.0, 3.0, 3.0]
+    assert _waits(pacer, just_submitted=True) == [41.0, 1.0, 2.0, 4.0, 8.0, 16.0]
     assert _waits(pacer, just_submitted=False)[:2] == [0.0, 0.5]
+
+
+def test_the_first_poll_never_waits_longer_than_the_longest_interval() -> None:
+    # With quick failures among long jobs, a quick job is still seen within --poll-interval
+    # (POLICY's longest interval: 3 s), as plain polling would see it.
+    pacer = PollPacer(POLICY)
+    for seconds in [5.0] * 10 + [60.0] * 40:
+        pacer.record(_finished(seconds))
+    assert pacer.estimate == 60.0
+    assert _waits(pacer, just_submitted=True) == [3.0, 1.0, 2.0, 3.0, 3.0, 3.0]
 
 
 def test_the_estimate_never_brings_the_first_poll_forward() -> None:
@@ -101,18 +113,19 @@ def test_run_seconds(created: str, finished: str | None, seconds: float | None) 
 def test_a_batch_polls_its_later_jobs_once_they_are_likely_done(
     emu: RunningEmulator, tmp_path: Path
 ) -> None:
-    lines, concurrency, run = 24, 3, 0.2
+    lines, concurrency, run = 12, 4, 0.6
     emu.set_timings(run_seconds=run)
     inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(lines)])
-    result = invoke(
-        ["batch", REFRAME, str(inputs), "--concurrency", str(concurrency)],
-        base_url=emu.base_url,
-    )
+    # --poll-interval 1: polls after 0.5 s, then 0.75 s (capped at 1 s) and so on.
+    options = [*FAST[:4], "--poll-interval", "1"]
+    args = ["--base-url", emu.base_url, *options, "batch", REFRAME, str(inputs)]
+    args += ["--concurrency", str(concurrency)]
+    result = CliRunner().invoke(cli, args, env={"RUNCOMFY_API_TOKEN": TOKEN})
     assert result.exit_code == 0, result.stderr
     routes = emu.stats()["routes"]
     assert routes["submit"] == lines
-    # Polled every 0.02 s (--poll-interval), a job of 0.2 s is asked about up to 11 times
-    # until the batch knows how long its jobs take. The jobs submitted once a few have
-    # finished are first polled after 0.2 s, when they have ended: once each.
-    blind = 3 * concurrency
-    assert routes["result"] <= blind * (round(run / 0.02) + 1) + (lines - blind)
+    # Polled blind, a job of 0.6 s is asked about twice (at 0.5 s and 1.25 s): so are the jobs
+    # submitted before four have finished, at most two per worker. The later ones are first
+    # polled when a quarter of the recent jobs had finished, after 0.6 s: once each.
+    blind = 2 * concurrency
+    assert routes["result"] <= 2 * blind + (lines - blind)

@@ -1,8 +1,9 @@
 """When the batch polls a job: the poll policy, informed by how long this batch's jobs take.
 
 Polling blind, a job is seen finished only at the first poll after its end: with
-the policy's intervals growing by ``factor``, that can be half its run time
-late, and each poll before the end costs a request. The jobs of one batch run
+the policy's intervals growing by ``factor``, up to a third of its run time late
+(at most the policy's longest interval), and each poll before the end costs a
+request. The jobs of one batch run
 the same model and usually take similar times, and ``/result`` reports when
 each finished job was created and when it finished. So, once a few jobs have
 finished, the first poll of a new job waits as long as the quickest quarter of
@@ -10,7 +11,8 @@ them took (a poll any sooner would find at least three in four still running);
 from there the policy's intervals apply, so a job that runs
 longer than usual is still found quickly. Until then, and whenever the jobs are
 quicker than the policy's first interval, the policy alone decides: the
-estimate can only delay the first poll, never bring it forward.
+estimate can only delay the first poll, never bring it forward, and never past
+the policy's longest interval.
 """
 
 from __future__ import annotations
@@ -62,14 +64,18 @@ class PollPacer:
         """Seconds to wait before each poll of one job (endless).
 
         A job submitted a moment ago is first polled after the policy's first
-        interval, or later if this batch's jobs take longer; a job picked up from
-        the journal (of unknown age) is polled at once. Then the policy's
+        interval, or later if this batch's jobs take longer, but never later than
+        the policy's longest interval (``--poll-interval``): a job quicker than
+        most is still seen as soon as plain polling would see it. A job picked up
+        from the journal (of unknown age) is polled at once. Then the policy's
         intervals follow, growing to its cap.
         """
         policy = self.policy
         if just_submitted:
-            estimate = self._estimate
-            yield policy.initial if estimate is None else max(policy.initial, estimate)
+            first = policy.initial
+            if self._estimate is not None:
+                first = max(first, min(self._estimate, policy.max_interval))
+            yield first
             interval = policy.next_interval(policy.initial)
         else:
             yield 0.0

@@ -66,8 +66,10 @@ class BatchClients:
         return self.clients[index % len(self.clients)]
 
     async def aclose(self) -> None:
-        for http in self._http:
-            await http.aclose()
+        """Close every client, even when closing one fails (the error is raised after)."""
+        async with contextlib.AsyncExitStack() as stack:
+            for http in self._http:
+                stack.push_async_callback(http.aclose)
 
 
 @contextlib.contextmanager

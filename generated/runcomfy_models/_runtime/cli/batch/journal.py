@@ -223,8 +223,8 @@ class Journal:
     ) -> None:
         """The job succeeded, its output recorded.
 
-        With ``done`` (no files to save) the line is finished in the same transaction,
-        instead of a second one.
+        With ``done`` (the batch saves no files: no ``--download``) the line is finished
+        in the same transaction, instead of a second one.
         """
         self._update(
             line,

@@ -233,8 +233,8 @@ class BatchRunner:
             try:
                 result = await client.result(request_id, include_cost=True)
                 if result.is_final:
-                    self.pacer.record(result)
                     await self._finish(line, result)
+                    self.pacer.record(result)
                     return
                 failures = 0
             except NotFoundError as exc:
