@@ -47,7 +47,8 @@ _SIGNATURE_NAMES: Final = (
     "RunComfy",
 )
 
-_LOCK = threading.Lock()
+# Re-entrant: loading one model's classes may, through imports, load another's.
+_LOCK = threading.RLock()
 
 
 class MediaField(NamedTuple):
