@@ -29,7 +29,7 @@ class ModelSource:
     """Import statements the model classes need, one per line."""
     body: str
     """The class definitions."""
-    classes: tuple[str, ...] = ()
+    classes: tuple[str, ...]
     """The names of the classes ``body`` defines, in order."""
 
 
@@ -64,25 +64,22 @@ def _aliases(spec: ModelSpec) -> dict[str, str]:
     return aliases
 
 
+def _spec_arguments(spec: ModelSpec) -> dict[str, Any]:
+    """The model generator's arguments that depend on the spec (the others are fixed below)."""
+    return {
+        "input_": json.dumps(generator_schema(spec), sort_keys=True),
+        "class_name": spec.input_class,
+        "aliases": _aliases(spec),
+    }
+
+
 def generator_input(spec: ModelSpec) -> str:
     """Everything the model generator is given for ``spec``, as one canonical text.
 
     Two specs with the same text get the same classes; documentation (titles, descriptions,
     examples) is not part of it, so a change to it does not need the generator.
     """
-    return json.dumps(
-        {
-            "schema": generator_schema(spec),
-            "class_name": spec.input_class,
-            "aliases": _aliases(spec),
-            "fields": [
-                [f.python_name for f in spec.inputs],
-                [f.python_name for f in spec.outputs],
-            ],
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-    )
+    return json.dumps(_spec_arguments(spec), sort_keys=True, ensure_ascii=False)
 
 
 def _run_generator(spec: ModelSpec) -> str:
@@ -99,12 +96,13 @@ def _run_generator(spec: ModelSpec) -> str:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        arguments = _spec_arguments(spec)
         result = generate(
-            json.dumps(generator_schema(spec), sort_keys=True),
+            arguments.pop("input_"),
+            **arguments,
             input_file_type=InputFileType.JsonSchema,
             output_model_type=DataModelType.PydanticV2BaseModel,
             target_python_version=PythonVersion.PY_311,
-            class_name=spec.input_class,
             enum_field_as_literal=LiteralType.All,
             use_annotated=True,
             field_constraints=True,
@@ -118,7 +116,6 @@ def _run_generator(spec: ModelSpec) -> str:
             enable_version_header=False,
             allow_population_by_field_name=True,
             strict_types=[StrictTypes.str, StrictTypes.int, StrictTypes.float, StrictTypes.bool],
-            aliases=_aliases(spec),
             snake_case_field=False,
             strict_nullable=True,
             capitalise_enum_members=False,

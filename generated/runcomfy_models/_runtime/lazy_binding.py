@@ -9,9 +9,6 @@ The classes, pydantic and the HTTP clients are imported on the first call, or wh
 This module imports nothing heavy: keep it that way.
 """
 
-# The public API names per-call limits `timeout`, like the sync twin.
-# ruff: noqa: ASYNC109
-
 from __future__ import annotations
 
 import importlib
@@ -24,10 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NamedTuple, Type
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from .async_client import AsyncRunComfy
     from .binding import ModelBinding
-    from .client import RunComfy
-    from .jobs import AsyncJob, Job, StatusCallback
 
 __all__ = ["InputT", "LazyBinding", "MediaField", "MediaKind", "OutputT"]
 
@@ -141,65 +135,3 @@ class LazyBinding(Generic[InputT, OutputT]):
         """The model module's ``__dir__``: its own names, and ``Input`` and ``Output``."""
         model = sys.modules.get(self.module)
         return sorted({*(vars(model) if model is not None else ()), "Input", "Output"})
-
-    # -- what a generated model module calls ---------------------------------------
-
-    def submit(
-        self,
-        params: Mapping[str, Any],
-        *,
-        client: RunComfy | None = None,
-        timeout: float | None = None,
-    ) -> Job[OutputT]:
-        return self.resolve().submit(params, client=client, timeout=timeout)
-
-    def run(
-        self,
-        params: Mapping[str, Any],
-        *,
-        client: RunComfy | None = None,
-        timeout: float | None = None,
-        on_update: StatusCallback | None = None,
-        cancel_on_timeout: bool = False,
-    ) -> OutputT:
-        return self.resolve().run(
-            params,
-            client=client,
-            timeout=timeout,
-            on_update=on_update,
-            cancel_on_timeout=cancel_on_timeout,
-        )
-
-    def job(self, request_id: str, *, client: RunComfy | None = None) -> Job[OutputT]:
-        return self.resolve().job(request_id, client=client)
-
-    async def submit_async(
-        self,
-        params: Mapping[str, Any],
-        *,
-        client: AsyncRunComfy | None = None,
-        timeout: float | None = None,
-    ) -> AsyncJob[OutputT]:
-        return await self.resolve().submit_async(params, client=client, timeout=timeout)
-
-    async def run_async(
-        self,
-        params: Mapping[str, Any],
-        *,
-        client: AsyncRunComfy | None = None,
-        timeout: float | None = None,
-        on_update: StatusCallback | None = None,
-        cancel_on_timeout: bool = False,
-    ) -> OutputT:
-        return await self.resolve().run_async(
-            params,
-            client=client,
-            timeout=timeout,
-            on_update=on_update,
-            cancel_on_timeout=cancel_on_timeout,
-        )
-
-    def job_async(
-        self, request_id: str, *, client: AsyncRunComfy | None = None
-    ) -> AsyncJob[OutputT]:
-        return self.resolve().job_async(request_id, client=client)

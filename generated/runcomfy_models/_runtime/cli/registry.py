@@ -123,12 +123,8 @@ def load_commands(info: ModelInfo) -> ModelCommands:
 
 
 def load_binding(info: ModelInfo) -> ModelBinding[Any, Any]:
-    from ..binding import ModelBinding
-
     module = _import(info.module)
     binding = vars(module).get("_BINDING")
-    if isinstance(binding, LazyBinding):
-        return binding.resolve()
-    if isinstance(binding, ModelBinding):
-        return binding
-    raise click.ClickException(f"{info.module} has no model binding")
+    if not isinstance(binding, LazyBinding):
+        raise click.ClickException(f"{info.module} has no model binding")
+    return binding.resolve()

@@ -115,7 +115,7 @@ def run(
     Returns:
         The parsed output; files download with ``.save()``.
     """
-    return _BINDING.run(
+    return _BINDING.resolve().run(
         {
             "prompt": prompt,
             "aspect_ratio": aspect_ratio,
@@ -191,7 +191,7 @@ async def run_async(
     Returns:
         The parsed output; files download with ``.asave()``.
     """
-    return await _BINDING.run_async(
+    return await _BINDING.resolve().run_async(
         {
             "prompt": prompt,
             "aspect_ratio": aspect_ratio,
@@ -263,7 +263,7 @@ def submit(
     Returns:
         A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
     """
-    return _BINDING.submit(
+    return _BINDING.resolve().submit(
         {
             "prompt": prompt,
             "aspect_ratio": aspect_ratio,
@@ -333,7 +333,7 @@ async def submit_async(
     Returns:
         An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
     """
-    return await _BINDING.submit_async(
+    return await _BINDING.resolve().submit_async(
         {
             "prompt": prompt,
             "aspect_ratio": aspect_ratio,
@@ -351,14 +351,14 @@ def job(
     request_id: str, *, client: RunComfy | None = None
 ) -> Job[BlackforestlabsFlux3TextToVideoOutput]:
     """Rebuild the handle of an earlier blackforestlabs/flux-3/text-to-video job from its request id."""
-    return _BINDING.job(request_id, client=client)
+    return _BINDING.resolve().job(request_id, client=client)
 
 
 def job_async(
     request_id: str, *, client: AsyncRunComfy | None = None
 ) -> AsyncJob[BlackforestlabsFlux3TextToVideoOutput]:
     """Rebuild the async handle of an earlier blackforestlabs/flux-3/text-to-video job from its request id."""
-    return _BINDING.job_async(request_id, client=client)
+    return _BINDING.resolve().job_async(request_id, client=client)
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all attribute

@@ -98,7 +98,7 @@ def run(
     Returns:
         The parsed output; files download with ``.save()``.
     """
-    return _BINDING.run(
+    return _BINDING.resolve().run(
         {
             "prompt": prompt,
             "aspect_ratio": aspect_ratio,
@@ -153,7 +153,7 @@ async def run_async(
     Returns:
         The parsed output; files download with ``.asave()``.
     """
-    return await _BINDING.run_async(
+    return await _BINDING.resolve().run_async(
         {
             "prompt": prompt,
             "aspect_ratio": aspect_ratio,
@@ -204,7 +204,7 @@ def submit(
     Returns:
         A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
     """
-    return _BINDING.submit(
+    return _BINDING.resolve().submit(
         {
             "prompt": prompt,
             "aspect_ratio": aspect_ratio,
@@ -253,7 +253,7 @@ async def submit_async(
     Returns:
         An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
     """
-    return await _BINDING.submit_async(
+    return await _BINDING.resolve().submit_async(
         {
             "prompt": prompt,
             "aspect_ratio": aspect_ratio,
@@ -267,14 +267,14 @@ def job(
     request_id: str, *, client: RunComfy | None = None
 ) -> Job[GoogleNanoBanana2LiteTextToImageOutput]:
     """Rebuild the handle of an earlier google/nano-banana-2-lite/text-to-image job from its request id."""
-    return _BINDING.job(request_id, client=client)
+    return _BINDING.resolve().job(request_id, client=client)
 
 
 def job_async(
     request_id: str, *, client: AsyncRunComfy | None = None
 ) -> AsyncJob[GoogleNanoBanana2LiteTextToImageOutput]:
     """Rebuild the async handle of an earlier google/nano-banana-2-lite/text-to-image job from its request id."""
-    return _BINDING.job_async(request_id, client=client)
+    return _BINDING.resolve().job_async(request_id, client=client)
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all attribute

@@ -187,7 +187,7 @@ def run(
     Returns:
         The parsed output; files download with ``.save()``.
     """
-    return _BINDING.run(
+    return _BINDING.resolve().run(
         {
             "image": image,
             "resolution": resolution,
@@ -332,7 +332,7 @@ async def run_async(
     Returns:
         The parsed output; files download with ``.asave()``.
     """
-    return await _BINDING.run_async(
+    return await _BINDING.resolve().run_async(
         {
             "image": image,
             "resolution": resolution,
@@ -473,7 +473,7 @@ def submit(
     Returns:
         A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
     """
-    return _BINDING.submit(
+    return _BINDING.resolve().submit(
         {
             "image": image,
             "resolution": resolution,
@@ -612,7 +612,7 @@ async def submit_async(
     Returns:
         An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
     """
-    return await _BINDING.submit_async(
+    return await _BINDING.resolve().submit_async(
         {
             "image": image,
             "resolution": resolution,
@@ -628,14 +628,14 @@ async def submit_async(
 
 def job(request_id: str, *, client: RunComfy | None = None) -> Job[IdeogramIdeogramV3ReframeOutput]:
     """Rebuild the handle of an earlier ideogram/ideogram-v3/reframe job from its request id."""
-    return _BINDING.job(request_id, client=client)
+    return _BINDING.resolve().job(request_id, client=client)
 
 
 def job_async(
     request_id: str, *, client: AsyncRunComfy | None = None
 ) -> AsyncJob[IdeogramIdeogramV3ReframeOutput]:
     """Rebuild the async handle of an earlier ideogram/ideogram-v3/reframe job from its request id."""
-    return _BINDING.job_async(request_id, client=client)
+    return _BINDING.resolve().job_async(request_id, client=client)
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all attribute

@@ -110,7 +110,7 @@ def run(
     Returns:
         The parsed output; files download with ``.save()``.
     """
-    return _BINDING.run(
+    return _BINDING.resolve().run(
         {
             "image_url": image_url,
             "prompt": prompt,
@@ -180,7 +180,7 @@ async def run_async(
     Returns:
         The parsed output; files download with ``.asave()``.
     """
-    return await _BINDING.run_async(
+    return await _BINDING.resolve().run_async(
         {
             "image_url": image_url,
             "prompt": prompt,
@@ -246,7 +246,7 @@ def submit(
     Returns:
         A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
     """
-    return _BINDING.submit(
+    return _BINDING.resolve().submit(
         {
             "image_url": image_url,
             "prompt": prompt,
@@ -310,7 +310,7 @@ async def submit_async(
     Returns:
         An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
     """
-    return await _BINDING.submit_async(
+    return await _BINDING.resolve().submit_async(
         {
             "image_url": image_url,
             "prompt": prompt,
@@ -329,14 +329,14 @@ async def submit_async(
 
 def job(request_id: str, *, client: RunComfy | None = None) -> Job[WanAiWan30ImageToVideoOutput]:
     """Rebuild the handle of an earlier wan-ai/wan-3.0/image-to-video job from its request id."""
-    return _BINDING.job(request_id, client=client)
+    return _BINDING.resolve().job(request_id, client=client)
 
 
 def job_async(
     request_id: str, *, client: AsyncRunComfy | None = None
 ) -> AsyncJob[WanAiWan30ImageToVideoOutput]:
     """Rebuild the async handle of an earlier wan-ai/wan-3.0/image-to-video job from its request id."""
-    return _BINDING.job_async(request_id, client=client)
+    return _BINDING.resolve().job_async(request_id, client=client)
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all attribute

@@ -92,7 +92,7 @@ def run(
     Returns:
         The parsed output; files download with ``.save()``.
     """
-    return _BINDING.run(
+    return _BINDING.resolve().run(
         {
             "image": image,
             "prompt": prompt,
@@ -138,7 +138,7 @@ async def run_async(
     Returns:
         The parsed output; files download with ``.asave()``.
     """
-    return await _BINDING.run_async(
+    return await _BINDING.resolve().run_async(
         {
             "image": image,
             "prompt": prompt,
@@ -180,7 +180,7 @@ def submit(
     Returns:
         A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
     """
-    return _BINDING.submit(
+    return _BINDING.resolve().submit(
         {
             "image": image,
             "prompt": prompt,
@@ -220,7 +220,7 @@ async def submit_async(
     Returns:
         An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
     """
-    return await _BINDING.submit_async(
+    return await _BINDING.resolve().submit_async(
         {
             "image": image,
             "prompt": prompt,
@@ -236,14 +236,14 @@ def job(
     request_id: str, *, client: RunComfy | None = None
 ) -> Job[BytedanceSeedance25ImageToVideo1080pOutput]:
     """Rebuild the handle of an earlier bytedance/seedance-2.5/image-to-video/1080p job from its request id."""
-    return _BINDING.job(request_id, client=client)
+    return _BINDING.resolve().job(request_id, client=client)
 
 
 def job_async(
     request_id: str, *, client: AsyncRunComfy | None = None
 ) -> AsyncJob[BytedanceSeedance25ImageToVideo1080pOutput]:
     """Rebuild the async handle of an earlier bytedance/seedance-2.5/image-to-video/1080p job from its request id."""
-    return _BINDING.job_async(request_id, client=client)
+    return _BINDING.resolve().job_async(request_id, client=client)
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all attribute
