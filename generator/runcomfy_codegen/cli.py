@@ -14,7 +14,13 @@ from runcomfy_codegen import __version__
 from runcomfy_codegen.cache import Cache
 from runcomfy_codegen.diagnostics import Diagnostic, Level
 from runcomfy_codegen.pipeline import analyse, generate
-from runcomfy_codegen.write import WriteError, compare, read_tree, replace_tree
+from runcomfy_codegen.write import (
+    WriteError,
+    check_output_folder,
+    compare,
+    read_tree,
+    replace_tree,
+)
 
 SCHEMAS = click.option(
     "--schemas",
@@ -107,7 +113,13 @@ def generate_cmd(
     Models whose schema, templates and generator are unchanged since the last run keep their
     files, so regenerating after a small change is quick; the output is the same either way.
     """
-    existing = read_tree(out)
+    try:
+        existing = read_tree(out)
+        if not check:
+            check_output_folder(out, existing)
+    except WriteError as exc:
+        click.echo(f"error: {exc}; nothing written", err=True)
+        sys.exit(1)
     cache = None if no_cache else Cache.load(out)
     build = generate(
         schemas,

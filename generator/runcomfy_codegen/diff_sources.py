@@ -41,8 +41,18 @@ class Catalog:
         self.entries[model_id] = data
 
 
+def _read_bytes(path: Path, catalog: Catalog) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        catalog.notes.append(f"{catalog.label}: cannot read {path.as_posix()} ({exc}); left out")
+        return None
+
+
 def _read_file(path: Path, catalog: Catalog) -> None:
-    text = path.read_bytes()
+    text = _read_bytes(path, catalog)
+    if text is None:
+        return
     try:
         data = json.loads(text.decode("utf-8"))
         model_id = data.get("model_id") if isinstance(data, dict) else None
@@ -59,7 +69,9 @@ def read_path(path: Path, label: str) -> Catalog:
         return catalog
     for file in sorted(p for p in path.rglob("*.json") if p.is_file()):
         model_id = file.relative_to(path).with_suffix("").as_posix()
-        catalog.add(model_id, file.as_posix(), file.read_bytes())
+        text = _read_bytes(file, catalog)
+        if text is not None:
+            catalog.add(model_id, file.as_posix(), text)
     return catalog
 
 

@@ -86,7 +86,10 @@ class Templates:
         """(name, source) of every template in use, overrides applied; for cache keys."""
         for name in sorted(self.loader.list_templates()):
             if name.endswith(".jinja"):
-                src, _, _ = self.loader.get_source(self.python, name)
+                try:
+                    src, _, _ = self.loader.get_source(self.python, name)
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise RenderError(f"{name}: cannot read the template: {exc}") from exc
                 yield name, src
 
 
@@ -619,6 +622,8 @@ def render_catalog(specs: Sequence[ModelSpec], entries: Mapping[str, str] | None
 def _render(env: jinja2.Environment, name: str, **context: Any) -> bytes:
     try:
         text = env.get_template(name).render(**context)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RenderError(f"{name}: cannot read the template: {exc}") from exc
     except (jinja2.TemplateError, RenderError) as exc:
         where = (
             f"{name}, line {exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else name

@@ -106,6 +106,55 @@ def test_a_large_change_swaps_the_whole_tree(out: Path) -> None:
     assert read_tree(out) == other
 
 
+@pytest.mark.parametrize("fail_on", ["the new tree", "the old tree"])
+def test_a_failed_swap_keeps_the_caches_and_the_tree(
+    out: Path, monkeypatch: pytest.MonkeyPatch, fail_on: str
+) -> None:
+    before = listing(out)
+    real_replace = os.replace
+
+    def failing(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        moving = (
+            Path(src).name.startswith(".out.new-")
+            if fail_on == "the new tree"
+            else (Path(src) == out)
+        )
+        if moving:
+            raise OSError("disk full")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(write.WriteError, match="disk full"):
+        replace_tree(out, {f"new/{i}.py": b"n\n" for i in range(30)}, existing=read_tree(out))
+    monkeypatch.undo()
+    assert listing(out) == before  # __pycache__ folders included
+    assert not list(out.parent.glob(".out.*"))
+
+
+def test_an_unreadable_file_is_a_write_error(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreadable(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(write, "open", unreadable, raising=False)
+    with pytest.raises(write.WriteError, match=r"cannot read out/a/x\.py: Permission denied"):
+        read_tree(out)
+
+
+def test_an_output_folder_under_a_file_is_a_write_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(write.WriteError, match="cannot write"):
+        replace_tree(tmp_path / "file" / "out", NEW)
+    assert (tmp_path / "file").read_text() == "not a folder"
+
+
+def test_only_a_generated_tree_or_an_empty_folder_may_be_written_over(tmp_path: Path) -> None:
+    write.check_output_folder(tmp_path, {})
+    ours = {"runcomfy_models/_registry.py": write.GENERATED_MARK + b" 0.1.0 ...\n", **OLD}
+    write.check_output_folder(tmp_path, ours)
+    with pytest.raises(write.WriteError, match=r"did not generate \(such as a/x\.py\)"):
+        write.check_output_folder(tmp_path, OLD)
+
+
 def test_chunks_cover_the_items_in_order() -> None:
     items = list(range(23))
     for n in (1, 2, 5, 8, 23, 40):

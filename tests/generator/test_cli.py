@@ -273,3 +273,43 @@ def test_version() -> None:
     result = run_cli("--version")
     assert result.exit_code == 0
     assert result.stdout.startswith("runcomfy-codegen, version ")
+
+
+# ---------------------------------------------------------------- output folder
+
+
+def test_generate_refuses_a_folder_it_did_not_generate(tmp_path: Path) -> None:
+    out = tmp_path / "project"
+    (out / "src").mkdir(parents=True)
+    (out / "src" / "app.py").write_text("print('mine')\n")
+    (out / "NOTES.txt").write_text("mine\n")
+    before = all_files(out)
+    result = run_cli("generate", "--schemas", SCHEMAS, "--out", out)
+    assert result.exit_code == 1
+    assert "did not generate (such as NOTES.txt)" in result.stderr
+    assert "nothing written" in result.stderr
+    assert all_files(out) == before
+
+
+def test_generate_under_a_file_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    result = run_cli("generate", "--schemas", SCHEMAS, "--out", tmp_path / "file" / "out")
+    assert result.exit_code == 1
+    assert "cannot write" in result.stderr
+    assert (tmp_path / "file").read_text() == "x"
+
+
+@pytest.mark.parametrize("cache", [[], ["--no-cache"]])
+def test_a_template_that_is_not_utf8_is_a_diagnostic(
+    tree_copy: Path, tmp_path: Path, cache: list[str]
+) -> None:
+    overrides = tmp_path / "overrides"
+    overrides.mkdir()
+    (overrides / "model.py.jinja").write_bytes(b"{{ header }}\n\xff\xfe\n")
+    before = all_files(tree_copy)
+    result = run_cli(
+        "generate", "--schemas", SCHEMAS, "--out", tree_copy, "--templates", overrides, *cache
+    )
+    assert result.exit_code == 1
+    assert "model.py.jinja: cannot read the template" in result.stderr
+    assert all_files(tree_copy) == before

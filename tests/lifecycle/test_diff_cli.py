@@ -312,3 +312,24 @@ def test_single_files_without_a_model_id_or_not_an_object(tmp_path: Path) -> Non
     result = invoke(["diff", str(tmp_path / "old.json"), str(tmp_path / "new.json")])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert "does not hold a JSON object" in result.output
+
+
+def test_an_unreadable_file_is_noted_by_name_and_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    write(old, entry())
+    write(new, entry())
+    unreadable = write(new, entry(OTHER))
+    real = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path == unreadable:
+            raise OSError(5, "Input/output error")
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = invoke(["diff", str(old), str(new), "--format", "json"])
+    data = json.loads(result.output)
+    assert any(f"cannot read {unreadable.as_posix()}" in n for n in data["notes"])
+    assert not any(c.get("model_id") == OTHER for c in data["changes"])
