@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from runcomfy_codegen import __version__
 from runcomfy_codegen.diagnostics import Diagnostic
@@ -41,6 +42,8 @@ from runcomfy_codegen.write import CACHE_DIR
 CACHE_FILE = "cache.pickle"
 _MAGIC = b"runcomfy-codegen cache 3\n"
 _LIBRARIES = ("datamodel-code-generator", "ruff", "jinja2")
+
+V = TypeVar("V")
 
 
 def sha256(data: bytes) -> str:
@@ -97,6 +100,16 @@ class _Entries:
     """Model id -> (source key, its pydantic classes); one per model, kept while it exists."""
 
 
+def _carried(old: dict[str, V], new: dict[str, V], key: str) -> V | None:
+    """The entry under ``key``, this run's or else the last run's (then kept for the next)."""
+    found = new.get(key)
+    if found is None:
+        found = old.get(key)
+        if found is not None:
+            new[key] = found
+    return found
+
+
 class Cache:
     """Load with :meth:`load`, consult and fill while generating, then :meth:`save`.
 
@@ -108,8 +121,6 @@ class Cache:
         self._old = entries or _Entries()
         self._new = _Entries()
         self.digest = generator_digest()
-        self.hits = 0
-        self.misses = 0
 
     @classmethod
     def load(cls, out: Path) -> Cache:
@@ -138,12 +149,7 @@ class Cache:
         return _key("analysis", self.digest, display_path, relative_id, content)
 
     def analysed(self, key: str) -> Analysed | None:
-        found = self._new.analysed.get(key)
-        if found is None:
-            found = self._old.analysed.get(key)
-        if found is not None:
-            self._new.analysed[key] = found
-        return found
+        return _carried(self._old.analysed, self._new.analysed, key)
 
     def remember_analysed(self, key: str, value: Analysed) -> None:
         self._new.analysed[key] = value
@@ -159,17 +165,14 @@ class Cache:
         """The files recorded under ``key``, taken from ``existing`` if all are there unchanged."""
         hashes = self._recorded_files(key)
         if hashes is None or existing is None:
-            self.misses += 1
             return None
         out: dict[str, bytes] = {}
         for path, digest in hashes.items():
             content = existing.get(path)
             if content is None or sha256(content) != digest:
-                self.misses += 1
                 return None
             out[path] = content
         self._new.files[key] = hashes
-        self.hits += 1
         return out
 
     def _recorded_files(self, key: str) -> dict[str, str] | None:
@@ -207,12 +210,7 @@ class Cache:
     # -- catalog entries --------------------------------------------------------------------
 
     def catalog_entry(self, key: str) -> str | None:
-        found = self._new.catalog.get(key)
-        if found is None:
-            found = self._old.catalog.get(key)
-            if found is not None:
-                self._new.catalog[key] = found
-        return found
+        return _carried(self._old.catalog, self._new.catalog, key)
 
     def remember_catalog_entry(self, key: str, text: str) -> None:
         self._new.catalog[key] = text

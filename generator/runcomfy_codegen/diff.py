@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from runcomfy_codegen.changes import Change, Severity, Side
+from runcomfy_codegen.interpret import canonical_json, json_number
 from runcomfy_codegen.validate import GENERIC_OUTPUT_SCHEMA, MEDIA_FORMATS
 
 B, W, I = Severity.BREAKING, Severity.WARNING, Severity.INFO  # noqa: E741
@@ -79,16 +80,6 @@ def show_name(name: str) -> str:
 def printable(text: str) -> str:
     """``text`` as it is when it is safe to print, else quoted with escapes (JSON)."""
     return text if text.isprintable() else show(text)
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return value
 
 
 def type_set(schema: Mapping[str, Any]) -> frozenset[str] | None:
@@ -183,7 +174,7 @@ class _Walker:
         self._docs(path, old, new)
         self._validations(path, old, new)
         for key in ("anyOf", "oneOf", "allOf"):
-            if _canonical(old.get(key)) != _canonical(new.get(key)):
+            if canonical_json(old.get(key)) != canonical_json(new.get(key)):
                 self.add(path, "composite-changed", f"{key} changed (review by hand)")
         if _properties(old) or _properties(new) or "additionalProperties" in (old.keys() | new):
             self.object(path, old, new)
@@ -218,8 +209,8 @@ class _Walker:
         if after is None:
             self.add(path, "enum-removed", "no longer limited to a list of values")
             return
-        old_keys = {_canonical(v): v for v in before}
-        new_keys = {_canonical(v): v for v in after}
+        old_keys = {canonical_json(v): v for v in before}
+        new_keys = {canonical_json(v): v for v in after}
         for key in old_keys.keys() - new_keys.keys():
             self.add(path, "enum-value-removed", f"enum value {show(old_keys[key])} removed")
         for key in new_keys.keys() - old_keys.keys():
@@ -227,7 +218,7 @@ class _Walker:
 
     def _bounds(self, path: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         for key in (*_LOWER_BOUNDS, *_UPPER_BOUNDS, "multipleOf"):
-            before, after = _number(old.get(key)), _number(new.get(key))
+            before, after = json_number(old.get(key)), json_number(new.get(key))
             if before == after:
                 continue
             if before is None:
@@ -288,7 +279,7 @@ class _Walker:
             self.add(path, "default-added", f"default {show(new['default'])} added")
         elif "default" not in new:
             self.add(path, "default-removed", f"default {show(old['default'])} removed")
-        elif _canonical(old["default"]) != _canonical(new["default"]):
+        elif canonical_json(old["default"]) != canonical_json(new["default"]):
             self.add(
                 path,
                 "default-changed",
@@ -303,7 +294,7 @@ class _Walker:
     def _validations(self, path: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         def items(schema: Mapping[str, Any]) -> dict[str, Any]:
             value = schema.get("validations")
-            return {_canonical(v): v for v in value} if isinstance(value, list) else {}
+            return {canonical_json(v): v for v in value} if isinstance(value, list) else {}
 
         before, after = items(old), items(new)
         for key in sorted(after.keys() - before.keys()):
@@ -345,7 +336,7 @@ def diff_entry(model_id: str, old: Mapping[str, Any], new: Mapping[str, Any]) ->
             )
         )
     old_cats, new_cats = old.get("categories") or [], new.get("categories") or []
-    if _canonical(sorted(map(str, old_cats))) != _canonical(sorted(map(str, new_cats))):
+    if canonical_json(sorted(map(str, old_cats))) != canonical_json(sorted(map(str, new_cats))):
         changes.append(
             _model_change(
                 model_id,

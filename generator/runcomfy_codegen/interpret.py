@@ -31,7 +31,8 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def _number(value: Any) -> float | None:
+def json_number(value: Any) -> float | None:
+    """A JSON number (never a boolean), else None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return value
@@ -62,10 +63,10 @@ def field_type(schema: Mapping[str, Any]) -> FieldType:
         enum=enum_values,
         item=field_type(items) if isinstance(items, dict) else None,
         has_properties=isinstance(props, dict) and bool(props),
-        minimum=_number(schema.get("minimum")),
-        maximum=_number(schema.get("maximum")),
-        exclusive_minimum=_number(schema.get("exclusiveMinimum")),
-        exclusive_maximum=_number(schema.get("exclusiveMaximum")),
+        minimum=json_number(schema.get("minimum")),
+        maximum=json_number(schema.get("maximum")),
+        exclusive_minimum=json_number(schema.get("exclusiveMinimum")),
+        exclusive_maximum=json_number(schema.get("exclusiveMaximum")),
         min_length=_int(schema.get("minLength")),
         max_length=_int(schema.get("maxLength")),
         pattern=schema.get("pattern") if isinstance(schema.get("pattern"), str) else None,

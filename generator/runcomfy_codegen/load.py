@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,8 @@ class RawEntry:
     text: str
 
 
-def _display(path: Path, root: Path) -> str:
+def display_path(path: Path, root: Path) -> str:
+    """How diagnostics name ``path``: relative to the folder holding ``root`` when below it."""
     try:
         return path.relative_to(root.parent).as_posix()
     except ValueError:
@@ -51,7 +51,7 @@ def discover(root: Path) -> tuple[list[Path], list[Diagnostic]]:
 def entry_names(path: Path, root: Path) -> tuple[str, str]:
     """(display path, model id implied by the place) of a schema file under ``root``."""
     relative_id = "" if path == root else path.relative_to(root).with_suffix("").as_posix()
-    return _display(path, root), relative_id
+    return display_path(path, root), relative_id
 
 
 def read_entry(path: Path, root: Path) -> tuple[RawEntry | None, list[Diagnostic]]:
@@ -79,19 +79,3 @@ def read_entry(path: Path, root: Path) -> tuple[RawEntry | None, list[Diagnostic
         c.error("", "contains a lone surrogate escape (\\ud800-\\udfff): not valid Unicode text")
         return None, c.items
     return RawEntry(path, display, relative_id, data, text), c.items
-
-
-def select_files(
-    root: Path, only: Iterable[str] | None = None
-) -> tuple[list[Path], list[Diagnostic]]:
-    """The schema files under ``root`` (or just those of the model ids in ``only``), sorted."""
-    files, diagnostics = discover(root)
-    wanted = set(only) if only is not None else None
-    if wanted is not None:
-        known = {p.relative_to(root).with_suffix("").as_posix(): p for p in files}
-        for model_id in sorted(wanted - known.keys()):
-            c = Collector(root.as_posix())
-            c.error("", f"no schema file for model {model_id!r} (expected {model_id}.json)")
-            diagnostics.extend(c.items)
-        files = [p for mid, p in sorted(known.items()) if mid in wanted]
-    return files, diagnostics

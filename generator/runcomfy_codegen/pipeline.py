@@ -20,7 +20,7 @@ from runcomfy_codegen.cache import Analysed, Cache
 from runcomfy_codegen.diagnostics import Collector, Diagnostic, has_errors, promote_warnings
 from runcomfy_codegen.interpret import build_spec, check_collisions
 from runcomfy_codegen.ir import ModelSpec
-from runcomfy_codegen.load import RawEntry, entry_names, read_entry, select_files
+from runcomfy_codegen.load import RawEntry, discover, entry_names, read_entry
 from runcomfy_codegen.models import (
     ModelGenerationError,
     ModelSource,
@@ -78,7 +78,6 @@ def _read_and_analyse(items: list[tuple[Path, Path]]) -> list[Analysed]:
 
 def analyse(
     schemas: Path,
-    only: Iterable[str] | None = None,
     *,
     strict: bool = False,
     cache: Cache | None = None,
@@ -89,7 +88,7 @@ def analyse(
     With ``cache``, files it knows (same bytes, same place) are not even parsed.
     """
     build = Build()
-    paths, diagnostics = select_files(schemas, only)
+    paths, diagnostics = discover(schemas)
     build.diagnostics.extend(diagnostics)
     keys: list[str] = []
     results: list[Analysed | None] = []

@@ -21,7 +21,7 @@ from runcomfy_codegen.diagnostics import Collector, Diagnostic, Level
 from runcomfy_codegen.diff import diff_entry, printable
 from runcomfy_codegen.entry_file import dump_entry, write_atomic
 from runcomfy_codegen.interpret import build_spec
-from runcomfy_codegen.load import RawEntry
+from runcomfy_codegen.load import RawEntry, display_path
 from runcomfy_codegen.local_edits import EditResult, apply_edits
 from runcomfy_codegen.validate import check_entry, check_model_id
 
@@ -78,13 +78,6 @@ def entry_from_record(record: Mapping[str, Any], source: str) -> dict[str, Any]:
     if "output_schema" in record or "output" in record:
         entry["output_schema"] = record.get("output_schema", record.get("output"))
     return entry
-
-
-def _display(path: Path, schemas: Path) -> str:
-    try:
-        return path.relative_to(schemas.parent).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _errors(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -148,7 +141,7 @@ def prepare(
             failure=True,
         )
     data = json.loads(text)
-    raw = RawEntry(path, _display(path, schemas), model_id, data, text)
+    raw = RawEntry(path, display_path(path, schemas), model_id, data, text)
     checked, diagnostics = check_entry(raw)
     if checked is not None:
         _, found = build_spec(checked)
@@ -165,7 +158,7 @@ def prepare(
             failure=True,
         )
     if existing is None:
-        where = f"-> {_display(path, schemas)}"
+        where = f"-> {display_path(path, schemas)}"
         return Outcome(model_id, "added", where, path=path, text=text, edits=edits)
     if _without_source(existing) == _without_source(data):
         return Outcome(model_id, "unchanged", "", path=path, edits=edits)
@@ -248,7 +241,7 @@ def pull_ids(
     for model_id, record in records.items():
         if record is None:
             path = schemas / f"{model_id}.json"
-            kept = f"; {_display(path, schemas)} kept" if path.exists() else ""
+            kept = f"; {display_path(path, schemas)} kept" if path.exists() else ""
             result.outcomes.append(
                 Outcome(model_id, "gone", f"not in the catalog{kept}", failure=True)
             )
@@ -299,7 +292,7 @@ def pull_all(
                 Outcome(
                     model_id,
                     "gone",
-                    f"no longer in the catalog; {_display(path, schemas)} kept",
+                    f"no longer in the catalog; {display_path(path, schemas)} kept",
                     path=path,
                 )
             )

@@ -33,13 +33,6 @@ PACKAGE = "runcomfy_models"
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 
 
-@dataclass(frozen=True)
-class OutputFile:
-    path: str
-    """Posix path relative to the output folder."""
-    content: bytes
-
-
 class RenderError(Exception):
     """A template could not be rendered: bad syntax, an unknown name or an unescaped value."""
 
