@@ -28,6 +28,8 @@ REFRAME_ARGS = [REFRAME, "--image", IMAGE_URL, "--resolution", SQUARE]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
 
 # Small waits everywhere: the tests never depend on real backoff times.
+UNREACHABLE_API = "http://127.0.0.1:9"
+"""Loopback's discard port: nothing answers, so a call fails at once."""
 FAST = ["--max-retries", "3", "--retry-max-delay", "0.01", "--poll-interval", "0.02"]
 
 
@@ -38,8 +40,13 @@ def invoke(
     token: str | None = TOKEN,
     stdin: str | None = None,
 ) -> Result:
-    """Run ``runcomfy-models`` in-process; stdout and stderr are kept apart."""
-    env = {"RUNCOMFY_API_TOKEN": token} if token is not None else {}
+    """Run ``runcomfy-models`` in-process; stdout and stderr are kept apart.
+
+    Without ``base_url`` the API is an unused loopback port: a test never reaches RunComfy.
+    """
+    env = {"RUNCOMFY_MODEL_API_BASE": UNREACHABLE_API}
+    if token is not None:
+        env["RUNCOMFY_API_TOKEN"] = token
     prefix = ["--base-url", base_url, *FAST] if base_url is not None else []
     return CliRunner().invoke(cli, [*prefix, *args], env=env, input=stdin)
 

@@ -81,8 +81,8 @@ def test_jobs_are_followed_through_result_alone_until_they_end(
     assert routes["submit"] == lines
     assert routes["status"] == 0
     # All in flight at once, before any finished (so the batch knows nothing of their
-    # duration): polled every 0.02 s, a job of 0.3 s reports in_queue, then in_progress.
-    assert routes["result"] >= 3 * lines
+    # duration): polled every 0.02 s, a job of 0.3 s is asked about before its end too.
+    assert routes["result"] > lines
     db = Journal(journal, REFRAME)
     try:
         rows = list(db.rows(lines))

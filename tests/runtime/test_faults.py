@@ -208,7 +208,7 @@ def test_submit_auth_and_balance_statuses_are_not_retried(
         FaultRule(route="result", kind="status", status=429, times=1),
         FaultRule(route="result", kind="drop_before", times=1),
         FaultRule(route="result", kind="drop_after", times=2),
-        FaultRule(route="result", kind="slow", delay=0.3, times=1),
+        FaultRule(route="result", kind="slow", delay=1.5, times=1),
     ],
     ids=lambda rule: f"{rule.route}-{rule.kind}-{rule.status}-{rule.retry_after}",
 )
@@ -216,7 +216,9 @@ def test_polling_survives_transient_faults(
     private_emu: RunningEmulator, new_driver: Callable[..., Driver], rule: FaultRule
 ) -> None:
     emu = private_emu
-    driver = new_driver(base_url=emu.base_url, timeout=0.1)
+    # Each request gets 1 s (the submit too: it must not time out on a busy machine); a slow
+    # answer takes 1.5 s.
+    driver = new_driver(base_url=emu.base_url, timeout=1.0)
     job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
     emu.add_fault(rule)
     output = driver.wait(job, timeout=10)
@@ -234,7 +236,7 @@ def test_polling_survives_transient_faults(
         FaultRule(route="cancel", kind="status", status=429, times=1),
         FaultRule(route="cancel", kind="drop_before", times=1),
         FaultRule(route="cancel", kind="drop_after", times=1),
-        FaultRule(route="cancel", kind="slow", delay=0.3, times=1),
+        FaultRule(route="cancel", kind="slow", delay=1.5, times=1),
     ],
     ids=lambda rule: f"{rule.kind}-{rule.status}",
 )
@@ -242,7 +244,7 @@ def test_cancel_is_retried(
     private_emu: RunningEmulator, new_driver: Callable[..., Driver], rule: FaultRule
 ) -> None:
     emu = private_emu
-    driver = new_driver(base_url=emu.base_url, timeout=0.1)
+    driver = new_driver(base_url=emu.base_url, timeout=1.0)
     emu.set_timings(queue_seconds=30)
     job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
     emu.add_fault(rule)

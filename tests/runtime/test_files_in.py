@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -129,12 +128,21 @@ def test_missing_and_unreadable_files_name_the_path(tmp_path: Path) -> None:
     assert str(missing) in str(info.value)
     with pytest.raises(InvalidInputError, match="folder"):
         encode_media(tmp_path, "image")
-    if os.name == "posix" and os.geteuid() != 0:
-        locked = tmp_path / "locked.png"
-        locked.write_bytes(PNG)
-        locked.chmod(0)
-        with pytest.raises(InvalidInputError, match="permission denied"):
-            encode_media(locked, "image")
+
+
+def test_an_unreadable_file_names_the_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = tmp_path / "locked.png"
+    locked.write_bytes(PNG)
+
+    def denied(self: Path, *args: object, **kwargs: object) -> object:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "open", denied)
+    with pytest.raises(InvalidInputError, match="permission denied") as info:
+        encode_media(locked, "image")
+    assert str(locked) in str(info.value)
 
 
 def test_wrong_types_are_refused() -> None:

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from runcomfy_models._runtime import InvalidInputError, JobStatus, RemoteFile
 from runcomfy_models._runtime.emulator import RunningEmulator, running_emulator
+from runcomfy_models.ideogram.ideogram_v3 import reframe
 
 from .helpers import TOKEN, make_async_client, make_client
-
-reframe = pytest.importorskip("runcomfy_models.ideogram.ideogram_v3.reframe")
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
 

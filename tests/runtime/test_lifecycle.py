@@ -112,7 +112,7 @@ def test_failed_job_raises_with_the_server_message(emu: RunningEmulator, driver:
     assert seen[-1].state == "completed"
 
 
-def test_wait_reports_progress_and_backs_off(emu: RunningEmulator, driver: Driver) -> None:
+def test_wait_reports_each_change_of_progress_once(emu: RunningEmulator, driver: Driver) -> None:
     emu.set_timings(queue_seconds=0.05, run_seconds=0.05)
     job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
     seen: list[JobStatus] = []

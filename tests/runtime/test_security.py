@@ -129,3 +129,5 @@ def test_emulator_output_files_download_without_the_token(
     paths = download_all(output, tmp_path)
     assert len(paths) == 1 and paths[0].read_bytes().startswith(b"\x89PNG")
     assert paths[0].parent == tmp_path
+    routes = emu.stats()["routes"]
+    assert routes["files"] >= 1 and routes["files_with_token"] == 0

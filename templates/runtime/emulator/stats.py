@@ -8,6 +8,8 @@ from typing import Any, Final
 
 API_ROUTES: Final = ("submit", "status", "result", "cancel", "catalog", "files")
 SUBMIT_REJECTED: Final = "submit_rejected"
+FILES_WITH_TOKEN: Final = "files_with_token"
+"""File downloads that carried an Authorization header: a client leaking its token to a CDN."""
 
 
 class Stats:
@@ -27,7 +29,7 @@ class Stats:
         self.faults[route] += 1
 
     def snapshot(self, jobs: Mapping[str, int], job_states: tuple[str, ...]) -> dict[str, Any]:
-        route_names = (*API_ROUTES, SUBMIT_REJECTED)
+        route_names = (*API_ROUTES, SUBMIT_REJECTED, FILES_WITH_TOKEN)
         return {
             "routes": {name: self.routes[name] for name in route_names},
             "models": {

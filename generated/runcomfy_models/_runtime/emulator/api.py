@@ -27,6 +27,7 @@ from .responses import (
     error_response,
 )
 from .state import Emulator
+from .stats import FILES_WITH_TOKEN
 
 DEFAULT_PAGE_SIZE: Final = 100
 MAX_PAGE_SIZE: Final = 1000
@@ -126,6 +127,8 @@ class RunComfyApi:
             response = await handler(request, Call(rule, generation))
         if route != "submit":
             self.emulator.count(route, model_id, generation)
+        if route == "files" and "authorization" in request.headers:
+            self.emulator.count(FILES_WITH_TOKEN, None, generation)
         if rule is not None and rule.kind == "drop_after":
             return DroppedConnection()
         return response
