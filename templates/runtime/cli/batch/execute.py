@@ -135,7 +135,9 @@ def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: 
     finally:
         progress.close()
     report.close(str(options.results))
-    interrupted = interrupted or (runner.stop_requested and runner.fatal is None)
+    interrupted = interrupted or (
+        runner.stop_requested and runner.fatal is None and runner.input_error is None
+    )
 
     summary = Summary.from_journal(journal, runner.last_line)
     write_results(journal, options.results, runner.last_line)
@@ -144,6 +146,12 @@ def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: 
     if runner.fatal is not None:
         error(str(runner.fatal))
         return runner.fatal.exit_code
+    if runner.input_error is not None:
+        error(
+            f"{runner.input_error}\nStopped reading the inputs after line {runner.last_line}; "
+            "fix the file and rerun the same command to resume."
+        )
+        return exits.BAD_INPUT
     if interrupted:
         warning("Interrupted: rerun the same command to resume.")
         return exits.INTERRUPTED
