@@ -397,3 +397,29 @@ def test_an_inputs_file_that_fails_midway_stops_gracefully(
     code, stderr = _batch(emu, REFRAME, str(inputs))
     assert code == 0, stderr
     assert emu.stats()["routes"]["submit"] == 6
+
+
+def test_an_unwritable_results_folder_is_refused_before_anything(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(1)])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--results", str(blocker / "r.jsonl"))
+    assert code == 65
+    assert "the folder of the results file" in stderr
+    assert "nothing was sent" in stderr
+    assert sum(emu.stats()["routes"].values()) == 0
+    assert not (tmp_path / "in.jsonl.journal.db").exists()
+
+
+def test_an_unwritable_download_folder_is_refused_before_anything(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(1)])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--download", str(blocker / "out"))
+    assert code == 65
+    assert "the download folder" in stderr
+    assert sum(emu.stats()["routes"].values()) == 0

@@ -13,6 +13,7 @@ from pathlib import Path
 from ...config import resolve_token
 from ...errors import MissingTokenError
 from .. import exits
+from ..folders import writable_folder
 from ..inputs import InputShape
 from ..logs import configure_logging
 from ..registry import find_model, load_commands
@@ -60,6 +61,10 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
                 return exits.BAD_INPUT if invalid else exits.OK
         if resolve_token(None) is None:
             raise MissingTokenError()
+        problem = _unwritable(options)
+        if problem is not None:
+            error(f"{problem}: nothing was sent.")
+            return exits.BAD_INPUT
         try:
             journal = Journal(options.journal, info.model_id)
         except JournalError as exc:
@@ -72,6 +77,14 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
     except InputFileError as exc:
         error(str(exc))
         return exits.BAD_INPUT
+
+
+def _unwritable(options: BatchOptions) -> str | None:
+    """Why the results file or the download folder cannot be written (before any paid work)."""
+    problem = writable_folder(options.results.parent, "the folder of the results file")
+    if problem is None and options.download is not None:
+        problem = writable_folder(options.download, "the download folder")
+    return problem
 
 
 def _check_columns(shape: InputShape, inputs: Path) -> None:
