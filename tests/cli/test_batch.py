@@ -423,3 +423,19 @@ def test_an_unwritable_download_folder_is_refused_before_anything(
     assert code == 65
     assert "the download folder" in stderr
     assert sum(emu.stats()["routes"].values()) == 0
+
+
+def test_a_journal_in_a_missing_folder_or_not_a_journal_exits_65(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(1)])
+    missing = tmp_path / "no-such-folder" / "runs.db"
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--journal", str(missing))
+    assert code == 65
+    assert "journal" in stderr
+    not_sqlite = tmp_path / "notes.db"
+    not_sqlite.write_bytes(b"these are not the droids you are looking for\n" * 100)
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--journal", str(not_sqlite))
+    assert code == 65
+    assert "is not a batch journal" in stderr
+    assert sum(emu.stats()["routes"].values()) == 0

@@ -69,7 +69,7 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
             journal = Journal(options.journal, info.model_id)
         except JournalError as exc:
             error(str(exc))
-            return exits.BAD_INPUT if "belongs to model" in str(exc) else exits.TEMPORARY
+            return exc.exit_code
         try:
             return _run(settings, options, shape, journal)
         finally:
