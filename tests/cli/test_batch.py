@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+from runcomfy_models._runtime.cli.batch import execute
 from runcomfy_models._runtime.cli.batch.journal import Journal
+from runcomfy_models._runtime.cli.batch.reader import InputFileError, Record
 from runcomfy_models._runtime.emulator import FAIL_MARKER, FaultRule, RunningEmulator
 
 from .support import (
@@ -320,3 +324,118 @@ def test_results_file_option_and_json_lines(emu: RunningEmulator, tmp_path: Path
     }
     assert record["files"] == [record["output"]["image"]]
     assert json.dumps(record)
+
+
+def _journal_states(journal: Path) -> dict[int, str]:
+    db = sqlite3.connect(journal)
+    try:
+        return dict(db.execute("SELECT line, state FROM lines").fetchall())
+    finally:
+        db.close()
+
+
+def test_csv_with_a_repeated_column_is_refused_before_anything(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    inputs = tmp_path / "dup.csv"
+    inputs.write_text(f"image,image,resolution\n{IMAGE_URL},{IMAGE_URL},{SQUARE}\n")
+    code, stderr = _batch(emu, REFRAME, str(inputs))
+    assert code == 65
+    assert "repeats column name(s) 'image'" in stderr
+    assert sum(emu.stats()["routes"].values()) == 0
+    assert not (tmp_path / "dup.csv.journal.db").exists()
+
+
+def test_a_csv_line_that_is_not_utf8_is_an_invalid_line(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    inputs = tmp_path / "in.csv"
+    rows = [f"https://example.com/{i}.png,{SQUARE},{i}\n".encode() for i in range(40)]
+    rows[30] = b"https://example.com/caf\xe9.png," + SQUARE.encode() + b",30\n"
+    inputs.write_bytes(b"image,resolution,seed\n" + b"".join(rows))
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--concurrency", "8")
+    assert code == 1
+    assert "line 32: not valid UTF-8 text" in stderr
+    assert "40 lines: 39 done, 1 invalid" in stderr
+    results = read_results(tmp_path / "in.csv.results.jsonl")
+    assert [record["line"] for record in results] == list(range(2, 42))
+    assert [record["line"] for record in results if record["state"] != "done"] == [32]
+    assert emu.stats()["routes"]["submit"] == 39
+    assert "submitting" not in _journal_states(tmp_path / "in.csv.journal.db").values()
+
+
+def test_an_inputs_file_that_fails_midway_stops_gracefully(
+    emu: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(6)])
+    real = execute.read_records
+
+    def failing(path: Path, text_keys: frozenset[str] = frozenset()) -> Iterator[Record]:
+        for record in real(path, text_keys):
+            if record.line == 5:
+                raise InputFileError(f"{path}: cannot read the inputs after line 4: I/O error")
+            yield record
+
+    monkeypatch.setattr(execute, "read_records", failing)
+    emu.add_fault(FaultRule("submit", "slow", delay=0.3))
+    # One worker: a submit is in flight when the producer meets the error.
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--concurrency", "1")
+    assert code == 65
+    assert "cannot read the inputs after line 4" in stderr
+    assert "Stopped reading the inputs after line 4" in stderr
+    assert "lines:" in stderr  # the summary
+    states = _journal_states(tmp_path / "in.jsonl.journal.db")
+    assert "submitting" not in states.values()
+    results = read_results(tmp_path / "in.jsonl.results.jsonl")
+    assert [record["line"] for record in results] == sorted(states)
+    sent = [record for record in results if record["request_id"]]
+    assert len(sent) == emu.stats()["routes"]["submit"] >= 2
+    assert "running" in {record["state"] for record in sent}  # finished its submit, journaled
+    # A rerun with the file readable again follows the jobs sent, never sends them twice.
+    monkeypatch.setattr(execute, "read_records", real)
+    emu.clear_faults()
+    code, stderr = _batch(emu, REFRAME, str(inputs))
+    assert code == 0, stderr
+    assert emu.stats()["routes"]["submit"] == 6
+
+
+def test_an_unwritable_results_folder_is_refused_before_anything(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(1)])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--results", str(blocker / "r.jsonl"))
+    assert code == 65
+    assert "the folder of the results file" in stderr
+    assert "nothing was sent" in stderr
+    assert sum(emu.stats()["routes"].values()) == 0
+    assert not (tmp_path / "in.jsonl.journal.db").exists()
+
+
+def test_an_unwritable_download_folder_is_refused_before_anything(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(1)])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--download", str(blocker / "out"))
+    assert code == 65
+    assert "the download folder" in stderr
+    assert sum(emu.stats()["routes"].values()) == 0
+
+
+def test_a_journal_in_a_missing_folder_or_not_a_journal_exits_65(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(1)])
+    missing = tmp_path / "no-such-folder" / "runs.db"
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--journal", str(missing))
+    assert code == 65
+    assert "journal" in stderr
+    not_sqlite = tmp_path / "notes.db"
+    not_sqlite.write_bytes(b"these are not the droids you are looking for\n" * 100)
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--journal", str(not_sqlite))
+    assert code == 65
+    assert "is not a batch journal" in stderr
+    assert sum(emu.stats()["routes"].values()) == 0

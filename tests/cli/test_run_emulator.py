@@ -191,3 +191,35 @@ def test_bare_command_prints_help() -> None:
     result = invoke(["run"])
     assert result.exit_code == 0
     assert REFRAME in result.stdout
+
+
+def test_run_refuses_an_unwritable_download_folder_before_submitting(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = invoke(
+        ["run", *REFRAME_ARGS, "--download", str(blocker / "out")], base_url=emu.base_url
+    )
+    assert result.exit_code == 65
+    assert "the download folder" in result.stderr
+    assert "nothing was sent" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert emu.stats()["routes"]["submit"] == 0
+
+
+def test_run_still_prints_the_result_when_saving_fails(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    emu.add_fault(FaultRule("files", "status", status=404))
+    out = tmp_path / "out"
+    result = invoke(["run", *REFRAME_ARGS, "--json", "--download", str(out)], base_url=emu.base_url)
+    assert result.exit_code == 69
+    record = last_json(result)
+    assert record["status"] == "succeeded"
+    assert record["request_id"] in result.stderr
+    assert record["files"] == [record["output"]["image"]]
+    assert record["error"].startswith("files not saved")
+    assert f"runcomfy-models result {record['request_id']}" in record["hint"]
+    assert "its files were not saved" in result.stderr
+    assert emu.stats()["routes"]["submit"] == 1

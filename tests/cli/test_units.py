@@ -10,7 +10,9 @@ from runcomfy_models._runtime import JobStatus
 from runcomfy_models._runtime.cli.batch.journal import Journal
 from runcomfy_models._runtime.cli.batch.progress import Progress
 from runcomfy_models._runtime.cli.batch.reader import (
+    InputFileError,
     count_records,
+    csv_columns,
     input_hash,
     read_records,
 )
@@ -105,6 +107,36 @@ def test_csv_reader(tmp_path: Path) -> None:
     assert records[2].data is None
     assert records[2].error == "has 2 cells, the header has 4"
     assert count_records(source) == 5
+
+
+def test_csv_header_is_checked_once_for_columns_and_records(tmp_path: Path) -> None:
+    for header, problem in (
+        (b"image, image,seed\n", r"repeats column name\(s\) 'image'"),
+        (b"image,,seed\n", "empty column name"),
+        (b"im\xffage,seed\n", "not valid UTF-8"),
+    ):
+        source = tmp_path / "in.csv"
+        source.write_bytes(header + b"a,b,c\n")
+        with pytest.raises(InputFileError, match=problem):
+            csv_columns(source)
+        with pytest.raises(InputFileError, match=problem):
+            list(read_records(source))
+    source.write_bytes(b"\xef\xbb\xbfimage,seed\n")
+    assert csv_columns(source) == ["image", "seed"]
+
+
+def test_csv_row_that_is_not_utf8_is_an_invalid_record(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes(b'prompt,seed\na,1\n"two\nlines",2\ncaf\xe9,3\nd,4\n')
+    records = list(read_records(source))
+    assert [(record.line, record.error) for record in records] == [
+        (2, None),
+        (3, None),
+        (5, "not valid UTF-8 text"),
+        (6, None),
+    ]
+    assert records[2].raw == b"caf\xe9,3"
+    assert records[3].data == {"prompt": "d", "seed": 4}
 
 
 def test_jsonl_reader(tmp_path: Path) -> None:

@@ -11,10 +11,18 @@ from typing import Any
 import click
 from pydantic import BaseModel
 
-from ..errors import JobCancelledError, JobError, JobFailedError, JobTimeoutError, RunComfyError
+from ..errors import (
+    DownloadError,
+    JobCancelledError,
+    JobError,
+    JobFailedError,
+    JobTimeoutError,
+    RunComfyError,
+)
 from ..jobs import Job
 from ..outputs import download_all
 from . import exits
+from .folders import writable_folder
 from .inputs import InputShape
 from .live import LiveLine, format_elapsed
 from .registry import ModelCommands
@@ -70,6 +78,11 @@ def run_model(ctx: click.Context, commands: ModelCommands, values: dict[str, Any
     payload = shape.payload(params)
 
     model_id = commands.info.model_id
+    if download is not None and not no_wait:
+        problem = writable_folder(download, "the download folder")
+        if problem is not None:
+            error(f"{problem}: nothing was sent.")
+            return exits.BAD_INPUT
     with settings.client() as client:
         try:
             job = client.submit(model_id, payload, output_type=binding.output_type)
@@ -105,15 +118,39 @@ def _wait(
     try:
         with live:
             output = job.wait(timeout=timeout, on_update=live.update)
-        saved = download_all(output, download) if download is not None else None
     except KeyboardInterrupt:
         live.stop()
         return _interrupted(settings, job, printer)
     except JobError as exc:
         return _job_error(exc, job, printer)
+    try:
+        saved = download_all(output, download) if download is not None else None
+    except (DownloadError, OSError, KeyboardInterrupt) as exc:
+        return _not_saved(exc, job, output, printer)
     printer.emit(_success_record(job, output, saved))
     note(f"Done in {format_elapsed(time.monotonic() - started)}.")
     return exits.OK
+
+
+def _not_saved(
+    exc: DownloadError | OSError | KeyboardInterrupt,
+    job: Job[Any],
+    output: BaseModel,
+    printer: Printer,
+) -> int:
+    """The job succeeded (and is billed) but its files could not be saved: still show it."""
+    if isinstance(exc, DownloadError):
+        reason, code = exc.message, exc.exit_code
+    elif isinstance(exc, OSError):
+        reason, code = exc.strerror or str(exc) or type(exc).__name__, exits.FAILED
+    else:
+        reason, code = "interrupted", exits.INTERRUPTED
+    record = _success_record(job, output, None)
+    record["error"] = f"files not saved: {reason}"
+    record["hint"] = f"Get its output again with: runcomfy-models result {job.request_id}"
+    printer.emit(record)
+    error(f"Request {job.request_id} succeeded, but its files were not saved: {reason}")
+    return code
 
 
 def _success_record(job: Job[Any], output: BaseModel, saved: list[Path] | None) -> dict[str, Any]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 __all__ = [
     "InputFileError",
@@ -28,6 +29,8 @@ Format = Literal["jsonl", "csv"]
 
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 1 << 20
+# What ``surrogateescape`` makes of bytes that are not UTF-8.
+_ESCAPED = re.compile("[\udc80-\udcff]")
 
 
 class InputFileError(Exception):
@@ -73,10 +76,28 @@ def detect_format(path: Path) -> Format:
 
 
 def read_records(path: Path, text_keys: frozenset[str] = frozenset()) -> Iterator[Record]:
-    """The records of ``path``; for CSV, columns in ``text_keys`` are kept as written."""
-    if detect_format(path) == "csv":
-        return _csv_records(path, text_keys)
-    return _jsonl_records(path)
+    """The records of ``path``; for CSV, columns in ``text_keys`` are kept as written.
+
+    A line that cannot be decoded or parsed is a record with an error; a file
+    that cannot be read (at all, or any more) is InputFileError.
+    """
+    try:
+        records = _csv_records(path, text_keys) if detect_format(path) == "csv" else None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read the inputs: {exc}") from exc
+    return _read_errors(path, records if records is not None else _jsonl_records(path))
+
+
+def _read_errors(path: Path, records: Iterator[Record]) -> Iterator[Record]:
+    """``records``, with a failure to read the file turned into InputFileError."""
+    line = 0
+    try:
+        for record in records:
+            line = record.line
+            yield record
+    except OSError as exc:
+        where = f" after line {line}" if line else ""
+        raise InputFileError(f"{path}: cannot read the inputs{where}: {exc}") from exc
 
 
 def _jsonl_records(path: Path) -> Iterator[Record]:
@@ -109,19 +130,53 @@ def _cell(value: str, as_text: bool) -> Any:
         return value
 
 
+def _delimiter(path: Path) -> str:
+    return "\t" if path.suffix.lower() == ".tsv" else ","
+
+
+def _open_csv(path: Path) -> TextIO:
+    """The CSV file as text; bytes that are not UTF-8 become lone surrogates (see ``_undecodable``)."""
+    return path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def _undecodable(cells: list[str]) -> bool:
+    """Whether a row read with ``surrogateescape`` held bytes that are not UTF-8."""
+    return any(_ESCAPED.search(cell) for cell in cells)
+
+
+def _read_header(reader: Iterator[list[str]], path: Path) -> list[str] | None:
+    """The checked column names of a CSV file (None when the file is empty).
+
+    The one check of a header, for :func:`csv_columns` and the record reader
+    alike: InputFileError for a header that cannot be read, is not UTF-8, or
+    has empty or repeated column names.
+    """
+    try:
+        header = next(reader)
+    except StopIteration:
+        return None
+    except csv.Error as exc:
+        raise InputFileError(f"{path}: cannot read the CSV header: {exc}") from exc
+    if _undecodable(header):
+        raise InputFileError(f"{path}: cannot read the CSV header: not valid UTF-8 text")
+    columns = [name.strip() for name in header]
+    if "" in columns:
+        raise InputFileError(f"{path}: the CSV header has an empty column name")
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        raise InputFileError(
+            f"{path}: the CSV header repeats column name(s) {', '.join(map(repr, repeated))}"
+        )
+    return columns
+
+
 def _csv_records(path: Path, text_keys: frozenset[str]) -> Iterator[Record]:
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+    delimiter = _delimiter(path)
+    with _open_csv(path) as handle:
         reader = csv.reader(handle, delimiter=delimiter)
-        try:
-            header = next(reader)
-        except StopIteration:
+        columns = _read_header(reader, path)
+        if columns is None:
             return
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputFileError(f"{path}: cannot read the CSV header: {exc}") from exc
-        columns = [name.strip() for name in header]
-        if len(set(columns)) != len(columns) or "" in columns:
-            raise InputFileError(f"{path}: the CSV header has empty or repeated column names")
         text = [name in text_keys for name in columns]
         start = reader.line_num + 1
         while True:
@@ -129,8 +184,6 @@ def _csv_records(path: Path, text_keys: frozenset[str]) -> Iterator[Record]:
                 row = next(reader)
             except StopIteration:
                 return
-            except UnicodeDecodeError as exc:
-                raise InputFileError(f"{path}: line {start}: not valid UTF-8 text") from exc
             except csv.Error as exc:
                 yield Record(start, None, f"not valid CSV: {exc}", "")
                 start = reader.line_num + 1
@@ -139,6 +192,11 @@ def _csv_records(path: Path, text_keys: frozenset[str]) -> Iterator[Record]:
             if not any(cell.strip() for cell in row):
                 continue
             raw = delimiter.join(row)
+            if _undecodable(row):
+                yield Record(
+                    number, None, "not valid UTF-8 text", raw.encode("utf-8", "surrogateescape")
+                )
+                continue
             if len(row) != len(columns):
                 yield Record(
                     number, None, f"has {len(row)} cells, the header has {len(columns)}", raw
@@ -153,17 +211,11 @@ def _csv_records(path: Path, text_keys: frozenset[str]) -> Iterator[Record]:
 
 
 def csv_columns(path: Path) -> list[str]:
-    """The column names of a CSV file (empty for JSONL)."""
+    """The checked column names of a CSV file (empty for JSONL); InputFileError for a bad header."""
     if detect_format(path) != "csv":
         return []
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        try:
-            return [name.strip() for name in next(csv.reader(handle, delimiter=delimiter))]
-        except StopIteration:
-            return []
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputFileError(f"{path}: cannot read the CSV header: {exc}") from exc
+    with _open_csv(path) as handle:
+        return _read_header(csv.reader(handle, delimiter=_delimiter(path)), path) or []
 
 
 def count_records(path: Path) -> int:

@@ -80,7 +80,9 @@ def batch_command(
     --resubmit-unknown.
 
     Exit codes: 0 every line done, 1 some line failed, unknown, invalid or
-    unfinished, 65 invalid inputs with --all-or-nothing or --dry-run,
+    unfinished, 65 invalid inputs with --all-or-nothing or --dry-run, an
+    inputs file that cannot be read, or a journal, results or download path
+    that cannot be used, 75 the journal is in use by another run,
     77 authentication, 130 interrupted.
     """
     from .execute import BatchOptions, run_batch

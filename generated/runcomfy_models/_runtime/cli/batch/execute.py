@@ -13,6 +13,7 @@ from pathlib import Path
 from ...config import resolve_token
 from ...errors import MissingTokenError
 from .. import exits
+from ..folders import writable_folder
 from ..inputs import InputShape
 from ..logs import configure_logging
 from ..registry import find_model, load_commands
@@ -60,11 +61,15 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
                 return exits.BAD_INPUT if invalid else exits.OK
         if resolve_token(None) is None:
             raise MissingTokenError()
+        problem = _unwritable(options)
+        if problem is not None:
+            error(f"{problem}: nothing was sent.")
+            return exits.BAD_INPUT
         try:
             journal = Journal(options.journal, info.model_id)
         except JournalError as exc:
             error(str(exc))
-            return exits.BAD_INPUT if "belongs to model" in str(exc) else exits.TEMPORARY
+            return exc.exit_code
         try:
             return _run(settings, options, shape, journal)
         finally:
@@ -72,6 +77,14 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
     except InputFileError as exc:
         error(str(exc))
         return exits.BAD_INPUT
+
+
+def _unwritable(options: BatchOptions) -> str | None:
+    """Why the results file or the download folder cannot be written (before any paid work)."""
+    problem = writable_folder(options.results.parent, "the folder of the results file")
+    if problem is None and options.download is not None:
+        problem = writable_folder(options.download, "the download folder")
+    return problem
 
 
 def _check_columns(shape: InputShape, inputs: Path) -> None:
@@ -135,7 +148,9 @@ def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: 
     finally:
         progress.close()
     report.close(str(options.results))
-    interrupted = interrupted or (runner.stop_requested and runner.fatal is None)
+    interrupted = interrupted or (
+        runner.stop_requested and runner.fatal is None and runner.input_error is None
+    )
 
     summary = Summary.from_journal(journal, runner.last_line)
     write_results(journal, options.results, runner.last_line)
@@ -144,6 +159,12 @@ def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: 
     if runner.fatal is not None:
         error(str(runner.fatal))
         return runner.fatal.exit_code
+    if runner.input_error is not None:
+        error(
+            f"{runner.input_error}\nStopped reading the inputs after line {runner.last_line}; "
+            "fix the file and rerun the same command to resume."
+        )
+        return exits.BAD_INPUT
     if interrupted:
         warning("Interrupted: rerun the same command to resume.")
         return exits.INTERRUPTED

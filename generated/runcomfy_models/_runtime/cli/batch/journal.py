@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from .. import exits
+
 __all__ = ["STATES", "Journal", "JournalError", "JournalRow"]
 
 STATES: Final = (
@@ -63,7 +65,15 @@ _COLUMNS: Final = "line, hash, state, request_id, output, files, paths, error, c
 
 
 class JournalError(Exception):
-    """The journal cannot be used: another model's, locked by another run, or unreadable."""
+    """The journal cannot be used: another model's, locked by another run, or unreadable.
+
+    ``exit_code`` is decided where the error is raised: 75 (try again later) only
+    when another run holds the journal, 65 (fix the command) for everything else.
+    """
+
+    def __init__(self, message: str, *, exit_code: int = exits.BAD_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +97,14 @@ def _row(values: tuple[Any, ...]) -> JournalRow:
     )
 
 
+def _busy(exc: sqlite3.Error) -> bool:
+    """Whether another connection holds the database (SQLITE_BUSY or SQLITE_LOCKED)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 class Journal:
     """The journal of one batch (one inputs file, one model)."""
 
@@ -100,9 +118,10 @@ class Journal:
             self._setup(model_id)
         except sqlite3.OperationalError as exc:
             self._db.close()
-            if "locked" in str(exc):
+            if _busy(exc):
                 raise JournalError(
-                    f"the journal {path} is in use by another batch run; wait for it to end"
+                    f"the journal {path} is in use by another batch run; wait for it to end",
+                    exit_code=exits.TEMPORARY,
                 ) from exc
             raise JournalError(f"cannot use the journal {path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:

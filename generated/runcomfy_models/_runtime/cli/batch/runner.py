@@ -8,7 +8,8 @@ reports the current state until the end, then the outcome and cost), and saves
 its files as soon as it finishes.
 
 A first stop request (Ctrl-C, SIGTERM) lets submits in flight finish and
-leaves every other line as the journal has it, ready to resume.
+leaves every other line as the journal has it, ready to resume. An inputs
+file that cannot be read to the end stops the run the same way.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from .journal import Journal
 from .pacing import PollPacer
 from .planner import Planner, Skip, Work
 from .progress import Progress
-from .reader import Record
+from .reader import InputFileError, Record
 
 __all__ = ["BatchRunner"]
 
@@ -83,6 +84,8 @@ class BatchRunner:
         self.fatal: RunComfyError | None = None
         self.last_line = 0
         self.stop_requested = False
+        self.input_error: Exception | None = None
+        """Why the inputs could not be read to the end (the run stopped there)."""
         self._stop_event: asyncio.Event | None = None
         self._http: httpx.AsyncClient | None = None
 
@@ -137,9 +140,20 @@ class BatchRunner:
                 self._http = None
 
     async def _produce(self, queue: asyncio.Queue[Work | None]) -> None:
-        for count, record in enumerate(self.records, start=1):
-            if self.stopping:
+        records = iter(self.records)
+        count = 0
+        while not self.stopping:
+            try:
+                record = next(records, None)
+            except (InputFileError, OSError, ValueError) as exc:
+                # Like a first Ctrl-C: submits in flight finish and are journaled,
+                # the workers are never cancelled mid-submit.
+                self.input_error = exc
+                self.stop()
                 return
+            if record is None:
+                return
+            count += 1
             self.last_line = record.line
             decision = self.planner.plan(record)
             if isinstance(decision, Skip):
