@@ -171,7 +171,7 @@ class ClientCore:
         try:
             request_id = parse_submit(body)
         except UnexpectedResponseError as exc:
-            raise attempts.outcome_unknown(exc, "answer without a request id") from exc
+            raise attempts.outcome_unknown(exc, "answer without a usable request id") from exc
         logger.info("submitted %s: request %s", attempts.request.model_id, request_id)
         return request_id
 

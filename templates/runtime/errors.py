@@ -188,18 +188,27 @@ class SubmitOutcomeUnknownError(RunComfyError):
     """A submit may have reached the server, but its answer was lost.
 
     The job may exist and may be billed, so the request is not sent again.
-    ``payload`` holds what was sent, to resubmit deliberately if wanted.
+    ``payload`` holds what was sent, to resubmit deliberately if wanted;
+    ``body`` holds the server's answer when there was one that could not be
+    used (for example a submit answer with an odd ``request_id``), to find the job.
     """
 
     exit_code: ClassVar[int] = 69
 
     def __init__(
-        self, message: str, *, model_id: str, payload: Mapping[str, Any], reason: str
+        self,
+        message: str,
+        *,
+        model_id: str,
+        payload: Mapping[str, Any],
+        reason: str,
+        body: Any = None,
     ) -> None:
         super().__init__(message)
         self.model_id = model_id
         self.payload = payload
         self.reason = reason
+        self.body = body
 
 
 class DownloadError(RunComfyError):

@@ -8,6 +8,7 @@ functions only do the I/O and the sleeping.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -23,6 +24,7 @@ from .errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    InvalidInputError,
     MissingTokenError,
     RunComfyError,
     SubmitOutcomeUnknownError,
@@ -160,6 +162,15 @@ class Attempts:
             raise self.outcome_unknown(error, type(exc).__name__) from exc
         raise error from exc
 
+    def invalid_url(self, exc: httpx.InvalidURL) -> InvalidInputError:
+        """httpx refused the URL before sending anything (too long, bad characters)."""
+        detail = (str(exc) or type(exc).__name__)[:200]
+        if self.token is not None:
+            detail = detail.replace(self.token.reveal(), "***")
+        return InvalidInputError(
+            f"{self.request.label[:200]}: the request URL is invalid ({detail}); nothing was sent"
+        )
+
     def _retry_or_raise(
         self, error: RunComfyError, reason: str, retry_after: float | None
     ) -> Retry:
@@ -188,14 +199,32 @@ class Attempts:
     def outcome_unknown(self, cause: RunComfyError, reason: str) -> RunComfyError:
         if self.request.kind != "submit":
             return cause
+        body = cause.body if isinstance(cause, APIError) else None
+        answered = ""
+        if body is not None:
+            shown = _answer_preview(body)
+            if self.token is not None:
+                shown = shown.replace(self.token.reveal(), "***")
+            answered = f" The server answered: {shown}."
         return SubmitOutcomeUnknownError(
             f"The submit to model {self.request.model_id!r} may have reached the server, "
-            f"but its answer was lost ({reason}). The job may exist and may be billed, so "
-            "it was not sent again; check your RunComfy dashboard before resubmitting.",
+            f"but its answer was lost ({reason}).{answered} The job may exist and may be "
+            "billed, so it was not sent again; check your RunComfy dashboard before "
+            "resubmitting.",
             model_id=self.request.model_id or "",
             payload=self.request.json_body if isinstance(self.request.json_body, dict) else {},
             reason=reason,
+            body=body,
         )
+
+
+def _answer_preview(body: Any, limit: int = 300) -> str:
+    """The server's answer for a message: JSON with control characters escaped, shortened."""
+    try:
+        text = json.dumps(body, ensure_ascii=True, default=str)
+    except (ValueError, TypeError, RecursionError):
+        text = type(body).__name__
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _same_origin(url: str, base_url: str) -> bool:
@@ -245,6 +274,8 @@ def send_sync(http: httpx.Client, attempts: Attempts) -> Any:
     while True:
         try:
             response = http.send(_build(http, attempts), follow_redirects=False)
+        except httpx.InvalidURL as exc:
+            raise attempts.invalid_url(exc) from exc
         except httpx.HTTPError as exc:
             step: Done | Retry = attempts.on_exception(exc)
         else:
@@ -259,6 +290,8 @@ async def send_async(http: httpx.AsyncClient, attempts: Attempts) -> Any:
     while True:
         try:
             response = await http.send(_build(http, attempts), follow_redirects=False)
+        except httpx.InvalidURL as exc:
+            raise attempts.invalid_url(exc) from exc
         except httpx.HTTPError as exc:
             step: Done | Retry = attempts.on_exception(exc)
         else:

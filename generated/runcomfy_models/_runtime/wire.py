@@ -51,6 +51,8 @@ __all__ = [
 Action = Literal["status", "result", "cancel"]
 
 _MAX_MESSAGE = 500
+MAX_MODEL_ID_LENGTH = 512
+MAX_REQUEST_ID_LENGTH = 256
 
 
 def validate_model_id(model_id: str) -> str:
@@ -58,6 +60,11 @@ def validate_model_id(model_id: str) -> str:
     if not isinstance(model_id, str) or not model_id:
         raise InvalidInputError(
             "The model id must be a non-empty string such as 'owner/model/task'"
+        )
+    if len(model_id) > MAX_MODEL_ID_LENGTH:
+        raise InvalidInputError(
+            f"Invalid model id {_preview(model_id, 60)!r}: longer than "
+            f"{MAX_MODEL_ID_LENGTH} characters"
         )
     segments = model_id.split("/")
     for segment in segments:
@@ -72,6 +79,12 @@ def validate_model_id(model_id: str) -> str:
 
 
 def validate_request_id(request_id: str) -> str:
+    """Reject ids that cannot be one path segment of ``/v1/requests/{id}/...``."""
+    if isinstance(request_id, str) and len(request_id) > MAX_REQUEST_ID_LENGTH:
+        raise InvalidInputError(
+            f"Invalid request id {_preview(request_id, 60)!r}: longer than "
+            f"{MAX_REQUEST_ID_LENGTH} characters"
+        )
     if (
         not isinstance(request_id, str)
         or not request_id.strip()
@@ -205,14 +218,26 @@ def _require_object(body: Any, what: str, request_id: str | None) -> dict[str, A
 
 
 def parse_submit(body: Any) -> str:
-    """The request id of an accepted submit."""
+    """The request id of an accepted submit.
+
+    An id that the job handle could not use (not a string, blank, ``.``/``..``,
+    control characters, too long) is an unexpected answer, not bad input: the
+    job was created and paid for.
+    """
     data = _require_object(body, "submit", None)
     request_id = data.get("request_id")
     if not isinstance(request_id, str) or not request_id.strip():
         raise UnexpectedResponseError(
             "The submit answer has no request_id", body=body, status_code=200
         )
-    return request_id
+    try:
+        return validate_request_id(request_id)
+    except InvalidInputError as exc:
+        raise UnexpectedResponseError(
+            f"The submit answer has an unusable request_id {_preview(request_id, 80)!r}",
+            body=body,
+            status_code=200,
+        ) from exc
 
 
 def _state(data: Mapping[str, Any], allowed: frozenset[str], what: str, request_id: str) -> str:
