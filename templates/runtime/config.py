@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import TOKEN_ENV_VARS, InvalidInputError, MissingTokenError
+from .errors import TOKEN_ENV_VARS, InvalidInputError, InvalidTokenError, MissingTokenError
 
 __all__ = [
     "BASE_URL_ENV_VARS",
@@ -22,6 +22,7 @@ __all__ = [
     "RetryPolicy",
     "Secret",
     "TimeoutLike",
+    "check_token",
     "is_loopback_host",
     "normalize_base_url",
     "resolve_base_url",
@@ -102,17 +103,41 @@ class Secret:
 
 
 def resolve_token(token: str | None, environ: Mapping[str, str] | None = None) -> Secret | None:
-    """The explicit token, else the first non-empty one of ``TOKEN_ENV_VARS``; None if none."""
+    """The explicit token, else the first non-empty one of ``TOKEN_ENV_VARS``; None if none.
+
+    Surrounding whitespace is dropped; a token that still holds anything but visible
+    ASCII characters raises InvalidTokenError (it could not be sent in a header).
+    """
     env = os.environ if environ is None else environ
     if token is not None:
+        if not isinstance(token, str):
+            raise InvalidTokenError(
+                f"The API token passed to the client must be a string, not {type(token).__name__}."
+            )
         if not token.strip():
             raise MissingTokenError("The API token passed to the client is empty.")
-        return Secret(token.strip())
+        return Secret(check_token(token.strip(), "The API token passed to the client"))
     for name in TOKEN_ENV_VARS:
         value = env.get(name, "").strip()
         if value:
-            return Secret(value)
+            return Secret(check_token(value, f"The API token in {name}"))
     return None
+
+
+def check_token(token: str, where: str) -> str:
+    """``token`` if it is only visible ASCII characters, else InvalidTokenError (without it)."""
+    if all("!" <= ch <= "~" for ch in token):
+        return token
+    if any(ch.isspace() for ch in token):
+        problem = "whitespace or a line break"
+    elif any(ord(ch) < 32 or ord(ch) == 127 for ch in token):
+        problem = "a control character"
+    else:
+        problem = "a non-ASCII character"
+    raise InvalidTokenError(
+        f"{where} contains {problem}: an API token is visible ASCII characters only. "
+        "Copy it again from your RunComfy dashboard."
+    )
 
 
 def resolve_base_url(

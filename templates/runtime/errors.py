@@ -12,7 +12,7 @@ code  meaning
 69    server or connection problem: ServerError, APIConnectionError,
       UnexpectedResponseError, SubmitOutcomeUnknownError, DownloadError
 75    timeout or rate limit: APITimeoutError, RateLimitError, JobTimeoutError
-77    authentication: MissingTokenError, AuthenticationError,
+77    authentication: MissingTokenError, InvalidTokenError, AuthenticationError,
       PermissionDeniedError, InsufficientBalanceError
 1     the job failed or was cancelled, and anything else
 ====  ==========================================================================
@@ -38,6 +38,7 @@ __all__ = [
     "DownloadError",
     "InsufficientBalanceError",
     "InvalidInputError",
+    "InvalidTokenError",
     "JobCancelledError",
     "JobError",
     "JobFailedError",
@@ -79,6 +80,13 @@ class MissingTokenError(RunComfyError):
                 f"{TOKEN_ENV_VARS[0]} (or {TOKEN_ENV_VARS[1]}) environment variable."
             )
         )
+
+
+class InvalidTokenError(RunComfyError):
+    """The API token cannot be sent in an HTTP header (whitespace, control or non-ASCII
+    characters). The message names where the token came from, never the token itself."""
+
+    exit_code: ClassVar[int] = 77
 
 
 class InvalidInputError(RunComfyError, ValueError):

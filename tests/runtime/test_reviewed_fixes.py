@@ -8,13 +8,22 @@ from typing import Any
 import httpx
 import pytest
 from runcomfy_models._runtime import (
+    APIConnectionError,
+    AsyncRunComfy,
     InvalidInputError,
+    InvalidTokenError,
+    MissingTokenError,
+    RunComfy,
     SubmitOutcomeUnknownError,
     UnexpectedResponseError,
 )
-from runcomfy_models._runtime.wire import parse_submit
+from runcomfy_models._runtime.config import Secret, resolve_token
+from runcomfy_models._runtime.emulator import RunningEmulator
+from runcomfy_models._runtime.retry import exception_is_retryable, submit_never_sent
+from runcomfy_models._runtime.transport import ApiRequest, Attempts, send_async, send_sync
+from runcomfy_models._runtime.wire import model_url, parse_submit
 
-from .helpers import TOKEN, async_mock_client, mock_client
+from .helpers import FAST_RETRY, TOKEN, async_mock_client, mock_client
 from .test_transport_edges import MODEL, PAYLOAD, Script
 
 # -- 1. a submit answer with an unusable request id is an unknown outcome, not bad input -----
@@ -88,3 +97,103 @@ async def test_async_a_url_httpx_refuses_is_invalid_input() -> None:
         with pytest.raises(InvalidInputError, match="nothing was sent"):
             await client.submit(MODEL, PAYLOAD)
     assert script.requests == []
+
+
+# -- 2. a token that cannot go into a header is refused up front, without showing it ---------
+
+BAD_TOKENS = ["abc\ndef", "abc\r\ndef", "abc\x00def", "abc def", "abc\tdef", "tök€n", "abc\x7fdef"]
+
+
+@pytest.mark.parametrize("token", BAD_TOKENS, ids=repr)
+def test_a_token_that_is_not_visible_ascii_is_refused(token: str) -> None:
+    for make in (
+        lambda: RunComfy(token, base_url="http://127.0.0.1:9"),
+        lambda: AsyncRunComfy(token, base_url="http://127.0.0.1:9"),
+        lambda: resolve_token(None, {"RUNCOMFY_API_TOKEN": token}),
+    ):
+        with pytest.raises(InvalidTokenError) as info:
+            make()
+        error = info.value
+        assert error.exit_code == 77 and not isinstance(error, MissingTokenError)
+        for shown in (str(error), repr(error)):
+            assert token not in shown and repr(token)[1:-1] not in shown
+            assert "abc" not in shown and "def" not in shown
+
+
+def test_the_error_says_where_the_token_came_from() -> None:
+    with pytest.raises(InvalidTokenError, match=r"RUNCOMFY_TOKEN.*line break"):
+        resolve_token(None, {"RUNCOMFY_TOKEN": "abc\ndef"})
+    with pytest.raises(InvalidTokenError, match=r"passed to the client.*non-ASCII"):
+        resolve_token("tök€n")
+    secret = resolve_token("  " + TOKEN + "\n")
+    assert secret is not None and secret.reveal() == TOKEN
+
+
+def test_local_protocol_errors_are_never_sent_and_not_retried() -> None:
+    refused = httpx.LocalProtocolError("Illegal header value b'Bearer x'")
+    assert submit_never_sent(refused)
+    for kind in ("submit", "read", "cancel"):
+        assert not exception_is_retryable(refused, kind)  # type: ignore[arg-type]
+    script = Script(refused, then=httpx.Response(200, json={"request_id": "r1"}))
+    with mock_client(script) as client, pytest.raises(APIConnectionError) as info:
+        client.submit(MODEL, PAYLOAD)
+    assert not isinstance(info.value, SubmitOutcomeUnknownError)
+    assert len(script.requests) == 1
+    script = Script(refused, then=httpx.Response(200, json={"status": "completed"}))
+    with mock_client(script) as client, pytest.raises(APIConnectionError):
+        client.status("r1")
+    assert len(script.requests) == 1
+
+
+def _attempts(emu: RunningEmulator, kind: str, secret: str) -> Attempts:
+    if kind == "submit":
+        request = ApiRequest(
+            method="POST",
+            url=model_url(emu.base_url, MODEL),
+            kind="submit",
+            label=f"submit to {MODEL}",
+            content=b"{}",
+            model_id=MODEL,
+        )
+    else:
+        request = ApiRequest(
+            method="GET",
+            url=f"{emu.base_url}/v1/requests/r1/status",
+            kind="read",
+            label="status of r1",
+            request_id="r1",
+        )
+    return Attempts(
+        request=request,
+        base_url=emu.base_url,
+        token=Secret(secret),
+        timeout=httpx.Timeout(5.0),
+        policy=FAST_RETRY,
+        max_retries=FAST_RETRY.max_retries,
+    )
+
+
+@pytest.mark.parametrize("kind", ["submit", "read"])
+def test_a_header_h11_refuses_is_a_clear_error_without_the_token(
+    emu: RunningEmulator, kind: str
+) -> None:
+    # Bypasses resolve_token, as a last line of defence: real h11 over loopback.
+    secret = "abc\ndef-S3CRET"
+    with httpx.Client() as http, pytest.raises(APIConnectionError) as info:
+        send_sync(http, _attempts(emu, kind, secret))
+    assert not isinstance(info.value, SubmitOutcomeUnknownError)
+    assert "Illegal header value" in str(info.value)
+    assert "S3CRET" not in str(info.value)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert sum(emu.stats()["routes"].values()) == 0
+
+
+async def test_async_a_header_h11_refuses_is_a_clear_error_without_the_token(
+    emu: RunningEmulator,
+) -> None:
+    secret = "abc\ndef-S3CRET"
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(APIConnectionError) as info:
+            await send_async(http, _attempts(emu, "submit", secret))
+    assert not isinstance(info.value, SubmitOutcomeUnknownError)
+    assert "S3CRET" not in str(info.value)

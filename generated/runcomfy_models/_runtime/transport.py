@@ -153,14 +153,16 @@ class Attempts:
 
     def on_exception(self, exc: httpx.HTTPError) -> Retry:
         error = _connection_error(exc, self.request, self.token)
+        # An httpx error that shows the token is not chained (a traceback would print it).
+        cause = exc if _scrub(str(exc), self.token) == str(exc) else None
         if exception_is_retryable(exc, self.request.kind):
             try:
                 return self._retry_or_raise(error, type(exc).__name__, None)
             except APIConnectionError as final:
-                raise final from exc
+                raise final from cause
         if self.request.kind == "submit" and not submit_never_sent(exc):
-            raise self.outcome_unknown(error, type(exc).__name__) from exc
-        raise error from exc
+            raise self.outcome_unknown(error, type(exc).__name__) from cause
+        raise error from cause
 
     def invalid_url(self, exc: httpx.InvalidURL) -> InvalidInputError:
         """httpx refused the URL before sending anything (too long, bad characters)."""
@@ -239,12 +241,21 @@ def _lenient_json(response: httpx.Response) -> Any:
         return response.text
 
 
+def _scrub(text: str, secret: Secret | None) -> str:
+    """``text`` without the token, also in the escaped forms h11 uses for a refused header."""
+    if secret is None:
+        return text
+    token = secret.reveal()
+    for shown in (token, repr(token)[1:-1], repr(token.encode("utf-8", "replace"))[2:-1]):
+        if shown:
+            text = text.replace(shown, "***")
+    return text
+
+
 def _connection_error(
     exc: httpx.HTTPError, request: ApiRequest, secret: Secret | None
 ) -> APIConnectionError:
-    detail = str(exc) or type(exc).__name__
-    if secret is not None:
-        detail = detail.replace(secret.reveal(), "***")
+    detail = _scrub(str(exc) or type(exc).__name__, secret)
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
             f"{request.label} timed out: {detail}", request_id=request.request_id
