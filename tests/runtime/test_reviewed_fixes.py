@@ -13,7 +13,9 @@ from runcomfy_models._runtime import (
     InvalidInputError,
     InvalidTokenError,
     MissingTokenError,
+    NotFoundError,
     RunComfy,
+    ServerError,
     SubmitOutcomeUnknownError,
     UnexpectedResponseError,
 )
@@ -197,3 +199,46 @@ async def test_async_a_header_h11_refuses_is_a_clear_error_without_the_token(
             await send_async(http, _attempts(emu, "submit", secret))
     assert not isinstance(info.value, SubmitOutcomeUnknownError)
     assert "S3CRET" not in str(info.value)
+
+
+# -- 3. JSON nested too deeply is an unreadable answer, not a RecursionError ------------------
+
+DEEP = b"[" * 200_000 + b"]" * 200_000
+
+
+def _deep_error(depth: int) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": "innermost"}
+    for _ in range(depth):
+        body = {"error": body}
+    return body
+
+
+def test_deeply_nested_json_is_not_json() -> None:
+    script = Script(httpx.Response(200, content=DEEP))
+    with mock_client(script) as client, pytest.raises(SubmitOutcomeUnknownError) as info:
+        client.submit(MODEL, PAYLOAD)
+    assert len(script.requests) == 1 and "may exist" in str(info.value)
+    script = Script(then=httpx.Response(200, content=DEEP))
+    with mock_client(script) as client, pytest.raises(UnexpectedResponseError, match="not JSON"):
+        client.status("r1")
+    script = Script(then=httpx.Response(500, content=DEEP))
+    with mock_client(script) as client, pytest.raises(ServerError) as server:
+        client.result("r1")
+    assert len(server.value.message) <= 600
+
+
+@pytest.mark.parametrize("depth", [50, 500])
+def test_nested_error_bodies_give_a_bounded_message(depth: int) -> None:
+    body = _deep_error(depth) | {"detail": [_deep_error(depth)]}
+    script = Script(then=httpx.Response(404, json=body))
+    with mock_client(script) as client, pytest.raises(NotFoundError):
+        client.status("r1")
+
+
+async def test_async_deeply_nested_json_is_not_json() -> None:
+    script = Script(then=httpx.Response(200, content=DEEP))
+    async with async_mock_client(script) as client:
+        with pytest.raises(SubmitOutcomeUnknownError):
+            await client.submit(MODEL, PAYLOAD)
+        with pytest.raises(UnexpectedResponseError):
+            await client.status("r1")

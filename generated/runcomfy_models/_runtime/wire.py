@@ -107,12 +107,16 @@ def request_url(base_url: str, request_id: str, action: Action) -> str:
 
 
 def parse_json(response: httpx.Response, *, request_id: str | None = None) -> Any:
-    """The JSON body, or UnexpectedResponseError when the body is not JSON."""
+    """The JSON body, or UnexpectedResponseError when the body is not JSON.
+
+    JSON nested too deeply for the parser (RecursionError) counts as not JSON.
+    """
     try:
         return json.loads(response.content) if response.content else None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise UnexpectedResponseError(
-            f"The API answered with a body that is not JSON: {_preview(response.text)!r}",
+            "The API answered with a body that is not JSON (or is nested too deeply): "
+            f"{_preview(response.text)!r}",
             status_code=response.status_code,
             request_id=request_id,
             body=response.text,
@@ -134,17 +138,17 @@ def _error_code(body: Any) -> str | None:
     return None
 
 
-def _server_message(body: Any) -> str | None:
+def _server_message(body: Any, depth: int = 0) -> str | None:
     if isinstance(body, str):
         return body or None
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or depth > 8:
         return None
     for key in ("error_message", "message", "detail", "error"):
         value = body.get(key)
         if isinstance(value, str) and value:
             return value
         if isinstance(value, dict):
-            nested = _server_message(value)
+            nested = _server_message(value, depth + 1)
             if nested:
                 return nested
         if isinstance(value, list) and value:
@@ -153,13 +157,27 @@ def _server_message(body: Any) -> str | None:
 
 
 def _describe_detail(item: Any) -> str:
+    try:
+        return _detail_text(item)
+    except RecursionError:
+        return type(item).__name__
+
+
+def _detail_text(item: Any) -> str:
     if isinstance(item, dict):
         loc = item.get("loc")
-        msg = item.get("msg") or item.get("message") or json.dumps(item, default=str)
+        msg = item.get("msg") or item.get("message") or _dumps(item)
         if isinstance(loc, list | tuple):
             return f"{'.'.join(str(p) for p in loc)}: {msg}"
         return str(msg)
     return str(item)
+
+
+def _dumps(item: Any) -> str:
+    try:
+        return _preview(json.dumps(item, default=str))
+    except (ValueError, RecursionError):
+        return type(item).__name__
 
 
 def _is_error_body(body: Any) -> bool:
