@@ -3,6 +3,7 @@ credentials on downloads and argument validation."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from runcomfy_models._runtime import (
     InvalidTokenError,
     MissingTokenError,
     NotFoundError,
+    RemoteFile,
     RunComfy,
     ServerError,
     SubmitOutcomeUnknownError,
@@ -25,7 +27,7 @@ from runcomfy_models._runtime.retry import exception_is_retryable, submit_never_
 from runcomfy_models._runtime.transport import ApiRequest, Attempts, send_async, send_sync
 from runcomfy_models._runtime.wire import model_url, parse_submit
 
-from .helpers import FAST_RETRY, TOKEN, async_mock_client, mock_client
+from .helpers import FAST_RETRY, TOKEN, FileServer, async_mock_client, mock_client
 from .test_transport_edges import MODEL, PAYLOAD, Script
 
 # -- 1. a submit answer with an unusable request id is an unknown outcome, not bad input -----
@@ -242,3 +244,42 @@ async def test_async_deeply_nested_json_is_not_json() -> None:
             await client.submit(MODEL, PAYLOAD)
         with pytest.raises(UnexpectedResponseError):
             await client.status("r1")
+
+
+# -- 4. a caller's client with its own auth never sends it to a file host ----------------------
+
+
+class BearerAuth(httpx.Auth):
+    def auth_flow(self, request: httpx.Request) -> Any:
+        request.headers["Authorization"] = f"Bearer {TOKEN}"
+        yield request
+
+
+@pytest.mark.parametrize("auth", [("u", "p"), BearerAuth()], ids=["basic", "bearer"])
+def test_downloads_ignore_the_auth_of_a_caller_client(
+    tmp_path: Path, file_server: FileServer, auth: Any
+) -> None:
+    url = file_server.serve("/a.png", b"A", status=302, headers={"Location": "/b.png"})
+    file_server.serve("/b.png", b"B")
+    with httpx.Client(auth=auth) as sneaky:
+        assert RemoteFile(url).read(http_client=sneaky) == b"B"
+        saved = RemoteFile(url).save(tmp_path / "b.png", http_client=sneaky)
+        assert saved.read_bytes() == b"B"
+    assert len(file_server.requests) == 4
+    for _, headers in file_server.requests:
+        assert "authorization" not in headers
+
+
+@pytest.mark.parametrize("auth", [("u", "p"), BearerAuth()], ids=["basic", "bearer"])
+async def test_async_downloads_ignore_the_auth_of_a_caller_client(
+    tmp_path: Path, file_server: FileServer, auth: Any
+) -> None:
+    url = file_server.serve("/a.png", b"A", status=302, headers={"Location": "/b.png"})
+    file_server.serve("/b.png", b"B")
+    async with httpx.AsyncClient(auth=auth) as sneaky:
+        assert await RemoteFile(url).aread(http_client=sneaky) == b"B"
+        saved = await RemoteFile(url).asave(tmp_path / "b.png", http_client=sneaky)
+        assert saved.read_bytes() == b"B"
+    assert len(file_server.requests) == 4
+    for _, headers in file_server.requests:
+        assert "authorization" not in headers
