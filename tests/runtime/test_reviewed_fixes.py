@@ -15,7 +15,9 @@ from runcomfy_models._runtime import (
     InvalidTokenError,
     MissingTokenError,
     NotFoundError,
+    PollPolicy,
     RemoteFile,
+    RetryPolicy,
     RunComfy,
     ServerError,
     SubmitOutcomeUnknownError,
@@ -283,3 +285,55 @@ async def test_async_downloads_ignore_the_auth_of_a_caller_client(
     assert len(file_server.requests) == 4
     for _, headers in file_server.requests:
         assert "authorization" not in headers
+
+
+# -- 5. bad settings are InvalidInputError everywhere -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: RunComfy(TOKEN, base_url="http://127.0.0.1:9", max_retries=-1),
+        lambda: AsyncRunComfy(TOKEN, base_url="http://127.0.0.1:9", max_retries=-1),
+        lambda: RunComfy(TOKEN, base_url="http://127.0.0.1:9", max_retries="3"),
+        lambda: RetryPolicy(max_retries=-1),
+        lambda: RetryPolicy(jitter=2.0),
+        lambda: RetryPolicy(cap="8"),
+        lambda: PollPolicy(initial=0.0),
+        lambda: PollPolicy(factor="2"),
+        lambda: RunComfy(TOKEN, base_url="http://127.0.0.1:9", timeout="abc"),
+        lambda: AsyncRunComfy(TOKEN, base_url="http://127.0.0.1:9", timeout=-1.0),
+        lambda: RunComfy(TOKEN, base_url="http://127.0.0.1:9", timeout=float("nan")),
+    ],
+    ids=lambda _: "",
+)
+def test_bad_settings_are_invalid_input(make: Any) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        make()
+    assert info.value.exit_code == 65 and isinstance(info.value, ValueError)
+
+
+def test_bad_per_call_values_are_invalid_input(client: RunComfy, emu: RunningEmulator) -> None:
+    job = client.submit(MODEL, PAYLOAD)
+    with pytest.raises(InvalidInputError, match="max_retries"):
+        job.status(max_retries=-1)
+    with pytest.raises(InvalidInputError, match="timeout"):
+        job.status(timeout="abc")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="timeout must be a number"):
+        job.wait(timeout="5")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="timeout must be a number"):
+        job.wait(timeout=float("nan"))
+    assert emu.stats()["routes"]["status"] == 0
+
+
+async def test_async_bad_per_call_values_are_invalid_input(
+    aclient: AsyncRunComfy, emu: RunningEmulator
+) -> None:
+    job = await aclient.submit(MODEL, PAYLOAD)
+    with pytest.raises(InvalidInputError, match="max_retries"):
+        await job.status(max_retries=-1)
+    with pytest.raises(InvalidInputError, match="timeout"):
+        await job.status(timeout="abc")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="timeout must be a number"):
+        await job.wait(timeout="5")  # type: ignore[arg-type]
+    assert emu.stats()["routes"]["status"] == 0
