@@ -209,7 +209,8 @@ def _short(url: str) -> str:
 def _request(http: httpx.Client | httpx.AsyncClient, url: str) -> httpx.Request:
     check_download_url(url)
     request = http.build_request("GET", url)
-    # Even a caller-supplied client must not leak credentials to a file host.
+    # Even a caller-supplied client must not leak credentials to a file host: the headers
+    # are removed here, and the client's own ``auth`` is switched off in every ``send``.
     for header in ("authorization", "proxy-authorization", "cookie"):
         if header in request.headers:
             del request.headers[header]
@@ -236,7 +237,7 @@ def _transport_error(exc: httpx.HTTPError, url: str) -> Exception:
 
 def _save_once_sync(http: httpx.Client, url: str, target: Path) -> Path:
     try:
-        response = http.send(_request(http, url), stream=True, follow_redirects=True)
+        response = http.send(_request(http, url), stream=True, auth=None, follow_redirects=True)
         try:
             _check_status(response, url)
             with _file_errors(url, f"write {str(target)!r}"), AtomicFile(target) as out:
@@ -251,7 +252,9 @@ def _save_once_sync(http: httpx.Client, url: str, target: Path) -> Path:
 
 async def _save_once_async(http: httpx.AsyncClient, url: str, target: Path) -> Path:
     try:
-        response = await http.send(_request(http, url), stream=True, follow_redirects=True)
+        response = await http.send(
+            _request(http, url), stream=True, auth=None, follow_redirects=True
+        )
         try:
             _check_status(response, url)
             with _file_errors(url, f"write {str(target)!r}"), AtomicFile(target) as out:
@@ -266,7 +269,7 @@ async def _save_once_async(http: httpx.AsyncClient, url: str, target: Path) -> P
 
 def _fetch_once_sync(http: httpx.Client, url: str) -> bytes:
     try:
-        response = http.send(_request(http, url), follow_redirects=True)
+        response = http.send(_request(http, url), auth=None, follow_redirects=True)
         _check_status(response, url)
         return response.content
     except httpx.HTTPError as exc:
@@ -275,7 +278,7 @@ def _fetch_once_sync(http: httpx.Client, url: str) -> bytes:
 
 async def _fetch_once_async(http: httpx.AsyncClient, url: str) -> bytes:
     try:
-        response = await http.send(_request(http, url), follow_redirects=True)
+        response = await http.send(_request(http, url), auth=None, follow_redirects=True)
         _check_status(response, url)
         return response.content
     except httpx.HTTPError as exc:

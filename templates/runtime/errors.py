@@ -12,7 +12,7 @@ code  meaning
 69    server or connection problem: ServerError, APIConnectionError,
       UnexpectedResponseError, SubmitOutcomeUnknownError, DownloadError
 75    timeout or rate limit: APITimeoutError, RateLimitError, JobTimeoutError
-77    authentication: MissingTokenError, AuthenticationError,
+77    authentication: MissingTokenError, InvalidTokenError, AuthenticationError,
       PermissionDeniedError, InsufficientBalanceError
 1     the job failed or was cancelled, and anything else
 ====  ==========================================================================
@@ -38,6 +38,7 @@ __all__ = [
     "DownloadError",
     "InsufficientBalanceError",
     "InvalidInputError",
+    "InvalidTokenError",
     "JobCancelledError",
     "JobError",
     "JobFailedError",
@@ -79,6 +80,13 @@ class MissingTokenError(RunComfyError):
                 f"{TOKEN_ENV_VARS[0]} (or {TOKEN_ENV_VARS[1]}) environment variable."
             )
         )
+
+
+class InvalidTokenError(RunComfyError):
+    """The API token cannot be sent in an HTTP header (whitespace, control or non-ASCII
+    characters). The message names where the token came from, never the token itself."""
+
+    exit_code: ClassVar[int] = 77
 
 
 class InvalidInputError(RunComfyError, ValueError):
@@ -188,18 +196,27 @@ class SubmitOutcomeUnknownError(RunComfyError):
     """A submit may have reached the server, but its answer was lost.
 
     The job may exist and may be billed, so the request is not sent again.
-    ``payload`` holds what was sent, to resubmit deliberately if wanted.
+    ``payload`` holds what was sent, to resubmit deliberately if wanted;
+    ``body`` holds the server's answer when there was one that could not be
+    used (for example a submit answer with an odd ``request_id``), to find the job.
     """
 
     exit_code: ClassVar[int] = 69
 
     def __init__(
-        self, message: str, *, model_id: str, payload: Mapping[str, Any], reason: str
+        self,
+        message: str,
+        *,
+        model_id: str,
+        payload: Mapping[str, Any],
+        reason: str,
+        body: Any = None,
     ) -> None:
         super().__init__(message)
         self.model_id = model_id
         self.payload = payload
         self.reason = reason
+        self.body = body
 
 
 class DownloadError(RunComfyError):

@@ -32,7 +32,14 @@ RequestKind = Literal["submit", "read", "cancel"]
 RETRYABLE_STATUSES = frozenset({408, 429})
 SUBMIT_RETRYABLE_STATUSES = frozenset({429, 503})
 
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_NEVER_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.LocalProtocolError,
+)
+# Sending again cannot help: the request itself is malformed (h11 refused to write it).
+_NEVER_RETRIED = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 _DELTA_SECONDS = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -97,6 +104,8 @@ def submit_never_sent(exc: httpx.HTTPError) -> bool:
 
 def exception_is_retryable(exc: httpx.HTTPError, kind: RequestKind) -> bool:
     """True if a request that failed with ``exc`` may be sent again."""
+    if isinstance(exc, _NEVER_RETRIED):
+        return False
     if kind == "submit":
         return submit_never_sent(exc)
-    return isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.UnsupportedProtocol)
+    return isinstance(exc, httpx.TransportError)

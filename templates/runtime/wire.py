@@ -51,6 +51,8 @@ __all__ = [
 Action = Literal["status", "result", "cancel"]
 
 _MAX_MESSAGE = 500
+MAX_MODEL_ID_LENGTH = 512
+MAX_REQUEST_ID_LENGTH = 256
 
 
 def validate_model_id(model_id: str) -> str:
@@ -58,6 +60,11 @@ def validate_model_id(model_id: str) -> str:
     if not isinstance(model_id, str) or not model_id:
         raise InvalidInputError(
             "The model id must be a non-empty string such as 'owner/model/task'"
+        )
+    if len(model_id) > MAX_MODEL_ID_LENGTH:
+        raise InvalidInputError(
+            f"Invalid model id {_preview(model_id, 60)!r}: longer than "
+            f"{MAX_MODEL_ID_LENGTH} characters"
         )
     segments = model_id.split("/")
     for segment in segments:
@@ -72,6 +79,12 @@ def validate_model_id(model_id: str) -> str:
 
 
 def validate_request_id(request_id: str) -> str:
+    """Reject ids that cannot be one path segment of ``/v1/requests/{id}/...``."""
+    if isinstance(request_id, str) and len(request_id) > MAX_REQUEST_ID_LENGTH:
+        raise InvalidInputError(
+            f"Invalid request id {_preview(request_id, 60)!r}: longer than "
+            f"{MAX_REQUEST_ID_LENGTH} characters"
+        )
     if (
         not isinstance(request_id, str)
         or not request_id.strip()
@@ -94,12 +107,16 @@ def request_url(base_url: str, request_id: str, action: Action) -> str:
 
 
 def parse_json(response: httpx.Response, *, request_id: str | None = None) -> Any:
-    """The JSON body, or UnexpectedResponseError when the body is not JSON."""
+    """The JSON body, or UnexpectedResponseError when the body is not JSON.
+
+    JSON nested too deeply for the parser (RecursionError) counts as not JSON.
+    """
     try:
         return json.loads(response.content) if response.content else None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise UnexpectedResponseError(
-            f"The API answered with a body that is not JSON: {_preview(response.text)!r}",
+            "The API answered with a body that is not JSON (or is nested too deeply): "
+            f"{_preview(response.text)!r}",
             status_code=response.status_code,
             request_id=request_id,
             body=response.text,
@@ -121,17 +138,17 @@ def _error_code(body: Any) -> str | None:
     return None
 
 
-def _server_message(body: Any) -> str | None:
+def _server_message(body: Any, depth: int = 0) -> str | None:
     if isinstance(body, str):
         return body or None
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or depth > 8:
         return None
     for key in ("error_message", "message", "detail", "error"):
         value = body.get(key)
         if isinstance(value, str) and value:
             return value
         if isinstance(value, dict):
-            nested = _server_message(value)
+            nested = _server_message(value, depth + 1)
             if nested:
                 return nested
         if isinstance(value, list) and value:
@@ -140,13 +157,27 @@ def _server_message(body: Any) -> str | None:
 
 
 def _describe_detail(item: Any) -> str:
+    try:
+        return _detail_text(item)
+    except RecursionError:
+        return type(item).__name__
+
+
+def _detail_text(item: Any) -> str:
     if isinstance(item, dict):
         loc = item.get("loc")
-        msg = item.get("msg") or item.get("message") or json.dumps(item, default=str)
+        msg = item.get("msg") or item.get("message") or _dumps(item)
         if isinstance(loc, list | tuple):
             return f"{'.'.join(str(p) for p in loc)}: {msg}"
         return str(msg)
     return str(item)
+
+
+def _dumps(item: Any) -> str:
+    try:
+        return _preview(json.dumps(item, default=str))
+    except (ValueError, RecursionError):
+        return type(item).__name__
 
 
 def _is_error_body(body: Any) -> bool:
@@ -205,14 +236,26 @@ def _require_object(body: Any, what: str, request_id: str | None) -> dict[str, A
 
 
 def parse_submit(body: Any) -> str:
-    """The request id of an accepted submit."""
+    """The request id of an accepted submit.
+
+    An id that the job handle could not use (not a string, blank, ``.``/``..``,
+    control characters, too long) is an unexpected answer, not bad input: the
+    job was created and paid for.
+    """
     data = _require_object(body, "submit", None)
     request_id = data.get("request_id")
     if not isinstance(request_id, str) or not request_id.strip():
         raise UnexpectedResponseError(
             "The submit answer has no request_id", body=body, status_code=200
         )
-    return request_id
+    try:
+        return validate_request_id(request_id)
+    except InvalidInputError as exc:
+        raise UnexpectedResponseError(
+            f"The submit answer has an unusable request_id {_preview(request_id, 80)!r}",
+            body=body,
+            status_code=200,
+        ) from exc
 
 
 def _state(data: Mapping[str, Any], allowed: frozenset[str], what: str, request_id: str) -> str:

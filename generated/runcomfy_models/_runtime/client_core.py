@@ -14,6 +14,7 @@ from .config import (
     PollPolicy,
     RetryPolicy,
     TimeoutLike,
+    check_max_retries,
     resolve_base_url,
     resolve_token,
     to_timeout,
@@ -98,15 +99,15 @@ class ClientCore:
         max_retries: int | None,
         deadline: float | None = None,
     ) -> Attempts:
-        if max_retries is not None and max_retries < 0:
-            raise InvalidInputError("max_retries must be >= 0")
         return Attempts(
             request=request,
             base_url=self._base_url,
             token=self._token,
             timeout=to_timeout(timeout, self._timeout),
             policy=self._retry,
-            max_retries=self._retry.max_retries if max_retries is None else max_retries,
+            max_retries=(
+                self._retry.max_retries if max_retries is None else check_max_retries(max_retries)
+            ),
             deadline=deadline,
         )
 
@@ -171,7 +172,7 @@ class ClientCore:
         try:
             request_id = parse_submit(body)
         except UnexpectedResponseError as exc:
-            raise attempts.outcome_unknown(exc, "answer without a request id") from exc
+            raise attempts.outcome_unknown(exc, "answer without a usable request id") from exc
         logger.info("submitted %s: request %s", attempts.request.model_id, request_id)
         return request_id
 

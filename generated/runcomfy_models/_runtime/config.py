@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import TOKEN_ENV_VARS, InvalidInputError, MissingTokenError
+from .errors import TOKEN_ENV_VARS, InvalidInputError, InvalidTokenError, MissingTokenError
 
 __all__ = [
     "BASE_URL_ENV_VARS",
@@ -22,6 +23,8 @@ __all__ = [
     "RetryPolicy",
     "Secret",
     "TimeoutLike",
+    "check_max_retries",
+    "check_token",
     "is_loopback_host",
     "normalize_base_url",
     "resolve_base_url",
@@ -35,6 +38,22 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 
 TimeoutLike = float | httpx.Timeout
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _require_number(name: str, value: object) -> None:
+    if not _is_number(value):
+        raise InvalidInputError(f"{name} must be a number, got {value!r}")
+
+
+def check_max_retries(value: object) -> int:
+    """``value`` if it is a whole number >= 0, else InvalidInputError."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidInputError(f"max_retries must be a whole number >= 0, got {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -54,12 +73,13 @@ class RetryPolicy:
     jitter: float = 0.25
 
     def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
-        if self.base < 0 or self.cap < 0 or self.retry_after_cap < 0:
-            raise ValueError("base, cap and retry_after_cap must be >= 0")
+        check_max_retries(self.max_retries)
+        for name in ("base", "cap", "retry_after_cap", "jitter"):
+            _require_number(name, getattr(self, name))
+        if not (self.base >= 0 and self.cap >= 0 and self.retry_after_cap >= 0):
+            raise InvalidInputError("base, cap and retry_after_cap must be >= 0")
         if not 0.0 <= self.jitter <= 1.0:
-            raise ValueError("jitter must be between 0 and 1")
+            raise InvalidInputError("jitter must be between 0 and 1")
 
 
 @dataclass(frozen=True)
@@ -71,11 +91,13 @@ class PollPolicy:
     max_interval: float = 5.0
 
     def __post_init__(self) -> None:
+        for name in ("initial", "factor", "max_interval"):
+            _require_number(name, getattr(self, name))
         # A zero interval would poll the API in a tight loop.
         if not self.initial > 0 or not self.max_interval > 0:
-            raise ValueError("initial and max_interval must be > 0 seconds")
+            raise InvalidInputError("initial and max_interval must be > 0 seconds")
         if not self.factor >= 1.0:
-            raise ValueError("factor must be >= 1")
+            raise InvalidInputError("factor must be >= 1")
 
     def next_interval(self, current: float) -> float:
         return min(self.max_interval, current * self.factor)
@@ -102,17 +124,41 @@ class Secret:
 
 
 def resolve_token(token: str | None, environ: Mapping[str, str] | None = None) -> Secret | None:
-    """The explicit token, else the first non-empty one of ``TOKEN_ENV_VARS``; None if none."""
+    """The explicit token, else the first non-empty one of ``TOKEN_ENV_VARS``; None if none.
+
+    Surrounding whitespace is dropped; a token that still holds anything but visible
+    ASCII characters raises InvalidTokenError (it could not be sent in a header).
+    """
     env = os.environ if environ is None else environ
     if token is not None:
+        if not isinstance(token, str):
+            raise InvalidTokenError(
+                f"The API token passed to the client must be a string, not {type(token).__name__}."
+            )
         if not token.strip():
             raise MissingTokenError("The API token passed to the client is empty.")
-        return Secret(token.strip())
+        return Secret(check_token(token.strip(), "The API token passed to the client"))
     for name in TOKEN_ENV_VARS:
         value = env.get(name, "").strip()
         if value:
-            return Secret(value)
+            return Secret(check_token(value, f"The API token in {name}"))
     return None
+
+
+def check_token(token: str, where: str) -> str:
+    """``token`` if it is only visible ASCII characters, else InvalidTokenError (without it)."""
+    if all("!" <= ch <= "~" for ch in token):
+        return token
+    if any(ch.isspace() for ch in token):
+        problem = "whitespace or a line break"
+    elif any(ord(ch) < 32 or ord(ch) == 127 for ch in token):
+        problem = "a control character"
+    else:
+        problem = "a non-ASCII character"
+    raise InvalidTokenError(
+        f"{where} contains {problem}: an API token is visible ASCII characters only. "
+        "Copy it again from your RunComfy dashboard."
+    )
 
 
 def resolve_base_url(
@@ -172,6 +218,10 @@ def to_timeout(
         return default
     if isinstance(value, httpx.Timeout):
         return value
+    if not _is_number(value) or not 0 <= value < math.inf:
+        raise InvalidInputError(
+            f"timeout must be a number of seconds >= 0 or an httpx.Timeout, got {value!r}"
+        )
     return httpx.Timeout(float(value))
 
 

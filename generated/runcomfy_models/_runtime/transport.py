@@ -8,6 +8,7 @@ functions only do the I/O and the sleeping.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -23,6 +24,7 @@ from .errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    InvalidInputError,
     MissingTokenError,
     RunComfyError,
     SubmitOutcomeUnknownError,
@@ -151,14 +153,25 @@ class Attempts:
 
     def on_exception(self, exc: httpx.HTTPError) -> Retry:
         error = _connection_error(exc, self.request, self.token)
+        # An httpx error that shows the token is not chained (a traceback would print it).
+        cause = exc if _scrub(str(exc), self.token) == str(exc) else None
         if exception_is_retryable(exc, self.request.kind):
             try:
                 return self._retry_or_raise(error, type(exc).__name__, None)
             except APIConnectionError as final:
-                raise final from exc
+                raise final from cause
         if self.request.kind == "submit" and not submit_never_sent(exc):
-            raise self.outcome_unknown(error, type(exc).__name__) from exc
-        raise error from exc
+            raise self.outcome_unknown(error, type(exc).__name__) from cause
+        raise error from cause
+
+    def invalid_url(self, exc: httpx.InvalidURL) -> InvalidInputError:
+        """httpx refused the URL before sending anything (too long, bad characters)."""
+        detail = (str(exc) or type(exc).__name__)[:200]
+        if self.token is not None:
+            detail = detail.replace(self.token.reveal(), "***")
+        return InvalidInputError(
+            f"{self.request.label[:200]}: the request URL is invalid ({detail}); nothing was sent"
+        )
 
     def _retry_or_raise(
         self, error: RunComfyError, reason: str, retry_after: float | None
@@ -188,14 +201,32 @@ class Attempts:
     def outcome_unknown(self, cause: RunComfyError, reason: str) -> RunComfyError:
         if self.request.kind != "submit":
             return cause
+        body = cause.body if isinstance(cause, APIError) else None
+        answered = ""
+        if body is not None:
+            shown = _answer_preview(body)
+            if self.token is not None:
+                shown = shown.replace(self.token.reveal(), "***")
+            answered = f" The server answered: {shown}."
         return SubmitOutcomeUnknownError(
             f"The submit to model {self.request.model_id!r} may have reached the server, "
-            f"but its answer was lost ({reason}). The job may exist and may be billed, so "
-            "it was not sent again; check your RunComfy dashboard before resubmitting.",
+            f"but its answer was lost ({reason}).{answered} The job may exist and may be "
+            "billed, so it was not sent again; check your RunComfy dashboard before "
+            "resubmitting.",
             model_id=self.request.model_id or "",
             payload=self.request.json_body if isinstance(self.request.json_body, dict) else {},
             reason=reason,
+            body=body,
         )
+
+
+def _answer_preview(body: Any, limit: int = 300) -> str:
+    """The server's answer for a message: JSON with control characters escaped, shortened."""
+    try:
+        text = json.dumps(body, ensure_ascii=True, default=str)
+    except (ValueError, TypeError, RecursionError):
+        text = type(body).__name__
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _same_origin(url: str, base_url: str) -> bool:
@@ -210,12 +241,21 @@ def _lenient_json(response: httpx.Response) -> Any:
         return response.text
 
 
+def _scrub(text: str, secret: Secret | None) -> str:
+    """``text`` without the token, also in the escaped forms h11 uses for a refused header."""
+    if secret is None:
+        return text
+    token = secret.reveal()
+    for shown in (token, repr(token)[1:-1], repr(token.encode("utf-8", "replace"))[2:-1]):
+        if shown:
+            text = text.replace(shown, "***")
+    return text
+
+
 def _connection_error(
     exc: httpx.HTTPError, request: ApiRequest, secret: Secret | None
 ) -> APIConnectionError:
-    detail = str(exc) or type(exc).__name__
-    if secret is not None:
-        detail = detail.replace(secret.reveal(), "***")
+    detail = _scrub(str(exc) or type(exc).__name__, secret)
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
             f"{request.label} timed out: {detail}", request_id=request.request_id
@@ -245,6 +285,8 @@ def send_sync(http: httpx.Client, attempts: Attempts) -> Any:
     while True:
         try:
             response = http.send(_build(http, attempts), follow_redirects=False)
+        except httpx.InvalidURL as exc:
+            raise attempts.invalid_url(exc) from exc
         except httpx.HTTPError as exc:
             step: Done | Retry = attempts.on_exception(exc)
         else:
@@ -259,6 +301,8 @@ async def send_async(http: httpx.AsyncClient, attempts: Attempts) -> Any:
     while True:
         try:
             response = await http.send(_build(http, attempts), follow_redirects=False)
+        except httpx.InvalidURL as exc:
+            raise attempts.invalid_url(exc) from exc
         except httpx.HTTPError as exc:
             step: Done | Retry = attempts.on_exception(exc)
         else:

@@ -39,7 +39,9 @@ class Deadline:
     """An optional point in (monotonic) time after which waiting stops."""
 
     def __init__(self, timeout: float | None, clock: Callable[[], float] = time.monotonic) -> None:
-        if timeout is not None and not timeout >= 0:
+        if timeout is not None and (
+            not isinstance(timeout, int | float) or isinstance(timeout, bool) or not timeout >= 0
+        ):
             raise InvalidInputError(f"timeout must be a number of seconds >= 0, got {timeout!r}")
         self.timeout = timeout
         self._clock = clock
