@@ -62,10 +62,19 @@ class RequestRejected(CatalogError):
 
 
 def resolve_token(environ: Mapping[str, str] | None = None) -> str | None:
+    """The first non-empty token of ``TOKEN_ENV_VARS``, None if none.
+
+    A token holding anything but visible ASCII characters could not be sent in a header:
+    AuthError, which never shows the token.
+    """
     env = os.environ if environ is None else environ
     for name in TOKEN_ENV_VARS:
         value = env.get(name, "").strip()
         if value:
+            if not all("!" <= ch <= "~" for ch in value):
+                raise AuthError(
+                    f"the API token in {name} holds spaces, control or non-ASCII characters"
+                )
             return value
     return None
 

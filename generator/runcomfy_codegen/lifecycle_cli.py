@@ -94,7 +94,11 @@ def pull_cmd(
         raise click.UsageError("give MODEL_ID ... or --all (not both)")
     if (category or search) and not all_models:
         raise click.UsageError("--category and --search go with --all")
-    token = resolve_token()
+    try:
+        token = resolve_token()
+    except CatalogError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
     if token is None:
         names = " or ".join(TOKEN_ENV_VARS)
         click.echo(f"error: no API token: set {names}", err=True)

@@ -253,6 +253,19 @@ def test_a_rejected_token_exits_77_without_showing_it(serve: Serve, schemas: Pat
     assert files(schemas) == []
 
 
+@pytest.mark.parametrize("bad", ["tok bad-81d3e0", "tok-bad\n81d3e0", "tok-bäd-81d3e0"])
+def test_a_token_that_cannot_be_sent_exits_77_without_showing_it(
+    serve: Serve, schemas: Path, bad: str
+) -> None:
+    emu = serve(catalog())
+    result = invoke(pull(emu.base_url, schemas, ALPHA), env(RUNCOMFY_API_TOKEN=bad))
+    assert result.exit_code == 77
+    assert "RUNCOMFY_API_TOKEN" in result.stderr
+    assert "81d3e0" not in result.output + result.stderr
+    assert emu.stats()["routes"]["catalog"] == 0
+    assert files(schemas) == []
+
+
 def test_the_base_url_comes_from_the_environment(serve: Serve, schemas: Path) -> None:
     emu = serve(catalog())
     result = invoke(["pull", ALPHA, "--schemas", str(schemas)], env(RUNCOMFY_BASE_URL=emu.base_url))

@@ -1,5 +1,5 @@
-"""Regression tests for reviewed runtime bugs: odd submit answers, bad tokens, deep JSON,
-credentials on downloads and argument validation."""
+"""Hostile answers and bad settings: odd submit answers, bad tokens, deeply nested JSON,
+credentials on downloads, and argument validation. None may cost a paid job or leak the token."""
 
 from __future__ import annotations
 
