@@ -14,7 +14,7 @@ from .job_types import CancelOutcome, JobResult, JobStatus
 from .jobs import Job, StatusCallback
 from .outputs import GenericOutput, OutputT
 from .transport import send_sync
-from .wire import parse_cancel, parse_result, parse_status
+from .wire import parse_cancel, parse_status
 
 __all__ = ["RunComfy"]
 
@@ -245,4 +245,4 @@ class RunComfy(ClientCore):
             max_retries=max_retries,
             deadline=deadline,
         )
-        return parse_result(send_sync(self._http, attempts), request_id)
+        return self._parse_result(send_sync(self._http, attempts), request_id)

@@ -20,25 +20,60 @@ from .config import (
     to_timeout,
 )
 from .errors import InvalidInputError, UnexpectedResponseError
+from .job_types import JobResult
 from .transport import ApiRequest, Attempts
-from .wire import Action, model_url, parse_submit, request_url
+from .wire import Action, model_url, parse_result, parse_submit, request_url
 
-__all__ = ["ClientCore"]
+__all__ = ["ClientCore", "encode_payload"]
 
 logger = logging.getLogger("runcomfy_models")
 
 
-def _json_bytes(payload: Mapping[str, Any], model_id: str) -> bytes:
-    """The submit body, or InvalidInputError (before anything is sent) if it is not JSON."""
+def encode_payload(payload: Mapping[str, Any], model_id: str) -> bytes:
+    """The submit body as UTF-8 JSON, or InvalidInputError (before anything is sent) naming
+    the input that cannot be sent: a value JSON has no form for, or text that is not valid
+    Unicode (a lone surrogate such as ``"\\ud800"``)."""
     try:
         text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        where = _unencodable_path(payload) or "the input"
+        raise InvalidInputError(
+            f"The input for {model_id} cannot be sent: {where} holds text that is not valid "
+            "Unicode (a lone surrogate); nothing was sent."
+        ) from None
+    except (TypeError, ValueError, RecursionError) as exc:
         raise InvalidInputError(
             f"The input for {model_id} cannot be sent as JSON: {exc}. Media values must be "
             "URLs or data: URIs: the model modules encode a Path, bytes or a file for you, "
             "or use encode_media()."
         ) from exc
-    return text.encode("utf-8")
+
+
+def _unencodable_path(value: Any, path: str = "", depth: int = 0) -> str | None:
+    """Where in ``value`` a string (or key) that UTF-8 cannot encode is, as ``a.b[2]``."""
+    if depth > 64:
+        return None
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "the input"
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and _unencodable_path(key, path, depth + 1):
+                return f"a key of {path}" if path else "an input name"
+            found = _unencodable_path(item, name, depth + 1)
+            if found:
+                return found
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _unencodable_path(item, f"{path}[{index}]", depth + 1)
+            if found:
+                return found
+    return None
 
 
 class ClientCore:
@@ -128,7 +163,7 @@ class ClientCore:
             kind="submit",
             label=f"submit to {model_id}",
             json_body=dict(payload),
-            content=_json_bytes(payload, model_id),
+            content=encode_payload(payload, model_id),
             model_id=model_id,
         )
         return self._attempts(request, timeout=timeout, max_retries=max_retries)
@@ -175,6 +210,10 @@ class ClientCore:
             raise attempts.outcome_unknown(exc, "answer without a usable request id") from exc
         logger.info("submitted %s: request %s", attempts.request.model_id, request_id)
         return request_id
+
+    def _parse_result(self, body: Any, request_id: str) -> JobResult:
+        """A ``/result`` answer, with the token scrubbed from any error the server echoed."""
+        return parse_result(body, request_id, secret=self._token.reveal() if self._token else None)
 
     @staticmethod
     def _catalog_entry(body: Any) -> dict[str, Any]:

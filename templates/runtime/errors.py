@@ -264,7 +264,8 @@ class JobTimeoutError(JobError):
     """The job did not finish before the deadline; it still exists on the server.
 
     ``cancel_outcome`` is set when a cancel was requested on timeout, and
-    ``cancel_error`` when that request itself failed.
+    ``cancel_error`` when that request itself failed. ``last_status`` is the last
+    status word the server sent.
     """
 
     exit_code: ClassVar[int] = 75
@@ -278,11 +279,13 @@ class JobTimeoutError(JobError):
         timeout: float | None = None,
         cancel_outcome: CancelOutcome | None = None,
         cancel_error: RunComfyError | None = None,
+        last_status: str | None = None,
     ) -> None:
         super().__init__(message, request_id=request_id, model_id=model_id)
         self.timeout = timeout
         self.cancel_outcome = cancel_outcome
         self.cancel_error = cancel_error
+        self.last_status = last_status
 
 
 _BY_ERROR_CODE: Mapping[str, type[APIError]] = {

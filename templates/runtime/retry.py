@@ -2,7 +2,10 @@
 
 A submit creates a paid job and the API has no idempotency key, so it is only
 retried when the request certainly did not create a job: the connection was
-never established, or the server explicitly refused it (429, 503).
+never established, or the server answered 429 ("rate limited; retry in a
+moment"). Any 5xx, a read timeout or a connection dropped after the request
+was written may have created a job, as RunComfy's own clients assume: those
+are never resent.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ RequestKind = Literal["submit", "read", "cancel"]
 """``submit`` creates a job (not idempotent); ``read`` and ``cancel`` are safe to repeat."""
 
 RETRYABLE_STATUSES = frozenset({408, 429})
-SUBMIT_RETRYABLE_STATUSES = frozenset({429, 503})
+SUBMIT_RETRYABLE_STATUSES = frozenset({429})
 
 _NEVER_SENT = (
     httpx.ConnectError,

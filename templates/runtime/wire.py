@@ -22,15 +22,14 @@ from .errors import (
     api_error_class,
 )
 from .job_types import (
-    CANCEL_OUTCOMES,
-    JOB_STATES,
-    RESULT_STATES,
+    CANCELLED_WORDS,
     CancelOutcome,
     CancelOutcomeValue,
     JobResult,
-    JobState,
     JobStatus,
-    ResultState,
+    describe_error,
+    result_state,
+    status_state,
 )
 from .retry import parse_retry_after
 
@@ -44,6 +43,7 @@ __all__ = [
     "parse_status",
     "parse_submit",
     "request_url",
+    "scrub",
     "validate_model_id",
     "validate_request_id",
 ]
@@ -258,30 +258,34 @@ def parse_submit(body: Any) -> str:
         ) from exc
 
 
-def _state(data: Mapping[str, Any], allowed: frozenset[str], what: str, request_id: str) -> str:
-    state = data.get("status")
-    if not isinstance(state, str) or state not in allowed:
+def _word(data: Mapping[str, Any], what: str, request_id: str) -> str:
+    """The status word, lower-cased; a missing or non-string status is an unreadable answer."""
+    word = data.get("status")
+    if not isinstance(word, str) or not word.strip():
         raise UnexpectedResponseError(
-            f"The {what} answer has an unknown status {state!r} "
-            f"(expected one of {', '.join(sorted(allowed))})",
-            request_id=request_id,
-            body=dict(data),
+            f"The {what} answer has no status", request_id=request_id, body=dict(data)
         )
-    return state
+    return word.strip().lower()[:64]
 
 
 def parse_status(body: Any, request_id: str) -> JobStatus:
+    """A ``/status`` answer; words other than the documented ones are read as RunComfy's
+    own clients read them, and a word nobody documents is state ``unknown``."""
     data = _require_object(body, "status", request_id)
-    state = cast(JobState, _state(data, JOB_STATES, "status", request_id))
+    word = _word(data, "status", request_id)
     position = data.get("queue_position")
     if isinstance(position, bool) or not isinstance(position, int):
         position = None
-    return JobStatus(request_id=request_id, state=state, queue_position=position)
+    return JobStatus(
+        request_id=request_id, state=status_state(word), queue_position=position, word=word
+    )
 
 
-def parse_result(body: Any, request_id: str) -> JobResult:
+def parse_result(body: Any, request_id: str, *, secret: str | None = None) -> JobResult:
+    """A ``/result`` answer. ``completed`` with an output is a success; ``error`` may be a
+    string, an object or a list. ``secret`` is scrubbed from the error the server sent."""
     data = _require_object(body, "result", request_id)
-    state = cast(ResultState, _state(data, RESULT_STATES, "result", request_id))
+    word = _word(data, "result", request_id)
     output = data.get("output")
     if output is not None and not isinstance(output, dict):
         raise UnexpectedResponseError(
@@ -290,8 +294,11 @@ def parse_result(body: Any, request_id: str) -> JobResult:
             body=body,
         )
     error = data.get("error")
-    if error is None and state == "failed":
-        error = data.get("error_message")
+    if describe_error(error) is None:
+        error = data.get("error_message") or None
+    if secret:
+        error = scrub(error, secret)
+    state = result_state(word, has_error=describe_error(error) is not None)
 
     def text(key: str) -> str | None:
         value = data.get(key)
@@ -305,16 +312,42 @@ def parse_result(body: Any, request_id: str) -> JobResult:
         cost=data.get("cost"),
         created_at=text("created_at"),
         finished_at=text("finished_at"),
+        word=word,
     )
 
 
 def parse_cancel(body: Any, request_id: str) -> CancelOutcome:
-    data = _require_object(body, "cancel", request_id)
+    """A cancel answer in any shape RunComfy's clients handle; never an error after a 2xx.
+
+    ``{outcome}`` as documented, ``{status: "cancelled"}``, ``{outcome:
+    "cancellation_requested"}``, or ``{}`` (``unknown``: check the status).
+    """
+    data: Mapping[str, Any] = body if isinstance(body, dict) else {}
     outcome = data.get("outcome")
-    if not isinstance(outcome, str) or outcome not in CANCEL_OUTCOMES:
-        raise UnexpectedResponseError(
-            f"The cancel answer has an unknown outcome {outcome!r}",
-            request_id=request_id,
-            body=body,
-        )
-    return CancelOutcome(request_id=request_id, outcome=cast(CancelOutcomeValue, outcome))
+    status = data.get("status")
+    words = [w.strip().lower() for w in (outcome, status) if isinstance(w, str)]
+    value: CancelOutcomeValue = "unknown"
+    for word in words:
+        if word in CANCELLED_WORDS:
+            value = "cancelled"
+        elif word in ("not_cancellable", "not_cancelable"):
+            value = "not_cancellable"
+        elif word in ("cancellation_requested", "cancel_requested", "requested"):
+            value = "requested"
+        else:
+            continue
+        break
+    return CancelOutcome(request_id=request_id, outcome=value)
+
+
+def scrub(value: Any, secret: str, depth: int = 0) -> Any:
+    """``value`` with every occurrence of ``secret`` in its strings replaced by ``***``."""
+    if isinstance(value, str):
+        return value.replace(secret, "***")
+    if depth > 32:
+        return None
+    if isinstance(value, dict):
+        return {scrub(k, secret, depth + 1): scrub(v, secret, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(item, secret, depth + 1) for item in value]
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import httpx
-from runcomfy_models._runtime.emulator import RunningEmulator
+from runcomfy_models._runtime.emulator import RunningEmulator, Shapes
 
 from .support import (
     IMAGE_URL,
@@ -273,6 +273,7 @@ def test_reset_forgets_jobs_counters_faults_and_restores_timings(
         "queue_seconds": 0.0,
         "run_seconds": 0.0,
         "token_required": False,
+        "shapes": Shapes().to_dict(),
     }
     assert emu.stats()["routes"]["submit"] == 0
 

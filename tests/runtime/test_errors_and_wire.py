@@ -239,10 +239,36 @@ def test_parse_status() -> None:
     status = parse_status({"status": "completed", "queue_position": True}, "r1")
     assert status.queue_position is None and status.is_done
     assert not parse_status({"status": "in_progress"}, "r1").is_done
-    for body in ({"status": "paused"}, {"status": "succeeded"}, {}, {"status": 1}, "x"):
+    for body in ({}, {"status": 1}, {"status": "  "}, "x"):
         with pytest.raises(err_mod.UnexpectedResponseError) as info:
             parse_status(body, "r1")
         assert info.value.request_id == "r1"
+
+
+@pytest.mark.parametrize(
+    ("word", "state"),
+    [
+        ("in_queue", "in_queue"),
+        ("queued", "in_queue"),
+        ("pending", "in_queue"),
+        ("waiting", "in_queue"),
+        ("in_progress", "in_progress"),
+        ("running", "in_progress"),
+        ("processing", "in_progress"),
+        ("starting", "in_progress"),
+        ("completed", "completed"),
+        ("succeeded", "completed"),
+        ("failed", "completed"),
+        ("cancelled", "cancelled"),
+        ("canceled", "cancelled"),
+        ("Paused", "unknown"),
+    ],
+)
+def test_status_words_that_runcomfys_clients_read(word: str, state: str) -> None:
+    status = parse_status({"status": word}, "r1")
+    assert status.state == state
+    assert status.word == word.lower()
+    assert status.is_done == (state in ("completed", "cancelled"))
 
 
 def test_parse_result() -> None:
@@ -272,18 +298,65 @@ def test_parse_result() -> None:
     flat = parse_result({"status": "failed", "error_message": "flat"}, "r1")
     assert flat.error_message == "flat"
     assert not parse_result({"status": "in_progress"}, "r1").is_final
-    for body in (
-        {"status": "completed"},
-        {"status": "weird"},
-        {"status": "succeeded", "output": []},
-    ):
+    weird = parse_result({"status": "weird"}, "r1")
+    assert weird.state == "unknown" and weird.word == "weird" and not weird.is_final
+    for body in ({"status": "succeeded", "output": []}, {"output": {}}, []):
         with pytest.raises(err_mod.UnexpectedResponseError):
             parse_result(body, "r1")
 
 
-def test_parse_cancel() -> None:
-    assert parse_cancel({"outcome": "cancelled"}, "r1") == CancelOutcome("r1", "cancelled")
-    assert parse_cancel({"outcome": "cancelled"}, "r1").cancelled
-    assert not parse_cancel({"outcome": "not_cancellable"}, "r1").cancelled
-    with pytest.raises(err_mod.UnexpectedResponseError):
-        parse_cancel({"outcome": "maybe"}, "r1")
+@pytest.mark.parametrize(
+    ("body", "state", "message"),
+    [
+        ({"status": "completed", "output": {"image": "u"}}, "succeeded", None),
+        ({"status": "completed"}, "succeeded", None),
+        ({"status": "completed", "error": "boom"}, "failed", "boom"),
+        ({"status": "failed", "error": "a string"}, "failed", "a string"),
+        ({"status": "failed", "error": {"message": "an object"}}, "failed", "an object"),
+        ({"status": "failed", "error": [{"msg": "one"}, "two"]}, "failed", "one; two"),
+        ({"status": "failed", "error": {"error": {"detail": "deep"}}}, "failed", "deep"),
+        ({"status": "failed", "error": 42}, "failed", "42"),
+        ({"status": "failed"}, "failed", None),
+        ({"status": "canceled"}, "cancelled", None),
+        ({"status": "pending"}, "in_queue", None),
+        ({"status": "processing"}, "in_progress", None),
+    ],
+)
+def test_result_shapes_that_runcomfys_clients_read(
+    body: dict[str, Any], state: str, message: str | None
+) -> None:
+    result = parse_result(body, "r1")
+    assert result.state == state
+    assert result.error_message == message
+
+
+def test_a_token_echoed_in_a_failed_jobs_error_is_scrubbed() -> None:
+    body = {
+        "status": "failed",
+        "error": {"message": "bad header Bearer tok-123", "list": ["tok-123", 1]},
+    }
+    result = parse_result(body, "r1", secret="tok-123")
+    assert "tok-123" not in repr(result)
+    assert result.error_message == "bad header Bearer ***"
+
+
+@pytest.mark.parametrize(
+    ("body", "outcome"),
+    [
+        ({"request_id": "r1", "outcome": "cancelled"}, "cancelled"),
+        ({"request_id": "r1", "outcome": "not_cancellable"}, "not_cancellable"),
+        ({"status": "cancelled"}, "cancelled"),
+        ({"status": "canceled"}, "cancelled"),
+        ({"status": "in_progress", "outcome": "cancellation_requested"}, "requested"),
+        ({}, "unknown"),
+        (None, "unknown"),
+        ([], "unknown"),
+        ({"outcome": "maybe"}, "unknown"),
+        ({"status": "in_progress"}, "unknown"),
+    ],
+)
+def test_cancel_answers_in_every_shape_give_an_honest_outcome(body: Any, outcome: str) -> None:
+    answer = parse_cancel(body, "r1")
+    assert answer == CancelOutcome("r1", outcome)  # type: ignore[arg-type]
+    assert answer.cancelled == (outcome == "cancelled")
+    assert answer.description

@@ -1,7 +1,7 @@
 """Every emulator fault kind, on every route, with the server's counters as proof.
 
 The key property: a submit reaches the server at most once unless the server
-explicitly refused it (429/503) or the connection never opened.
+explicitly refused it (429) or the connection never opened.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from runcomfy_models._runtime import (
     RunComfy,
     ServerError,
     SubmitOutcomeUnknownError,
-    UnexpectedResponseError,
 )
 from runcomfy_models._runtime.emulator import FaultRule, RunningEmulator
 
@@ -66,15 +65,12 @@ def settle(condition: Callable[[], bool], attempts: int = 500) -> None:
 # -- submit ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("status", "retry_after"),
-    [(429, "1"), (429, None), (503, "0"), (503, "Wed, 21 Oct 2015 07:28:00 GMT")],
-)
-def test_submit_refusals_are_retried_and_create_one_job(
-    emu: RunningEmulator, driver: Driver, status: int, retry_after: str | None
+@pytest.mark.parametrize("retry_after", ["1", None, "0", "Wed, 21 Oct 2015 07:28:00 GMT"])
+def test_submit_rate_limits_are_retried_and_create_one_job(
+    emu: RunningEmulator, driver: Driver, retry_after: str | None
 ) -> None:
     emu.add_fault(
-        FaultRule(route="submit", kind="status", status=status, retry_after=retry_after, times=2)
+        FaultRule(route="submit", kind="status", status=429, retry_after=retry_after, times=2)
     )
     job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
     assert job.request_id
@@ -95,7 +91,7 @@ def test_submit_refusals_give_up_after_max_retries(
     assert submits_seen(emu) == 2 and jobs_created(emu) == 0
 
 
-@pytest.mark.parametrize("status", [500, 502, 504, 408])
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 408])
 def test_submit_ambiguous_statuses_are_not_retried(
     emu: RunningEmulator, driver: Driver, status: int
 ) -> None:
@@ -306,15 +302,32 @@ def test_error_body_on_reads_is_mapped_and_not_retried(
 
 
 @pytest.mark.parametrize("route", ["status", "result"])
-def test_unknown_status_stops_polling(emu: RunningEmulator, driver: Driver, route: str) -> None:
+def test_an_undocumented_status_word_is_followed_until_the_job_ends(
+    emu: RunningEmulator, driver: Driver, route: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.set_timings(run_seconds=0.3)
     job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
-    emu.add_fault(FaultRule(route=route, kind="unknown_status"))  # type: ignore[arg-type]
-    with pytest.raises(UnexpectedResponseError) as info:
-        driver.wait(job, timeout=10)
-    assert "paused" in str(info.value)
+    emu.add_fault(FaultRule(route=route, kind="unknown_status", times=4))  # type: ignore[arg-type]
+    with caplog.at_level("WARNING", logger="runcomfy_models"):
+        output = driver.wait(job, timeout=10)
+    assert output.model_dump()["image"]
+    assert stats(emu)["faults"][route] == 4
+    unknown_logs = [r for r in caplog.records if "undocumented status 'paused'" in r.message]
+    assert len(unknown_logs) == 1
+    assert_one_submit(emu)
+
+
+def test_an_undocumented_status_word_to_the_deadline_keeps_the_request_id(
+    emu: RunningEmulator, driver: Driver
+) -> None:
+    job = driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD)
+    emu.add_fault(FaultRule(route="*", kind="unknown_status"))
+    with pytest.raises(JobTimeoutError) as info:
+        driver.wait(job, timeout=0.3)
     assert info.value.request_id == job.request_id
-    assert stats(emu)["faults"][route] == 1
-    assert stats(emu)["routes"][route] == 1
+    assert info.value.last_status == "paused"
+    assert "'paused'" in str(info.value)
+    assert stats(emu)["routes"]["result"] >= 1  # followed through /result
     assert_one_submit(emu)
 
 

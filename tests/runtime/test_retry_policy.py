@@ -114,7 +114,7 @@ def test_poll_policy_backs_off_to_the_cap() -> None:
         (429, True, True),
         (500, True, False),
         (502, True, False),
-        (503, True, True),
+        (503, True, False),
         (504, True, False),
     ],
 )

@@ -17,7 +17,7 @@ from .job_types import CancelOutcome, JobResult, JobStatus
 from .jobs import AsyncJob, StatusCallback
 from .outputs import GenericOutput, OutputT
 from .transport import send_async
-from .wire import parse_cancel, parse_result, parse_status
+from .wire import parse_cancel, parse_status
 
 __all__ = ["AsyncRunComfy"]
 
@@ -250,4 +250,4 @@ class AsyncRunComfy(ClientCore):
             max_retries=max_retries,
             deadline=deadline,
         )
-        return parse_result(await send_async(self._http, attempts), request_id)
+        return self._parse_result(await send_async(self._http, attempts), request_id)

@@ -211,8 +211,9 @@ class Attempts:
         return SubmitOutcomeUnknownError(
             f"The submit to model {self.request.model_id!r} may have reached the server, "
             f"but its answer was lost ({reason}).{answered} The job may exist and may be "
-            "billed, so it was not sent again; check your RunComfy dashboard before "
-            "resubmitting.",
+            "billed, so it was not sent again. Look for it on the Generations page of your "
+            "RunComfy account; to send it again on purpose, submit the same input again "
+            "(that may create a second billed job).",
             model_id=self.request.model_id or "",
             payload=self.request.json_body if isinstance(self.request.json_body, dict) else {},
             reason=reason,

@@ -95,18 +95,38 @@ class WaitLoop(Generic[OutputT]):
         self.deadline = Deadline(timeout, clock)
         self._poller = Poller(policy, self.deadline)
         self._last: JobStatus | None = None
+        self._last_word: str | None = None
+        self._unknown_logged = False
 
     def seen(self, status: JobStatus) -> bool:
-        """Log and report a status (only when it changed); True once the job stopped."""
+        """Log and report a status (only when it changed); True when ``/result`` must be read.
+
+        That is once the job stopped, and also while ``/status`` sends a word nobody
+        documents: the job is then followed through ``/result``, which reports its outcome.
+        """
         log_status(status, self.model_id)
+        self._note_word(status.word, status.state == "unknown")
         if self._on_update is not None and status != self._last:
             self._on_update(status)
         self._last = status
-        return status.is_done
+        return status.is_done or status.state == "unknown"
 
     def outcome(self, result: JobResult) -> OutputT | None:
         """The parsed output, None while ``/result`` still reports a running job."""
+        self._note_word(result.word, result.state == "unknown")
         return outcome_of(result, self._output_type, self.model_id)
+
+    def _note_word(self, word: str | None, unknown: bool) -> None:
+        self._last_word = word
+        if unknown and not self._unknown_logged:
+            self._unknown_logged = True
+            logger.warning(
+                "request %s (%s): the server reports the undocumented status %r; "
+                "following the job through /result until it ends or the deadline passes",
+                self.request_id,
+                self.model_id or "unknown model",
+                word,
+            )
 
     def next_sleep(self) -> float:
         """Seconds to sleep before the next poll; raises DeadlineReached when time is up."""
@@ -120,7 +140,12 @@ class WaitLoop(Generic[OutputT]):
         cancel_error: RunComfyError | None = None,
     ) -> JobTimeoutError:
         return timeout_error(
-            self.request_id, self.model_id, self.deadline.timeout, cancel_outcome, cancel_error
+            self.request_id,
+            self.model_id,
+            self.deadline.timeout,
+            cancel_outcome,
+            cancel_error,
+            last_status=self._last_word,
         )
 
 
@@ -178,23 +203,25 @@ def timeout_error(
     timeout: float | None,
     cancel_outcome: CancelOutcome | None = None,
     cancel_error: RunComfyError | None = None,
+    *,
+    last_status: str | None = None,
 ) -> JobTimeoutError:
     """The error for a wait that ran out of time, describing what happened to the job."""
     waited = "the deadline" if timeout is None else f"{timeout:g}s"
-    if cancel_outcome is not None and cancel_outcome.cancelled:
-        fate = "It was cancelled."
-    elif cancel_outcome is not None:
-        fate = "Cancelling was refused (not_cancellable): it will finish and be billed."
+    seen = f" The last status it reported was {last_status!r}." if last_status else ""
+    if cancel_outcome is not None:
+        fate = f"{cancel_outcome.description}."
     elif cancel_error is not None:
         fate = f"Cancelling it failed ({cancel_error}); it may still be running."
     else:
         fate = "It is still running: resume with client.job(request_id).wait()."
     logger.info("request %s: gave up waiting after %s", request_id, waited)
     return JobTimeoutError(
-        f"Job {request_id} did not finish within {waited}. {fate}",
+        f"Job {request_id} did not finish within {waited}.{seen} {fate}",
         request_id=request_id,
         model_id=model_id,
         timeout=timeout,
         cancel_outcome=cancel_outcome,
         cancel_error=cancel_error,
+        last_status=last_status,
     )

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from .catalog import public_entry
 from .connection import DroppedConnection
 from .faults import UNKNOWN_STATUS, FaultRule
-from .jobs import STATUS_WORDS, JobView
+from .jobs import JobView
 from .responses import (
     BAD_MODEL_ID,
     BAD_REQUEST,
@@ -32,9 +32,6 @@ from .stats import FILES_WITH_TOKEN
 DEFAULT_PAGE_SIZE: Final = 100
 MAX_PAGE_SIZE: Final = 1000
 FILES_PATH: Final = "/_emulator/files"
-
-# What a finished job costs, by output media kind (the emulator's own price list).
-_PRICES: Final = {"image": 0.04, "video": 0.4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +128,8 @@ class RunComfyApi:
             self.emulator.count(FILES_WITH_TOKEN, None, generation)
         if rule is not None and rule.kind == "drop_after":
             return DroppedConnection()
+        if rule is not None and rule.kind == "status_after":
+            return _fault_status(rule)
         return response
 
     def _job_model(self, request: Request) -> str | None:
@@ -200,7 +199,7 @@ class RunComfyApi:
         base = _base_url(request)
         body: dict[str, Any] = {
             "request_id": view.job.request_id,
-            "status": _reported(call.rule, STATUS_WORDS[view.state]),
+            "status": _reported(call.rule, self.emulator.shapes.status_word(view.state)),
         }
         if view.queue_position is not None:
             body["queue_position"] = view.queue_position
@@ -214,7 +213,7 @@ class RunComfyApi:
         job = view.job
         body: dict[str, Any] = {
             "request_id": job.request_id,
-            "status": _reported(call.rule, view.state),
+            "status": _reported(call.rule, self.emulator.shapes.result_word(view.state)),
             "created_at": _iso(job.created_at),
             "finished_at": None if view.finished_at is None else _iso(view.finished_at),
         }
@@ -222,12 +221,11 @@ class RunComfyApi:
             url = f"{_base_url(request)}{FILES_PATH}/{job.request_id}.{job.media.extension}"
             body["output"] = {job.media.output_key: [url] if job.media.is_list else url}
         elif view.state == "failed":
-            body["error"] = {
-                "error_code": INTERNAL_ERROR,
-                "error_message": "The job failed (as the emulator was told).",
-            }
+            body["error"] = self.emulator.shapes.error_body(
+                INTERNAL_ERROR, "The job failed (as the emulator was told)."
+            )
         if _truthy(request.query_params.get("include_cost")):
-            body["cost"] = _PRICES[job.media.kind] if view.state == "succeeded" else 0.0
+            body["cost"] = job.cost if view.state == "succeeded" else 0.0
         return JSONResponse(body)
 
     async def _cancel(self, request: Request, call: Call) -> Response:
@@ -235,7 +233,7 @@ class RunComfyApi:
         outcome = self.emulator.cancel(request_id)
         if outcome is None:
             return _unknown_request(request)
-        return JSONResponse({"request_id": request_id, "outcome": outcome}, status_code=202)
+        return JSONResponse(self.emulator.shapes.cancel_body(request_id, outcome), status_code=202)
 
     async def _file(self, request: Request, call: Call) -> Response:
         name: str = request.path_params["name"]
@@ -263,18 +261,22 @@ async def _before_processing(rule: FaultRule) -> Response | None:
     if rule.kind == "drop_before":
         return DroppedConnection()
     if rule.kind == "status":
-        headers = {"Retry-After": rule.retry_after} if rule.retry_after is not None else None
-        return error_response(
-            rule.status,
-            rule.effective_error_code,
-            f"Injected fault: HTTP {rule.status}.",
-            headers=headers,
-        )
+        return _fault_status(rule)
     if rule.kind == "error_body":
         return error_response(
             200, rule.effective_error_code, "Injected fault: error in a 200 answer."
         )
     return None
+
+
+def _fault_status(rule: FaultRule) -> Response:
+    headers = {"Retry-After": rule.retry_after} if rule.retry_after is not None else None
+    return error_response(
+        rule.status,
+        rule.effective_error_code,
+        f"Injected fault: HTTP {rule.status}.",
+        headers=headers,
+    )
 
 
 def _reported(rule: FaultRule | None, status: str) -> str:

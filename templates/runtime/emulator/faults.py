@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
 Route = Literal["submit", "status", "result", "cancel", "catalog", "files", "*"]
-FaultKind = Literal["status", "slow", "drop_before", "drop_after", "error_body", "unknown_status"]
+FaultKind = Literal[
+    "status", "status_after", "slow", "drop_before", "drop_after", "error_body", "unknown_status"
+]
+"""``status``: answer an HTTP error instead of processing the request; ``status_after``:
+process it (a submit creates its job), then answer the HTTP error all the same;
+``drop_before``/``drop_after``: drop the connection before/after processing."""
 
 ROUTES: Final[tuple[str, ...]] = get_args(Route)
 KINDS: Final[tuple[str, ...]] = get_args(FaultKind)
@@ -24,6 +29,7 @@ _STATUS_ROUTES: Final = frozenset({"status", "result"})
 # In the command-line form `route:kind=value`, the value sets this field.
 _SHORTHAND_FIELD: Final[dict[str, str]] = {
     "status": "status",
+    "status_after": "status",
     "slow": "delay",
     "error_body": "error_code",
 }

@@ -18,6 +18,7 @@ from .app import build_app
 from .catalog import load_catalog
 from .faults import FaultRule
 from .jobs import Outcome
+from .shapes import Shapes
 from .state import Clock, Emulator
 
 DEFAULT_HOST: Final = "127.0.0.1"
@@ -134,6 +135,7 @@ def running_emulator(
     outcome: Outcome = "succeeded",
     clock: Clock | None = None,
     access_log: bool = False,
+    shapes: Shapes | None = None,
 ) -> Iterator[RunningEmulator]:
     """Serve an emulator on `host:port` (0 picks a free port) while the block runs.
 
@@ -148,6 +150,7 @@ def running_emulator(
         outcome=outcome,
         faults=faults,
         clock=clock,
+        shapes=shapes,
     )
     sock = _bind(host, port)
     started = threading.Event()
@@ -194,6 +197,7 @@ def serve(
     outcome: Outcome = "succeeded",
     access_log: bool = False,
     ready: Callable[[str], None] | None = None,
+    shapes: Shapes | None = None,
 ) -> None:
     """Serve an emulator until interrupted (Ctrl-C or SIGTERM); blocking.
 
@@ -208,6 +212,7 @@ def serve(
         run_seconds=run_seconds,
         outcome=outcome,
         faults=faults,
+        shapes=shapes,
     )
     sock = _bind(host, port)
     base_url = _base_url(sock)

@@ -14,11 +14,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
-from .catalog import Catalog
+from .catalog import Catalog, job_cost
 from .faults import FaultBook, FaultRule
 from .inputs import InputIssue, InputValidator
 from .jobs import JOB_STATES, OUTCOMES, Job, JobView, Outcome
 from .media import plan_output
+from .shapes import Shapes
 from .stats import SUBMIT_REJECTED, Stats
 
 # A string input containing this marker makes that job fail, whatever the outcome setting.
@@ -47,8 +48,10 @@ class Emulator:
         outcome: Outcome = "succeeded",
         faults: Sequence[FaultRule] = (),
         clock: Clock | None = None,
+        shapes: Shapes | None = None,
     ) -> None:
         self.catalog = Catalog(catalog)
+        self.shapes = shapes if shapes is not None else Shapes()
         self._token = token
         self._clock: Clock = clock if clock is not None else time.time
         self._lock = threading.RLock()
@@ -114,6 +117,7 @@ class Emulator:
                 "queue_seconds": self._queue_seconds,
                 "run_seconds": self._run_seconds,
                 "token_required": self.token_required,
+                "shapes": self.shapes.to_dict(),
             }
 
     # -- faults ----------------------------------------------------------------
@@ -167,6 +171,7 @@ class Emulator:
                 run_seconds=self._run_seconds,
                 outcome=outcome,
                 media=media,
+                cost=job_cost(entry, inputs),
             )
             if self._is_current(generation):
                 self._jobs[job.request_id] = job

@@ -58,6 +58,16 @@ _MISSING_EXTRA = (
     help='Fault rules as JSON: one rule, a list, or {"faults": [...]}.',
 )
 @click.option(
+    "--shape",
+    "shape_specs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Answer in a shape RunComfy's own clients handle instead of the documented one, e.g. "
+    "'result_success=completed', 'error=string', 'cancel=empty', 'queued=pending'. "
+    "Keys: queued, running, status_outcome, result_success, cancelled, error, cancel. "
+    "Repeatable.",
+)
+@click.option(
     "--catalog",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Serve this catalog file instead of the package's own models.",
@@ -72,6 +82,7 @@ def emulator_command(
     fail_jobs: bool,
     fault_specs: tuple[str, ...],
     faults_file: Path | None,
+    shape_specs: tuple[str, ...],
     catalog: Path | None,
     access_log: bool,
 ) -> None:
@@ -80,7 +91,7 @@ def emulator_command(
     Point the clients at it with --base-url http://HOST:PORT (or RUNCOMFY_BASE_URL).
     """
     try:
-        from ..emulator import FaultRule, load_catalog, load_faults, serve
+        from ..emulator import FaultRule, Shapes, load_catalog, load_faults, serve
     except ImportError as exc:
         raise click.ClickException(_MISSING_EXTRA) from exc
 
@@ -96,6 +107,10 @@ def emulator_command(
         except (OSError, ValueError) as exc:
             raise click.BadParameter(str(exc), param_hint="'--faults-file'") from exc
     try:
+        shapes = Shapes.parse(shape_specs)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--shape'") from exc
+    try:
         entries = load_catalog(catalog)
     except (OSError, ValueError) as exc:
         raise click.ClickException(f"Cannot load the catalog: {exc}") from exc
@@ -110,6 +125,7 @@ def emulator_command(
             faults=faults,
             outcome="failed" if fail_jobs else "succeeded",
             access_log=access_log,
+            shapes=shapes,
         )
     except OSError as exc:
         raise click.ClickException(

@@ -16,7 +16,7 @@ from typing import Any
 import click
 from pydantic import BaseModel, ValidationError
 
-from ..job_types import CancelOutcome, JobResult, JobStatus
+from ..job_types import CANCEL_DESCRIPTIONS, CancelOutcome, JobResult, JobStatus
 from ..outputs import GenericOutput, iter_remote_files
 from .style import is_terminal, styled
 
@@ -101,11 +101,6 @@ def cancel_record(outcome: CancelOutcome) -> dict[str, Any]:
 _GOOD = frozenset({"succeeded", "submitted", "completed"})
 _BAD = frozenset({"failed", "cancelled", "timeout", "interrupted"})
 
-_OUTCOME_TEXT = {
-    "cancelled": "cancelled (it was still queued; nothing is billed)",
-    "not_cancellable": "not cancellable: it is running or done, it will finish and be billed",
-}
-
 
 def _headline(record: Mapping[str, Any]) -> str:
     request_id = record.get("request_id", "?")
@@ -113,7 +108,7 @@ def _headline(record: Mapping[str, Any]) -> str:
         outcome = str(record["outcome"])
         color = "green" if outcome == "cancelled" else "yellow"
         return f"Request {request_id}: " + styled(
-            _OUTCOME_TEXT.get(outcome, outcome), sys.stdout, fg=color, bold=True
+            CANCEL_DESCRIPTIONS.get(outcome, outcome), sys.stdout, fg=color, bold=True
         )
     state = str(record.get("status", "?"))
     color = "green" if state in _GOOD else "red" if state in _BAD else "yellow"

@@ -10,6 +10,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
+from .media import plan_output
+
 CATALOG_PACKAGE: Final = "runcomfy_models"
 CATALOG_RESOURCE: Final = "_catalog.json"
 
@@ -23,6 +25,17 @@ GENERIC_OUTPUT_SCHEMA: Final[dict[str, Any]] = {
         "videos": {"type": "array", "items": {"type": "string", "format": "uri"}},
     },
 }
+
+
+PRICE_UNITS: Final = ("output", "second")
+# RunComfy's catalog prices every model; an entry without a price gets one of these, so
+# that clients which need a price (RunComfy's own do) work against the emulator.
+STAND_IN_PRICES: Final[dict[str, tuple[float, str]]] = {
+    "image": (0.04, "output"),
+    "video": (0.1, "second"),
+}
+# A per-second job that asks for no duration is billed as this many seconds.
+DEFAULT_BILLED_SECONDS: Final = 5.0
 
 
 class CatalogNotFoundError(FileNotFoundError):
@@ -140,6 +153,8 @@ def _normalise_entry(raw: Mapping[str, Any]) -> dict[str, Any]:
         dict(output_schema) if isinstance(output_schema, Mapping) else GENERIC_OUTPUT_SCHEMA
     )
     entry.setdefault("display_name", model_id)
+    if not _is_price(entry.get("base_price_usd")) or entry.get("price_unit") not in PRICE_UNITS:
+        entry["base_price_usd"], entry["price_unit"] = _stand_in_price(entry)
     categories = entry.get("categories")
     entry["categories"] = (
         list(categories)
@@ -161,3 +176,25 @@ def _matches_search(entry: Mapping[str, Any], search: str | None) -> bool:
         return True
     needle = search.casefold()
     return needle in entry["model_id"].casefold() or needle in str(entry["display_name"]).casefold()
+
+
+def _is_price(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def _stand_in_price(entry: Mapping[str, Any]) -> tuple[float, str]:
+    return STAND_IN_PRICES[plan_output(entry, {}).kind]
+
+
+def job_cost(entry: Mapping[str, Any], inputs: Mapping[str, Any]) -> float:
+    """What a succeeded job costs: the price per output, or per second of the requested
+    ``duration`` (an input given as a number or a numeric string)."""
+    price = float(entry["base_price_usd"])
+    if entry["price_unit"] != "second":
+        return price
+    duration: Any = inputs.get("duration")
+    try:
+        seconds = float(duration) if not isinstance(duration, bool) else DEFAULT_BILLED_SECONDS
+    except (TypeError, ValueError):
+        seconds = DEFAULT_BILLED_SECONDS
+    return round(price * seconds, 6)

@@ -24,15 +24,6 @@ JOB_STATES: Final[tuple[JobState, ...]] = (
 )
 OUTCOMES: Final[tuple[Outcome, ...]] = ("succeeded", "failed")
 
-# The API's /status folds both outcomes into one word; only /result tells them apart.
-STATUS_WORDS: Final[dict[JobState, str]] = {
-    "in_queue": "in_queue",
-    "in_progress": "in_progress",
-    "succeeded": "completed",
-    "failed": "completed",
-    "cancelled": "cancelled",
-}
-
 
 @dataclass(slots=True)
 class Job:
@@ -43,6 +34,7 @@ class Job:
     run_seconds: float
     outcome: Outcome
     media: MediaPlan
+    cost: float = 0.0  # USD, once succeeded (see catalog.job_cost)
     cancelled_at: float | None = None
 
     @property

@@ -1,7 +1,8 @@
 """Deciding, line by line, what a batch run does: skip it, submit it, follow it or save it.
 
 The journal is the memory: a line with a request id is followed, never sent
-again; a line whose earlier submit may have reached the server is ``unknown``
+again; a line whose submit never started being written (``prepared``) is simply
+sent; a line whose earlier submit may have reached the server is ``unknown``
 and only sent again with ``--resubmit-unknown``; a line whose input changed
 since the journal recorded it is reported, not mixed up with the old job.
 """
@@ -22,8 +23,9 @@ __all__ = ["Planner", "Skip", "Work", "check_record"]
 WorkKind = Literal["submit", "follow", "save"]
 
 _UNKNOWN_NOTE = (
-    "an earlier run stopped while submitting this line: the job may exist (and be billed); "
-    "rerun with --resubmit-unknown to send it again"
+    "an earlier run stopped while submitting this line: the job may exist (and be billed). "
+    "Look for it on the Generations page of your RunComfy account; --resubmit-unknown "
+    "sends it again, and if the job does exist it is then billed twice"
 )
 
 

@@ -27,6 +27,7 @@ import httpx
 from ...async_client import AsyncRunComfy
 from ...config import DEFAULT_TIMEOUT
 from ..settings import Settings
+from .sending import SendingTransport
 
 __all__ = ["WORKERS_PER_CLIENT", "BatchClients", "sniffio_import_short_cut"]
 
@@ -48,8 +49,9 @@ class BatchClients:
             # The workers i with i % count == index share this client.
             workers = len(range(index, concurrency, count))
             limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
+            transport = SendingTransport(httpx.AsyncHTTPTransport(verify=tls, limits=limits))
             http = httpx.AsyncClient(
-                verify=tls, limits=limits, timeout=DEFAULT_TIMEOUT, follow_redirects=False
+                transport=transport, timeout=DEFAULT_TIMEOUT, follow_redirects=False
             )
             self._http.append(http)
             self.limits.append(limits)

@@ -36,8 +36,17 @@ __all__ = ["batch_command"]
 @click.option(
     "--resubmit-unknown",
     is_flag=True,
-    help="Submit again lines whose earlier submit may or may not have reached RunComfy "
-    "(this may run, and bill, a job twice).",
+    help="Submit again lines whose earlier submit may or may not have reached RunComfy. "
+    "A line whose job does exist is then run and billed twice: look for those jobs on the "
+    "Generations page of your RunComfy account first.",
+)
+@click.option(
+    "--job-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Stop following a job after this long; it stays in the journal and a rerun follows "
+    "it on [default: follow until it ends].",
 )
 @click.option(
     "--all-or-nothing",
@@ -60,6 +69,7 @@ def batch_command(
     download: Path | None,
     retry_failed: bool,
     resubmit_unknown: bool,
+    job_timeout: float | None,
     all_or_nothing: bool,
     dry_run: bool,
     results: Path | None,
@@ -96,6 +106,7 @@ def batch_command(
         download=download,
         retry_failed=retry_failed,
         resubmit_unknown=resubmit_unknown,
+        job_timeout=job_timeout,
         all_or_nothing=all_or_nothing,
         dry_run=dry_run,
     )

@@ -45,6 +45,7 @@ class BatchOptions:
     resubmit_unknown: bool
     all_or_nothing: bool
     dry_run: bool
+    job_timeout: float | None = None
 
 
 def run_batch(settings: Settings, options: BatchOptions) -> int:
@@ -138,6 +139,7 @@ def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: 
         download=options.download,
         progress=progress,
         report=report,
+        job_timeout=options.job_timeout,
     )
     interrupted = False
     try:

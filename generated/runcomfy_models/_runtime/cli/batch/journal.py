@@ -4,9 +4,11 @@ States of a line:
 
 ============  ===============================================================
 pending       known not to be on the server (never sent, or refused outright)
-submitting    written *before* the submit request; if a run dies here, the
-              job may or may not exist (reported as unknown, never resent
-              unless asked)
+prepared      written before the submit; nothing has left the process yet (a
+              run that dies here sent nothing: the line is sent on the next run)
+submitting    written when the submit request starts being written; if a run
+              dies here, the job may or may not exist (reported as unknown,
+              never resent unless asked)
 submitted     the request id, written the moment the submit returned
 succeeded     the job succeeded, output recorded; files not saved yet
 done          finished: output recorded (and files saved if asked)
@@ -35,6 +37,7 @@ __all__ = ["STATES", "Journal", "JournalError", "JournalRow"]
 
 STATES: Final = (
     "pending",
+    "prepared",
     "submitting",
     "submitted",
     "succeeded",
@@ -220,8 +223,12 @@ class Journal:
     def mark_invalid(self, line: int, digest: str, error: str) -> None:
         self._upsert(line, digest, "invalid", error)
 
+    def mark_prepared(self, line: int, digest: str) -> None:
+        """Written before the submit: nothing has been sent yet."""
+        self._upsert(line, digest, "prepared")
+
     def mark_submitting(self, line: int, digest: str) -> None:
-        """Written before the submit is sent: from here on the job may exist."""
+        """Written when the submit starts being written: from here on the job may exist."""
         self._upsert(line, digest, "submitting")
 
     def mark_submitted(self, line: int, request_id: str) -> None:

@@ -21,6 +21,7 @@ __all__ = ["Reporter", "Summary", "public_state", "write_results"]
 # Journal state -> the state shown to users.
 _PUBLIC = {
     "pending": "not_sent",
+    "prepared": "not_sent",
     "submitting": "unknown",
     "submitted": "running",
     "succeeded": "not_saved",
@@ -44,7 +45,7 @@ class Summary:
             "failed": raw["failed"],
             "unknown": raw["unknown"] + raw["submitting"],
             "running": raw["submitted"],
-            "not_sent": raw["pending"],
+            "not_sent": raw["pending"] + raw["prepared"],
             "not_saved": raw["succeeded"],
             "invalid": raw["invalid"],
             "changed": raw["changed"],

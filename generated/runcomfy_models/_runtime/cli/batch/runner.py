@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from ...async_client import AsyncRunComfy
+from ...client_core import encode_payload
 from ...downloads import download_async, new_async_download_client
 from ...errors import (
     BadRequestError,
@@ -45,8 +47,15 @@ from .pacing import PollPacer
 from .planner import Planner, Skip, Work
 from .progress import Progress
 from .reader import InputFileError, Record
+from .sending import on_sending
 
-__all__ = ["BatchRunner"]
+__all__ = ["UNKNOWN_ADVICE", "BatchRunner"]
+
+UNKNOWN_ADVICE = (
+    "Look for it on the Generations page of your RunComfy account; rerunning with "
+    "--resubmit-unknown sends such lines again, and a line whose job does exist is then "
+    "billed twice."
+)
 
 # Rounds of failed polling (each already retried by the client) before leaving a
 # job for the next run.
@@ -68,6 +77,7 @@ class BatchRunner:
         download: Path | None,
         progress: Progress,
         report: Callable[[str], None],
+        job_timeout: float | None = None,
     ) -> None:
         self.model_id = model_id
         self.shape = shape
@@ -80,6 +90,7 @@ class BatchRunner:
         self.download = download
         self.progress = progress
         self.report = report
+        self.job_timeout = job_timeout
         self.pacer = PollPacer(clients.first.poll_policy)
         self.fatal: RunComfyError | None = None
         self.last_line = 0
@@ -193,15 +204,27 @@ class BatchRunner:
             self.progress.finished("invalid")
             self.report(f"line {line}: {message}")
             return
+        try:
+            encode_payload(payload, self.model_id)
+        except InvalidInputError as exc:
+            self.journal.mark_invalid(line, work.hash, exc.message)
+            self.progress.finished("invalid")
+            self.report(f"line {line}: {exc.message}")
+            return
         if self.stopping:
             return
-        self.journal.mark_submitting(line, work.hash)
+        self.journal.mark_prepared(line, work.hash)
+        sending = _FirstWrite(lambda: self.journal.mark_submitting(line, work.hash))
         try:
-            job = await client.submit(self.model_id, payload)
+            with on_sending(sending):
+                job = await client.submit(self.model_id, payload)
         except SubmitOutcomeUnknownError as exc:
             self.journal.mark_unknown(line, exc.message)
             self.progress.finished("unknown")
-            self.report(f"line {line}: outcome unknown: {exc.reason}; not sent again")
+            self.report(
+                f"line {line}: outcome unknown: {exc.reason}; the job may exist and be billed, "
+                f"so it was not sent again. {UNKNOWN_ADVICE}"
+            )
             return
         except RunComfyError as exc:
             self._refused(line, exc)
@@ -238,18 +261,35 @@ class BatchRunner:
         """
         waits = self.pacer.waits(just_submitted=just_submitted)
         failures = 0
+        deadline = None if self.job_timeout is None else time.monotonic() + self.job_timeout
+        word: str | None = None
         while not self.stopping:
             wait = next(waits)
+            if deadline is not None:
+                wait = min(wait, max(0.0, deadline - time.monotonic()))
             if wait > 0:
                 await self._sleep(wait)
                 if self.stopping:
                     return
+            if deadline is not None and time.monotonic() >= deadline:
+                self.report(
+                    f"line {line}: request {request_id} did not finish within "
+                    f"{self.job_timeout:g}s (last status {word!r}); it stays in the journal, "
+                    "rerun to follow it"
+                )
+                return
             try:
                 result = await client.result(request_id, include_cost=True)
                 if result.is_final:
                     await self._finish(line, result)
                     self.pacer.record(result)
                     return
+                if result.state == "unknown" and word != result.word:
+                    self.report(
+                        f"line {line}: request {request_id} reports the undocumented status "
+                        f"{result.word!r}; following it until it ends"
+                    )
+                word = result.word
                 failures = 0
             except NotFoundError as exc:
                 self.journal.mark_failed(line, str(exc))
@@ -316,6 +356,18 @@ class BatchRunner:
         """One file; the download retries a file host that fails for a while like an API read."""
         assert self._http is not None
         return await download_async(url, target, self._http, retry=self.clients.first.retry_policy)
+
+
+class _FirstWrite:
+    """Calls ``action`` the first time it is called (a submit's 429 retries write again)."""
+
+    def __init__(self, action: Callable[[], None]) -> None:
+        self._action: Callable[[], None] | None = action
+
+    def __call__(self) -> None:
+        if self._action is not None:
+            action, self._action = self._action, None
+            action()
 
 
 def _number(value: Any) -> float | None:

@@ -1,0 +1,54 @@
+"""Knowing when a submit may have left the process: the moment httpcore starts writing it.
+
+A batch line is journaled ``prepared`` before its submit and ``submitting`` only
+once the request's first bytes are about to be written. A run killed before
+that sent nothing, so the line is simply sent on the next run; a run killed
+after it may have created a (billed) job, so the line is ``unknown``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from typing import Any
+
+import httpx
+
+__all__ = ["SendingTransport", "on_sending"]
+
+_callback: ContextVar[Callable[[], None] | None] = ContextVar("on_sending", default=None)
+
+# httpcore trace events that come right before the first byte of a request is written.
+_FIRST_WRITE = ("http11.send_request_headers.started", "http2.send_request_headers.started")
+
+
+@contextlib.contextmanager
+def on_sending(callback: Callable[[], None]) -> Iterator[None]:
+    """Call ``callback`` (in this task) each time a request is about to be written."""
+    token = _callback.set(callback)
+    try:
+        yield
+    finally:
+        _callback.reset(token)
+
+
+class SendingTransport(httpx.AsyncBaseTransport):
+    """Wraps a transport so that requests sent inside :func:`on_sending` report their writing."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        callback = _callback.get()
+        if callback is not None:
+
+            async def trace(name: str, info: dict[str, Any]) -> None:
+                if name in _FIRST_WRITE:
+                    callback()
+
+            request.extensions["trace"] = trace
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
