@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         set_default_async_client,
         set_default_client,
     )
+    from .downloads import DownloadLimits
     from .errors import (
         APIConnectionError,
         APIError,
@@ -96,6 +97,7 @@ __all__ = [
     "BadRequestError",
     "CancelOutcome",
     "DownloadError",
+    "DownloadLimits",
     "GenericOutput",
     "InputT",
     "InsufficientBalanceError",
@@ -182,6 +184,7 @@ _MODULES = {
     "ResultState": "job_types",
     "RetryPolicy": "config",
     "RunComfy": "client",
+    "DownloadLimits": "downloads",
     "RunComfyError": "errors",
     "ServerError": "errors",
     "StatusCallback": "jobs",

@@ -5,6 +5,11 @@ httpx client (no Authorization header) and only accept http(s) URLs. A
 download is a GET and safe to repeat: connection errors, timeouts, 408, 429
 and 5xx are retried like API reads (capped exponential backoff with jitter,
 ``Retry-After`` honoured). A failed attempt leaves no partial file behind.
+
+:class:`DownloadLimits` caps the size of a file (2 GiB by default, as RunComfy's
+CLI does) and the time of a whole download, retries included; going past either
+is a DownloadError and the partial file is removed. A partial file left by a
+process that was killed is removed by the next download to the same target.
 """
 
 from __future__ import annotations
@@ -16,22 +21,26 @@ import os
 import random
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TypeVar
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from .config import RetryPolicy
-from .errors import DownloadError
+from .config import RetryPolicy, cap_timeout
+from .errors import DownloadError, InvalidInputError
 from .retry import backoff_delay, exception_is_retryable, parse_retry_after, status_is_retryable
 
 __all__ = [
+    "DEFAULT_DOWNLOAD_DEADLINE",
     "DEFAULT_DOWNLOAD_RETRY",
     "DEFAULT_DOWNLOAD_TIMEOUT",
+    "DEFAULT_MAX_DOWNLOAD_BYTES",
     "AtomicFile",
+    "DownloadLimits",
     "check_download_url",
     "download_async",
     "download_sync",
@@ -52,7 +61,72 @@ USER_AGENT = "runcomfy-models-python"
 _CHUNK = 1024 * 256
 FILE_MODE = 0o644
 
-T = TypeVar("T")
+DEFAULT_MAX_DOWNLOAD_BYTES = 2 * 1024**3
+DEFAULT_DOWNLOAD_DEADLINE = 3600.0
+
+
+@dataclass(frozen=True)
+class DownloadLimits:
+    """The most one file may take: ``max_bytes`` of size, ``deadline`` seconds in all
+    (every attempt and the waits between them); None lifts that limit."""
+
+    max_bytes: int | None = DEFAULT_MAX_DOWNLOAD_BYTES
+    deadline: float | None = DEFAULT_DOWNLOAD_DEADLINE
+
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "deadline"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or not value > 0
+            ):
+                raise InvalidInputError(f"DownloadLimits.{name} must be > 0 or None, got {value!r}")
+
+
+class _Budget:
+    """What is left of one download's limits: bytes received so far and the deadline."""
+
+    def __init__(self, url: str, limits: DownloadLimits | None) -> None:
+        self.url = url
+        self.limits = limits or DownloadLimits()
+        self.at = None if self.limits.deadline is None else time.monotonic() + self.limits.deadline
+        self.received = 0
+
+    def start(self) -> None:
+        """A new attempt: count from zero again."""
+        self.received = 0
+
+    def timeout(self, timeout: httpx.Timeout) -> httpx.Timeout:
+        return cap_timeout(timeout, None if self.at is None else self.at - time.monotonic())
+
+    def check_length(self, response: httpx.Response) -> None:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and self._over(int(declared)):
+            raise self._too_large(int(declared))
+
+    def add(self, size: int) -> None:
+        self.received += size
+        if self._over(self.received):
+            raise self._too_large(self.received)
+        self.check_deadline()
+
+    def check_deadline(self, wait: float = 0.0) -> None:
+        if self.at is not None and time.monotonic() + wait >= self.at:
+            raise DownloadError(
+                f"Downloading {_short(self.url)} did not finish within "
+                f"{self.limits.deadline:g}s (DownloadLimits.deadline)",
+                url=self.url,
+            )
+
+    def _over(self, size: int) -> bool:
+        return self.limits.max_bytes is not None and size > self.limits.max_bytes
+
+    def _too_large(self, size: int) -> DownloadError:
+        return DownloadError(
+            f"Downloading {_short(self.url)} stopped: the file is larger than "
+            f"{self.limits.max_bytes:,} bytes ({size:,} bytes or more; raise "
+            "DownloadLimits.max_bytes to accept it)",
+            url=self.url,
+        )
 
 
 def check_download_url(url: str) -> None:
@@ -114,7 +188,10 @@ class AtomicFile:
 
     def __init__(self, target: Path) -> None:
         self.target = target
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        _remove_stale_parts(target)
+        fd, name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".part"
+        )
         self._temp = Path(name)
         self._file: IO[bytes] = os.fdopen(fd, "wb")
 
@@ -146,6 +223,30 @@ class AtomicFile:
     ) -> None:
         if exc_type is not None:
             self.abort()
+
+
+def _remove_stale_parts(target: Path) -> None:
+    """Remove partial files of ``target`` left by processes that no longer run (killed)."""
+    prefix = f".{target.name}."
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            name = entry.name
+            if not (name.startswith(prefix) and name.endswith(".part")):
+                continue
+            pid = name[len(prefix) :].split(".", 1)[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # another user's process, or cannot tell: leave its file alone
+    return True
 
 
 def new_sync_download_client() -> httpx.Client:
@@ -181,12 +282,16 @@ class _Retries:
         self.done = 0
         self._rand = random.SystemRandom().random
 
-    def delay_or_raise(self, failure: _Transient) -> float:
+    def delay_or_raise(self, failure: _Transient, budget: _Budget) -> float:
         if self.done >= self.policy.max_retries:
             raise failure.error from failure.__cause__
         delay = backoff_delay(
             self.done, self.policy, retry_after=failure.retry_after, rand=self._rand()
         )
+        try:
+            budget.check_deadline(delay)
+        except DownloadError as late:
+            raise late from failure.error
         self.done += 1
         logger.warning(
             "download of %s failed (%s); retry %d of %d in %.2fs",
@@ -206,9 +311,11 @@ def _short(url: str) -> str:
     return shown if len(shown) <= 200 else shown[:200] + "..."
 
 
-def _request(http: httpx.Client | httpx.AsyncClient, url: str) -> httpx.Request:
+def _request(http: httpx.Client | httpx.AsyncClient, url: str, budget: _Budget) -> httpx.Request:
     check_download_url(url)
-    request = http.build_request("GET", url)
+    budget.check_deadline()
+    budget.start()
+    request = http.build_request("GET", url, timeout=budget.timeout(http.timeout))
     # Even a caller-supplied client must not leak credentials to a file host: the headers
     # are removed here, and the client's own ``auth`` is switched off in every ``send``.
     for header in ("authorization", "proxy-authorization", "cookie"):
@@ -235,13 +342,44 @@ def _transport_error(exc: httpx.HTTPError, url: str) -> Exception:
     return _Transient(error) if exception_is_retryable(exc, "read") else error
 
 
-def _save_once_sync(http: httpx.Client, url: str, target: Path) -> Path:
+class _Memory:
+    """A sink like :class:`AtomicFile` that keeps the content in memory (``read``)."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+
+    def write(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+
+    def commit(self) -> bytes:
+        return b"".join(self._chunks)
+
+    def __enter__(self) -> _Memory:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._chunks.clear()
+
+
+def _open_sink(target: Path | None, url: str) -> AtomicFile | _Memory:
+    if target is None:
+        return _Memory()
+    with _file_errors(url, f"write {str(target)!r}"):
+        return AtomicFile(target)
+
+
+def _once_sync(http: httpx.Client, url: str, target: Path | None, budget: _Budget) -> Any:
+    """One attempt: stream ``url`` into ``target`` (or memory when None), within ``budget``."""
     try:
-        response = http.send(_request(http, url), stream=True, auth=None, follow_redirects=True)
+        response = http.send(
+            _request(http, url, budget), stream=True, auth=None, follow_redirects=True
+        )
         try:
             _check_status(response, url)
-            with _file_errors(url, f"write {str(target)!r}"), AtomicFile(target) as out:
+            budget.check_length(response)
+            with _open_sink(target, url) as out, _file_errors(url, f"write {str(target)!r}"):
                 for chunk in response.iter_bytes(_CHUNK):
+                    budget.add(len(chunk))
                     out.write(chunk)
                 return out.commit()
         finally:
@@ -250,37 +388,24 @@ def _save_once_sync(http: httpx.Client, url: str, target: Path) -> Path:
         raise _transport_error(exc, url) from exc
 
 
-async def _save_once_async(http: httpx.AsyncClient, url: str, target: Path) -> Path:
+async def _once_async(
+    http: httpx.AsyncClient, url: str, target: Path | None, budget: _Budget
+) -> Any:
+    """Async twin of :func:`_once_sync`."""
     try:
         response = await http.send(
-            _request(http, url), stream=True, auth=None, follow_redirects=True
+            _request(http, url, budget), stream=True, auth=None, follow_redirects=True
         )
         try:
             _check_status(response, url)
-            with _file_errors(url, f"write {str(target)!r}"), AtomicFile(target) as out:
+            budget.check_length(response)
+            with _open_sink(target, url) as out, _file_errors(url, f"write {str(target)!r}"):
                 async for chunk in response.aiter_bytes(_CHUNK):
+                    budget.add(len(chunk))
                     out.write(chunk)
                 return out.commit()
         finally:
             await response.aclose()
-    except httpx.HTTPError as exc:
-        raise _transport_error(exc, url) from exc
-
-
-def _fetch_once_sync(http: httpx.Client, url: str) -> bytes:
-    try:
-        response = http.send(_request(http, url), auth=None, follow_redirects=True)
-        _check_status(response, url)
-        return response.content
-    except httpx.HTTPError as exc:
-        raise _transport_error(exc, url) from exc
-
-
-async def _fetch_once_async(http: httpx.AsyncClient, url: str) -> bytes:
-    try:
-        response = await http.send(_request(http, url), auth=None, follow_redirects=True)
-        _check_status(response, url)
-        return response.content
     except httpx.HTTPError as exc:
         raise _transport_error(exc, url) from exc
 
@@ -292,17 +417,19 @@ def _retrying_sync(
     url: str,
     http: httpx.Client | None,
     retry: RetryPolicy | None,
-    once: Callable[[httpx.Client], T],
-) -> T:
+    target: Path | None,
+    limits: DownloadLimits | None,
+) -> Any:
     check_download_url(url)
     retries = _Retries(url, retry or DEFAULT_DOWNLOAD_RETRY)
+    budget = _Budget(url, limits)
     client = new_sync_download_client() if http is None else http
     try:
         while True:
             try:
-                return once(client)
+                return _once_sync(client, url, target, budget)
             except _Transient as failure:
-                time.sleep(retries.delay_or_raise(failure))
+                time.sleep(retries.delay_or_raise(failure, budget))
     finally:
         if http is None:
             client.close()
@@ -312,27 +439,35 @@ async def _retrying_async(
     url: str,
     http: httpx.AsyncClient | None,
     retry: RetryPolicy | None,
-    once: Callable[[httpx.AsyncClient], Awaitable[T]],
-) -> T:
+    target: Path | None,
+    limits: DownloadLimits | None,
+) -> Any:
     check_download_url(url)
     retries = _Retries(url, retry or DEFAULT_DOWNLOAD_RETRY)
+    budget = _Budget(url, limits)
     client = new_async_download_client() if http is None else http
     try:
         while True:
             try:
-                return await once(client)
+                return await _once_async(client, url, target, budget)
             except _Transient as failure:
-                await asyncio.sleep(retries.delay_or_raise(failure))
+                await asyncio.sleep(retries.delay_or_raise(failure, budget))
     finally:
         if http is None:
             await client.aclose()
 
 
 def download_sync(
-    url: str, target: Path, http: httpx.Client | None = None, *, retry: RetryPolicy | None = None
+    url: str,
+    target: Path,
+    http: httpx.Client | None = None,
+    *,
+    retry: RetryPolicy | None = None,
+    limits: DownloadLimits | None = None,
 ) -> Path:
     """Stream ``url`` into ``target`` atomically, retrying transient failures."""
-    return _retrying_sync(url, http, retry, lambda client: _save_once_sync(client, url, target))
+    path: Path = _retrying_sync(url, http, retry, target, limits)
+    return path
 
 
 async def download_async(
@@ -341,22 +476,32 @@ async def download_async(
     http: httpx.AsyncClient | None = None,
     *,
     retry: RetryPolicy | None = None,
+    limits: DownloadLimits | None = None,
 ) -> Path:
     """Async twin of :func:`download_sync`."""
-    return await _retrying_async(
-        url, http, retry, lambda client: _save_once_async(client, url, target)
-    )
+    path: Path = await _retrying_async(url, http, retry, target, limits)
+    return path
 
 
 def fetch_sync(
-    url: str, http: httpx.Client | None = None, *, retry: RetryPolicy | None = None
+    url: str,
+    http: httpx.Client | None = None,
+    *,
+    retry: RetryPolicy | None = None,
+    limits: DownloadLimits | None = None,
 ) -> bytes:
     """The whole content of ``url`` in memory, retrying transient failures."""
-    return _retrying_sync(url, http, retry, lambda client: _fetch_once_sync(client, url))
+    content: bytes = _retrying_sync(url, http, retry, None, limits)
+    return content
 
 
 async def fetch_async(
-    url: str, http: httpx.AsyncClient | None = None, *, retry: RetryPolicy | None = None
+    url: str,
+    http: httpx.AsyncClient | None = None,
+    *,
+    retry: RetryPolicy | None = None,
+    limits: DownloadLimits | None = None,
 ) -> bytes:
     """Async twin of :func:`fetch_sync`."""
-    return await _retrying_async(url, http, retry, lambda client: _fetch_once_async(client, url))
+    content: bytes = await _retrying_async(url, http, retry, None, limits)
+    return content

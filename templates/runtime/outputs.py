@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .config import RetryPolicy
 from .downloads import (
+    DownloadLimits,
     download_async,
     download_sync,
     ensure_folder,
@@ -85,6 +86,7 @@ def download_all(
     *,
     http_client: httpx.Client | None = None,
     retry: RetryPolicy | None = None,
+    limits: DownloadLimits | None = None,
 ) -> list[Path]:
     """Save every RemoteFile of ``output`` into ``folder``; returns the paths in field order.
 
@@ -96,7 +98,10 @@ def download_all(
     own = http_client is None
     client = http_client or new_sync_download_client()
     try:
-        return [download_sync(remote.url, target, client, retry=retry) for remote, target in plan]
+        return [
+            download_sync(remote.url, target, client, retry=retry, limits=limits)
+            for remote, target in plan
+        ]
     finally:
         if own:
             client.close()
@@ -108,6 +113,7 @@ async def download_all_async(
     *,
     http_client: httpx.AsyncClient | None = None,
     retry: RetryPolicy | None = None,
+    limits: DownloadLimits | None = None,
 ) -> list[Path]:
     """Async twin of :func:`download_all`."""
     plan = _plan(output, folder)
@@ -117,7 +123,8 @@ async def download_all_async(
     client = http_client or new_async_download_client()
     try:
         return [
-            await download_async(remote.url, target, client, retry=retry) for remote, target in plan
+            await download_async(remote.url, target, client, retry=retry, limits=limits)
+            for remote, target in plan
         ]
     finally:
         if own:

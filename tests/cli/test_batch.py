@@ -151,7 +151,7 @@ def test_an_input_that_cannot_be_encoded_is_an_invalid_line_and_the_rest_go_on(
     emu: RunningEmulator, tmp_path: Path
 ) -> None:
     good = reframe_line(0)
-    bad = '{"image": "https://example.com/a\\ud800.png", "resolution": "%s"}' % SQUARE
+    bad = '{"image": "https://example.com/a\\ud800.png", "resolution": ' + json.dumps(SQUARE) + "}"
     text = json.dumps(good) + "\n" + bad + "\n"
     inputs = tmp_path / "in.jsonl"
     inputs.write_text(text + json.dumps(reframe_line(2)) + "\n", encoding="utf-8")

@@ -13,6 +13,7 @@ from pydantic_core import core_schema
 
 from .config import RetryPolicy
 from .downloads import (
+    DownloadLimits,
     check_download_url,
     download_async,
     download_sync,
@@ -50,16 +51,26 @@ class RemoteFile:
         return safe_filename(self._url)
 
     def read(
-        self, *, http_client: httpx.Client | None = None, retry: RetryPolicy | None = None
+        self,
+        *,
+        http_client: httpx.Client | None = None,
+        retry: RetryPolicy | None = None,
+        limits: DownloadLimits | None = None,
     ) -> bytes:
-        """Download the whole file into memory (transient failures are retried)."""
-        return fetch_sync(self._url, http_client, retry=retry)
+        """Download the whole file into memory (transient failures are retried).
+
+        ``limits`` caps its size and time (default: 2 GiB within an hour)."""
+        return fetch_sync(self._url, http_client, retry=retry, limits=limits)
 
     async def aread(
-        self, *, http_client: httpx.AsyncClient | None = None, retry: RetryPolicy | None = None
+        self,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+        limits: DownloadLimits | None = None,
     ) -> bytes:
         """Async twin of :meth:`read`."""
-        return await fetch_async(self._url, http_client, retry=retry)
+        return await fetch_async(self._url, http_client, retry=retry, limits=limits)
 
     def save(
         self,
@@ -68,6 +79,7 @@ class RemoteFile:
         filename: str | None = None,
         http_client: httpx.Client | None = None,
         retry: RetryPolicy | None = None,
+        limits: DownloadLimits | None = None,
     ) -> Path:
         """Save the file and return where it went.
 
@@ -79,10 +91,12 @@ class RemoteFile:
 
         The download is streamed to a temporary file next to the target and
         renamed into place, replacing an existing file only once complete.
+        ``limits`` caps its size and time (default: 2 GiB within an hour); past
+        either, DownloadError is raised and nothing is kept.
         """
         check_download_url(self._url)
         target = self._target(path_or_dir, filename)
-        return download_sync(self._url, target, http_client, retry=retry)
+        return download_sync(self._url, target, http_client, retry=retry, limits=limits)
 
     async def asave(
         self,
@@ -91,11 +105,12 @@ class RemoteFile:
         filename: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         retry: RetryPolicy | None = None,
+        limits: DownloadLimits | None = None,
     ) -> Path:
         """Async twin of :meth:`save`."""
         check_download_url(self._url)
         target = self._target(path_or_dir, filename)
-        return await download_async(self._url, target, http_client, retry=retry)
+        return await download_async(self._url, target, http_client, retry=retry, limits=limits)
 
     def _target(self, path_or_dir: str | os.PathLike[str], filename: str | None) -> Path:
         if filename is None:
