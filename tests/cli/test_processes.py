@@ -66,6 +66,33 @@ def test_ctrl_c_cancels_and_reports_the_real_outcome(
     assert stats["jobs"][jobs_state] == 1
 
 
+@pytest.mark.parametrize("delay", [0.03, 0.06, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6, 0.8])
+def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(
+    emu: RunningEmulator, delay: float
+) -> None:
+    """From start-up through submitting to waiting: the same ending, and never two jobs."""
+    emu.set_timings(queue_seconds=600.0)
+    process = subprocess.Popen(
+        cli_command("run", *REFRAME_ARGS),
+        env=cli_env(emu.base_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "Interrupted" in stderr
+    assert emu.stats()["routes"]["submit"] <= 1
+
+
 _PROBE = """
 import json, sys
 from click.shell_completion import ShellComplete

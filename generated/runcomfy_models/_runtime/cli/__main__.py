@@ -1,5 +1,5 @@
 """``python -m <package>._runtime.cli``: the same as the ``runcomfy-models`` script."""
 
-from .app import main
+from . import main
 
 main()

@@ -17,6 +17,7 @@ import click
 
 from ..errors import TOKEN_ENV_VARS, MissingTokenError, RunComfyError
 from . import exits
+from .interrupts import exit_interrupted
 from .inputs import InputProblems
 from .style import error
 
@@ -86,8 +87,7 @@ class RootGroup(click.Group):
             click.echo("Aborted.", err=True)
             _exit(exits.INTERRUPTED)
         except KeyboardInterrupt:
-            click.echo("\nInterrupted.", err=True)
-            _exit(exits.INTERRUPTED)
+            exit_interrupted()
         except OSError as exc:
             if exc.errno != errno.EPIPE:
                 raise
