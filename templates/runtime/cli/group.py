@@ -17,8 +17,8 @@ import click
 
 from ..errors import TOKEN_ENV_VARS, MissingTokenError, RunComfyError
 from . import exits
-from .interrupts import exit_interrupted
 from .inputs import InputProblems
+from .interrupts import exit_interrupted
 from .style import error
 
 __all__ = ["RootGroup", "report_error"]
