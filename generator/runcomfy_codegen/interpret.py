@@ -156,8 +156,12 @@ def _is_file_output(schema: Mapping[str, Any]) -> tuple[bool, bool]:
 def _fields(
     schema: Mapping[str, Any], root: str, c: Collector, *, output: bool
 ) -> tuple[Field, ...]:
-    props: Mapping[str, Any] = schema.get("properties") or {}
     required = {r for r in schema.get("required") or [] if isinstance(r, str)}
+    # A required name without a property is required and may hold any JSON value (JSON Schema).
+    props: Mapping[str, Any] = {
+        **{name: {} for name in sorted(required)},
+        **(schema.get("properties") or {}),
+    }
     names, renamed = naming.field_names(props)
     for r in renamed:
         c.warning(
@@ -246,11 +250,12 @@ def build_spec(entry: CheckedEntry) -> tuple[ModelSpec | None, list[Diagnostic]]
         for k, v in _model_schema(entry.input_schema).items()
         if k not in ("properties", "required", "type")
     }
+    catalog = entry.catalog
     spec = ModelSpec(
         model_id=entry.model_id,
-        display_name=entry.display_name,
+        display_name=catalog.get("display_name") or entry.model_id,
         source=entry.source,
-        categories=entry.categories,
+        categories=tuple(catalog.get("categories", ())),
         source_file=f"schemas/{entry.model_id}.json",
         schema_sha256=entry_hash(entry.raw.data),
         module_parts=naming.module_parts(entry.model_id),
@@ -265,6 +270,12 @@ def build_spec(entry: CheckedEntry) -> tuple[ModelSpec | None, list[Diagnostic]]
             if entry.original_output_schema is not None
             else entry.output_schema
         ),
+        kind=catalog.get("kind", ""),
+        base_price_usd=catalog.get("base_price_usd"),
+        price_unit=catalog.get("price_unit", ""),
+        limitations=tuple(catalog.get("limitations", ())),
+        omitted_inputs=tuple(catalog.get("omitted_inputs", ())),
+        note=catalog.get("note", ""),
     )
     return (None if c.has_errors else spec), c.items
 

@@ -156,10 +156,65 @@ def _check(tree: ast.Module, spec: ModelSpec) -> None:
             )
 
 
+_TYPING_ALIASES = {"Dict": "dict", "List": "list", "Set": "set", "Tuple": "tuple", "Type": "type"}
+"""Deprecated ``typing`` aliases the model generator still writes in places (the annotation of
+``__pydantic_extra__`` for ``additionalProperties``); ruff refuses them."""
+
+PATTERN_ENGINE = "python-re"
+"""pydantic's regex engine for classes with a ``pattern``: Python's ``re``, the engine
+jsonschema uses and ``semantics.py`` checks patterns with, so a pattern accepted there compiles
+here and matches the same strings (Rust's ``regex``, pydantic's default, differs on ``$``
+before a trailing newline and refuses lookarounds)."""
+
+
+def _edit(source: str, edits: list[tuple[int, int, int, str]]) -> str:
+    """Apply ``(line, column, length, replacement)`` edits (1-based lines, as ``ast`` gives)."""
+    lines = source.splitlines(keepends=True)
+    for line, col, length, text in sorted(edits, reverse=True):
+        row = lines[line - 1]
+        lines[line - 1] = row[:col] + text + row[col + length :]
+    return "".join(lines)
+
+
+def _has_pattern(cls: ast.ClassDef) -> bool:
+    return any(isinstance(node, ast.keyword) and node.arg == "pattern" for node in ast.walk(cls))
+
+
+def _config_call(cls: ast.ClassDef) -> ast.Call | None:
+    for node in cls.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "model_config" for t in node.targets)
+            and isinstance(node.value, ast.Call)
+        ):
+            return node.value
+    return None
+
+
+def _post_process(source: str) -> str:
+    """Modern builtin generics instead of ``typing`` aliases; the Python regex engine in every
+    class that checks a pattern."""
+    tree = ast.parse(source)
+    edits: list[tuple[int, int, int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in _TYPING_ALIASES:
+            edits.append((node.lineno, node.col_offset, len(node.id), _TYPING_ALIASES[node.id]))
+        elif isinstance(node, ast.ClassDef) and _has_pattern(node):
+            call = _config_call(node)
+            if call is None:
+                raise ModelGenerationError(f"class {node.name} checks a pattern but has no config")
+            if any(k.arg == "regex_engine" for k in call.keywords):
+                continue  # set by the model generator itself (for lookarounds)
+            func = call.func
+            end_line, end_col = func.end_lineno or func.lineno, func.end_col_offset or 0
+            edits.append((end_line, end_col + 1, 0, f"regex_engine={PATTERN_ENGINE!r}, "))
+    return _edit(source, edits) if edits else source
+
+
 def model_source(spec: ModelSpec) -> ModelSource:
     """Generate and check the pydantic classes for one model."""
     try:
-        source = _run_generator(spec)
+        source = _post_process(_run_generator(spec))
     except ModelGenerationError:
         raise
     except Exception as exc:  # the library raises many unrelated types

@@ -132,14 +132,15 @@ def _check_model(
     input_schema = entry["input_schema"]
     props: dict[str, Any] = input_schema.get("properties", {})
     model: type[BaseModel] = module.Input
+    required = set(input_schema.get("required", []))
 
-    assert _wire_names(model) == set(props)
+    # A required name without a property is a field too (any JSON value), as in JSON Schema.
+    assert _wire_names(model) == set(props) | required
     params = inspect.signature(module.run).parameters
     fields = [p for name, p in params.items() if name not in RUNTIME_PARAMETERS]
-    assert len(fields) == len(props)
+    assert len(fields) == len(set(props) | required)
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values())
 
-    required = set(input_schema.get("required", []))
     for wire, prop in props.items():
         # A required property must be sent even when it has a default: no default in Python.
         if isinstance(prop, dict) and "default" in prop and wire not in required:
@@ -237,7 +238,7 @@ def test_hostile_case(case: str, tmp_path: Path) -> None:
         return
 
     found = analyse(schemas).diagnostics
-    assert all(d.level.value == "warning" for d in found), "\n".join(map(str, found))
+    assert all(d.level.value != "error" for d in found), "\n".join(map(str, found))
     _check_diagnostics(expect.get("diagnostics", []), found)
     result = run_cli("generate", "--schemas", schemas, "--out", out)
     assert result.exit_code == 0, result.stderr
