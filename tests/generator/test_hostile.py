@@ -55,6 +55,7 @@ MARKERS = ("__import__", ".system", "{{", "}}", "{%", "%}", "eval(", "exec(")
 """Fragments of the hostile texts that must never appear in generated code outside strings."""
 
 RUNTIME_PARAMETERS = {"client", "timeout", "on_update", "cancel_on_timeout"}
+MODEL_FUNCTIONS = ("run", "run_async", "submit", "submit_async", "job", "job_async")
 CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 
 
@@ -214,6 +215,13 @@ def _check_safe_tree(out: Path, schemas: Path, expect: Mapping[str, Any]) -> Non
             entry = json.loads((schemas / f"{model_id}.json").read_text(encoding="utf-8"))
             assert registry.MODELS[model_id].display_name == (entry.get("display_name") or model_id)
             _check_model(package.get_model(model_id), model_id, entry, expect)
+        # Importing every model (in any order) replaced no function of the package or a model.
+        for model_id in [*models, *reversed(models)]:
+            assert inspect.isfunction(package.get_model), model_id
+            assert inspect.isfunction(package.list_models), model_id
+            module = package.get_model(model_id)
+            for name in MODEL_FUNCTIONS:
+                assert inspect.isfunction(getattr(module, name)), (model_id, name)
 
 
 @pytest.mark.parametrize("case", CASES)
