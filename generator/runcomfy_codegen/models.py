@@ -196,18 +196,26 @@ def _post_process(source: str) -> str:
     class that checks a pattern."""
     tree = ast.parse(source)
     edits: list[tuple[int, int, int, str]] = []
+    imports_config = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in _TYPING_ALIASES:
             edits.append((node.lineno, node.col_offset, len(node.id), _TYPING_ALIASES[node.id]))
         elif isinstance(node, ast.ClassDef) and _has_pattern(node):
             call = _config_call(node)
-            if call is None:
-                raise ModelGenerationError(f"class {node.name} checks a pattern but has no config")
-            if any(k.arg == "regex_engine" for k in call.keywords):
-                continue  # set by the model generator itself (for lookarounds)
-            func = call.func
-            end_line, end_col = func.end_lineno or func.lineno, func.end_col_offset or 0
-            edits.append((end_line, end_col + 1, 0, f"regex_engine={PATTERN_ENGINE!r}, "))
+            if call is None:  # a root model of array items has none
+                first = node.body[0]
+                config = f"model_config = ConfigDict(regex_engine={PATTERN_ENGINE!r})\n"
+                edits.append((first.lineno, first.col_offset, 0, config + " " * first.col_offset))
+                imports_config = True
+            elif not any(k.arg == "regex_engine" for k in call.keywords):
+                # (the model generator sets it itself for lookarounds)
+                func = call.func
+                end_line, end_col = func.end_lineno or func.lineno, func.end_col_offset or 0
+                edits.append((end_line, end_col + 1, 0, f"regex_engine={PATTERN_ENGINE!r}, "))
+    if imports_config:  # an import more (the formatter merges and sorts them)
+        after = next(n for n in tree.body if not isinstance(n, ast.Import | ast.ImportFrom))
+        line = min([after.lineno, *(d.lineno for d in getattr(after, "decorator_list", []))])
+        edits.append((line, 0, 0, "from pydantic import ConfigDict\n"))
     return _edit(source, edits) if edits else source
 
 
