@@ -290,12 +290,17 @@ def check_collisions(specs: Sequence[ModelSpec]) -> list[Diagnostic]:
         if len(group) < 2:
             continue
         ids = sorted(s.model_id for s in group)
+        why = (
+            " (module names are lowercase: ids that differ only in case cannot both be generated)"
+            if len({i.lower() for i in ids}) < len(ids)
+            else ""
+        )
         for spec in group:
             c = Collector(spec.source_file)
             c.error(
                 "/model_id",
                 f"model ids {', '.join(ids)} all map to the module "
-                f"runcomfy_models.{'.'.join(module)}",
+                f"runcomfy_models.{'.'.join(module)}{why}",
             )
             diagnostics.extend(c.items)
     return diagnostics
