@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,11 +43,11 @@ def _ignored_parts(parts: tuple[str, ...]) -> bool:
     return any(p in IGNORED_DIRS and p not in _BUILD_OUTPUT for p in parts)
 
 
-def read_tree(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` that the generator owns, keyed by posix path."""
+def _walk(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """(posix path relative to ``root``, entry) of everything below ``root`` but tool
+    by-products, which are not even walked (caches can be large); links are not followed."""
     if not root.is_dir():
-        return {}
-    found: list[tuple[str, str]] = []
+        return
     pending: list[tuple[str, tuple[str, ...]]] = [(os.fspath(root), ())]
     while pending:
         folder, rel_dir = pending.pop()
@@ -55,11 +55,15 @@ def read_tree(root: Path) -> dict[str, bytes]:
             for entry in entries:
                 parts = (*rel_dir, entry.name)
                 if _ignored_parts(parts):
-                    continue  # caches can be large: not even walked
+                    continue
                 if entry.is_dir(follow_symlinks=False):
                     pending.append((entry.path, parts))
-                elif entry.is_file():
-                    found.append(("/".join(parts), entry.path))
+                yield "/".join(parts), entry
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` that the generator owns, keyed by posix path."""
+    found = [(rel, entry.path) for rel, entry in _walk(root) if entry.is_file()]
     files: dict[str, bytes] = {}
     for rel, path in sorted(found):
         try:
@@ -77,20 +81,7 @@ _REGISTRY = "runcomfy_models/_registry.py"
 
 def symbolic_links(root: Path) -> list[str]:
     """The symbolic links below ``root`` (not followed), as posix paths relative to it."""
-    if not root.is_dir():
-        return []
-    found: list[str] = []
-    pending: list[tuple[str, tuple[str, ...]]] = [(os.fspath(root), ())]
-    while pending:
-        folder, rel_dir = pending.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                parts = (*rel_dir, entry.name)
-                if entry.is_symlink():
-                    found.append("/".join(parts))
-                elif not _ignored_parts(parts) and entry.is_dir(follow_symlinks=False):
-                    pending.append((entry.path, parts))
-    return sorted(found)
+    return sorted(rel for rel, entry in _walk(root) if entry.is_symlink())
 
 
 def check_output_folder(out: Path, existing: Mapping[str, bytes]) -> None:
