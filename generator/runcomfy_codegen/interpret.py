@@ -156,12 +156,8 @@ def _is_file_output(schema: Mapping[str, Any]) -> tuple[bool, bool]:
 def _fields(
     schema: Mapping[str, Any], root: str, c: Collector, *, output: bool
 ) -> tuple[Field, ...]:
+    props: Mapping[str, Any] = schema.get("properties") or {}
     required = {r for r in schema.get("required") or [] if isinstance(r, str)}
-    # A required name without a property is required and may hold any JSON value (JSON Schema).
-    props: Mapping[str, Any] = {
-        **{name: {} for name in sorted(required)},
-        **(schema.get("properties") or {}),
-    }
     names, renamed = naming.field_names(props)
     for r in renamed:
         c.warning(

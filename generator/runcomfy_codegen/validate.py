@@ -237,9 +237,38 @@ class _Normaliser:
             out[key] = self._keyword(key, value, path, depth)
         self._check_format(out, path)
         self._check_enum(out, path)
+        self._undefined_required(out, path)
         if "validations" in out:
             out["validations"] = self._validations(out["validations"], (*path, "validations"))
         return out
+
+    def _undefined_required(self, node: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        """A required name without a property is, as in JSON Schema, required and of any JSON
+        value: it becomes a property ``{}`` (of the top-level schema, or of an object that has
+        properties; an object without any stays a free-form mapping, which cannot check it)."""
+        required = node.get("required")
+        if not isinstance(required, list):
+            return
+        props = node.get("properties")
+        if props is None and not path:
+            props = node["properties"] = {}
+        for i, name in enumerate(required):
+            if not isinstance(name, str) or (isinstance(props, dict) and name in props):
+                continue
+            here = json_pointer(self.root, *path, "required", i)
+            if isinstance(props, dict) and (props or not path):
+                self.c.warning(
+                    here,
+                    f"required property {name!r} is not defined in properties: as in JSON "
+                    "Schema, it is required and may hold any JSON value",
+                )
+                props[name] = {}
+            else:
+                self.c.warning(
+                    here,
+                    f"required property {name!r} of an object without properties is not "
+                    "checked by the generated model; RunComfy checks it",
+                )
 
     @staticmethod
     def _holds_subschemas(key: str, value: Any) -> bool:
@@ -383,18 +412,6 @@ def _check_json_schema(schema: Any, pointer: str, c: Collector) -> None:
 def _check_object_schema(schema: Mapping[str, Any], pointer: str, c: Collector) -> None:
     if schema.get("type", "object") != "object":
         c.error(pointer + "/type", "the top-level schema must have type 'object'")
-    props = schema.get("properties", {})
-    if not isinstance(props, dict):
-        return
-    required = schema.get("required", [])
-    if isinstance(required, list):
-        for i, name in enumerate(required):
-            if isinstance(name, str) and name not in props:
-                c.warning(
-                    pointer + json_pointer("required", i),
-                    f"required property {name!r} is not defined in properties: as in JSON "
-                    "Schema, it is required and may hold any JSON value",
-                )
 
 
 def _catalog(data: Mapping[str, Any], c: Collector) -> dict[str, Any]:
