@@ -8,6 +8,9 @@ These use the installed ``runcomfy_models`` (the committed ``generated/`` tree).
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 
-from .support import HYPOTHESIS, load_entry, normalised, schema_ids
+from .support import GENERATED, HYPOTHESIS, load_entry, normalised, schema_ids
 
 MODEL_IDS = schema_ids()
 
@@ -25,6 +28,19 @@ MODEL_IDS = schema_ids()
 def test_the_package_ships_every_real_schema() -> None:
     assert runcomfy_models.list_models() == MODEL_IDS
     assert len(MODEL_IDS) >= 64
+
+
+def test_the_shipped_package_passes_ruff_and_mypy_strict(tmp_path: Path) -> None:
+    """Every real schema, as generated and committed, passes the checks users run."""
+    tools = Path(sys.executable).parent
+    commands = (
+        [str(tools / "ruff"), "check", "--no-cache", "."],
+        [str(tools / "ruff"), "format", "--check", "--no-cache", "."],
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path), "runcomfy_models"],
+    )
+    for command in commands:
+        proc = subprocess.run(command, cwd=GENERATED, capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 @st.composite
