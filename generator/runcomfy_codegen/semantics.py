@@ -20,10 +20,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 from runcomfy_codegen.diagnostics import Collector, json_pointer
 
+_META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf")
 _JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
 _BOUNDS = (
@@ -132,14 +132,12 @@ class _Checker:
         if not enum:
             self.c.error(here, "enum is empty: no value is valid")
             return
-        if "type" in node:
-            checker = Draft202012Validator({"type": node["type"]})
+        declared = node.get("type")
+        names = declared if isinstance(declared, list) else [declared]
+        if all(isinstance(t, str) and t in _JSON_TYPES for t in names):  # else: meta-schema's
+            checker = Draft202012Validator({"type": declared})
             for i, value in enumerate(enum):
-                try:
-                    ok = checker.is_valid(value)
-                except SchemaError:  # a bad type: reported by the meta-schema check
-                    return
-                if not ok:
+                if not checker.is_valid(value):
                     self.c.error(
                         self.at(*path, "enum", i),
                         f"enum value {json.dumps(value, ensure_ascii=False)} is not of the "
@@ -206,9 +204,11 @@ class _Checker:
 
     def _default(self, node: Mapping[str, Any], path: tuple[str | int, ...]) -> None:
         schema = {k: v for k, v in node.items() if k not in ("default", "validations")}
+        if not _META.is_valid(schema):  # reported by the meta-schema check
+            return
         try:
             errors = list(Draft202012Validator(schema).iter_errors(node["default"]))
-        except (SchemaError, re.error, TypeError, ValueError):  # reported elsewhere
+        except (re.error, RecursionError):  # a bad pattern: reported above
             return
         if errors:
             self.c.error(
