@@ -96,18 +96,36 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _model_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Drop documentation and dialect keys: the pydantic model sees only what it validates."""
+_COMPOSITE = ("anyOf", "oneOf", "allOf")
+
+
+def _model_schema(schema: Mapping[str, Any], *, in_branch: bool = False) -> dict[str, Any]:
+    """Drop documentation and dialect keys: the pydantic model sees only what it validates.
+
+    ``const`` is handed over as the one-value ``enum`` it means. Defaults of composite schemas
+    (``anyOf`` and the like, and their branches) are dropped:
+    the model generator gives them a type of one branch that the default may not have, which
+    ``mypy --strict`` refuses. They only document what RunComfy applies; the docs keep them.
+    """
+    composite = in_branch or any(key in schema for key in _COMPOSITE)
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key in _DOC_ONLY or key == "format":
+        if key in _DOC_ONLY or key == "format" or (key == "default" and composite):
+            continue
+        if key == "const" and "enum" not in schema:
+            # The same in JSON Schema; the model generator takes a const for a default too.
+            out["enum"] = [value]
+            continue
+        if key == "const" and value in schema.get("enum", ()):
             continue
         if key == "properties" and isinstance(value, dict):
             out[key] = {k: _model_schema(v) if isinstance(v, dict) else v for k, v in value.items()}
         elif key in ("items", "additionalProperties") and isinstance(value, dict):
             out[key] = _model_schema(value)
-        elif key in ("anyOf", "oneOf", "allOf") and isinstance(value, list):
-            out[key] = [_model_schema(v) if isinstance(v, dict) else v for v in value]
+        elif key in _COMPOSITE and isinstance(value, list):
+            out[key] = [
+                _model_schema(v, in_branch=True) if isinstance(v, dict) else v for v in value
+            ]
         else:
             out[key] = value
     return out

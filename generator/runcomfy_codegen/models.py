@@ -191,15 +191,37 @@ def _config_call(cls: ast.ClassDef) -> ast.Call | None:
     return None
 
 
+_CONSTRAINED = {"conint": "int", "confloat": "float", "constr": "str"}
+"""pydantic's constrained-type functions, which the model generator writes for a field of several
+types with constraints (``type: [integer, string], minimum: 0``): a call in an annotation, which
+``mypy`` refuses. They become ``Annotated[int, Field(...)]``, which means the same to pydantic
+(``Field`` takes the same keywords)."""
+
+
+def _annotated(node: ast.Call, source: str) -> str | None:
+    """The ``Annotated`` form of a ``conint(...)``-like call, or None when it is not one."""
+    if not isinstance(node.func, ast.Name) or node.func.id not in _CONSTRAINED or node.args:
+        return None
+    arguments = ", ".join(ast.get_source_segment(source, k) or "" for k in node.keywords)
+    return f"Annotated[{_CONSTRAINED[node.func.id]}, Field({arguments})]"
+
+
 def _post_process(source: str) -> str:
-    """Modern builtin generics instead of ``typing`` aliases; the Python regex engine in every
-    class that checks a pattern."""
+    """Modern builtin generics instead of ``typing`` aliases; ``Annotated`` instead of
+    constrained-type calls; the Python regex engine in every class that checks a pattern."""
     tree = ast.parse(source)
     edits: list[tuple[int, int, int, str]] = []
     imports_config = False
+    imports_annotated = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in _TYPING_ALIASES:
             edits.append((node.lineno, node.col_offset, len(node.id), _TYPING_ALIASES[node.id]))
+        elif isinstance(node, ast.Call) and (replacement := _annotated(node, source)) is not None:
+            if node.lineno != node.end_lineno:
+                raise ModelGenerationError("a constrained type spans several lines")
+            length = (node.end_col_offset or 0) - node.col_offset
+            edits.append((node.lineno, node.col_offset, length, replacement))
+            imports_annotated = True
         elif isinstance(node, ast.ClassDef) and _has_pattern(node):
             call = _config_call(node)
             if call is None:  # a root model of array items has none
@@ -212,10 +234,18 @@ def _post_process(source: str) -> str:
                 func = call.func
                 end_line, end_col = func.end_lineno or func.lineno, func.end_col_offset or 0
                 edits.append((end_line, end_col + 1, 0, f"regex_engine={PATTERN_ENGINE!r}, "))
-    if imports_config:  # an import more (the formatter merges and sorts them)
+    imports = [
+        *(["from pydantic import ConfigDict\n"] if imports_config else []),
+        *(
+            ["from typing import Annotated\n", "from pydantic import Field\n"]
+            if imports_annotated
+            else []
+        ),
+    ]
+    if imports:  # imports more (the formatter merges and sorts them)
         after = next(n for n in tree.body if not isinstance(n, ast.Import | ast.ImportFrom))
         line = min([after.lineno, *(d.lineno for d in getattr(after, "decorator_list", []))])
-        edits.append((line, 0, 0, "from pydantic import ConfigDict\n"))
+        edits.append((line, 0, 0, "".join(imports)))
     return _edit(source, edits) if edits else source
 
 
