@@ -37,8 +37,8 @@ def report(diagnostics: Sequence[Diagnostic]) -> None:
     for d in diagnostics:
         click.echo(str(d), err=True)
     errors = sum(d.level is Level.ERROR for d in diagnostics)
-    warnings = len(diagnostics) - errors
-    if diagnostics:
+    warnings = sum(d.level is Level.WARNING for d in diagnostics)
+    if errors or warnings:
         click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
 
 

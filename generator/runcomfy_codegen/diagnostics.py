@@ -10,6 +10,8 @@ from enum import StrEnum
 class Level(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"
+    """Worth knowing, never a problem: ``--strict`` leaves it alone."""
 
 
 @dataclass(frozen=True, order=True)
@@ -43,6 +45,9 @@ class Collector:
 
     def warning(self, pointer: str, message: str) -> None:
         self.items.append(Diagnostic(self.file, pointer, Level.WARNING, message))
+
+    def info(self, pointer: str, message: str) -> None:
+        self.items.append(Diagnostic(self.file, pointer, Level.INFO, message))
 
     @property
     def has_errors(self) -> bool:

@@ -96,18 +96,36 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _model_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Drop documentation and dialect keys: the pydantic model sees only what it validates."""
+_COMPOSITE = ("anyOf", "oneOf", "allOf")
+
+
+def _model_schema(schema: Mapping[str, Any], *, in_branch: bool = False) -> dict[str, Any]:
+    """Drop documentation and dialect keys: the pydantic model sees only what it validates.
+
+    ``const`` is handed over as the one-value ``enum`` it means. Defaults of composite schemas
+    (``anyOf`` and the like, and their branches) are dropped:
+    the model generator gives them a type of one branch that the default may not have, which
+    ``mypy --strict`` refuses. They only document what RunComfy applies; the docs keep them.
+    """
+    composite = in_branch or any(key in schema for key in _COMPOSITE)
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key in _DOC_ONLY or key == "format":
+        if key in _DOC_ONLY or key == "format" or (key == "default" and composite):
+            continue
+        if key == "const" and "enum" not in schema:
+            # The same in JSON Schema; the model generator takes a const for a default too.
+            out["enum"] = [value]
+            continue
+        if key == "const" and value in schema.get("enum", ()):
             continue
         if key == "properties" and isinstance(value, dict):
             out[key] = {k: _model_schema(v) if isinstance(v, dict) else v for k, v in value.items()}
         elif key in ("items", "additionalProperties") and isinstance(value, dict):
             out[key] = _model_schema(value)
-        elif key in ("anyOf", "oneOf", "allOf") and isinstance(value, list):
-            out[key] = [_model_schema(v) if isinstance(v, dict) else v for v in value]
+        elif key in _COMPOSITE and isinstance(value, list):
+            out[key] = [
+                _model_schema(v, in_branch=True) if isinstance(v, dict) else v for v in value
+            ]
         else:
             out[key] = value
     return out
@@ -246,11 +264,12 @@ def build_spec(entry: CheckedEntry) -> tuple[ModelSpec | None, list[Diagnostic]]
         for k, v in _model_schema(entry.input_schema).items()
         if k not in ("properties", "required", "type")
     }
+    catalog = entry.catalog
     spec = ModelSpec(
         model_id=entry.model_id,
-        display_name=entry.display_name,
+        display_name=catalog.get("display_name") or entry.model_id,
         source=entry.source,
-        categories=entry.categories,
+        categories=tuple(catalog.get("categories", ())),
         source_file=f"schemas/{entry.model_id}.json",
         schema_sha256=entry_hash(entry.raw.data),
         module_parts=naming.module_parts(entry.model_id),
@@ -265,6 +284,12 @@ def build_spec(entry: CheckedEntry) -> tuple[ModelSpec | None, list[Diagnostic]]
             if entry.original_output_schema is not None
             else entry.output_schema
         ),
+        kind=catalog.get("kind", ""),
+        base_price_usd=catalog.get("base_price_usd"),
+        price_unit=catalog.get("price_unit", ""),
+        limitations=tuple(catalog.get("limitations", ())),
+        omitted_inputs=tuple(catalog.get("omitted_inputs", ())),
+        note=catalog.get("note", ""),
     )
     return (None if c.has_errors else spec), c.items
 
@@ -279,12 +304,17 @@ def check_collisions(specs: Sequence[ModelSpec]) -> list[Diagnostic]:
         if len(group) < 2:
             continue
         ids = sorted(s.model_id for s in group)
+        why = (
+            " (module names are lowercase: ids that differ only in case cannot both be generated)"
+            if len({i.lower() for i in ids}) < len(ids)
+            else ""
+        )
         for spec in group:
             c = Collector(spec.source_file)
             c.error(
                 "/model_id",
                 f"model ids {', '.join(ids)} all map to the module "
-                f"runcomfy_models.{'.'.join(module)}",
+                f"runcomfy_models.{'.'.join(module)}{why}",
             )
             diagnostics.extend(c.items)
     return diagnostics

@@ -81,6 +81,7 @@ class ModelSpec:
     model_id: str
     display_name: str
     source: str
+    """Where the schema came from; empty when the entry does not say."""
     categories: tuple[str, ...]
     source_file: str
     schema_sha256: str
@@ -94,6 +95,15 @@ class ModelSpec:
     """wire name -> Python name for properties of nested objects."""
     original_input_schema_json: str
     output_schema_json: str
+    kind: str = ""
+    base_price_usd: float | None = None
+    price_unit: str = ""
+    """What ``base_price_usd`` is charged per: ``output`` or ``second`` (as the catalog says)."""
+    limitations: tuple[str, ...] = ()
+    omitted_inputs: tuple[str, ...] = ()
+    """Inputs the live model has that this schema leaves out."""
+    note: str = ""
+    """A note kept with the schema (how it was curated, what it lacks)."""
 
     @property
     def module_name(self) -> str:

@@ -156,10 +156,103 @@ def _check(tree: ast.Module, spec: ModelSpec) -> None:
             )
 
 
+_TYPING_ALIASES = {"Dict": "dict", "List": "list", "Set": "set", "Tuple": "tuple", "Type": "type"}
+"""Deprecated ``typing`` aliases the model generator still writes in places (the annotation of
+``__pydantic_extra__`` for ``additionalProperties``); ruff refuses them."""
+
+PATTERN_ENGINE = "python-re"
+"""pydantic's regex engine for classes with a ``pattern``: Python's ``re``, the engine
+jsonschema uses and ``semantics.py`` checks patterns with, so a pattern accepted there compiles
+here and matches the same strings (Rust's ``regex``, pydantic's default, differs on ``$``
+before a trailing newline and refuses lookarounds)."""
+
+
+def _edit(source: str, edits: list[tuple[int, int, int, str]]) -> str:
+    """Apply ``(line, column, length, replacement)`` edits (1-based lines, as ``ast`` gives)."""
+    lines = source.splitlines(keepends=True)
+    for line, col, length, text in sorted(edits, reverse=True):
+        row = lines[line - 1]
+        lines[line - 1] = row[:col] + text + row[col + length :]
+    return "".join(lines)
+
+
+def _has_pattern(cls: ast.ClassDef) -> bool:
+    return any(isinstance(node, ast.keyword) and node.arg == "pattern" for node in ast.walk(cls))
+
+
+def _config_call(cls: ast.ClassDef) -> ast.Call | None:
+    for node in cls.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "model_config" for t in node.targets)
+            and isinstance(node.value, ast.Call)
+        ):
+            return node.value
+    return None
+
+
+_CONSTRAINED = {"conint": "int", "confloat": "float", "constr": "str"}
+"""pydantic's constrained-type functions, which the model generator writes for a field of several
+types with constraints (``type: [integer, string], minimum: 0``): a call in an annotation, which
+``mypy`` refuses. They become ``Annotated[int, Field(...)]``, which means the same to pydantic
+(``Field`` takes the same keywords)."""
+
+
+def _annotated(node: ast.Call, source: str) -> str | None:
+    """The ``Annotated`` form of a ``conint(...)``-like call, or None when it is not one."""
+    if not isinstance(node.func, ast.Name) or node.func.id not in _CONSTRAINED or node.args:
+        return None
+    arguments = ", ".join(ast.get_source_segment(source, k) or "" for k in node.keywords)
+    return f"Annotated[{_CONSTRAINED[node.func.id]}, Field({arguments})]"
+
+
+def _post_process(source: str) -> str:
+    """Modern builtin generics instead of ``typing`` aliases; ``Annotated`` instead of
+    constrained-type calls; the Python regex engine in every class that checks a pattern."""
+    tree = ast.parse(source)
+    edits: list[tuple[int, int, int, str]] = []
+    imports_config = False
+    imports_annotated = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in _TYPING_ALIASES:
+            edits.append((node.lineno, node.col_offset, len(node.id), _TYPING_ALIASES[node.id]))
+        elif isinstance(node, ast.Call) and (replacement := _annotated(node, source)) is not None:
+            if node.lineno != node.end_lineno:
+                raise ModelGenerationError("a constrained type spans several lines")
+            length = (node.end_col_offset or 0) - node.col_offset
+            edits.append((node.lineno, node.col_offset, length, replacement))
+            imports_annotated = True
+        elif isinstance(node, ast.ClassDef) and _has_pattern(node):
+            call = _config_call(node)
+            if call is None:  # a root model of array items has none
+                first = node.body[0]
+                config = f"model_config = ConfigDict(regex_engine={PATTERN_ENGINE!r})\n"
+                edits.append((first.lineno, first.col_offset, 0, config + " " * first.col_offset))
+                imports_config = True
+            elif not any(k.arg == "regex_engine" for k in call.keywords):
+                # (the model generator sets it itself for lookarounds)
+                func = call.func
+                end_line, end_col = func.end_lineno or func.lineno, func.end_col_offset or 0
+                edits.append((end_line, end_col + 1, 0, f"regex_engine={PATTERN_ENGINE!r}, "))
+    imports = [
+        *(["from pydantic import ConfigDict\n"] if imports_config else []),
+        *(
+            ["from typing import Annotated\n", "from pydantic import Field\n"]
+            if imports_annotated
+            else []
+        ),
+    ]
+    if imports:  # imports more (the formatter merges and sorts them)
+        after = next(n for n in tree.body if not isinstance(n, ast.Import | ast.ImportFrom))
+        line = min([after.lineno, *(d.lineno for d in getattr(after, "decorator_list", []))])
+        edits.append((line, 0, 0, "".join(imports)))
+    return _edit(source, edits) if edits else source
+
+
 def model_source(spec: ModelSpec) -> ModelSource:
     """Generate and check the pydantic classes for one model."""
     try:
-        source = _run_generator(spec)
+        source = _post_process(_run_generator(spec))
     except ModelGenerationError:
         raise
     except Exception as exc:  # the library raises many unrelated types

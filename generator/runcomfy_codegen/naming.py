@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from anyascii import anyascii
 
-MODEL_ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*){1,4}")
-"""``owner/name[/more]``: 2 to 5 lowercase segments."""
+MODEL_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*){1,4}")
+"""``owner/name[/more]``: 2 to 5 segments; real ids have uppercase ones (``kling/.../4K/...``),
+used as they are on the wire while module names are lowercase."""
 
 _PYDANTIC_RESERVED = frozenset(
     {
@@ -28,16 +29,19 @@ _PYDANTIC_RESERVED = frozenset(
         "fields",
         "from_orm",
         "json",
+        "mro",
         "parse_file",
         "parse_obj",
         "parse_raw",
+        "register",
         "schema",
         "schema_json",
         "update_forward_refs",
         "validate",
     }
 )
-"""BaseModel attributes a field may not shadow (``model_*`` is handled by prefix)."""
+"""BaseModel attributes a field may not shadow, its metaclass's ``mro`` and ``register`` too
+(``model_*`` is handled by prefix)."""
 
 CALL_PARAMETERS = frozenset({"client", "timeout", "on_update", "cancel_on_timeout"})
 """Keyword arguments of the generated ``run``/``submit`` that belong to the runtime."""
@@ -53,8 +57,34 @@ _FIELD_RESERVED = (
     | frozenset(dir(builtins))
     | _PYDANTIC_RESERVED
     | CALL_PARAMETERS
+    | {"l", "O", "I"}  # ruff E741: ambiguous with 1 and 0
 )
-_MODULE_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+_MODULE_RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"annotations"}
+
+PACKAGE_API = frozenset(
+    {
+        "get_model",
+        "list_models",
+        "importlib",
+        "aclose_default_async_client",
+        "backoff_delay",
+        "close_default_client",
+        "download_all",
+        "download_all_async",
+        "encode_media",
+        "get_default_async_client",
+        "get_default_client",
+        "parse_retry_after",
+        "set_default_async_client",
+        "set_default_client",
+    }
+)
+"""Lowercase names of ``runcomfy_models`` itself: importing a submodule binds its name on the
+package, so a model id's first segment must never be one of them (``get-model/x``)."""
+
+MODEL_MODULE_API = frozenset({"run", "run_async", "submit", "submit_async", "job", "job_async"})
+"""Lowercase names of a model module: a model below another (``a/b/run`` under ``a/b``) must not
+replace the parent's function with a submodule."""
 
 
 class NamingError(ValueError):
@@ -139,14 +169,20 @@ def field_names(wire_names: Iterable[str]) -> tuple[dict[str, str], list[Renamed
     return names, renamed
 
 
-def module_segment(segment: str) -> str:
-    """One model id segment as a module name: ``ideogram-v3`` -> ``ideogram_v3``."""
-    return _checked(_sanitize(segment, _MODULE_RESERVED, "m").lower())
+def module_segment(segment: str, reserved: frozenset[str] = frozenset()) -> str:
+    """One model id segment as a module name: ``ideogram-v3`` -> ``ideogram_v3``, ``4K`` ->
+    ``n_4k``; a name in ``reserved`` gets a trailing underscore."""
+    return _checked(_sanitize(segment.lower(), _MODULE_RESERVED | reserved, "m"))
 
 
 def module_parts(model_id: str) -> tuple[str, ...]:
-    """The model's module path below ``runcomfy_models``."""
-    return tuple(module_segment(s) for s in model_id.split("/"))
+    """The model's module path below ``runcomfy_models`` (lowercase: ids differing only in case
+    map to one module, which :func:`interpret.check_collisions` reports)."""
+    first, *rest = model_id.split("/")
+    return (
+        module_segment(first, PACKAGE_API),
+        *(module_segment(s, MODEL_MODULE_API) for s in rest),
+    )
 
 
 def class_prefix(model_id: str) -> str:

@@ -23,7 +23,7 @@ from runcomfy_codegen.entry_file import dump_entry, write_atomic
 from runcomfy_codegen.interpret import build_spec
 from runcomfy_codegen.load import RawEntry, display_path
 from runcomfy_codegen.local_edits import EditResult, apply_edits
-from runcomfy_codegen.validate import check_entry, check_model_id
+from runcomfy_codegen.validate import CATALOG_KEYS, check_entry, check_model_id
 
 Status = Literal["added", "changed", "unchanged", "gone", "failed"]
 STATUSES: tuple[Status, ...] = ("added", "changed", "unchanged", "gone", "failed")
@@ -68,12 +68,8 @@ def source_of(base_url: str) -> str:
 
 def entry_from_record(record: Mapping[str, Any], source: str) -> dict[str, Any]:
     """A catalog answer in our entry format (``input``/``output`` are accepted as aliases)."""
-    entry: dict[str, Any] = {"model_id": record.get("model_id")}
-    if "display_name" in record:
-        entry["display_name"] = record["display_name"]
-    entry["source"] = source
-    if "categories" in record:
-        entry["categories"] = record["categories"]
+    entry: dict[str, Any] = {"model_id": record.get("model_id"), "source": source}
+    entry.update((key, record[key]) for key in CATALOG_KEYS if key in record)
     entry["input_schema"] = record.get("input_schema", record.get("input"))
     if "output_schema" in record or "output" in record:
         entry["output_schema"] = record.get("output_schema", record.get("output"))

@@ -538,6 +538,9 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
         module_leaf=Markdown(spec.module_parts[-1]),
         example_args=Markdown(example_args),
         source=md_text(spec.source),
+        categories=md_text(", ".join(spec.categories)),
+        limitations=[md_text(line) for line in spec.limitations],
+        omitted_inputs=Markdown(", ".join(str(md_code(name)) for name in spec.omitted_inputs)),
         inputs=inputs,
         outputs=outputs,
     )

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 from runcomfy_codegen.diagnostics import Collector, Diagnostic, has_errors, json_pointer
 from runcomfy_codegen.load import RawEntry
 from runcomfy_codegen.naming import MODEL_ID_RE
+from runcomfy_codegen.semantics import check_semantics
 
 MAX_DEPTH = 24
 """Deepest nesting of schemas accepted; deeper input is almost certainly hostile."""
@@ -103,12 +103,10 @@ KNOWN_KEYWORDS = frozenset(
 
 ENTRY_SCHEMA: Mapping[str, Any] = {
     "type": "object",
-    "required": ["model_id", "source", "input_schema"],
+    "required": ["model_id", "input_schema"],
     "properties": {
         "model_id": {"type": "string"},
-        "display_name": {"type": "string"},
         "source": {"type": "string"},
-        "categories": {"type": "array", "items": {"type": "string"}},
         "input_schema": {"type": "object"},
         "output_schema": {"type": ["object", "null"]},
         "local_edits": {
@@ -121,7 +119,23 @@ ENTRY_SCHEMA: Mapping[str, Any] = {
         },
     },
 }
-"""The meta-schema of a file under ``schemas/``: one RunComfy catalog entry."""
+"""The meta-schema of a file under ``schemas/``: one RunComfy catalog entry, as
+``GET /v1/models/{model_id}`` returns it (``source`` and ``local_edits`` are ours)."""
+
+STRINGS: Mapping[str, Any] = {"type": "array", "items": {"type": "string"}}
+
+CATALOG_KEYS: Mapping[str, Mapping[str, Any]] = {
+    "display_name": {"type": "string"},
+    "categories": STRINGS,
+    "kind": {"type": "string"},
+    "base_price_usd": {"type": "number", "minimum": 0},
+    "price_unit": {"type": "string"},
+    "limitations": STRINGS,
+    "omitted_inputs": STRINGS,
+    "note": {"type": "string"},
+}
+"""Catalog keys kept for the docs and the package catalog; a value of the wrong shape is a
+warning and is left out, never a reason to generate nothing."""
 
 GENERIC_OUTPUT_SCHEMA: Mapping[str, Any] = {
     "type": "object",
@@ -143,6 +157,7 @@ GENERIC_OUTPUT_SCHEMA: Mapping[str, Any] = {
 """Used when an entry publishes no output schema (the shape RunComfy documents for all models)."""
 
 _ENTRY_VALIDATOR = Draft202012Validator(ENTRY_SCHEMA)
+_CATALOG_VALIDATORS = {key: Draft202012Validator(schema) for key, schema in CATALOG_KEYS.items()}
 _META_VALIDATOR = Draft202012Validator(Draft202012Validator.META_SCHEMA)
 
 
@@ -152,9 +167,9 @@ class CheckedEntry:
 
     raw: RawEntry
     model_id: str
-    display_name: str
     source: str
-    categories: tuple[str, ...]
+    catalog: Mapping[str, Any]
+    """The catalog keys of :data:`CATALOG_KEYS` that the entry holds, with valid values."""
     input_schema: Mapping[str, Any]
     output_schema: Mapping[str, Any]
     original_input_schema: Mapping[str, Any]
@@ -172,7 +187,7 @@ def check_model_id(model_id: str, expected: str, c: Collector) -> None:
     elif not MODEL_ID_RE.fullmatch(model_id):
         c.error(
             pointer,
-            f"model_id {model_id!r} must be 2 to 5 lowercase segments of [a-z0-9][a-z0-9._-]* "
+            f"model_id {model_id!r} must be 2 to 5 segments of [A-Za-z0-9][A-Za-z0-9._-]* "
             "separated by '/'",
         )
     elif expected and model_id != expected:
@@ -222,9 +237,38 @@ class _Normaliser:
             out[key] = self._keyword(key, value, path, depth)
         self._check_format(out, path)
         self._check_enum(out, path)
+        self._undefined_required(out, path)
         if "validations" in out:
             out["validations"] = self._validations(out["validations"], (*path, "validations"))
         return out
+
+    def _undefined_required(self, node: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        """A required name without a property is, as in JSON Schema, required and of any JSON
+        value: it becomes a property ``{}`` (of the top-level schema, or of an object that has
+        properties; an object without any stays a free-form mapping, which cannot check it)."""
+        required = node.get("required")
+        if not isinstance(required, list):
+            return
+        props = node.get("properties")
+        if props is None and not path:
+            props = node["properties"] = {}
+        for i, name in enumerate(required):
+            if not isinstance(name, str) or (isinstance(props, dict) and name in props):
+                continue
+            here = json_pointer(self.root, *path, "required", i)
+            if isinstance(props, dict) and (props or not path):
+                self.c.warning(
+                    here,
+                    f"required property {name!r} is not defined in properties: as in JSON "
+                    "Schema, it is required and may hold any JSON value",
+                )
+                props[name] = {}
+            else:
+                self.c.warning(
+                    here,
+                    f"required property {name!r} of an object without properties is not "
+                    "checked by the generated model; RunComfy checks it",
+                )
 
     @staticmethod
     def _holds_subschemas(key: str, value: Any) -> bool:
@@ -368,37 +412,37 @@ def _check_json_schema(schema: Any, pointer: str, c: Collector) -> None:
 def _check_object_schema(schema: Mapping[str, Any], pointer: str, c: Collector) -> None:
     if schema.get("type", "object") != "object":
         c.error(pointer + "/type", "the top-level schema must have type 'object'")
-    props = schema.get("properties", {})
-    if not isinstance(props, dict):
-        return
-    required = schema.get("required", [])
-    if isinstance(required, list):
-        for i, name in enumerate(required):
-            if isinstance(name, str) and name not in props:
-                c.warning(
-                    pointer + json_pointer("required", i),
-                    f"required property {name!r} is not defined",
-                )
-    for name, prop in props.items():
-        if isinstance(prop, dict) and "default" in prop:
-            _check_default(prop, pointer + json_pointer("properties", name), c)
 
 
-def _check_default(prop: Mapping[str, Any], pointer: str, c: Collector) -> None:
-    schema = {k: v for k, v in prop.items() if k not in ("default", "validations")}
-    try:
-        errors = list(Draft202012Validator(schema).iter_errors(prop["default"]))
-    except SchemaError:  # pragma: no cover - reported by the meta-schema check
-        return
-    if errors:
-        c.warning(
-            pointer + "/default",
-            f"default {prop['default']!r} does not match its own schema: {errors[0].message}",
-        )
+def _catalog(data: Mapping[str, Any], c: Collector) -> dict[str, Any]:
+    """The entry's catalog keys with values of the right shape; the others are warned about."""
+    kept: dict[str, Any] = {}
+    for key, validator in _CATALOG_VALIDATORS.items():
+        if key not in data:
+            continue
+        problems = list(validator.iter_errors(data[key]))
+        if problems:
+            c.warning(
+                json_pointer(key, *problems[0].absolute_path),
+                f"catalog key {key!r} is left out: {problems[0].message[:160]}",
+            )
+        else:
+            kept[key] = copy.deepcopy(data[key])
+    return kept
+
+
+def _check_schema(schema: Mapping[str, Any], root: str, c: Collector) -> None:
+    pointer = json_pointer(root)
+    _check_json_schema(schema, pointer, c)
+    _check_object_schema(schema, pointer, c)
+    check_semantics(schema, root, c)
 
 
 def check_entry(raw: RawEntry) -> tuple[CheckedEntry | None, list[Diagnostic]]:
-    """Validate one entry; returns ``None`` with the reasons when it cannot be generated."""
+    """Validate one entry; returns ``None`` with the reasons when it cannot be generated.
+
+    Every check that can run does, so one run reports every problem of the file.
+    """
     c = Collector(raw.display_path)
     data = raw.data
     if not isinstance(data, dict):
@@ -408,33 +452,43 @@ def check_entry(raw: RawEntry) -> tuple[CheckedEntry | None, list[Diagnostic]]:
         return None, c.items
     for err in sorted(_ENTRY_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path)):
         c.error(json_pointer(*err.absolute_path), err.message)
-    for key in sorted(set(data) - set(ENTRY_SCHEMA["properties"])):
-        c.warning(json_pointer(key), f"unknown entry key {key!r} is ignored")
-    if has_errors(c.items):
-        return None, c.items
-    model_id: str = data["model_id"]
-    check_model_id(model_id, raw.relative_id, c)
+    catalog = _catalog(data, c)
+    known = {*ENTRY_SCHEMA["properties"], *CATALOG_KEYS}
+    for key in sorted(set(data) - known):
+        c.info(json_pointer(key), f"entry key {key!r} is not used by the generator")
+    model_id = data.get("model_id")
+    if isinstance(model_id, str):
+        check_model_id(model_id, raw.relative_id, c)
 
-    input_schema = _Normaliser(c, "input_schema").schema(data["input_schema"], ())
+    original_input = data.get("input_schema")
+    input_schema: Any = None
+    if isinstance(original_input, dict):
+        input_schema = _Normaliser(c, "input_schema").schema(original_input, ())
     original_output = data.get("output_schema")
-    output_source = original_output if original_output is not None else GENERIC_OUTPUT_SCHEMA
-    output_schema = _Normaliser(c, "output_schema").schema(output_source, ())
-    if has_errors(c.items):
+    output_schema: Any = None
+    if original_output is None or isinstance(original_output, dict):
+        output_source = original_output if original_output is not None else GENERIC_OUTPUT_SCHEMA
+        output_schema = _Normaliser(c, "output_schema").schema(output_source, ())
+    for root, schema in (("input_schema", input_schema), ("output_schema", output_schema)):
+        if isinstance(schema, dict):
+            _check_schema(schema, root, c)
+    if (
+        has_errors(c.items)
+        or not isinstance(model_id, str)
+        or not isinstance(original_input, dict)
+        or not isinstance(input_schema, dict)
+        or not isinstance(output_schema, dict)
+    ):
         return None, c.items
-    for pointer, schema in (("/input_schema", input_schema), ("/output_schema", output_schema)):
-        _check_json_schema(schema, pointer, c)
-        _check_object_schema(schema, pointer, c)
-    if has_errors(c.items):
-        return None, c.items
+    source = data.get("source")
     checked = CheckedEntry(
         raw=raw,
         model_id=model_id,
-        display_name=data.get("display_name") or model_id,
-        source=data["source"],
-        categories=tuple(data.get("categories", ())),
+        source=source if isinstance(source, str) else "",
+        catalog=catalog,
         input_schema=input_schema,
         output_schema=output_schema,
-        original_input_schema=data["input_schema"],
+        original_input_schema=original_input,
         original_output_schema=original_output,
     )
     return checked, c.items

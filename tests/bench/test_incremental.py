@@ -18,6 +18,7 @@ from runcomfy_codegen.write import CACHE_DIR, compare
 from .support import (
     CATALOG,
     REGISTRY,
+    REPO,
     TEMPLATES,
     bench_module,
     generate,
@@ -27,7 +28,8 @@ from .support import (
     tree,
 )
 
-MODELS = 16
+MODELS = len(list((REPO / "schemas").rglob("*.json"))) + 8
+"""The real schemas and a few synthetic ones."""
 
 
 @pytest.fixture(scope="module")

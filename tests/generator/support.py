@@ -81,6 +81,32 @@ def load_entry(model_id: str, root: Path = SCHEMAS) -> dict[str, Any]:
     return data
 
 
+CUSTOM_FORMATS = {"image_uri", "video_uri", "audio_uri", "image_uris", "video_uris", "audio_uris"}
+
+
+def normalised(schema: Any) -> Any:
+    """The RunComfy dialect as plain JSON Schema: ``float`` -> ``number``, custom formats dropped."""
+    if isinstance(schema, list):
+        return [normalised(v) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "validations" or (key == "format" and value in CUSTOM_FORMATS):
+            continue
+        if key == "type":
+            out[key] = (
+                [("number" if t == "float" else t) for t in value]
+                if isinstance(value, list)
+                else ("number" if value == "float" else value)
+            )
+        elif key == "properties":
+            out[key] = {name: normalised(sub) for name, sub in value.items()}
+        else:
+            out[key] = normalised(value)
+    return out
+
+
 def _package_modules() -> dict[str, ModuleType]:
     return {
         name: mod

@@ -13,7 +13,7 @@ from runcomfy_codegen.write import compare
 from .support import SCHEMAS, SEED_MODEL, TEMPLATES, all_files, run_cli, tree
 
 DIAGNOSTIC = re.compile(
-    r"^(?P<file>[^#:]+)(?:#(?P<pointer>/[^:]*))?: (?P<level>error|warning): .+$"
+    r"^(?P<file>[^#:]+)(?:#(?P<pointer>/[^:]*))?: (?P<level>error|warning|info): .+$"
 )
 COUNT = re.compile(r"^\d+ error\(s\), \d+ warning\(s\)$")
 REFRAME = "ideogram/ideogram-v3/reframe"
@@ -297,6 +297,99 @@ def test_generate_under_a_file_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "cannot write" in result.stderr
     assert (tmp_path / "file").read_text() == "x"
+
+
+@pytest.mark.parametrize("target", ["folder", "file"])
+def test_generate_never_writes_through_a_symbolic_link(
+    tree_copy: Path, tmp_path: Path, target: str
+) -> None:
+    """``docs -> ../outside`` inside --out: refused, nothing written here or there."""
+    outside = tmp_path / "outside"
+    if target == "folder":
+        shutil.copytree(tree_copy / "docs", outside)
+        shutil.rmtree(tree_copy / "docs")
+        (tree_copy / "docs").symlink_to(Path("..") / "outside", target_is_directory=True)
+        link = "docs"
+    else:
+        outside.mkdir()
+        page = tree_copy / "docs" / f"{REFRAME}.md"
+        (outside / "page.md").write_bytes(page.read_bytes())
+        page.unlink()
+        page.symlink_to(outside / "page.md")
+        link = f"docs/{REFRAME}.md"
+    # A schema change that rewrites every page.
+    schemas = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS, schemas)
+    data = json.loads((schemas / f"{REFRAME}.json").read_text(encoding="utf-8"))
+    data["display_name"] = "Renamed"
+    write_entry(schemas, REFRAME, data)
+    before, before_outside = all_files(tree_copy), all_files(outside)
+    result = run_cli("generate", "--schemas", schemas, "--out", tree_copy)
+    assert result.exit_code == 1
+    assert f"{link} is a symbolic link" in result.stderr
+    assert "nothing written" in result.stderr
+    assert all_files(tree_copy) == before
+    assert all_files(outside) == before_outside
+
+
+def test_a_raw_catalog_entry_generates_with_its_catalog_keys(tmp_path: Path) -> None:
+    """An entry as ``GET /v1/models/{id}`` returns it: no ``source``, every catalog key and one
+    we have not seen (an info line, not a warning: ``--strict`` still generates)."""
+    model_id = "kling/kling-video-o3/4K/text-to-video"
+    raw = {
+        "model_id": model_id,
+        "display_name": "Kling O3 4K Text to Video",
+        "categories": ["video", "text-to-video"],
+        "kind": "video",
+        "base_price_usd": 0.42,
+        "price_unit": "second",
+        "input_schema": {
+            "type": "object",
+            "properties": {"prompt": {"type": "string"}, "duration": {"enum": [5, 10]}},
+            "required": ["prompt"],
+        },
+        "output_schema": {"type": "object", "properties": {"video": {"type": "string"}}},
+        "limitations": ["No multi-shot prompts."],
+        "omitted_inputs": ["multi_prompt"],
+        "note": "As published.",
+        "featured": True,
+    }
+    schemas = tmp_path / "schemas"
+    write_entry(schemas, model_id, raw)
+    out = tmp_path / "out"
+    result = run_cli("generate", "--strict", "--schemas", schemas, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"schemas/{model_id}.json#/featured: info: entry key 'featured' is not used"
+        in result.stderr
+    )
+    page = (out / "docs" / f"{model_id}.md").read_text(encoding="utf-8")
+    assert page.startswith("<!-- ") and "# Kling O3 4K Text to Video\n" in page
+    # Markdown-escaped text.
+    assert "Categories: video, text\\-to\\-video\n" in page
+    assert "Limitation: No multi\\-shot prompts\\.\n" in page
+    assert "`multi_prompt`" in page
+    assert "Source:" not in page
+    module = out / "runcomfy_models" / "kling" / "kling_video_o3" / "n_4k" / "text_to_video.py"
+    assert f'MODEL_ID: Final = "{model_id}"' in module.read_text(encoding="utf-8")
+    catalog = json.loads((out / "runcomfy_models" / "_catalog.json").read_text(encoding="utf-8"))
+    assert catalog["models"][0]["categories"] == ["video", "text-to-video"]
+
+    from runcomfy_codegen.pipeline import analyse
+
+    (spec,) = analyse(schemas).specs
+    assert (spec.display_name, spec.categories, spec.kind) == (
+        "Kling O3 4K Text to Video",
+        ("video", "text-to-video"),
+        "video",
+    )
+    assert (spec.base_price_usd, spec.price_unit) == (0.42, "second")
+    assert (spec.limitations, spec.omitted_inputs, spec.note, spec.source) == (
+        ("No multi-shot prompts.",),
+        ("multi_prompt",),
+        "As published.",
+        "",
+    )
 
 
 @pytest.mark.parametrize("cache", [[], ["--no-cache"]])

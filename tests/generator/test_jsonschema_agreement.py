@@ -33,33 +33,9 @@ from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ValidationError
 
-from .support import HYPOTHESIS, load_entry, schema_ids
+from .support import HYPOTHESIS, load_entry, normalised, schema_ids
 
-CUSTOM_FORMATS = {"image_uri", "video_uri", "audio_uri", "image_uris", "video_uris", "audio_uris"}
 JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
-
-
-def normalised(schema: Any) -> Any:
-    """The RunComfy dialect as plain JSON Schema: ``float`` -> ``number``, custom formats dropped."""
-    if isinstance(schema, list):
-        return [normalised(v) for v in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key == "validations" or (key == "format" and value in CUSTOM_FORMATS):
-            continue
-        if key == "type":
-            out[key] = (
-                [("number" if t == "float" else t) for t in value]
-                if isinstance(value, list)
-                else ("number" if value == "float" else value)
-            )
-        elif key == "properties":
-            out[key] = {name: normalised(sub) for name, sub in value.items()}
-        else:
-            out[key] = normalised(value)
-    return out
 
 
 class Case:
@@ -67,7 +43,8 @@ class Case:
         self.model_id = model_id
         self.schema: dict[str, Any] = normalised(load_entry(model_id)["input_schema"])
         self.validator = Draft202012Validator(self.schema)
-        self.model: type[BaseModel] = runcomfy_models.get_model(model_id).Input
+        self.module = runcomfy_models.get_model(model_id)
+        self.model: type[BaseModel] = self.module.Input
         self.properties: dict[str, Any] = self.schema.get("properties", {})
         self.required: list[str] = self.schema.get("required", [])
 
@@ -77,6 +54,13 @@ class Case:
         except ValidationError:
             return False
         return True
+
+    def payload(self, instance: dict[str, Any]) -> dict[str, Any]:
+        """What the client sends for ``instance``: validated, then dumped by the real binding."""
+        sent: dict[str, Any] = self.module._BINDING.resolve().payload(
+            self.model.model_validate(instance)
+        )
+        return sent
 
 
 CASES = {model_id: Case(model_id) for model_id in schema_ids()}
@@ -134,6 +118,10 @@ def test_valid_instances_are_accepted(model_id: str) -> None:
     def check(instance: dict[str, Any]) -> None:
         assert case.validator.is_valid(instance)
         assert case.accepts(instance), instance
+        # The request body holds exactly the schema's properties as given, and is valid.
+        sent = case.payload(instance)
+        assert sent == {k: v for k, v in instance.items() if k in case.properties}
+        assert case.validator.is_valid(sent)
 
     check()
 
@@ -192,9 +180,15 @@ def _out_of_range(prop: dict[str, Any]) -> st.SearchStrategy[Any] | None:
             else st.floats(min_value=high, exclude_min=True, allow_nan=False)
         )
     if "maxItems" in prop:
-        options.append(st.lists(st.text(max_size=3), min_size=prop["maxItems"] + 1, max_size=12))
+        high = prop["maxItems"]
+        options.append(st.lists(st.text(max_size=3), min_size=high + 1, max_size=high + 3))
     if prop.get("minItems", 0) > 0:
         options.append(st.lists(st.text(max_size=3), max_size=prop["minItems"] - 1))
+    if "maxLength" in prop:
+        high = prop["maxLength"]
+        options.append(st.text(min_size=high + 1, max_size=high + 5))
+    if prop.get("minLength", 0) > 0:
+        options.append(st.text(max_size=prop["minLength"] - 1))
     return st.one_of(options) if options else None
 
 

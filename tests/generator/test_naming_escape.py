@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import keyword
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from runcomfy_codegen import escape, naming
 
-from .support import HYPOTHESIS
+from .support import GENERATED, HYPOTHESIS, PACKAGE, module_level_bindings
 
 HOSTILE_CHARS = [
     '"',
@@ -302,3 +303,70 @@ def test_identifier_accepts_only_identifiers(text: str) -> None:
     else:
         with pytest.raises(ValueError):
             escape.identifier(text)
+
+
+# ---------------------------------------------------------------- names that must not shadow
+
+
+def test_every_pydantic_model_attribute_is_reserved() -> None:
+    """The model generator renames a field that shadows an attribute of ``BaseModel`` (or of its
+    metaclass, such as ``register`` and ``mro``); ours must get there first."""
+    from datamodel_code_generator.model.field_name import PYDANTIC_BASE_MODEL_ATTRIBUTES
+
+    for name in sorted(PYDANTIC_BASE_MODEL_ATTRIBUTES):
+        if name.isidentifier() and not name.startswith("_"):
+            assert naming.field_base_name(name) != name, name
+
+
+@pytest.mark.parametrize(("wire", "python"), [("register", "register_"), ("mro", "mro_")])
+def test_register_and_mro_get_an_underscore(wire: str, python: str) -> None:
+    assert naming.field_base_name(wire) == python
+
+
+@pytest.mark.parametrize(
+    ("model_id", "parts"),
+    [
+        (
+            "kling/kling-video-o3/4K/text-to-video",
+            ("kling", "kling_video_o3", "n_4k", "text_to_video"),
+        ),
+        ("Owner/Model", ("owner", "model")),
+        ("get-model/x", ("get_model_", "x")),
+        ("list-models/run", ("list_models_", "run_")),
+        ("a/b/submit-async", ("a", "b", "submit_async_")),
+        ("run/a", ("run", "a")),
+    ],
+)
+def test_module_parts_of_real_and_shadowing_ids(model_id: str, parts: tuple[str, ...]) -> None:
+    assert naming.module_parts(model_id) == parts
+
+
+def test_ids_differing_only_in_case_share_a_module() -> None:
+    """Which is why ``check_collisions`` reports them (see the hostile case)."""
+    assert naming.module_parts("a/4K/x") == naming.module_parts("a/4k/x")
+
+
+def _public_lowercase_bindings(path: Path) -> set[str]:
+    module = ast.parse(path.read_text(encoding="utf-8"))
+    return {n for n in module_level_bindings(module) if n.islower() and not n.startswith("_")}
+
+
+def test_package_names_are_reserved_for_first_segments() -> None:
+    """Importing ``runcomfy_models.<name>`` binds ``<name>`` on the package: no model may take a
+    name the package defines or exports."""
+    import runcomfy_models._runtime as runtime
+
+    names = _public_lowercase_bindings(GENERATED / PACKAGE / "__init__.py")
+    names |= {n for n in runtime.__all__ if n.islower()}
+    names -= {"annotations"}  # a keyword-like name of every module, reserved everywhere
+    assert names <= naming.PACKAGE_API
+    for name in names:
+        assert naming.module_parts(f"{name}/x")[0] != name
+
+
+def test_model_function_names_are_reserved_below_the_first_segment() -> None:
+    module = GENERATED / PACKAGE / "ideogram" / "ideogram_v3" / "reframe.py"
+    names = _public_lowercase_bindings(module) - {"annotations"}
+    assert names == naming.MODEL_MODULE_API
+    for name in names:
+        assert naming.module_parts(f"a/{name}")[1] != name

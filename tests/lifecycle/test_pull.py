@@ -67,6 +67,27 @@ def test_pull_one_model_writes_the_entry(serve: Serve, schemas: Path) -> None:
     assert path.read_text(encoding="utf-8") == text
 
 
+def test_pull_keeps_the_catalog_keys_of_a_real_entry(serve: Serve, schemas: Path) -> None:
+    """Price, kind, limitations and the like are kept; the uppercase id is used as it is."""
+    model_id = "kling/kling-video-o3/4K/text-to-video"
+    record = model(model_id, categories=("video",))
+    catalog_keys = {
+        "kind": "video",
+        "base_price_usd": 0.42,
+        "price_unit": "second",
+        "limitations": ["No multi-shot prompts."],
+        "omitted_inputs": ["multi_prompt"],
+    }
+    record.update(catalog_keys)
+    emu = serve([record])
+    result = invoke(pull(emu.base_url, schemas, model_id))
+    assert result.exit_code == 0, result.output
+    entry = read(schemas, model_id)
+    assert entry["model_id"] == model_id
+    assert {k: entry[k] for k in catalog_keys} == catalog_keys
+    assert invoke(["validate", str(schemas)]).exit_code == 0
+
+
 def test_pulled_entries_pass_validate(serve: Serve, schemas: Path) -> None:
     emu = serve(catalog())
     assert invoke(pull(emu.base_url, schemas, "--all")).exit_code == 0
