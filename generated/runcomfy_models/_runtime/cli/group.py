@@ -83,10 +83,7 @@ class RootGroup(click.Group):
         except click.ClickException as exc:
             exc.show()
             _exit(exc.exit_code)
-        except click.Abort:
-            click.echo("Aborted.", err=True)
-            _exit(exits.INTERRUPTED)
-        except KeyboardInterrupt:
+        except (click.Abort, KeyboardInterrupt):  # click turns some Ctrl-Cs into Abort
             exit_interrupted()
         except OSError as exc:
             if exc.errno != errno.EPIPE:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import NoReturn
@@ -20,13 +21,19 @@ def ignore_further_interrupts() -> None:
 
 
 def exit_interrupted(message: str = "\nInterrupted.") -> NoReturn:
+    """Say ``message`` and end the process with exit code 130.
+
+    ``os._exit`` rather than ``sys.exit``: CPython remembers a KeyboardInterrupt that
+    escaped code run by ``exec`` (dataclasses and typing do that while modules load)
+    and, at exit, kills the process with SIGINT even though the interrupt was handled.
+    Everything this command writes is flushed or committed before it gets here.
+    """
     ignore_further_interrupts()
-    try:
-        sys.stdout.flush()
-    except (OSError, ValueError):
-        pass
-    try:
-        print(message, file=sys.stderr, flush=True)
-    except (OSError, ValueError):
-        pass
-    sys.exit(INTERRUPTED)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is sys.stderr:
+                print(message, file=stream)
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(INTERRUPTED)
