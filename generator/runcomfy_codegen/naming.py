@@ -176,3 +176,24 @@ def cli_options(python_names: Mapping[str, str]) -> dict[str, str]:
         for wire in wires:
             options[wire] = option if len(wires) == 1 else f"{option}-{short_hash(wire)}"
     return options
+
+
+def type_names(python_names: Iterable[str], taken: Iterable[str]) -> dict[str, str]:
+    """A CamelCase type name per field name (``rendering_speed`` -> ``RenderingSpeed``).
+
+    A name already ``taken`` (a class, an import, another field's type) gets ``Value`` appended
+    until it is free; the fields are handled in sorted order, so the result depends only on the
+    names themselves.
+    """
+    used = set(taken)
+    names: dict[str, str] = {}
+    for python_name in sorted(python_names):
+        words = [w for w in python_name.split("_") if w]
+        name = "".join(w[:1].upper() + w[1:] for w in words) or "Choice"
+        if name[0].isdigit():
+            name = "N" + name
+        while name in used:
+            name += "Value"
+        used.add(name)
+        names[python_name] = _checked(name)
+    return names

@@ -11,7 +11,7 @@ import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import jinja2
 
@@ -27,6 +27,7 @@ from runcomfy_codegen.escape import (
     py_literal,
 )
 from runcomfy_codegen.ir import Field, FieldType, ModelSpec
+from runcomfy_codegen.literal_types import LiteralType, literal_types, type_name_of, use_names
 from runcomfy_codegen.models import ModelSource
 
 PACKAGE = "runcomfy_models"
@@ -103,11 +104,17 @@ def header(spec: ModelSpec | None, digest: str) -> Source:
     )
 
 
-def annotation(t: FieldType) -> str:
-    """The Python type of a keyword argument (a wider, friendlier twin of the model's type)."""
+def annotation(t: FieldType, name: str | None = None) -> str:
+    """The Python type of a keyword argument (a wider, friendlier twin of the model's type).
+
+    ``name`` is the named ``Literal`` type of the enum (of the items' enum, for a list).
+    """
     if t.enum is not None and t.literal_ok:
         values = [v for v in t.enum if v is not None]
-        parts = [f"Literal[{', '.join(py_literal(v) for v in values)}]"] if values else []
+        if name is not None and values:
+            parts = [name]
+        else:
+            parts = [f"Literal[{', '.join(py_literal(v) for v in values)}]"] if values else []
         if None in t.enum or "null" in t.kinds:
             parts.append("None")
         return " | ".join(parts) or "None"
@@ -116,7 +123,7 @@ def annotation(t: FieldType) -> str:
         if kind == "any":
             return "Any"
         if kind == "array":
-            parts.append(f"Sequence[{annotation(t.item) if t.item else 'Any'}]")
+            parts.append(f"Sequence[{annotation(t.item, name) if t.item else 'Any'}]")
         elif kind == "object":
             parts.append("Mapping[str, Any]")
         else:
@@ -124,17 +131,10 @@ def annotation(t: FieldType) -> str:
     return " | ".join(dict.fromkeys(parts))
 
 
-def param_annotation(f: Field) -> str:
+def param_annotation(f: Field, types: Sequence[LiteralType] = ()) -> str:
     if f.media is not None:
         return "Sequence[MediaInput]" if f.many else "MediaInput"
-    return annotation(f.type)
-
-
-def doc_type(f: Field) -> str:
-    """A short type for docstrings: enums list their values on a line of their own."""
-    if f.media is not None or f.type.enum is None:
-        return param_annotation(f)
-    return " | ".join(_SCALARS.get(k, k) for k in f.type.kinds)
+    return annotation(f.type, type_name_of(f, types))
 
 
 def _range(t: FieldType, name: str) -> list[str]:
@@ -160,8 +160,12 @@ def _range(t: FieldType, name: str) -> list[str]:
     return out
 
 
-def field_details(f: Field, *, cli: bool = False) -> list[str]:
-    """Plain-text facts about one input field, shared by docstrings, CLI help and docs."""
+def field_details(f: Field, *, cli: bool = False, values: bool = True) -> list[str]:
+    """Plain-text facts about one input field, shared by docstrings, CLI help and docs.
+
+    ``values=False`` leaves out the allowed values, for places that show them once elsewhere
+    (a named ``Literal`` type, a ``click.Choice``).
+    """
     lines: list[str] = []
     if f.title and f.title != f.wire_name:
         lines.append(f.title + ".")
@@ -182,7 +186,7 @@ def field_details(f: Field, *, cli: bool = False) -> list[str]:
         )
         repeat = " (repeat the option for several)" if cli else " (a list)"
         lines.append(f"Media input: {what} as {forms}" + (f"{repeat}." if f.many else "."))
-    if f.type.enum is not None:
+    if f.type.enum is not None and values:
         lines.append(
             "Allowed values: "
             + ", ".join(json.dumps(v, ensure_ascii=False) for v in f.type.enum)
@@ -202,44 +206,19 @@ def field_details(f: Field, *, cli: bool = False) -> list[str]:
     return lines
 
 
-def _input_arg_lines(spec: ModelSpec) -> list[str]:
-    """The docstring lines of the model's inputs, the same in every function of the module."""
+def _input_doc_lines(spec: ModelSpec, types: Sequence[LiteralType]) -> list[str]:
+    """The inputs, described once in the module docstring (the functions all take them)."""
     lines: list[str] = []
-    for f in spec.inputs:
+    for f in sorted(spec.inputs, key=lambda f: (not f.required, f.python_name)):
         need = "required" if f.required else "optional"
-        lines.append(f"    {f.python_name} ({doc_type(f)}, {need}):")
-        for detail in field_details(f):
-            for paragraph in detail.splitlines():
-                lines.extend(
-                    textwrap.wrap(
-                        paragraph, width=88, initial_indent=" " * 8, subsequent_indent=" " * 8
-                    )
-                    or [""]
-                )
-    return lines
-
-
-def _function_doc(
-    spec: ModelSpec,
-    summary: str,
-    returns: str,
-    waits: bool,
-    input_lines: list[str] | None = None,
-) -> Source:
-    args = _input_arg_lines(spec) if input_lines is None else input_lines
-    lines = [summary, "", "Args:", *args]
-    lines.append("    client: The client to use; by default one configured from the environment.")
-    lines.append(
-        "    timeout: "
-        + ("Overall deadline in seconds for the job." if waits else "HTTP timeout in seconds.")
-    )
-    if waits:
-        lines.append("    on_update: Called with each new status while waiting.")
-        lines.append(
-            "    cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes."
+        named = type_name_of(f, types) is not None
+        text = " ".join(field_details(f, values=not named))
+        head = f"{f.python_name} ({param_annotation(f, types)}, {need}): "
+        lines.extend(
+            textwrap.wrap(head + text, width=92, initial_indent="    ", subsequent_indent=" " * 8)
+            or [head.rstrip()]
         )
-    lines += ["", "Returns:", f"    {returns}"]
-    return docstring("\n".join(lines), indent="    ")
+    return lines
 
 
 def _module_files(parts: Sequence[str], packages: set[tuple[str, ...]], root: str) -> str:
@@ -275,104 +254,79 @@ class Layout:
         return f"{PACKAGE}._types.{spec.module_name}"
 
 
+_VARIANTS: Final = (
+    # name, async, client type, returns (Output in it), docstring
+    (
+        "run",
+        False,
+        "RunComfy",
+        "{}",
+        "Run the model and wait for its output (the inputs: see the module docstring).\n\n"
+        "``timeout`` is the deadline in seconds; ``on_update`` gets each new status;\n"
+        "``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.",
+    ),
+    (
+        "run_async",
+        True,
+        "AsyncRunComfy",
+        "{}",
+        "Async twin of :func:`run`; files download with ``.asave()``.",
+    ),
+    (
+        "submit",
+        False,
+        "RunComfy",
+        "Job[{}]",
+        "Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``.",
+    ),
+    ("submit_async", True, "AsyncRunComfy", "AsyncJob[{}]", "Async twin of :func:`submit`."),
+)
+
+
 def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
-    """The model's public module: ``run``/``submit`` and friends; its classes load lazily."""
+    """The model's public module: named types and ``run``/``submit``; its classes load lazily."""
+    types = literal_types(spec)
     params = [
         {
             "name": identifier(f.python_name),
-            "key": py_literal(f.python_name),
             "signature": Source(
-                f"{f.python_name}: {param_annotation(f)}"
+                f"{f.python_name}: {param_annotation(f, types)}"
                 if f.required
-                else f"{f.python_name}: {_optional(param_annotation(f))} = None"
+                else f"{f.python_name}: {_optional(param_annotation(f, types))} = None"
             ),
         }
         for f in sorted(spec.inputs, key=lambda f: (not f.required, f.python_name))
     ]
-    mid = spec.model_id
-    input_lines = _input_arg_lines(spec)
     variants = [
         {
-            "name": Source("run"),
-            "prefix": Source(""),
-            "awaits": Source(""),
-            "binding_call": Source("run"),
-            "client_type": Source("RunComfy"),
-            "returns": Source(spec.output_class),
-            "waits": True,
-            "doc": _function_doc(
-                spec,
-                f"Run {mid} and wait for its output.",
-                "The parsed output; files download with ``.save()``.",
-                True,
-                input_lines,
-            ),
-        },
-        {
-            "name": Source("run_async"),
-            "prefix": Source("async "),
-            "awaits": Source("await "),
-            "binding_call": Source("run_async"),
-            "client_type": Source("AsyncRunComfy"),
-            "returns": Source(spec.output_class),
-            "waits": True,
-            "doc": _function_doc(
-                spec,
-                f"Run {mid} and wait for its output (async).",
-                "The parsed output; files download with ``.asave()``.",
-                True,
-                input_lines,
-            ),
-        },
-        {
-            "name": Source("submit"),
-            "prefix": Source(""),
-            "awaits": Source(""),
-            "binding_call": Source("submit"),
-            "client_type": Source("RunComfy"),
-            "returns": Source(f"Job[{spec.output_class}]"),
-            "waits": False,
-            "doc": _function_doc(
-                spec,
-                f"Submit a {mid} job and return its handle at once.",
-                "A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.",
-                False,
-                input_lines,
-            ),
-        },
-        {
-            "name": Source("submit_async"),
-            "prefix": Source("async "),
-            "awaits": Source("await "),
-            "binding_call": Source("submit_async"),
-            "client_type": Source("AsyncRunComfy"),
-            "returns": Source(f"AsyncJob[{spec.output_class}]"),
-            "waits": False,
-            "doc": _function_doc(
-                spec,
-                f"Submit a {mid} job and return its async handle at once.",
-                "An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.",
-                False,
-                input_lines,
-            ),
-        },
-    ]
-    media_fields = [
-        {
-            "name": py_literal(f.python_name),
-            "kind": py_literal(f.media.value),
-            "many": py_literal(f.many),
+            "name": Source(name),
+            "prefix": Source("async " if is_async else ""),
+            "awaits": Source("await " if is_async else ""),
+            "client_type": Source(client_type),
+            "returns": Source(returns.format("Output")),
+            "waits": name.startswith("run"),
+            "doc": docstring(doc, indent="    "),
         }
+        for name, is_async, client_type, returns, doc in _VARIANTS
+    ]
+    media = ", ".join(
+        f"{py_literal(f.python_name)}: "
+        f"MediaField(kind={py_literal(f.media.value)}, many={py_literal(f.many)})"
         for f in spec.inputs
         if f.media is not None
-    ]
+    )
+    nullable = [f.python_name for f in spec.inputs if f.accepts_null]
+    mid = spec.model_id
     module_doc = docstring(
         "\n".join(
             [
                 f"{spec.display_name} ({mid}).",
                 "",
                 "Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,",
-                "or :func:`submit` for a job handle. Generated from the model's RunComfy schema.",
+                "or :func:`submit` for a job handle. Each takes the model's inputs as keyword",
+                "arguments:",
+                "",
+                *_input_doc_lines(spec, types),
             ]
         )
     )
@@ -385,10 +339,10 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
         model_id_text=Source(mid),
         types_module=Source(layout.types_module(spec)),
         types_module_literal=py_literal(layout.types_module(spec)),
-        input_class=identifier(spec.input_class),
-        output_class=identifier(spec.output_class),
-        media_fields=media_fields,
-        nullable=[py_literal(f.python_name) for f in spec.inputs if f.accepts_null],
+        literal_types=[Source(lt.source()) for lt in types],
+        type_names=[py_literal(lt.name) for lt in types],
+        media=Source("{" + media + "}"),
+        nullable=py_literal(nullable) if nullable else None,
         variants=variants,
         params=params,
     )
@@ -396,6 +350,8 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
 
 def render_types_module(t: Templates, spec: ModelSpec, models: ModelSource) -> bytes:
     """The model's pydantic classes, in a module of their own under ``_types``."""
+    module = f"{PACKAGE}.{spec.module_name}"
+    models = use_names(models, literal_types(spec), module)
     return _render(
         t.python,
         "types.py.jinja",
