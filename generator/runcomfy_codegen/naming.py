@@ -94,9 +94,13 @@ _PYDANTIC_PROTECTED = ("model_dump", "model_validate")
 when the class is created (an error for users who run with warnings as errors)."""
 
 
-def field_base_name(wire_name: str) -> str:
+OUTPUT_METHODS = frozenset({"file", "files", "save_all", "asave_all"})
+"""Methods of every output class (``ModelOutput``): an output field may not shadow them."""
+
+
+def field_base_name(wire_name: str, reserved: frozenset[str] = frozenset()) -> str:
     """The Python name for a property before collision handling (see :func:`field_names`)."""
-    name = _sanitize(wire_name, _FIELD_RESERVED, "field")
+    name = _sanitize(wire_name, _FIELD_RESERVED | reserved, "field")
     if name.startswith(_PYDANTIC_PROTECTED):
         name = "field_" + name.rstrip("_")
     return _checked(name)
@@ -111,8 +115,10 @@ class Renamed:
     collides_with: tuple[str, ...]
 
 
-def field_names(wire_names: Iterable[str]) -> tuple[dict[str, str], list[Renamed]]:
-    """Assign Python names to the properties of one object.
+def field_names(
+    wire_names: Iterable[str], reserved: frozenset[str] = frozenset()
+) -> tuple[dict[str, str], list[Renamed]]:
+    """Assign Python names to the properties of one object (``reserved``: more names to avoid).
 
     A wire name that sanitizes to the same name as another keeps the plain name only if it is
     that name verbatim; every other member of the group gets a suffix hashed from its own wire
@@ -120,7 +126,7 @@ def field_names(wire_names: Iterable[str]) -> tuple[dict[str, str], list[Renamed
     """
     groups: dict[str, list[str]] = defaultdict(list)
     for wire in sorted(set(wire_names)):
-        groups[field_base_name(wire)].append(wire)
+        groups[field_base_name(wire, reserved)].append(wire)
     names: dict[str, str] = {}
     renamed: list[Renamed] = []
     for base, wires in groups.items():

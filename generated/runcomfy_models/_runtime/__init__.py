@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         RunComfyError,
         ServerError,
         SubmitOutcomeUnknownError,
+        UnexpectedOutputError,
         UnexpectedResponseError,
     )
     from .files import (
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
     )
     from .outputs import (
         GenericOutput,
+        ModelOutput,
         download_all,
         download_all_async,
     )
@@ -115,6 +117,7 @@ __all__ = [
     "MediaKind",
     "MissingTokenError",
     "ModelBinding",
+    "ModelOutput",
     "NotFoundError",
     "OutputT",
     "PermissionDeniedError",
@@ -128,6 +131,7 @@ __all__ = [
     "ServerError",
     "StatusCallback",
     "SubmitOutcomeUnknownError",
+    "UnexpectedOutputError",
     "UnexpectedResponseError",
     "aclose_default_async_client",
     "backoff_delay",
@@ -173,6 +177,7 @@ _MODULES = {
     "MediaKind": "files",
     "MissingTokenError": "errors",
     "ModelBinding": "binding",
+    "ModelOutput": "outputs",
     "NotFoundError": "errors",
     "OutputT": "lazy_binding",
     "PermissionDeniedError": "errors",
@@ -186,6 +191,7 @@ _MODULES = {
     "ServerError": "errors",
     "StatusCallback": "jobs",
     "SubmitOutcomeUnknownError": "errors",
+    "UnexpectedOutputError": "errors",
     "UnexpectedResponseError": "errors",
     "aclose_default_async_client": "defaults",
     "backoff_delay": "retry",

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
 from runcomfy_models.blackforestlabs.flux_3.text_to_video import AspectRatio, Duration, Resolution
 
 __all__ = [
@@ -34,7 +34,7 @@ class BlackforestlabsFlux3TextToVideoInput(BaseModel):
     safety_tolerance: Annotated[StrictInt, Field(ge=0, le=4)] = 2
 
 
-class BlackforestlabsFlux3TextToVideoOutput(BaseModel):
+class BlackforestlabsFlux3TextToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

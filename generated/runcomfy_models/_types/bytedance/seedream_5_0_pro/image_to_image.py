@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
 from runcomfy_models.bytedance.seedream_5_0_pro.image_to_image import (
     AspectRatio,
     OutputFormat,
@@ -37,7 +37,7 @@ class BytedanceSeedream50ProImageToImageInput(BaseModel):
     resolution: Resolution = "2K"
 
 
-class BytedanceSeedream50ProImageToImageOutput(BaseModel):
+class BytedanceSeedream50ProImageToImageOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
 from runcomfy_models.ideogram.ideogram_v3.reframe import RenderingSpeed, Resolution
 
 __all__ = [
@@ -34,7 +34,7 @@ class IdeogramIdeogramV3ReframeInput(BaseModel):
     style: dict[str, Any] | None = None
 
 
-class IdeogramIdeogramV3ReframeOutput(BaseModel):
+class IdeogramIdeogramV3ReframeOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

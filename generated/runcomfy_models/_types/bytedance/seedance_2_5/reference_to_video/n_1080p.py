@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
 from runcomfy_models.bytedance.seedance_2_5.reference_to_video.n_1080p import AspectRatio
 
 __all__ = [
@@ -35,7 +35,7 @@ class BytedanceSeedance25ReferenceToVideo1080pInput(BaseModel):
     videos: Annotated[list[Any] | None, Field(max_length=3)] = None
 
 
-class BytedanceSeedance25ReferenceToVideo1080pOutput(BaseModel):
+class BytedanceSeedance25ReferenceToVideo1080pOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
