@@ -372,12 +372,17 @@ def _optional(annotation_text: str) -> str:
     return f"{annotation_text} | None"
 
 
+def _is_choice(f: Field) -> bool:
+    """Whether the option is a ``Choice`` (which shows its values in ``--help`` itself)."""
+    return (_click_type(f) or "").startswith("Choice(")
+
+
 def _click_type(f: Field) -> str | None:
     t = f.type
     if f.media is not None:
         return "MEDIA"
     if t.enum is not None and t.kinds == ("string",) and all(isinstance(v, str) for v in t.enum):
-        return f"click.Choice({py_literal(list(t.enum))})"
+        return f"Choice({py_literal(list(t.enum))})"
     if t.kinds in (("integer",), ("number",)):
         cls = "click.IntRange" if t.kinds == ("integer",) else "click.FloatRange"
         lo = t.minimum if t.minimum is not None else t.exclusive_minimum
@@ -411,7 +416,7 @@ def render_command_module(t: Templates, spec: ModelSpec, layout: Layout) -> byte
             if is_flag
             else [f"--{f.cli_option}", f.python_name]
         )
-        details = field_details(f, cli=True)
+        details = field_details(f, cli=True, values=not _is_choice(f))
         if f.required:
             details.insert(0, "[required]")
         options.append(

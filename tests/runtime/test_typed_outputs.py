@@ -58,7 +58,7 @@ def test_file_names_the_files_of_an_output_with_several() -> None:
 
 def test_a_long_output_is_summarised(tmp_path: Path) -> None:
     values = {f"field_{i}": i for i in range(10)}
-    with pytest.raises(UnexpectedOutputError, match="field_1=1 and 8 more$"):
+    with pytest.raises(UnexpectedOutputError, match=r"field_1=1 and 8 more$"):
         GenericOutput.model_validate(values).file()
 
 

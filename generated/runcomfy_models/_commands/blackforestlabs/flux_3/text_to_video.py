@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from runcomfy_models._runtime.cli.params import Choice
+
 MODEL_ID = "blackforestlabs/flux-3/text-to-video"
 MODULE = "runcomfy_models.blackforestlabs.flux_3.text_to_video"
 
@@ -14,12 +16,12 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"]),
-            help='Allowed values: "auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16". Default (applied by RunComfy when not given): "auto".',
+            type=Choice(["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"]),
+            help='Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(
             ["--duration", "duration"],
-            type=click.Choice(
+            type=Choice(
                 [
                     "auto",
                     "5",
@@ -40,7 +42,7 @@ def params() -> list[click.Parameter]:
                     "20",
                 ]
             ),
-            help='Allowed values: "auto", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20". Default (applied by RunComfy when not given): "auto".',
+            help='Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(
             ["--generate-audio/--no-generate-audio", "generate_audio"],
@@ -54,8 +56,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["720p", "1080p"]),
-            help='Allowed values: "720p", "1080p". Default (applied by RunComfy when not given): "720p".',
+            type=Choice(["720p", "1080p"]),
+            help='Default (applied by RunComfy when not given): "720p".',
         ),
         click.Option(
             ["--safety-tolerance", "safety_tolerance"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "bytedance/seedream-5.0-pro/image-to-image"
 MODULE = "runcomfy_models.bytedance.seedream_5_0_pro.image_to_image"
@@ -16,8 +16,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["auto", "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"]),
-            help='Allowed values: "auto", "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9". Default (applied by RunComfy when not given): "1:1".',
+            type=Choice(["auto", "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"]),
+            help='Default (applied by RunComfy when not given): "1:1".',
         ),
         click.Option(
             ["--image", "image"],
@@ -27,8 +27,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--output-format", "output_format"],
-            type=click.Choice(["png", "jpeg"]),
-            help='Allowed values: "png", "jpeg". Default (applied by RunComfy when not given): "png".',
+            type=Choice(["png", "jpeg"]),
+            help='Default (applied by RunComfy when not given): "png".',
         ),
         click.Option(
             ["--prompt", "prompt"],
@@ -37,8 +37,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["1K", "2K"]),
-            help='Allowed values: "1K", "2K". Default (applied by RunComfy when not given): "2K".',
+            type=Choice(["1K", "2K"]),
+            help='Default (applied by RunComfy when not given): "2K".',
         ),
     ]
 

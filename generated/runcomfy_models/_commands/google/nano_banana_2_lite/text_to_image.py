@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from runcomfy_models._runtime.cli.params import Choice
+
 MODEL_ID = "google/nano-banana-2-lite/text-to-image"
 MODULE = "runcomfy_models.google.nano_banana_2_lite.text_to_image"
 
@@ -14,7 +16,7 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(
+            type=Choice(
                 [
                     "auto",
                     "21:9",
@@ -33,7 +35,7 @@ def params() -> list[click.Parameter]:
                     "1:8",
                 ]
             ),
-            help='Allowed values: "auto", "21:9", "16:9", "3:2", "4:3", "5:4", "1:1", "4:5", "3:4", "2:3", "9:16", "4:1", "1:4", "8:1", "1:8". Default (applied by RunComfy when not given): "auto".',
+            help='Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(
             ["--prompt", "prompt"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "wan-ai/wan-3.0/image-to-video"
 MODULE = "runcomfy_models.wan_ai.wan_3_0.image_to_video"
@@ -16,8 +16,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"]),
-            help='Allowed values: "adaptive", "16:9", "9:16", "1:1", "4:3", "3:4". Default (applied by RunComfy when not given): "adaptive".',
+            type=Choice(["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"]),
+            help='Default (applied by RunComfy when not given): "adaptive".',
         ),
         click.Option(
             ["--duration", "duration"],
@@ -51,8 +51,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["480p", "720p", "1080p"]),
-            help='Allowed values: "480p", "720p", "1080p". Default (applied by RunComfy when not given): "720p".',
+            type=Choice(["480p", "720p", "1080p"]),
+            help='Default (applied by RunComfy when not given): "720p".',
         ),
         click.Option(
             ["--seed", "seed"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "bytedance/seedance-2.5/reference-to-video/1080p"
 MODULE = "runcomfy_models.bytedance.seedance_2_5.reference_to_video.n_1080p"
@@ -16,8 +16,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"]),
-            help='Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive". Default (applied by RunComfy when not given): "16:9".',
+            type=Choice(["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"]),
+            help='Default (applied by RunComfy when not given): "16:9".',
         ),
         click.Option(
             ["--audios", "audios"],
