@@ -29,6 +29,7 @@ from runcomfy_codegen.escape import (
 from runcomfy_codegen.ir import Field, FieldType, ModelSpec
 from runcomfy_codegen.literal_types import LiteralType, literal_types, type_name_of, use_names
 from runcomfy_codegen.models import ModelSource
+from runcomfy_codegen.validate import GENERIC_OUTPUT_SCHEMA
 
 PACKAGE = "runcomfy_models"
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
@@ -160,11 +161,14 @@ def _range(t: FieldType, name: str) -> list[str]:
     return out
 
 
-def field_details(f: Field, *, cli: bool = False, values: bool = True) -> list[str]:
+def field_details(
+    f: Field, *, cli: bool = False, values: bool = True, limits: bool = True
+) -> list[str]:
     """Plain-text facts about one input field, shared by docstrings, CLI help and docs.
 
     ``values=False`` leaves out the allowed values, for places that show them once elsewhere
-    (a named ``Literal`` type, a ``click.Choice``).
+    (a named ``Literal`` type, a ``click.Choice``); ``limits=False`` the range and the default,
+    for the docs' table which has columns for them.
     """
     lines: list[str] = []
     if f.title and f.title != f.wire_name:
@@ -192,9 +196,10 @@ def field_details(f: Field, *, cli: bool = False, values: bool = True) -> list[s
             + ", ".join(json.dumps(v, ensure_ascii=False) for v in f.type.enum)
             + "."
         )
-    lines.extend(_range(f.type, f.wire_name))
-    if f.default_json is not None:
-        lines.append(f"Default (applied by RunComfy when not given): {f.default_json}.")
+    if limits:
+        lines.extend(_range(f.type, f.wire_name))
+        if f.default_json is not None:
+            lines.append(f"Default (applied by RunComfy when not given): {f.default_json}.")
     for v in f.validations:
         lines.append(
             f"Checked by RunComfy: {v.rule} {v.value_json}"
@@ -461,33 +466,96 @@ def _example_value(f: Field) -> Any:
     }.get(kind)
 
 
+def _range_text(t: FieldType) -> str:
+    """The bounds of a value, list or text, briefly (``0 to 2147483647``, ``at most 16 items``)."""
+
+    def span(lo: object, hi: object, unit: str = "") -> str:
+        if lo is not None and hi is not None:
+            return f"{lo} to {hi}{unit}"
+        return f"at least {lo}{unit}" if lo is not None else f"at most {hi}{unit}"
+
+    parts = []
+    if t.exclusive_minimum is not None or t.exclusive_maximum is not None:
+        low = f"> {t.exclusive_minimum}" if t.exclusive_minimum is not None else None
+        high = f"< {t.exclusive_maximum}" if t.exclusive_maximum is not None else None
+        low = low or (f">= {t.minimum}" if t.minimum is not None else None)
+        high = high or (f"<= {t.maximum}" if t.maximum is not None else None)
+        parts.append(", ".join(p for p in (low, high) if p))
+    elif t.minimum is not None or t.maximum is not None:
+        parts.append(span(t.minimum, t.maximum))
+    if t.min_length is not None or t.max_length is not None:
+        parts.append(span(t.min_length, t.max_length, " characters"))
+    if t.min_items is not None or t.max_items is not None:
+        parts.append(span(t.min_items, t.max_items, " items"))
+    return "; ".join(parts)
+
+
+_GENERIC_OUTPUT_TEXT: Final = {
+    name: str(prop.get("description", ""))
+    for name, prop in GENERIC_OUTPUT_SCHEMA["properties"].items()
+}
+"""Our English descriptions of the generic outputs (``image``, ``images``, ...)."""
+
+
+def _output_description(f: Field) -> str:
+    """The schema's text, with our English next to it where a generic output is described in
+    another language (the seed page's outputs are in Japanese)."""
+    english = _GENERIC_OUTPUT_TEXT.get(f.wire_name)
+    if english and f.description and f.description != english and not f.description.isascii():
+        return f"{f.description} ({english})"
+    return f.description
+
+
 def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
+    types = literal_types(spec)
     example_args = ", ".join(
-        f"{f.python_name}={py_literal(_example_value(f))}" for f in spec.inputs if f.required
+        f"{f.python_name}={_quoted_example(_example_value(f))}" for f in spec.inputs if f.required
     )
-    inputs = [
+    inputs = []
+    for f in sorted(spec.inputs, key=lambda f: (not f.required, f.python_name)):
+        named = type_name_of(f, types)
+        details = field_details(f, values=named is None, limits=False)
+        if f.type.pattern is not None:
+            details.append(f"Pattern: {f.type.pattern}")
+        inputs.append(
+            {
+                "name": md_code(f.python_name, table=True),
+                "option": md_code(f"--{f.cli_option}", table=True),
+                "type": md_code(param_annotation(f, types), table=True),
+                "requirement": Markdown("yes" if f.required else "no"),
+                "default": md_code(f.default_json, table=True)
+                if f.default_json is not None
+                else Markdown(""),
+                "range": md_text(_range_text(f.type)),
+                "details": md_text(" ".join(details)),
+            }
+        )
+    enums = [
         {
-            "name": md_code(f.python_name),
-            "wire": md_code(f.wire_name),
-            "option": md_code(f"--{f.cli_option}"),
-            "requirement": Markdown("required" if f.required else "optional"),
-            "type": md_code(param_annotation(f)),
-            "details": [md_text(d) for d in field_details(f)],
+            "name": md_code(lt.name),
+            "field": md_code(lt.field),
+            "allowed": Markdown(
+                f"the same values as {md_code(lt.same_as)}"
+                if lt.same_as is not None
+                else ", ".join(md_code(json.dumps(v, ensure_ascii=False)) for v in lt.values)
+            ),
         }
-        for f in sorted(spec.inputs, key=lambda f: (not f.required, f.python_name))
+        for lt in types
     ]
     outputs = [
         {
-            "name": md_code(f.python_name),
+            "name": md_code(f.python_name, table=True),
             "type": md_code(
                 ("list[RemoteFile]" if f.many else "RemoteFile")
                 if f.is_file
-                else annotation(f.type)
+                else annotation(f.type),
+                table=True,
             ),
-            "details": [md_text(d) for d in ([f.description] if f.description else [])],
+            "details": md_text(_output_description(f)),
         }
         for f in spec.outputs
     ]
+    depth = spec.model_id.count("/")
     return _render(
         t.markdown,
         "model.md.jinja",
@@ -495,12 +563,43 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
         display_name=md_text(spec.display_name),
         model_id=md_code(spec.model_id),
         model_id_plain=Markdown(spec.model_id),
+        index=Markdown("../" * depth + "README.md"),
         package=Markdown(".".join((PACKAGE, *spec.module_parts[:-1]))),
         module_leaf=Markdown(spec.module_parts[-1]),
         example_args=Markdown(example_args),
+        saves_file=any(f.is_file for f in spec.outputs),
         source=md_text(spec.source),
         inputs=inputs,
+        enums=enums,
         outputs=outputs,
+    )
+
+
+def _quoted_example(value: Any) -> str:
+    """An example value as Python, with the double quotes the formatter gives the modules."""
+    text = str(py_literal(value))
+    if isinstance(value, str) and text.startswith("'") and '"' not in text:
+        return '"' + text[1:-1] + '"'
+    return text
+
+
+def render_doc_index(t: Templates, specs: Sequence[ModelSpec], digest: str) -> bytes:
+    """``docs/README.md``: every model, with a link to its page."""
+    models = [
+        {
+            "display_name": md_text(s.display_name),
+            "page": Markdown(f"{s.model_id}.md"),
+            "model_id": md_code(s.model_id, table=True),
+            "module": md_code(f"{PACKAGE}.{s.module_name}", table=True),
+            "categories": md_text(", ".join(s.categories)),
+        }
+        for s in sorted(specs, key=lambda s: s.model_id)
+    ]
+    return _render(
+        t.markdown,
+        "index.md.jinja",
+        header=Markdown(str(header(None, digest))[2:].replace("--", "- -")),
+        models=models,
     )
 
 
