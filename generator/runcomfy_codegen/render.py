@@ -220,7 +220,7 @@ def _input_doc_lines(spec: ModelSpec, types: Sequence[LiteralType]) -> list[str]
         text = " ".join(field_details(f, values=not named))
         head = f"{f.python_name} ({param_annotation(f, types)}, {need}): "
         lines.extend(
-            textwrap.wrap(head + text, width=92, initial_indent="    ", subsequent_indent=" " * 8)
+            textwrap.wrap(head + text, width=88, initial_indent="", subsequent_indent="    ")
             or [head.rstrip()]
         )
     return lines
@@ -259,60 +259,17 @@ class Layout:
         return f"{PACKAGE}._types.{spec.module_name}"
 
 
-_VARIANTS: Final = (
-    # name, async, client type, returns (Output in it), docstring
-    (
-        "run",
-        False,
-        "RunComfy",
-        "{}",
-        "Run the model and wait for its output (the inputs: see the module docstring).\n\n"
-        "``timeout`` is the deadline in seconds; ``on_update`` gets each new status;\n"
-        "``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.",
-    ),
-    (
-        "run_async",
-        True,
-        "AsyncRunComfy",
-        "{}",
-        "Async twin of :func:`run`; files download with ``.asave()``.",
-    ),
-    (
-        "submit",
-        False,
-        "RunComfy",
-        "Job[{}]",
-        "Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``.",
-    ),
-    ("submit_async", True, "AsyncRunComfy", "AsyncJob[{}]", "Async twin of :func:`submit`."),
-)
-
-
 def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
-    """The model's public module: named types and ``run``/``submit``; its classes load lazily."""
+    """The model's public module: named types, ``Params`` and ``run``/``submit``; its classes
+    load lazily."""
     types = literal_types(spec)
     params = [
-        {
-            "name": identifier(f.python_name),
-            "signature": Source(
-                f"{f.python_name}: {param_annotation(f, types)}"
-                if f.required
-                else f"{f.python_name}: {_optional(param_annotation(f, types))} = None"
-            ),
-        }
+        Source(
+            f"{f.python_name}: Required[{param_annotation(f, types)}]"
+            if f.required
+            else f"{f.python_name}: {_optional(param_annotation(f, types))}"
+        )
         for f in sorted(spec.inputs, key=lambda f: (not f.required, f.python_name))
-    ]
-    variants = [
-        {
-            "name": Source(name),
-            "prefix": Source("async " if is_async else ""),
-            "awaits": Source("await " if is_async else ""),
-            "client_type": Source(client_type),
-            "returns": Source(returns.format("Output")),
-            "waits": name.startswith("run"),
-            "doc": docstring(doc, indent="    "),
-        }
-        for name, is_async, client_type, returns, doc in _VARIANTS
     ]
     media = ", ".join(
         f"{py_literal(f.python_name)}: "
@@ -328,18 +285,26 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
                 f"{spec.display_name} ({mid}).",
                 "",
                 "Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,",
-                "or :func:`submit` for a job handle. Each takes the model's inputs as keyword",
-                "arguments:",
+                "or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).",
+            ]
+        )
+    )
+    params_doc = docstring(
+        "\n".join(
+            [
+                f"The inputs of {mid}: keyword arguments of :func:`run` and :func:`submit`.",
                 "",
                 *_input_doc_lines(spec, types),
             ]
-        )
+        ),
+        indent="    ",
     )
     return _render(
         t.python,
         "model.py.jinja",
         header=header(spec, spec.schema_sha256),
         module_doc=module_doc,
+        params_doc=params_doc,
         model_id=py_literal(mid),
         model_id_text=Source(mid),
         types_module=Source(layout.types_module(spec)),
@@ -348,7 +313,6 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
         type_names=[py_literal(lt.name) for lt in types],
         media=Source("{" + media + "}"),
         nullable=py_literal(nullable) if nullable else None,
-        variants=variants,
         params=params,
     )
 

@@ -188,46 +188,29 @@ class ModelBinding(Generic[InputT, OutputT]):
             if value is not None or wire in self._null_ok
         }
 
-    def _params(
-        self, params: Mapping[str, Any] | InputT | None, inputs: Mapping[str, Any]
-    ) -> Mapping[str, Any] | InputT:
-        """The inputs of a call: a mapping or model, or the keyword arguments a model module
-        passes on (``**locals()``), never both."""
-        if params is None:
-            return inputs
-        if inputs:
-            raise InvalidInputError(
-                f"{self.model_id}: give the inputs as one mapping or as keyword arguments, not both"
-            )
-        return params
-
     def submit(
         self,
-        params: Mapping[str, Any] | InputT | None = None,
-        /,
+        params: Mapping[str, Any] | InputT,
         *,
         client: RunComfy | None = None,
         timeout: float | None = None,
-        **inputs: Any,
     ) -> Job[OutputT]:
         """Validate and queue a job; ``timeout`` bounds the submit request (seconds)."""
-        body = self.payload(self.build_input(self._params(params, inputs)))
+        body = self.payload(self.build_input(params))
         runner = client or get_default_client()
         return runner.submit(self.model_id, body, output_type=self.output_type, timeout=timeout)
 
     def run(
         self,
-        params: Mapping[str, Any] | InputT | None = None,
-        /,
+        params: Mapping[str, Any] | InputT,
         *,
         client: RunComfy | None = None,
         timeout: float | None = None,
         on_update: StatusCallback | None = None,
         cancel_on_timeout: bool = False,
-        **inputs: Any,
     ) -> OutputT:
         """Submit and wait for the output; ``timeout`` is the overall deadline (seconds)."""
-        job = self.submit(self._params(params, inputs), client=client)
+        job = self.submit(params, client=client)
         return job.wait(timeout=timeout, on_update=on_update, cancel_on_timeout=cancel_on_timeout)
 
     def job(self, request_id: str, *, client: RunComfy | None = None) -> Job[OutputT]:
@@ -237,14 +220,12 @@ class ModelBinding(Generic[InputT, OutputT]):
 
     async def submit_async(
         self,
-        params: Mapping[str, Any] | InputT | None = None,
-        /,
+        params: Mapping[str, Any] | InputT,
         *,
         client: AsyncRunComfy | None = None,
         timeout: float | None = None,
-        **inputs: Any,
     ) -> AsyncJob[OutputT]:
-        body = self.payload(self.build_input(self._params(params, inputs)))
+        body = self.payload(self.build_input(params))
         runner = client or get_default_async_client()
         return await runner.submit(
             self.model_id, body, output_type=self.output_type, timeout=timeout
@@ -252,16 +233,14 @@ class ModelBinding(Generic[InputT, OutputT]):
 
     async def run_async(
         self,
-        params: Mapping[str, Any] | InputT | None = None,
-        /,
+        params: Mapping[str, Any] | InputT,
         *,
         client: AsyncRunComfy | None = None,
         timeout: float | None = None,
         on_update: StatusCallback | None = None,
         cancel_on_timeout: bool = False,
-        **inputs: Any,
     ) -> OutputT:
-        job = await self.submit_async(self._params(params, inputs), client=client)
+        job = await self.submit_async(params, client=client)
         return await job.wait(
             timeout=timeout, on_update=on_update, cancel_on_timeout=cancel_on_timeout
         )

@@ -43,6 +43,7 @@ from .support import (
     code_outside_strings,
     generated_python,
     imported_tree,
+    keyword_inputs,
     run_cli,
     source_problems,
     string_constants,
@@ -135,9 +136,8 @@ def _check_model(
 
     assert _wire_names(model) == set(props)
     params = inspect.signature(module.run).parameters
-    fields = [p for name, p in params.items() if name not in RUNTIME_PARAMETERS]
-    assert len(fields) == len(props)
-    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values())
+    assert set(params) == {*RUNTIME_PARAMETERS, "inputs"}
+    assert len(keyword_inputs(module)) == len(props)
 
     required = set(input_schema.get("required", []))
     for wire, prop in props.items():

@@ -2,23 +2,13 @@
 """blackforestlabs/flux-3/text-to-video (blackforestlabs/flux-3/text-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Each takes the model's inputs as keyword
-arguments:
-
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
-    aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
-        "auto".
-    duration (Duration, optional): Default (applied by RunComfy when not given): "auto".
-    generate_audio (bool, optional): Default (applied by RunComfy when not given): true.
-    resolution (Resolution, optional): Default (applied by RunComfy when not given): "720p".
-    safety_tolerance (int, optional): Range: 0 <= safety_tolerance <= 4. Default (applied by
-        RunComfy when not given): 2.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding
 
@@ -33,6 +23,7 @@ __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
     "AspectRatio",
     "Duration",
     "Resolution",
@@ -55,6 +46,28 @@ Duration = Literal[
 # fmt: on
 Resolution = Literal["720p", "1080p"]
 
+
+class Params(TypedDict, total=False):
+    """The inputs of blackforestlabs/flux-3/text-to-video: keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
+        "auto".
+    duration (Duration, optional): Default (applied by RunComfy when not given): "auto".
+    generate_audio (bool, optional): Default (applied by RunComfy when not given): true.
+    resolution (Resolution, optional): Default (applied by RunComfy when not given): "720p".
+    safety_tolerance (int, optional): Range: 0 <= safety_tolerance <= 4. Default (applied by
+        RunComfy when not given): 2.
+    """
+
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    duration: Duration | None
+    generate_audio: bool | None
+    resolution: Resolution | None
+    safety_tolerance: int | None
+
+
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID, "runcomfy_models._types.blackforestlabs.flux_3.text_to_video", media={}
@@ -63,29 +76,19 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
 
 def run(
     *,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    duration: Duration | None = None,
-    generate_audio: bool | None = None,
-    resolution: Resolution | None = None,
-    safety_tolerance: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
-    """Run the model and wait for its output (the inputs: see the module docstring).
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
     ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
     ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        duration=duration,
-        generate_audio=generate_audio,
-        resolution=resolution,
-        safety_tolerance=safety_tolerance,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -95,25 +98,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    duration: Duration | None = None,
-    generate_audio: bool | None = None,
-    resolution: Resolution | None = None,
-    safety_tolerance: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
     """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        duration=duration,
-        generate_audio=generate_audio,
-        resolution=resolution,
-        safety_tolerance=safety_tolerance,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -122,51 +115,17 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    duration: Duration | None = None,
-    generate_audio: bool | None = None,
-    resolution: Resolution | None = None,
-    safety_tolerance: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> Job[Output]:
     """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
-    return _BINDING.resolve().submit(
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        duration=duration,
-        generate_audio=generate_audio,
-        resolution=resolution,
-        safety_tolerance=safety_tolerance,
-        client=client,
-        timeout=timeout,
-    )
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    duration: Duration | None = None,
-    generate_audio: bool | None = None,
-    resolution: Resolution | None = None,
-    safety_tolerance: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> AsyncJob[Output]:
     """Async twin of :func:`submit`."""
-    return await _BINDING.resolve().submit_async(
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        duration=duration,
-        generate_audio=generate_audio,
-        resolution=resolution,
-        safety_tolerance=safety_tolerance,
-        client=client,
-        timeout=timeout,
-    )
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
 def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:

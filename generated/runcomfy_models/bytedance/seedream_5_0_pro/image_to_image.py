@@ -2,29 +2,13 @@
 """bytedance/seedream-5.0-pro/image-to-image (bytedance/seedream-5.0-pro/image-to-image).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Each takes the model's inputs as keyword
-arguments:
-
-    image (Sequence[MediaInput], required): Media input: image files as an https URL, a
-        data: URI, a Path, bytes or a binary file (a list). Items: 1 to 10. Checked by
-        RunComfy: file_size_mb< 30 (File size must be less than 30 MB.). Checked by
-        RunComfy: width/height> 0.0625 (The aspect ratio range should be 1:16 to 16:1.).
-        Checked by RunComfy: width/height< 16 (The aspect ratio range should be 1:16 to
-        16:1.). Checked by RunComfy: width_pixels> 14 (The uploaded image width and height
-        must exceed 14 pixels.). Checked by RunComfy: height_pixels> 14 (The uploaded image
-        width and height must exceed 14 pixels.).
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
-    aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
-        "1:1".
-    output_format (OutputFormat, optional): Default (applied by RunComfy when not given):
-        "png".
-    resolution (Resolution, optional): Default (applied by RunComfy when not given): "2K".
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
@@ -39,6 +23,7 @@ __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
     "AspectRatio",
     "OutputFormat",
     "Resolution",
@@ -56,6 +41,33 @@ AspectRatio = Literal["auto", "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2",
 OutputFormat = Literal["png", "jpeg"]
 Resolution = Literal["1K", "2K"]
 
+
+class Params(TypedDict, total=False):
+    """The inputs of bytedance/seedream-5.0-pro/image-to-image: keyword arguments of :func:`run` and :func:`submit`.
+
+    image (Sequence[MediaInput], required): Media input: image files as an https URL, a
+        data: URI, a Path, bytes or a binary file (a list). Items: 1 to 10. Checked by
+        RunComfy: file_size_mb< 30 (File size must be less than 30 MB.). Checked by
+        RunComfy: width/height> 0.0625 (The aspect ratio range should be 1:16 to 16:1.).
+        Checked by RunComfy: width/height< 16 (The aspect ratio range should be 1:16 to
+        16:1.). Checked by RunComfy: width_pixels> 14 (The uploaded image width and height
+        must exceed 14 pixels.). Checked by RunComfy: height_pixels> 14 (The uploaded image
+        width and height must exceed 14 pixels.).
+    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
+        "1:1".
+    output_format (OutputFormat, optional): Default (applied by RunComfy when not given):
+        "png".
+    resolution (Resolution, optional): Default (applied by RunComfy when not given): "2K".
+    """
+
+    image: Required[Sequence[MediaInput]]
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    output_format: OutputFormat | None
+    resolution: Resolution | None
+
+
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
@@ -66,27 +78,19 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
 
 def run(
     *,
-    image: Sequence[MediaInput],
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    output_format: OutputFormat | None = None,
-    resolution: Resolution | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
-    """Run the model and wait for its output (the inputs: see the module docstring).
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
     ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
     ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        image=image,
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        output_format=output_format,
-        resolution=resolution,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -96,23 +100,15 @@ def run(
 
 async def run_async(
     *,
-    image: Sequence[MediaInput],
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    output_format: OutputFormat | None = None,
-    resolution: Resolution | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
     """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        image=image,
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        output_format=output_format,
-        resolution=resolution,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -121,47 +117,17 @@ async def run_async(
 
 
 def submit(
-    *,
-    image: Sequence[MediaInput],
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    output_format: OutputFormat | None = None,
-    resolution: Resolution | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> Job[Output]:
     """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
-    return _BINDING.resolve().submit(
-        image=image,
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        output_format=output_format,
-        resolution=resolution,
-        client=client,
-        timeout=timeout,
-    )
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image: Sequence[MediaInput],
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    output_format: OutputFormat | None = None,
-    resolution: Resolution | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> AsyncJob[Output]:
     """Async twin of :func:`submit`."""
-    return await _BINDING.resolve().submit_async(
-        image=image,
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        output_format=output_format,
-        resolution=resolution,
-        client=client,
-        timeout=timeout,
-    )
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
 def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:

@@ -2,18 +2,13 @@
 """google/nano-banana-2-lite/text-to-image (google/nano-banana-2-lite/text-to-image).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Each takes the model's inputs as keyword
-arguments:
-
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
-    aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
-        "auto".
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding
 
@@ -28,6 +23,7 @@ __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
     "AspectRatio",
     "job",
     "job_async",
@@ -46,6 +42,19 @@ AspectRatio = Literal[
 ]
 # fmt: on
 
+
+class Params(TypedDict, total=False):
+    """The inputs of google/nano-banana-2-lite/text-to-image: keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
+        "auto".
+    """
+
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+
+
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID, "runcomfy_models._types.google.nano_banana_2_lite.text_to_image", media={}
@@ -54,21 +63,19 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
 
 def run(
     *,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
-    """Run the model and wait for its output (the inputs: see the module docstring).
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
     ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
     ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -78,17 +85,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
     """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -97,29 +102,17 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> Job[Output]:
     """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
-    return _BINDING.resolve().submit(
-        prompt=prompt, aspect_ratio=aspect_ratio, client=client, timeout=timeout
-    )
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> AsyncJob[Output]:
     """Async twin of :func:`submit`."""
-    return await _BINDING.resolve().submit_async(
-        prompt=prompt, aspect_ratio=aspect_ratio, client=client, timeout=timeout
-    )
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
 def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:

@@ -2,24 +2,13 @@
 """Ideogram V3 Reframe (ideogram/ideogram-v3/reframe).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Each takes the model's inputs as keyword
-arguments:
-
-    image (MediaInput, required): Media input: an image as an https URL, a data: URI, a
-        Path, bytes or a binary file.
-    resolution (Resolution, required): Aspect Ratio (W:H). Default (applied by RunComfy when
-        not given): "1152:864 (4:3)".
-    color_palette (Mapping[str, Any], optional): Color Palette.
-    rendering_speed (RenderingSpeed, optional): Rendering Speed. Default (applied by
-        RunComfy when not given): "BALANCED".
-    seed (int, optional): Seed. Range: 0 <= seed <= 2147483647.
-    style (Mapping[str, Any], optional): Style.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
@@ -34,6 +23,7 @@ __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
     "Resolution",
     "RenderingSpeed",
     "job",
@@ -67,6 +57,29 @@ Resolution = Literal[
 # fmt: on
 RenderingSpeed = Literal["TURBO", "BALANCED", "QUALITY"]
 
+
+class Params(TypedDict, total=False):
+    """The inputs of ideogram/ideogram-v3/reframe: keyword arguments of :func:`run` and :func:`submit`.
+
+    image (MediaInput, required): Media input: an image as an https URL, a data: URI, a
+        Path, bytes or a binary file.
+    resolution (Resolution, required): Aspect Ratio (W:H). Default (applied by RunComfy when
+        not given): "1152:864 (4:3)".
+    color_palette (Mapping[str, Any], optional): Color Palette.
+    rendering_speed (RenderingSpeed, optional): Rendering Speed. Default (applied by
+        RunComfy when not given): "BALANCED".
+    seed (int, optional): Seed. Range: 0 <= seed <= 2147483647.
+    style (Mapping[str, Any], optional): Style.
+    """
+
+    image: Required[MediaInput]
+    resolution: Required[Resolution]
+    color_palette: Mapping[str, Any] | None
+    rendering_speed: RenderingSpeed | None
+    seed: int | None
+    style: Mapping[str, Any] | None
+
+
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
@@ -77,29 +90,19 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
 
 def run(
     *,
-    image: MediaInput,
-    resolution: Resolution,
-    color_palette: Mapping[str, Any] | None = None,
-    rendering_speed: RenderingSpeed | None = None,
-    seed: int | None = None,
-    style: Mapping[str, Any] | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
-    """Run the model and wait for its output (the inputs: see the module docstring).
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
     ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
     ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        image=image,
-        resolution=resolution,
-        color_palette=color_palette,
-        rendering_speed=rendering_speed,
-        seed=seed,
-        style=style,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -109,25 +112,15 @@ def run(
 
 async def run_async(
     *,
-    image: MediaInput,
-    resolution: Resolution,
-    color_palette: Mapping[str, Any] | None = None,
-    rendering_speed: RenderingSpeed | None = None,
-    seed: int | None = None,
-    style: Mapping[str, Any] | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
     """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        image=image,
-        resolution=resolution,
-        color_palette=color_palette,
-        rendering_speed=rendering_speed,
-        seed=seed,
-        style=style,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -136,51 +129,17 @@ async def run_async(
 
 
 def submit(
-    *,
-    image: MediaInput,
-    resolution: Resolution,
-    color_palette: Mapping[str, Any] | None = None,
-    rendering_speed: RenderingSpeed | None = None,
-    seed: int | None = None,
-    style: Mapping[str, Any] | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> Job[Output]:
     """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
-    return _BINDING.resolve().submit(
-        image=image,
-        resolution=resolution,
-        color_palette=color_palette,
-        rendering_speed=rendering_speed,
-        seed=seed,
-        style=style,
-        client=client,
-        timeout=timeout,
-    )
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image: MediaInput,
-    resolution: Resolution,
-    color_palette: Mapping[str, Any] | None = None,
-    rendering_speed: RenderingSpeed | None = None,
-    seed: int | None = None,
-    style: Mapping[str, Any] | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> AsyncJob[Output]:
     """Async twin of :func:`submit`."""
-    return await _BINDING.resolve().submit_async(
-        image=image,
-        resolution=resolution,
-        color_palette=color_palette,
-        rendering_speed=rendering_speed,
-        seed=seed,
-        style=style,
-        client=client,
-        timeout=timeout,
-    )
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
 def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:

@@ -2,29 +2,13 @@
 """wan-ai/wan-3.0/image-to-video (wan-ai/wan-3.0/image-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Each takes the model's inputs as keyword
-arguments:
-
-    image_url (MediaInput, required): Media input: an image as an https URL, a data: URI, a
-        Path, bytes or a binary file.
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
-    aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
-        "adaptive".
-    duration (int, optional): Range: 2 <= duration <= 30. Default (applied by RunComfy when
-        not given): 5.
-    enable_audio (bool, optional): Default (applied by RunComfy when not given): true.
-    end_image_url (MediaInput, optional): Media input: an image as an https URL, a data:
-        URI, a Path, bytes or a binary file.
-    prompt_extend (bool, optional): Default (applied by RunComfy when not given): true.
-    resolution (Resolution, optional): Default (applied by RunComfy when not given): "720p".
-    seed (int, optional): Range: 0 <= seed <= 2147483647. Default (applied by RunComfy when
-        not given): 0.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
@@ -39,6 +23,7 @@ __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
     "AspectRatio",
     "Resolution",
     "job",
@@ -54,6 +39,37 @@ MODEL_ID: Final = "wan-ai/wan-3.0/image-to-video"
 AspectRatio = Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"]
 Resolution = Literal["480p", "720p", "1080p"]
 
+
+class Params(TypedDict, total=False):
+    """The inputs of wan-ai/wan-3.0/image-to-video: keyword arguments of :func:`run` and :func:`submit`.
+
+    image_url (MediaInput, required): Media input: an image as an https URL, a data: URI, a
+        Path, bytes or a binary file.
+    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
+        "adaptive".
+    duration (int, optional): Range: 2 <= duration <= 30. Default (applied by RunComfy when
+        not given): 5.
+    enable_audio (bool, optional): Default (applied by RunComfy when not given): true.
+    end_image_url (MediaInput, optional): Media input: an image as an https URL, a data:
+        URI, a Path, bytes or a binary file.
+    prompt_extend (bool, optional): Default (applied by RunComfy when not given): true.
+    resolution (Resolution, optional): Default (applied by RunComfy when not given): "720p".
+    seed (int, optional): Range: 0 <= seed <= 2147483647. Default (applied by RunComfy when
+        not given): 0.
+    """
+
+    image_url: Required[MediaInput]
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    duration: int | None
+    enable_audio: bool | None
+    end_image_url: MediaInput | None
+    prompt_extend: bool | None
+    resolution: Resolution | None
+    seed: int | None
+
+
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
@@ -67,35 +83,19 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
 
 def run(
     *,
-    image_url: MediaInput,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    duration: int | None = None,
-    enable_audio: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    prompt_extend: bool | None = None,
-    resolution: Resolution | None = None,
-    seed: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
-    """Run the model and wait for its output (the inputs: see the module docstring).
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
     ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
     ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        image_url=image_url,
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        duration=duration,
-        enable_audio=enable_audio,
-        end_image_url=end_image_url,
-        prompt_extend=prompt_extend,
-        resolution=resolution,
-        seed=seed,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -105,31 +105,15 @@ def run(
 
 async def run_async(
     *,
-    image_url: MediaInput,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    duration: int | None = None,
-    enable_audio: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    prompt_extend: bool | None = None,
-    resolution: Resolution | None = None,
-    seed: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
     """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        image_url=image_url,
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        duration=duration,
-        enable_audio=enable_audio,
-        end_image_url=end_image_url,
-        prompt_extend=prompt_extend,
-        resolution=resolution,
-        seed=seed,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -138,63 +122,17 @@ async def run_async(
 
 
 def submit(
-    *,
-    image_url: MediaInput,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    duration: int | None = None,
-    enable_audio: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    prompt_extend: bool | None = None,
-    resolution: Resolution | None = None,
-    seed: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> Job[Output]:
     """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
-    return _BINDING.resolve().submit(
-        image_url=image_url,
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        duration=duration,
-        enable_audio=enable_audio,
-        end_image_url=end_image_url,
-        prompt_extend=prompt_extend,
-        resolution=resolution,
-        seed=seed,
-        client=client,
-        timeout=timeout,
-    )
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image_url: MediaInput,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    duration: int | None = None,
-    enable_audio: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    prompt_extend: bool | None = None,
-    resolution: Resolution | None = None,
-    seed: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> AsyncJob[Output]:
     """Async twin of :func:`submit`."""
-    return await _BINDING.resolve().submit_async(
-        image_url=image_url,
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        duration=duration,
-        enable_audio=enable_audio,
-        end_image_url=end_image_url,
-        prompt_extend=prompt_extend,
-        resolution=resolution,
-        seed=seed,
-        client=client,
-        timeout=timeout,
-    )
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
 def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:

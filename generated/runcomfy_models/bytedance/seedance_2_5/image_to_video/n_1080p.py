@@ -2,21 +2,13 @@
 """bytedance/seedance-2.5/image-to-video/1080p (bytedance/seedance-2.5/image-to-video/1080p).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Each takes the model's inputs as keyword
-arguments:
-
-    image (MediaInput, required): Media input: an image as an https URL, a data: URI, a
-        Path, bytes or a binary file.
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
-    duration (int, optional): Range: 4 <= duration <= 30. Default (applied by RunComfy when
-        not given): 5.
-    generate_audio (bool, optional): Default (applied by RunComfy when not given): true.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
@@ -31,6 +23,7 @@ __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
     "job",
     "job_async",
     "run",
@@ -40,6 +33,24 @@ __all__ = [
 ]
 
 MODEL_ID: Final = "bytedance/seedance-2.5/image-to-video/1080p"
+
+
+class Params(TypedDict, total=False):
+    """The inputs of bytedance/seedance-2.5/image-to-video/1080p: keyword arguments of :func:`run` and :func:`submit`.
+
+    image (MediaInput, required): Media input: an image as an https URL, a data: URI, a
+        Path, bytes or a binary file.
+    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    duration (int, optional): Range: 4 <= duration <= 30. Default (applied by RunComfy when
+        not given): 5.
+    generate_audio (bool, optional): Default (applied by RunComfy when not given): true.
+    """
+
+    image: Required[MediaInput]
+    prompt: Required[str]
+    duration: int | None
+    generate_audio: bool | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
@@ -51,25 +62,19 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
 
 def run(
     *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
-    """Run the model and wait for its output (the inputs: see the module docstring).
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
     ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
     ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        image=image,
-        prompt=prompt,
-        duration=duration,
-        generate_audio=generate_audio,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -79,21 +84,15 @@ def run(
 
 async def run_async(
     *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
     """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        image=image,
-        prompt=prompt,
-        duration=duration,
-        generate_audio=generate_audio,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -102,43 +101,17 @@ async def run_async(
 
 
 def submit(
-    *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> Job[Output]:
     """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
-    return _BINDING.resolve().submit(
-        image=image,
-        prompt=prompt,
-        duration=duration,
-        generate_audio=generate_audio,
-        client=client,
-        timeout=timeout,
-    )
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> AsyncJob[Output]:
     """Async twin of :func:`submit`."""
-    return await _BINDING.resolve().submit_async(
-        image=image,
-        prompt=prompt,
-        duration=duration,
-        generate_audio=generate_audio,
-        client=client,
-        timeout=timeout,
-    )
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
 def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:

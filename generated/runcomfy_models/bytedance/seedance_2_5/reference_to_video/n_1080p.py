@@ -2,27 +2,13 @@
 """bytedance/seedance-2.5/reference-to-video/1080p (bytedance/seedance-2.5/reference-to-video/1080p).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Each takes the model's inputs as keyword
-arguments:
-
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
-    aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
-        "16:9".
-    audios (Sequence[MediaInput], optional): Media input: audio files as an https URL, a
-        data: URI, a Path, bytes or a binary file (a list). Items: 0 to 3.
-    duration (int, optional): Range: 4 <= duration <= 30. Default (applied by RunComfy when
-        not given): 5.
-    generate_audio (bool, optional): Default (applied by RunComfy when not given): true.
-    images (Sequence[MediaInput], optional): Media input: image files as an https URL, a
-        data: URI, a Path, bytes or a binary file (a list). Items: 0 to 9.
-    videos (Sequence[MediaInput], optional): Media input: video files as an https URL, a
-        data: URI, a Path, bytes or a binary file (a list). Items: 0 to 3.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
@@ -40,6 +26,7 @@ __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
     "AspectRatio",
     "job",
     "job_async",
@@ -52,6 +39,33 @@ __all__ = [
 MODEL_ID: Final = "bytedance/seedance-2.5/reference-to-video/1080p"
 
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"]
+
+
+class Params(TypedDict, total=False):
+    """The inputs of bytedance/seedance-2.5/reference-to-video/1080p: keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
+        "16:9".
+    audios (Sequence[MediaInput], optional): Media input: audio files as an https URL, a
+        data: URI, a Path, bytes or a binary file (a list). Items: 0 to 3.
+    duration (int, optional): Range: 4 <= duration <= 30. Default (applied by RunComfy when
+        not given): 5.
+    generate_audio (bool, optional): Default (applied by RunComfy when not given): true.
+    images (Sequence[MediaInput], optional): Media input: image files as an https URL, a
+        data: URI, a Path, bytes or a binary file (a list). Items: 0 to 9.
+    videos (Sequence[MediaInput], optional): Media input: video files as an https URL, a
+        data: URI, a Path, bytes or a binary file (a list). Items: 0 to 3.
+    """
+
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    audios: Sequence[MediaInput] | None
+    duration: int | None
+    generate_audio: bool | None
+    images: Sequence[MediaInput] | None
+    videos: Sequence[MediaInput] | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
@@ -67,31 +81,19 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
 
 def run(
     *,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    audios: Sequence[MediaInput] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    videos: Sequence[MediaInput] | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
-    """Run the model and wait for its output (the inputs: see the module docstring).
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
     ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
     ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        audios=audios,
-        duration=duration,
-        generate_audio=generate_audio,
-        images=images,
-        videos=videos,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -101,27 +103,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    audios: Sequence[MediaInput] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    videos: Sequence[MediaInput] | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
+    **inputs: Unpack[Params],
 ) -> Output:
     """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        audios=audios,
-        duration=duration,
-        generate_audio=generate_audio,
-        images=images,
-        videos=videos,
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -130,55 +120,17 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    audios: Sequence[MediaInput] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    videos: Sequence[MediaInput] | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> Job[Output]:
     """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
-    return _BINDING.resolve().submit(
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        audios=audios,
-        duration=duration,
-        generate_audio=generate_audio,
-        images=images,
-        videos=videos,
-        client=client,
-        timeout=timeout,
-    )
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    aspect_ratio: AspectRatio | None = None,
-    audios: Sequence[MediaInput] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    videos: Sequence[MediaInput] | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
 ) -> AsyncJob[Output]:
     """Async twin of :func:`submit`."""
-    return await _BINDING.resolve().submit_async(
-        prompt=prompt,
-        aspect_ratio=aspect_ratio,
-        audios=audios,
-        duration=duration,
-        generate_audio=generate_audio,
-        images=images,
-        videos=videos,
-        client=client,
-        timeout=timeout,
-    )
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
 def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
