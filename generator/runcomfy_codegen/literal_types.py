@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from runcomfy_codegen.escape import py_literal
 from runcomfy_codegen.ir import Field, FieldType, JsonScalar, ModelSpec
@@ -70,7 +71,7 @@ class LiteralType:
         """The assignment, as it stands in the model module."""
         if self.same_as is not None:
             return f"{self.name} = {self.same_as}"
-        items = [_quoted(v) for v in self.values]
+        items = [quoted(v) for v in self.values]
         one_line = f"{self.name} = Literal[{', '.join(items)}]"
         if len(one_line) <= _LINE:
             return one_line
@@ -86,8 +87,9 @@ class LiteralType:
         return f"# fmt: off\n{self.name} = Literal[\n{body}\n]\n# fmt: on"
 
 
-def _quoted(value: JsonScalar) -> str:
-    """``py_literal``, with the double quotes the formatter would choose (it skips packed lists)."""
+def quoted(value: Any) -> str:
+    """``py_literal``, with the double quotes the formatter would choose (where it does not run:
+    packed lists, examples in the docs)."""
     text = str(py_literal(value))
     if text.startswith("'") and '"' not in text:
         return '"' + text[1:-1] + '"'

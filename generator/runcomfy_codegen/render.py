@@ -6,6 +6,7 @@ The environments refuse to print anything that is not :class:`~escape.Source` (o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,7 +28,13 @@ from runcomfy_codegen.escape import (
     py_literal,
 )
 from runcomfy_codegen.ir import Field, FieldType, ModelSpec
-from runcomfy_codegen.literal_types import LiteralType, literal_types, type_name_of, use_names
+from runcomfy_codegen.literal_types import (
+    LiteralType,
+    literal_types,
+    quoted,
+    type_name_of,
+    use_names,
+)
 from runcomfy_codegen.models import ModelSource
 from runcomfy_codegen.validate import GENERIC_OUTPUT_SCHEMA
 
@@ -212,7 +219,7 @@ def field_details(
 
 
 def _input_doc_lines(spec: ModelSpec, types: Sequence[LiteralType]) -> list[str]:
-    """The inputs, described once in the module docstring (the functions all take them)."""
+    """The inputs, described once in the docstring of ``Params`` (every function takes them)."""
     lines: list[str] = []
     for f in sorted(spec.inputs, key=lambda f: (not f.required, f.python_name)):
         need = "required" if f.required else "optional"
@@ -292,7 +299,7 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
     params_doc = docstring(
         "\n".join(
             [
-                f"The inputs of {mid}: keyword arguments of :func:`run` and :func:`submit`.",
+                "The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.",
                 "",
                 *_input_doc_lines(spec, types),
             ]
@@ -473,7 +480,7 @@ def _output_description(f: Field) -> str:
 def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
     types = literal_types(spec)
     example_args = ", ".join(
-        f"{f.python_name}={_quoted_example(_example_value(f))}" for f in spec.inputs if f.required
+        f"{f.python_name}={quoted(_example_value(f))}" for f in spec.inputs if f.required
     )
     inputs = []
     for f in sorted(spec.inputs, key=lambda f: (not f.required, f.python_name)):
@@ -539,16 +546,13 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
     )
 
 
-def _quoted_example(value: Any) -> str:
-    """An example value as Python, with the double quotes the formatter gives the modules."""
-    text = str(py_literal(value))
-    if isinstance(value, str) and text.startswith("'") and '"' not in text:
-        return '"' + text[1:-1] + '"'
-    return text
+def render_doc_index(t: Templates, specs: Sequence[ModelSpec]) -> bytes:
+    """``docs/README.md``: every model, with a link to its page.
 
-
-def render_doc_index(t: Templates, specs: Sequence[ModelSpec], digest: str) -> bytes:
-    """``docs/README.md``: every model, with a link to its page."""
+    Its header's digest covers what it shows, so a change inside one schema leaves it as it is.
+    """
+    shown = [(s.model_id, s.display_name, s.categories) for s in specs]
+    digest = hashlib.sha256(json.dumps(sorted(shown)).encode("utf-8", "surrogatepass")).hexdigest()
     models = [
         {
             "display_name": md_text(s.display_name),

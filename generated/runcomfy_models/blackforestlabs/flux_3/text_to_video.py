@@ -48,7 +48,7 @@ Resolution = Literal["720p", "1080p"]
 
 
 class Params(TypedDict, total=False):
-    """The inputs of blackforestlabs/flux-3/text-to-video: keyword arguments of :func:`run` and :func:`submit`.
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Default (applied by RunComfy when not given): \"".
     aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):

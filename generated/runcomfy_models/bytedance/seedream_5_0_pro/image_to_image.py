@@ -43,7 +43,7 @@ Resolution = Literal["1K", "2K"]
 
 
 class Params(TypedDict, total=False):
-    """The inputs of bytedance/seedream-5.0-pro/image-to-image: keyword arguments of :func:`run` and :func:`submit`.
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     image (Sequence[MediaInput], required): Media input: image files as an https URL, a
         data: URI, a Path, bytes or a binary file (a list). Items: 1 to 10. Checked by

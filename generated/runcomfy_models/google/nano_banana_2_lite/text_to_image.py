@@ -44,7 +44,7 @@ AspectRatio = Literal[
 
 
 class Params(TypedDict, total=False):
-    """The inputs of google/nano-banana-2-lite/text-to-image: keyword arguments of :func:`run` and :func:`submit`.
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Default (applied by RunComfy when not given): \"".
     aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):

@@ -59,7 +59,7 @@ RenderingSpeed = Literal["TURBO", "BALANCED", "QUALITY"]
 
 
 class Params(TypedDict, total=False):
-    """The inputs of ideogram/ideogram-v3/reframe: keyword arguments of :func:`run` and :func:`submit`.
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     image (MediaInput, required): Media input: an image as an https URL, a data: URI, a
         Path, bytes or a binary file.

@@ -41,7 +41,7 @@ Resolution = Literal["480p", "720p", "1080p"]
 
 
 class Params(TypedDict, total=False):
-    """The inputs of wan-ai/wan-3.0/image-to-video: keyword arguments of :func:`run` and :func:`submit`.
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     image_url (MediaInput, required): Media input: an image as an https URL, a data: URI, a
         Path, bytes or a binary file.

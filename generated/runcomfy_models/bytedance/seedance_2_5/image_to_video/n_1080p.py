@@ -36,7 +36,7 @@ MODEL_ID: Final = "bytedance/seedance-2.5/image-to-video/1080p"
 
 
 class Params(TypedDict, total=False):
-    """The inputs of bytedance/seedance-2.5/image-to-video/1080p: keyword arguments of :func:`run` and :func:`submit`.
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     image (MediaInput, required): Media input: an image as an https URL, a data: URI, a
         Path, bytes or a binary file.

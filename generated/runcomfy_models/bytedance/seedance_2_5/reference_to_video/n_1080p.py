@@ -42,7 +42,7 @@ AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"]
 
 
 class Params(TypedDict, total=False):
-    """The inputs of bytedance/seedance-2.5/reference-to-video/1080p: keyword arguments of :func:`run` and :func:`submit`.
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Default (applied by RunComfy when not given): \"".
     aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
