@@ -51,6 +51,11 @@ def test_python_wrong_value() -> None:
 
 
 def test_python_unknown_keyword() -> None:
+    # Type checkers refuse it (see tests/packaging/test_type_checkers.py); at run time the
+    # keyword arguments are checked before anything is sent.
+    with pytest.raises(InvalidInputError) as info:
+        reframe.submit(image=IMAGE, resolution=SQUARE, rendering_sped="TURBO")  # type: ignore[call-arg]
+    assert "unknown parameter 'rendering_sped'; did you mean 'rendering_speed'?" in str(info.value)
     binding = reframe._BINDING.resolve()
     with pytest.raises(InvalidInputError) as info:
         binding.build_input({"image": IMAGE, "resolution": SQUARE, "rendering_sped": "TURBO"})
@@ -104,3 +109,13 @@ def test_batch_unknown_csv_column(tmp_path: Path) -> None:
     assert result.exit_code == 65
     assert "column 'promt' is not an input of" in result.stderr
     assert "did you mean 'prompt'?" in result.stderr
+
+
+def test_cli_help_shows_each_list_of_choices_once() -> None:
+    result = invoke(["run", REFRAME, "--help"])
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())  # undo the help's line wrapping
+    assert "--resolution CHOICE" in text  # a long list goes to the help text...
+    listed = [text.count(json.dumps(value)) for value in RESOLUTIONS if value != "1152:864 (4:3)"]
+    assert set(listed) == {1}  # ...once (the default is named once more)
+    assert "--rendering-speed [TURBO|BALANCED|QUALITY]" in text and text.count("QUALITY") == 1
