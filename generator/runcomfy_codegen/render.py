@@ -353,11 +353,15 @@ def _is_choice(f: Field) -> bool:
     return (_click_type(f) or "").startswith("Choice(")
 
 
-def _click_type(f: Field) -> str | None:
+def _click_type(f: Field, type_name: str | None = None) -> str | None:
+    """The option's click type; ``type_name`` is the field's named ``Literal`` type, whose values
+    the command module reads from the model module rather than writing them again."""
     t = f.type
     if f.media is not None:
         return "MEDIA"
     if t.enum is not None and t.kinds == ("string",) and all(isinstance(v, str) for v in t.enum):
+        if type_name is not None:
+            return f"Choice(get_args(model.{type_name}))"
         return f"Choice({py_literal(list(t.enum))})"
     if t.kinds in (("integer",), ("number",)):
         cls = "click.IntRange" if t.kinds == ("integer",) else "click.FloatRange"
@@ -379,11 +383,13 @@ def _click_type(f: Field) -> str | None:
         item = t.item
         if item is None:
             return "JSON_VALUE"
-        return _click_type(Field(**{**f.__dict__, "type": item, "many": False})) or "click.BOOL"
+        item_field = Field(**{**f.__dict__, "type": item, "many": False})
+        return _click_type(item_field, type_name) or "click.BOOL"
     return "JSON_VALUE"
 
 
 def render_command_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
+    types = literal_types(spec)
     options = []
     for f in spec.inputs:
         is_flag = f.type.kinds == ("boolean",) and f.media is None
@@ -398,7 +404,9 @@ def render_command_module(t: Templates, spec: ModelSpec, layout: Layout) -> byte
         options.append(
             {
                 "decls": Source(", ".join(py_literal(d) for d in decls)),
-                "type": None if is_flag else Source(_click_type(f) or "click.STRING"),
+                "type": None
+                if is_flag
+                else Source(_click_type(f, type_name_of(f, types)) or "click.STRING"),
                 "is_flag": is_flag,
                 "multiple": (f.type.kinds == ("array",) and f.type.item is not None)
                 or (f.media is not None and f.many),
@@ -414,6 +422,8 @@ def render_command_module(t: Templates, spec: ModelSpec, layout: Layout) -> byte
         module_doc=docstring(f"Command-line options of {spec.model_id}."),
         model_id=py_literal(spec.model_id),
         module=py_literal(f"{PACKAGE}.{spec.module_name}"),
+        model_module=Source(f"{PACKAGE}.{spec.module_name}"),
+        reads_model=any("get_args(model." in str(o["type"]) for o in options),
         options=options,
     )
 

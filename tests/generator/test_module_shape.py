@@ -31,18 +31,23 @@ def _enums(schema: Any) -> Iterator[list[Any]]:
             yield from _enums(value)
 
 
-def _written(value: Any, text: str) -> int:
-    """How often ``value`` is written in ``text`` as a value (quoted, or a whole number)."""
+def _value_pattern(value: Any) -> str:
+    """A regex for ``value`` written as a value: quoted either way, or a whole number."""
     if isinstance(value, str):
-        quoted = (json.dumps(value, ensure_ascii=False), repr(value))
-        return sum(text.count(q) for q in dict.fromkeys(quoted))
-    return len(re.findall(rf"(?<![\w.]){re.escape(json.dumps(value))}(?![\w.])", text))
+        forms = dict.fromkeys((json.dumps(value, ensure_ascii=False), repr(value)))
+        return "(?:" + "|".join(re.escape(f) for f in forms) + ")"
+    return rf"(?<![\w.]){re.escape(json.dumps(value))}(?![\w.])"
+
+
+_SEPARATOR = r"[`\s]*[,|][`\s]*"
+"""Between two values of a written list: a comma (or ``|``), spaces, line breaks, backticks."""
 
 
 def times_written(values: Sequence[Any], text: str) -> int:
-    """How many times the whole list ``values`` is written in ``text``: every value must appear
-    that often (a default or an example repeats one value, not the list)."""
-    return min(_written(v, text) for v in values)
+    """How many times the list ``values`` is written in ``text``: all its values, in order, one
+    after the other (a default, an example or a description naming one value does not count)."""
+    pattern = _SEPARATOR.join(_value_pattern(v) for v in values)
+    return len(re.findall(pattern, text))
 
 
 def _files_of(model_id: str) -> dict[str, str]:
@@ -64,6 +69,12 @@ def test_the_checker_finds_a_list_written_twice() -> None:
     doc = once + '"""Allowed values: "TURBO", "BALANCED", "QUALITY"."""\n'
     assert times_written(values, doc) == 2
     assert times_written([5, 10], "Literal[5, 10]; range 15 to 100") == 1
+    wrapped = 'Allowed values: "TURBO",\n        "BALANCED", "QUALITY".'
+    assert times_written(values, once + wrapped) == 2
+    table = 'x\n- `Speed`: `"TURBO"`, `"BALANCED"`, `"QUALITY"`\n'
+    assert times_written(values, once + table) == 2
+    # A description that names some values is not the list.
+    assert times_written(values, once + "'TURBO' is faster than 'QUALITY'") == 1
 
 
 @pytest.mark.parametrize("model_id", MODEL_IDS)

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.blackforestlabs.flux_3.text_to_video as model
 from runcomfy_models._runtime.cli.params import Choice
 
 MODEL_ID = "blackforestlabs/flux-3/text-to-video"
@@ -16,32 +20,12 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=Choice(["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"]),
+            type=Choice(get_args(model.AspectRatio)),
             help='Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(
             ["--duration", "duration"],
-            type=Choice(
-                [
-                    "auto",
-                    "5",
-                    "6",
-                    "7",
-                    "8",
-                    "9",
-                    "10",
-                    "11",
-                    "12",
-                    "13",
-                    "14",
-                    "15",
-                    "16",
-                    "17",
-                    "18",
-                    "19",
-                    "20",
-                ]
-            ),
+            type=Choice(get_args(model.Duration)),
             help='Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(
@@ -56,7 +40,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=Choice(["720p", "1080p"]),
+            type=Choice(get_args(model.Resolution)),
             help='Default (applied by RunComfy when not given): "720p".',
         ),
         click.Option(

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.bytedance.seedream_5_0_pro.image_to_image as model
 from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "bytedance/seedream-5.0-pro/image-to-image"
@@ -16,7 +20,7 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=Choice(["auto", "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"]),
+            type=Choice(get_args(model.AspectRatio)),
             help='Default (applied by RunComfy when not given): "1:1".',
         ),
         click.Option(
@@ -27,7 +31,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--output-format", "output_format"],
-            type=Choice(["png", "jpeg"]),
+            type=Choice(get_args(model.OutputFormat)),
             help='Default (applied by RunComfy when not given): "png".',
         ),
         click.Option(
@@ -37,7 +41,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=Choice(["1K", "2K"]),
+            type=Choice(get_args(model.Resolution)),
             help='Default (applied by RunComfy when not given): "2K".',
         ),
     ]

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.google.nano_banana_2_lite.text_to_image as model
 from runcomfy_models._runtime.cli.params import Choice
 
 MODEL_ID = "google/nano-banana-2-lite/text-to-image"
@@ -16,25 +20,7 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=Choice(
-                [
-                    "auto",
-                    "21:9",
-                    "16:9",
-                    "3:2",
-                    "4:3",
-                    "5:4",
-                    "1:1",
-                    "4:5",
-                    "3:4",
-                    "2:3",
-                    "9:16",
-                    "4:1",
-                    "1:4",
-                    "8:1",
-                    "1:8",
-                ]
-            ),
+            type=Choice(get_args(model.AspectRatio)),
             help='Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(

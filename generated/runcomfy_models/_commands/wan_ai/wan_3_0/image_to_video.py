@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.wan_ai.wan_3_0.image_to_video as model
 from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "wan-ai/wan-3.0/image-to-video"
@@ -16,7 +20,7 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=Choice(["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"]),
+            type=Choice(get_args(model.AspectRatio)),
             help='Default (applied by RunComfy when not given): "adaptive".',
         ),
         click.Option(
@@ -51,7 +55,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=Choice(["480p", "720p", "1080p"]),
+            type=Choice(get_args(model.Resolution)),
             help='Default (applied by RunComfy when not given): "720p".',
         ),
         click.Option(
