@@ -11,7 +11,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from runcomfy_models import RunComfy
+from runcomfy_models import RunComfy, UnexpectedOutputError
 from runcomfy_models.ideogram.ideogram_v3 import reframe
 
 SAMPLE = Path(__file__).with_name("sample.png")
@@ -36,11 +36,13 @@ def main() -> int:
             timeout=600,
             on_update=lambda s: print(f"  {s.state}" + (f" (queue position {s.queue_position})" if s.queue_position is not None else "")),
         )
-        if output.image is None:
-            print("the job succeeded but returned no image", file=sys.stderr)
+        try:
+            image = output.file()
+        except UnexpectedOutputError as exc:
+            print(f"the job succeeded, but {exc}", file=sys.stderr)
             return 1
         OUT.mkdir(exist_ok=True)
-        saved = output.image.save(OUT)
+        saved = image.save(OUT)
         print(f"saved {saved}")
     return 0
 

@@ -105,25 +105,41 @@ def comment(text: str) -> Source:
     return Source("# " + escaped)
 
 
-_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~")
-_MD_UNSAFE = re.compile("[" + re.escape("".join(sorted(_MD_SPECIAL)) + "&") + "]|[^ -~]")
+# Markdown needs only a few escapes in running text: characters that start emphasis, code,
+# links, tables or strike-through anywhere, ``_`` at the edge of a word, ``<`` that could open a
+# tag (or ``>`` that could end a comment), ``&`` that could spell an entity, and a few characters
+# that start a block at the start.
+_MD_UNSAFE = re.compile(
+    r"[\\`*\[\]|~]"
+    r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"
+    r"|<(?=[A-Za-z/!?])|(?<=--)>"
+    r"|&(?=#?[A-Za-z0-9]+;)"
+    r"|^[#>+=-]"
+    r"|[^ -~]"
+)
+
+
+_ORDERED_LIST_START = re.compile(r"^(\d{1,9})([.)])")
+"""``1. `` or ``12) `` at the start would make an ordered list (in a list item)."""
 
 
 def _escape_md_match(m: re.Match[str]) -> str:
     ch = m.group()
-    if ch in _MD_SPECIAL:
-        return "\\" + ch
     if ch == "&":
         return "&amp;"
+    if ch.isascii() and not ch.isalnum() and ch.isprintable():
+        return "\\" + ch
     if unicodedata.category(ch) in ("Cc", "Cf", "Cs"):
         return f"U+{ord(ch):04X}"
     return ch
 
 
 def md_text(text: str) -> Markdown:
-    """Inline Markdown text: special characters backslash-escaped, line breaks to spaces."""
+    """Inline Markdown text that renders as ``text``: only what Markdown would read as markup is
+    escaped, so it reads as plain text too; line breaks become spaces. Safe in a table cell."""
     flat = " ".join(text.split())
-    return Markdown(_MD_UNSAFE.sub(_escape_md_match, flat))
+    escaped = _MD_UNSAFE.sub(_escape_md_match, flat)
+    return Markdown(_ORDERED_LIST_START.sub(r"\1\\\2", escaped, count=1))
 
 
 _BACKTICKS = re.compile("`+")
@@ -131,12 +147,19 @@ _BACKTICKS = re.compile("`+")
 
 def _code_point_if_control(m: re.Match[str]) -> str:
     ch = m.group()
-    return f"U+{ord(ch):04X}" if unicodedata.category(ch) in ("Cc", "Cs") else ch
+    # Line and paragraph separators too: they end a line for Python, so a table row read as text
+    # would break (Markdown itself only breaks lines at CR and LF).
+    return f"U+{ord(ch):04X}" if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch
 
 
-def md_code(text: str) -> Markdown:
-    """An inline code span that cannot be broken out of (fence longer than any backtick run)."""
+def md_code(text: str, *, table: bool = False) -> Markdown:
+    """An inline code span that cannot be broken out of (fence longer than any backtick run).
+
+    ``table=True`` escapes ``|``, which ends a table cell even inside a code span.
+    """
     flat = " ".join(text.split()) if "\n" in text else text
+    if table:
+        flat = flat.replace("|", "\\|")
     flat = _NOT_PRINTABLE_ASCII.sub(_code_point_if_control, flat)
     longest = max((len(run) for run in _BACKTICKS.findall(flat)), default=0)
     fence = "`" * (longest + 1)

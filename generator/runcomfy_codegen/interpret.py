@@ -176,7 +176,7 @@ def _fields(
 ) -> tuple[Field, ...]:
     props: Mapping[str, Any] = schema.get("properties") or {}
     required = {r for r in schema.get("required") or [] if isinstance(r, str)}
-    names, renamed = naming.field_names(props)
+    names, renamed = naming.field_names(props, naming.OUTPUT_METHODS if output else frozenset())
     for r in renamed:
         c.warning(
             json_pointer(root, "properties", r.wire_name),

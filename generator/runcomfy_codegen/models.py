@@ -17,6 +17,8 @@ from typing import Any
 from runcomfy_codegen.ir import Field, ModelSpec
 
 REMOTE_FILE_TYPE = "runcomfy_models._runtime.RemoteFile"
+OUTPUT_BASE = "runcomfy_models._runtime.ModelOutput"
+"""The base class of every output class: ``file()``, ``files()`` and ``save_all()``."""
 
 
 class ModelGenerationError(Exception):
@@ -52,7 +54,9 @@ def generator_schema(spec: ModelSpec) -> dict[str, Any]:
     """The JSON Schema handed to datamodel-code-generator: input at the root, output in ``$defs``."""
     root = _object_schema(spec.inputs, output=False)
     root.update(json.loads(spec.input_extra_json))
-    root["$defs"] = {spec.output_class: _object_schema(spec.outputs, output=True)}
+    output = _object_schema(spec.outputs, output=True)
+    output["customBasePath"] = OUTPUT_BASE
+    root["$defs"] = {spec.output_class: output}
     return root
 
 

@@ -124,9 +124,13 @@ _PYDANTIC_PROTECTED = ("model_dump", "model_validate")
 when the class is created (an error for users who run with warnings as errors)."""
 
 
-def field_base_name(wire_name: str) -> str:
+OUTPUT_METHODS = frozenset({"file", "files", "save_all", "asave_all"})
+"""Methods of every output class (``ModelOutput``): an output field may not shadow them."""
+
+
+def field_base_name(wire_name: str, reserved: frozenset[str] = frozenset()) -> str:
     """The Python name for a property before collision handling (see :func:`field_names`)."""
-    name = _sanitize(wire_name, _FIELD_RESERVED, "field")
+    name = _sanitize(wire_name, _FIELD_RESERVED | reserved, "field")
     if name.startswith(_PYDANTIC_PROTECTED):
         name = "field_" + name.rstrip("_")
     return _checked(name)
@@ -141,8 +145,10 @@ class Renamed:
     collides_with: tuple[str, ...]
 
 
-def field_names(wire_names: Iterable[str]) -> tuple[dict[str, str], list[Renamed]]:
-    """Assign Python names to the properties of one object.
+def field_names(
+    wire_names: Iterable[str], reserved: frozenset[str] = frozenset()
+) -> tuple[dict[str, str], list[Renamed]]:
+    """Assign Python names to the properties of one object (``reserved``: more names to avoid).
 
     A wire name that sanitizes to the same name as another keeps the plain name only if it is
     that name verbatim; every other member of the group gets a suffix hashed from its own wire
@@ -150,7 +156,7 @@ def field_names(wire_names: Iterable[str]) -> tuple[dict[str, str], list[Renamed
     """
     groups: dict[str, list[str]] = defaultdict(list)
     for wire in sorted(set(wire_names)):
-        groups[field_base_name(wire)].append(wire)
+        groups[field_base_name(wire, reserved)].append(wire)
     names: dict[str, str] = {}
     renamed: list[Renamed] = []
     for base, wires in groups.items():
@@ -212,3 +218,24 @@ def cli_options(python_names: Mapping[str, str]) -> dict[str, str]:
         for wire in wires:
             options[wire] = option if len(wires) == 1 else f"{option}-{short_hash(wire)}"
     return options
+
+
+def type_names(python_names: Iterable[str], taken: Iterable[str]) -> dict[str, str]:
+    """A CamelCase type name per field name (``rendering_speed`` -> ``RenderingSpeed``).
+
+    A name already ``taken`` (a class, an import, another field's type) gets ``Value`` appended
+    until it is free; the fields are handled in sorted order, so the result depends only on the
+    names themselves.
+    """
+    used = set(taken)
+    names: dict[str, str] = {}
+    for python_name in sorted(python_names):
+        words = [w for w in python_name.split("_") if w]
+        name = "".join(w[:1].upper() + w[1:] for w in words) or "Choice"
+        if name[0].isdigit():
+            name = "N" + name
+        while name in used:
+            name += "Value"
+        used.add(name)
+        names[python_name] = _checked(name)
+    return names

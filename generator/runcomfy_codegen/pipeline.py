@@ -398,6 +398,7 @@ def render_tree(
     package = render.PACKAGE
     other = {
         "pyproject.toml": pyproject,
+        "docs/README.md": render.render_doc_index(templates, specs),
         f"{package}/py.typed": b"",
         f"{package}/_catalog.json": render.render_catalog(
             specs, _catalog_entries(specs, build.spec_keys, cache, catalog)

@@ -6,12 +6,13 @@ The environments refuse to print anything that is not :class:`~escape.Source` (o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import jinja2
 
@@ -27,7 +28,15 @@ from runcomfy_codegen.escape import (
     py_literal,
 )
 from runcomfy_codegen.ir import Field, FieldType, ModelSpec
+from runcomfy_codegen.literal_types import (
+    LiteralType,
+    literal_types,
+    quoted,
+    type_name_of,
+    use_names,
+)
 from runcomfy_codegen.models import ModelSource
+from runcomfy_codegen.validate import GENERIC_OUTPUT_SCHEMA
 
 PACKAGE = "runcomfy_models"
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
@@ -103,11 +112,17 @@ def header(spec: ModelSpec | None, digest: str) -> Source:
     )
 
 
-def annotation(t: FieldType) -> str:
-    """The Python type of a keyword argument (a wider, friendlier twin of the model's type)."""
+def annotation(t: FieldType, name: str | None = None) -> str:
+    """The Python type of a keyword argument (a wider, friendlier twin of the model's type).
+
+    ``name`` is the named ``Literal`` type of the enum (of the items' enum, for a list).
+    """
     if t.enum is not None and t.literal_ok:
         values = [v for v in t.enum if v is not None]
-        parts = [f"Literal[{', '.join(py_literal(v) for v in values)}]"] if values else []
+        if name is not None and values:
+            parts = [name]
+        else:
+            parts = [f"Literal[{', '.join(py_literal(v) for v in values)}]"] if values else []
         if None in t.enum or "null" in t.kinds:
             parts.append("None")
         return " | ".join(parts) or "None"
@@ -116,7 +131,7 @@ def annotation(t: FieldType) -> str:
         if kind == "any":
             return "Any"
         if kind == "array":
-            parts.append(f"Sequence[{annotation(t.item) if t.item else 'Any'}]")
+            parts.append(f"Sequence[{annotation(t.item, name) if t.item else 'Any'}]")
         elif kind == "object":
             parts.append("Mapping[str, Any]")
         else:
@@ -124,17 +139,10 @@ def annotation(t: FieldType) -> str:
     return " | ".join(dict.fromkeys(parts))
 
 
-def param_annotation(f: Field) -> str:
+def param_annotation(f: Field, types: Sequence[LiteralType] = ()) -> str:
     if f.media is not None:
         return "Sequence[MediaInput]" if f.many else "MediaInput"
-    return annotation(f.type)
-
-
-def doc_type(f: Field) -> str:
-    """A short type for docstrings: enums list their values on a line of their own."""
-    if f.media is not None or f.type.enum is None:
-        return param_annotation(f)
-    return " | ".join(_SCALARS.get(k, k) for k in f.type.kinds)
+    return annotation(f.type, type_name_of(f, types))
 
 
 def _range(t: FieldType, name: str) -> list[str]:
@@ -160,8 +168,15 @@ def _range(t: FieldType, name: str) -> list[str]:
     return out
 
 
-def field_details(f: Field, *, cli: bool = False) -> list[str]:
-    """Plain-text facts about one input field, shared by docstrings, CLI help and docs."""
+def field_details(
+    f: Field, *, cli: bool = False, values: bool = True, limits: bool = True
+) -> list[str]:
+    """Plain-text facts about one input field, shared by docstrings, CLI help and docs.
+
+    ``values=False`` leaves out the allowed values, for places that show them once elsewhere
+    (a named ``Literal`` type, a ``click.Choice``); ``limits=False`` the range and the default,
+    for the docs' table which has columns for them.
+    """
     lines: list[str] = []
     if f.title and f.title != f.wire_name:
         lines.append(f.title + ".")
@@ -182,15 +197,16 @@ def field_details(f: Field, *, cli: bool = False) -> list[str]:
         )
         repeat = " (repeat the option for several)" if cli else " (a list)"
         lines.append(f"Media input: {what} as {forms}" + (f"{repeat}." if f.many else "."))
-    if f.type.enum is not None:
+    if f.type.enum is not None and values:
         lines.append(
             "Allowed values: "
             + ", ".join(json.dumps(v, ensure_ascii=False) for v in f.type.enum)
             + "."
         )
-    lines.extend(_range(f.type, f.wire_name))
-    if f.default_json is not None:
-        lines.append(f"Default (applied by RunComfy when not given): {f.default_json}.")
+    if limits:
+        lines.extend(_range(f.type, f.wire_name))
+        if f.default_json is not None:
+            lines.append(f"Default (applied by RunComfy when not given): {f.default_json}.")
     for v in f.validations:
         lines.append(
             f"Checked by RunComfy: {v.rule} {v.value_json}"
@@ -202,44 +218,19 @@ def field_details(f: Field, *, cli: bool = False) -> list[str]:
     return lines
 
 
-def _input_arg_lines(spec: ModelSpec) -> list[str]:
-    """The docstring lines of the model's inputs, the same in every function of the module."""
+def _input_doc_lines(spec: ModelSpec, types: Sequence[LiteralType]) -> list[str]:
+    """The inputs, described once in the docstring of ``Params`` (every function takes them)."""
     lines: list[str] = []
-    for f in spec.inputs:
+    for f in sorted(spec.inputs, key=lambda f: (not f.required, f.python_name)):
         need = "required" if f.required else "optional"
-        lines.append(f"    {f.python_name} ({doc_type(f)}, {need}):")
-        for detail in field_details(f):
-            for paragraph in detail.splitlines():
-                lines.extend(
-                    textwrap.wrap(
-                        paragraph, width=88, initial_indent=" " * 8, subsequent_indent=" " * 8
-                    )
-                    or [""]
-                )
-    return lines
-
-
-def _function_doc(
-    spec: ModelSpec,
-    summary: str,
-    returns: str,
-    waits: bool,
-    input_lines: list[str] | None = None,
-) -> Source:
-    args = _input_arg_lines(spec) if input_lines is None else input_lines
-    lines = [summary, "", "Args:", *args]
-    lines.append("    client: The client to use; by default one configured from the environment.")
-    lines.append(
-        "    timeout: "
-        + ("Overall deadline in seconds for the job." if waits else "HTTP timeout in seconds.")
-    )
-    if waits:
-        lines.append("    on_update: Called with each new status while waiting.")
-        lines.append(
-            "    cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes."
+        named = type_name_of(f, types) is not None
+        text = " ".join(field_details(f, values=not named))
+        head = f"{f.python_name} ({param_annotation(f, types)}, {need}): "
+        lines.extend(
+            textwrap.wrap(head + text, width=88, initial_indent="", subsequent_indent="    ")
+            or [head.rstrip()]
         )
-    lines += ["", "Returns:", f"    {returns}"]
-    return docstring("\n".join(lines), indent="    ")
+    return lines
 
 
 def _module_files(parts: Sequence[str], packages: set[tuple[str, ...]], root: str) -> str:
@@ -276,126 +267,67 @@ class Layout:
 
 
 def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
-    """The model's public module: ``run``/``submit`` and friends; its classes load lazily."""
+    """The model's public module: named types, ``Params`` and ``run``/``submit``; its classes
+    load lazily."""
+    types = literal_types(spec)
     params = [
-        {
-            "name": identifier(f.python_name),
-            "key": py_literal(f.python_name),
-            "signature": Source(
-                f"{f.python_name}: {param_annotation(f)}"
-                if f.required
-                else f"{f.python_name}: {_optional(param_annotation(f))} = None"
-            ),
-        }
+        Source(
+            f"{f.python_name}: Required[{param_annotation(f, types)}]"
+            if f.required
+            else f"{f.python_name}: {_optional(param_annotation(f, types))}"
+        )
         for f in sorted(spec.inputs, key=lambda f: (not f.required, f.python_name))
     ]
-    mid = spec.model_id
-    input_lines = _input_arg_lines(spec)
-    variants = [
-        {
-            "name": Source("run"),
-            "prefix": Source(""),
-            "awaits": Source(""),
-            "binding_call": Source("run"),
-            "client_type": Source("RunComfy"),
-            "returns": Source(spec.output_class),
-            "waits": True,
-            "doc": _function_doc(
-                spec,
-                f"Run {mid} and wait for its output.",
-                "The parsed output; files download with ``.save()``.",
-                True,
-                input_lines,
-            ),
-        },
-        {
-            "name": Source("run_async"),
-            "prefix": Source("async "),
-            "awaits": Source("await "),
-            "binding_call": Source("run_async"),
-            "client_type": Source("AsyncRunComfy"),
-            "returns": Source(spec.output_class),
-            "waits": True,
-            "doc": _function_doc(
-                spec,
-                f"Run {mid} and wait for its output (async).",
-                "The parsed output; files download with ``.asave()``.",
-                True,
-                input_lines,
-            ),
-        },
-        {
-            "name": Source("submit"),
-            "prefix": Source(""),
-            "awaits": Source(""),
-            "binding_call": Source("submit"),
-            "client_type": Source("RunComfy"),
-            "returns": Source(f"Job[{spec.output_class}]"),
-            "waits": False,
-            "doc": _function_doc(
-                spec,
-                f"Submit a {mid} job and return its handle at once.",
-                "A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.",
-                False,
-                input_lines,
-            ),
-        },
-        {
-            "name": Source("submit_async"),
-            "prefix": Source("async "),
-            "awaits": Source("await "),
-            "binding_call": Source("submit_async"),
-            "client_type": Source("AsyncRunComfy"),
-            "returns": Source(f"AsyncJob[{spec.output_class}]"),
-            "waits": False,
-            "doc": _function_doc(
-                spec,
-                f"Submit a {mid} job and return its async handle at once.",
-                "An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.",
-                False,
-                input_lines,
-            ),
-        },
-    ]
-    media_fields = [
-        {
-            "name": py_literal(f.python_name),
-            "kind": py_literal(f.media.value),
-            "many": py_literal(f.many),
-        }
+    media = ", ".join(
+        f"{py_literal(f.python_name)}: "
+        f"MediaField(kind={py_literal(f.media.value)}, many={py_literal(f.many)})"
         for f in spec.inputs
         if f.media is not None
-    ]
+    )
+    nullable = [f.python_name for f in spec.inputs if f.accepts_null]
+    mid = spec.model_id
     module_doc = docstring(
         "\n".join(
             [
                 f"{spec.display_name} ({mid}).",
                 "",
                 "Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,",
-                "or :func:`submit` for a job handle. Generated from the model's RunComfy schema.",
+                "or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).",
             ]
         )
+    )
+    params_doc = docstring(
+        "\n".join(
+            [
+                "The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.",
+                "",
+                *_input_doc_lines(spec, types),
+            ]
+        ),
+        indent="    ",
     )
     return _render(
         t.python,
         "model.py.jinja",
         header=header(spec, spec.schema_sha256),
         module_doc=module_doc,
+        params_doc=params_doc,
         model_id=py_literal(mid),
         model_id_text=Source(mid),
         types_module=Source(layout.types_module(spec)),
         types_module_literal=py_literal(layout.types_module(spec)),
-        input_class=identifier(spec.input_class),
-        output_class=identifier(spec.output_class),
-        media_fields=media_fields,
-        nullable=[py_literal(f.python_name) for f in spec.inputs if f.accepts_null],
-        variants=variants,
+        literal_types=[Source(lt.source()) for lt in types],
+        type_names=[py_literal(lt.name) for lt in types],
+        media=Source("{" + media + "}"),
+        nullable=py_literal(nullable) if nullable else None,
         params=params,
     )
 
 
 def render_types_module(t: Templates, spec: ModelSpec, models: ModelSource) -> bytes:
     """The model's pydantic classes, in a module of their own under ``_types``."""
+    module = f"{PACKAGE}.{spec.module_name}"
+    models = use_names(models, literal_types(spec), module)
     return _render(
         t.python,
         "types.py.jinja",
@@ -416,12 +348,21 @@ def _optional(annotation_text: str) -> str:
     return f"{annotation_text} | None"
 
 
-def _click_type(f: Field) -> str | None:
+def _is_choice(f: Field) -> bool:
+    """Whether the option is a ``Choice`` (which shows its values in ``--help`` itself)."""
+    return (_click_type(f) or "").startswith("Choice(")
+
+
+def _click_type(f: Field, type_name: str | None = None) -> str | None:
+    """The option's click type; ``type_name`` is the field's named ``Literal`` type, whose values
+    the command module reads from the model module rather than writing them again."""
     t = f.type
     if f.media is not None:
         return "MEDIA"
     if t.enum is not None and t.kinds == ("string",) and all(isinstance(v, str) for v in t.enum):
-        return f"click.Choice({py_literal(list(t.enum))})"
+        if type_name is not None:
+            return f"Choice(get_args(model.{type_name}))"
+        return f"Choice({py_literal(list(t.enum))})"
     if t.kinds in (("integer",), ("number",)):
         cls = "click.IntRange" if t.kinds == ("integer",) else "click.FloatRange"
         lo = t.minimum if t.minimum is not None else t.exclusive_minimum
@@ -442,11 +383,13 @@ def _click_type(f: Field) -> str | None:
         item = t.item
         if item is None:
             return "JSON_VALUE"
-        return _click_type(Field(**{**f.__dict__, "type": item, "many": False})) or "click.BOOL"
+        item_field = Field(**{**f.__dict__, "type": item, "many": False})
+        return _click_type(item_field, type_name) or "click.BOOL"
     return "JSON_VALUE"
 
 
 def render_command_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
+    types = literal_types(spec)
     options = []
     for f in spec.inputs:
         is_flag = f.type.kinds == ("boolean",) and f.media is None
@@ -455,13 +398,15 @@ def render_command_module(t: Templates, spec: ModelSpec, layout: Layout) -> byte
             if is_flag
             else [f"--{f.cli_option}", f.python_name]
         )
-        details = field_details(f, cli=True)
+        details = field_details(f, cli=True, values=not _is_choice(f))
         if f.required:
             details.insert(0, "[required]")
         options.append(
             {
                 "decls": Source(", ".join(py_literal(d) for d in decls)),
-                "type": None if is_flag else Source(_click_type(f) or "click.STRING"),
+                "type": None
+                if is_flag
+                else Source(_click_type(f, type_name_of(f, types)) or "click.STRING"),
                 "is_flag": is_flag,
                 "multiple": (f.type.kinds == ("array",) and f.type.item is not None)
                 or (f.media is not None and f.many),
@@ -477,6 +422,8 @@ def render_command_module(t: Templates, spec: ModelSpec, layout: Layout) -> byte
         module_doc=docstring(f"Command-line options of {spec.model_id}."),
         model_id=py_literal(spec.model_id),
         module=py_literal(f"{PACKAGE}.{spec.module_name}"),
+        model_module=Source(f"{PACKAGE}.{spec.module_name}"),
+        reads_model=any("get_args(model." in str(o["type"]) for o in options),
         options=options,
     )
 
@@ -500,33 +447,96 @@ def _example_value(f: Field) -> Any:
     }.get(kind)
 
 
+def _range_text(t: FieldType) -> str:
+    """The bounds of a value, list or text, briefly (``0 to 2147483647``, ``at most 16 items``)."""
+
+    def span(lo: object, hi: object, unit: str = "") -> str:
+        if lo is not None and hi is not None:
+            return f"{lo} to {hi}{unit}"
+        return f"at least {lo}{unit}" if lo is not None else f"at most {hi}{unit}"
+
+    parts = []
+    if t.exclusive_minimum is not None or t.exclusive_maximum is not None:
+        low = f"> {t.exclusive_minimum}" if t.exclusive_minimum is not None else None
+        high = f"< {t.exclusive_maximum}" if t.exclusive_maximum is not None else None
+        low = low or (f">= {t.minimum}" if t.minimum is not None else None)
+        high = high or (f"<= {t.maximum}" if t.maximum is not None else None)
+        parts.append(", ".join(p for p in (low, high) if p))
+    elif t.minimum is not None or t.maximum is not None:
+        parts.append(span(t.minimum, t.maximum))
+    if t.min_length is not None or t.max_length is not None:
+        parts.append(span(t.min_length, t.max_length, " characters"))
+    if t.min_items is not None or t.max_items is not None:
+        parts.append(span(t.min_items, t.max_items, " items"))
+    return "; ".join(parts)
+
+
+_GENERIC_OUTPUT_TEXT: Final = {
+    name: str(prop.get("description", ""))
+    for name, prop in GENERIC_OUTPUT_SCHEMA["properties"].items()
+}
+"""Our English descriptions of the generic outputs (``image``, ``images``, ...)."""
+
+
+def _output_description(f: Field) -> str:
+    """The schema's text, with our English next to it where a generic output is described in
+    another language (the seed page's outputs are in Japanese)."""
+    english = _GENERIC_OUTPUT_TEXT.get(f.wire_name)
+    if english and f.description and f.description != english and not f.description.isascii():
+        return f"{f.description} ({english})"
+    return f.description
+
+
 def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
+    types = literal_types(spec)
     example_args = ", ".join(
-        f"{f.python_name}={py_literal(_example_value(f))}" for f in spec.inputs if f.required
+        f"{f.python_name}={quoted(_example_value(f))}" for f in spec.inputs if f.required
     )
-    inputs = [
+    inputs = []
+    for f in sorted(spec.inputs, key=lambda f: (not f.required, f.python_name)):
+        named = type_name_of(f, types)
+        details = field_details(f, values=named is None, limits=False)
+        if f.type.pattern is not None:
+            details.append(f"Pattern: {f.type.pattern}")
+        inputs.append(
+            {
+                "name": md_code(f.python_name, table=True),
+                "option": md_code(f"--{f.cli_option}", table=True),
+                "type": md_code(param_annotation(f, types), table=True),
+                "requirement": Markdown("yes" if f.required else "no"),
+                "default": md_code(f.default_json, table=True)
+                if f.default_json is not None
+                else Markdown(""),
+                "range": md_text(_range_text(f.type)),
+                "details": md_text(" ".join(details)),
+            }
+        )
+    enums = [
         {
-            "name": md_code(f.python_name),
-            "wire": md_code(f.wire_name),
-            "option": md_code(f"--{f.cli_option}"),
-            "requirement": Markdown("required" if f.required else "optional"),
-            "type": md_code(param_annotation(f)),
-            "details": [md_text(d) for d in field_details(f)],
+            "name": md_code(lt.name),
+            "field": md_code(lt.field),
+            "allowed": Markdown(
+                f"the same values as {md_code(lt.same_as)}"
+                if lt.same_as is not None
+                else ", ".join(md_code(json.dumps(v, ensure_ascii=False)) for v in lt.values)
+            ),
         }
-        for f in sorted(spec.inputs, key=lambda f: (not f.required, f.python_name))
+        for lt in types
     ]
     outputs = [
         {
-            "name": md_code(f.python_name),
+            "name": md_code(f.python_name, table=True),
             "type": md_code(
                 ("list[RemoteFile]" if f.many else "RemoteFile")
                 if f.is_file
-                else annotation(f.type)
+                else annotation(f.type),
+                table=True,
             ),
-            "details": [md_text(d) for d in ([f.description] if f.description else [])],
+            "details": md_text(_output_description(f)),
         }
         for f in spec.outputs
     ]
+    depth = spec.model_id.count("/")
     return _render(
         t.markdown,
         "model.md.jinja",
@@ -534,15 +544,43 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
         display_name=md_text(spec.display_name),
         model_id=md_code(spec.model_id),
         model_id_plain=Markdown(spec.model_id),
+        index=Markdown("../" * depth + "README.md"),
         package=Markdown(".".join((PACKAGE, *spec.module_parts[:-1]))),
         module_leaf=Markdown(spec.module_parts[-1]),
         example_args=Markdown(example_args),
+        saves_file=any(f.is_file for f in spec.outputs),
         source=md_text(spec.source),
         categories=md_text(", ".join(spec.categories)),
         limitations=[md_text(line) for line in spec.limitations],
         omitted_inputs=Markdown(", ".join(str(md_code(name)) for name in spec.omitted_inputs)),
         inputs=inputs,
+        enums=enums,
         outputs=outputs,
+    )
+
+
+def render_doc_index(t: Templates, specs: Sequence[ModelSpec]) -> bytes:
+    """``docs/README.md``: every model, with a link to its page.
+
+    Its header's digest covers what it shows, so a change inside one schema leaves it as it is.
+    """
+    shown = [(s.model_id, s.display_name, s.categories) for s in specs]
+    digest = hashlib.sha256(json.dumps(sorted(shown)).encode("utf-8", "surrogatepass")).hexdigest()
+    models = [
+        {
+            "display_name": md_text(s.display_name),
+            "page": Markdown(f"{s.model_id}.md"),
+            "model_id": md_code(s.model_id, table=True),
+            "module": md_code(f"{PACKAGE}.{s.module_name}", table=True),
+            "categories": md_text(", ".join(s.categories)),
+        }
+        for s in sorted(specs, key=lambda s: s.model_id)
+    ]
+    return _render(
+        t.markdown,
+        "index.md.jinja",
+        header=Markdown(str(header(None, digest))[2:].replace("--", "- -")),
+        models=models,
     )
 
 

@@ -10,10 +10,11 @@ input fields are media, and delegates everything else to one binding.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, Generic
+from typing import Any, Generic, Literal, get_args, get_origin
 
-from pydantic import AliasChoices, ValidationError
+from pydantic import AliasChoices, BaseModel, ValidationError
 from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from .async_client import AsyncRunComfy
 from .client import RunComfy
@@ -22,6 +23,7 @@ from .errors import InvalidInputError
 from .files import encode_media
 from .jobs import AsyncJob, Job, StatusCallback
 from .lazy_binding import InputT, MediaField, OutputT
+from .suggest import suggestion
 from .wire import validate_model_id
 
 __all__ = ["InputT", "MediaField", "ModelBinding", "OutputT"]
@@ -43,6 +45,45 @@ def _wire_name(name: str, field: FieldInfo) -> str:
 def _shown(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= _MAX_SHOWN_INPUT else text[: _MAX_SHOWN_INPUT - 3] + "..."
+
+
+def _literal_values(annotation: Any) -> tuple[Any, ...] | None:
+    """The values of the ``Literal`` inside ``annotation`` (``X | None``, ``list[X]``...)."""
+    if get_origin(annotation) is Literal:
+        return get_args(annotation)
+    for arg in get_args(annotation):
+        found = _literal_values(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic class inside ``annotation`` (a nested object field), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _choices_at(model: type[BaseModel] | None, location: Sequence[int | str]) -> Any:
+    """The allowed values of the field at a validation error's location, if it is an enum."""
+    annotation: Any = None
+    for part in location:
+        if isinstance(part, int):
+            continue  # an item of a list: the list's annotation holds the item's type
+        if model is None:
+            return None
+        fields = {_wire_name(name, f): f for name, f in model.model_fields.items()}
+        field = fields.get(part) or model.model_fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        model = _model_in(annotation)
+    return _literal_values(annotation)
 
 
 class ModelBinding(Generic[InputT, OutputT]):
@@ -92,9 +133,9 @@ class ModelBinding(Generic[InputT, OutputT]):
                 continue
             wire = self._wire_names.get(name)
             if wire is None:
-                known = ", ".join(sorted(self._wire_names))
                 raise InvalidInputError(
-                    f"{self.model_id}: unknown parameter {name!r} (expected one of: {known})"
+                    f"{self.model_id}: unknown parameter {name!r}; "
+                    + suggestion(name, sorted(self._wire_names), noun="parameters")
                 )
             media = self.media.get(name)
             data[wire] = value if media is None else self._encode(name, value, media)
@@ -120,11 +161,19 @@ class ModelBinding(Generic[InputT, OutputT]):
             if location and isinstance(location[0], str):
                 location[0] = self._python_names.get(location[0], location[0])
             where = ".".join(str(part) for part in location) or "input"
-            problem = f"{where}: {error['msg']}"
-            if error["type"] != "missing":
-                problem += f" (got {_shown(error.get('input'))})"
-            problems.append(problem)
+            problems.append(f"{where}: {self.explain(error)}")
         return f"Invalid input for {self.model_id}: " + "; ".join(problems)
+
+    def explain(self, error: ErrorDetails) -> str:
+        """What is wrong, for one pydantic error: a wrong enum value gets the closest allowed
+        values and a "did you mean" rather than every allowed value."""
+        if error["type"] == "missing":
+            return str(error["msg"])
+        wrong = error.get("input")
+        choices = _choices_at(self.input_type, error["loc"])
+        if error["type"] == "literal_error" and choices:
+            return f"{_shown(wrong)} is not allowed; {suggestion(wrong, choices)}"
+        return f"{error['msg']} (got {_shown(wrong)})"
 
     def payload(self, model: InputT) -> dict[str, Any]:
         """The request body: exactly the fields that were set (plus required ones), by wire name.

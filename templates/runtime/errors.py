@@ -219,6 +219,10 @@ class SubmitOutcomeUnknownError(RunComfyError):
         self.body = body
 
 
+class UnexpectedOutputError(RunComfyError, ValueError):
+    """The output does not hold what was asked of it (one file, when it holds none or several)."""
+
+
 class DownloadError(RunComfyError):
     """An output file could not be downloaded or saved."""
 

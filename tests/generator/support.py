@@ -8,6 +8,7 @@ import io
 import json
 import sys
 import tokenize
+import typing
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -244,3 +245,10 @@ def generated_python(files: Mapping[str, bytes]) -> dict[str, str]:
         for path, content in sorted(files.items())
         if path.endswith(".py") and not path.startswith(f"{PACKAGE}/_runtime/")
     }
+
+
+def keyword_inputs(module: ModuleType) -> dict[str, bool]:
+    """A model module's input keyword arguments (the keys of its ``Params``) -> required."""
+    _ = module.Input  # the first use gives the module the names its annotations mention
+    hints = typing.get_type_hints(module.Params, include_extras=True)
+    return {name: typing.get_origin(hint) is typing.Required for name, hint in hints.items()}

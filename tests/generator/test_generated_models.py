@@ -14,7 +14,7 @@ import runcomfy_models
 from pydantic import BaseModel, ValidationError
 from runcomfy_models.ideogram.ideogram_v3 import reframe
 
-from .support import SEED_MODEL, load_entry, schema_ids
+from .support import SEED_MODEL, keyword_inputs, load_entry, schema_ids
 
 MODEL_IDS = runcomfy_models.list_models()
 SURFACE = ("MODEL_ID", "Input", "Output", "run", "run_async", "submit", "submit_async")
@@ -62,16 +62,16 @@ def test_one_keyword_argument_per_input_field(model_id: str, function: str) -> N
     assert sorted(fields.values()) == sorted(properties)
 
     params = inspect.signature(getattr(module, function)).parameters
-    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values())
     runtime = RUNTIME_PARAMETERS[function]
-    assert list(params)[-len(runtime) :] == runtime
-    inputs = {name: p for name, p in params.items() if name not in runtime}
+    assert list(params) == [*runtime, "inputs"]
+    assert all(params[name].kind is inspect.Parameter.KEYWORD_ONLY for name in runtime)
+    assert params["inputs"].kind is inspect.Parameter.VAR_KEYWORD  # **inputs: Unpack[Params]
+    inputs = keyword_inputs(module)
     assert set(inputs) == set(fields)
-    for name, p in inputs.items():
-        if fields[name] in required:
-            assert p.default is inspect.Parameter.empty, name
-        else:
-            assert p.default is None, name  # not sent: the server applies its default
+    for name, is_required in inputs.items():
+        # Required only when the schema requires it; an optional one that is not given (or is
+        # None) is not sent: the server applies its default.
+        assert is_required == (fields[name] in required), name
 
 
 def test_get_model_rejects_an_unknown_id() -> None:

@@ -33,7 +33,8 @@ def test_tree_has_the_expected_shape(fresh_tree: Path) -> None:
     models = sorted(
         p.relative_to(SCHEMAS).with_suffix("").as_posix() for p in SCHEMAS.rglob("*.json")
     )
-    assert sorted(p[len("docs/") : -len(".md")] for p in files if p.startswith("docs/")) == models
+    pages = sorted(p[len("docs/") : -len(".md")] for p in files if p.startswith("docs/"))
+    assert pages == sorted(["README", *models])  # a page per model, and the index
     catalog = json.loads(files["runcomfy_models/_catalog.json"])
     assert [m["model_id"] for m in catalog["models"]] == models
 

@@ -43,6 +43,7 @@ from .support import (
     code_outside_strings,
     generated_python,
     imported_tree,
+    keyword_inputs,
     run_cli,
     source_problems,
     string_constants,
@@ -138,9 +139,8 @@ def _check_model(
     # A required name without a property is a field too (any JSON value), as in JSON Schema.
     assert _wire_names(model) == set(props) | required
     params = inspect.signature(module.run).parameters
-    fields = [p for name, p in params.items() if name not in RUNTIME_PARAMETERS]
-    assert len(fields) == len(set(props) | required)
-    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values())
+    assert set(params) == {*RUNTIME_PARAMETERS, "inputs"}
+    assert len(keyword_inputs(module)) == len(set(props) | required)
 
     for wire, prop in props.items():
         # A required property must be sent even when it has a default: no default in Python.
@@ -171,17 +171,39 @@ def _check_model(
             model.model_validate({**payload, **change})
 
 
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
+
+
+def _check_tables(path: str, lines: list[str]) -> None:
+    """Every row of a table has as many cells as its header: schema text adds none."""
+    width = 0
+    for line in lines:
+        if not line.startswith("|"):
+            width = 0
+            continue
+        cells = len(_CELL_BORDER.findall(line))
+        width = width or cells
+        assert cells == width, f"{path}: {line}"
+
+
 def _check_doc_page(path: str, text: str) -> None:
-    """Schema text cannot add headings, code fences or close the header comment."""
+    """Schema text cannot add headings, code fences, table cells or close the header comment."""
     lines = text.splitlines()
     assert lines[0].startswith("<!-- ") and lines[0].endswith(" -->"), path
     assert sum(line.startswith("# ") for line in lines) == 1, path
-    assert [line for line in lines if line.startswith("## ")] == ["## Inputs", "## Output"], path
+    _check_tables(path, lines)
+    if path == "docs/README.md":  # the index of all models
+        assert not any(line.startswith(("## ", "```")) for line in lines), path
+        return
+    headings = [line for line in lines if line.startswith("## ")]
+    assert headings in (["## Inputs", "## Output"], ["## Inputs", "## Allowed values", "## Output"])
     assert [line for line in lines if line.startswith("```")] == ["```python", "```"], path
     # Outside code spans (where Markdown shows text as it is), no raw HTML.
+    # A backslash before "<" or ">" shows it as text.
     prose = CODE_SPAN.sub("", text)
-    assert prose.count("-->") == 1 and prose.count("<!--") == 1, path
-    assert "<script>" not in prose, path
+    assert len(re.findall(r"--(?<!\\)>", prose)) == 1, path
+    assert len(re.findall(r"(?<!\\)<!--", prose)) == 1, path
+    assert not re.search(r"(?<!\\)<script>", prose), path
 
 
 def _check_safe_tree(out: Path, schemas: Path, expect: Mapping[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -153,8 +154,13 @@ def test_sync_wait_sleeps_the_backed_off_intervals(monkeypatch: pytest.MonkeyPat
 
 async def test_async_wait_sleeps_the_backed_off_intervals(monkeypatch: pytest.MonkeyPatch) -> None:
     sleeps: list[float] = []
+    real_sleep, this_thread = asyncio.sleep, threading.get_ident()
 
     async def fake_sleep(seconds: float, *args: Any) -> None:
+        # The patch is process-wide: an emulator's event loop in another thread keeps sleeping.
+        if threading.get_ident() != this_thread:
+            await real_sleep(seconds, *args)
+            return
         sleeps.append(seconds)
 
     async with async_mock_client(job_api(polls_before_done=5), poll=POLICY) as client:

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         RunComfyError,
         ServerError,
         SubmitOutcomeUnknownError,
+        UnexpectedOutputError,
         UnexpectedResponseError,
     )
     from .files import (
@@ -78,6 +79,7 @@ if TYPE_CHECKING:
     )
     from .outputs import (
         GenericOutput,
+        ModelOutput,
         download_all,
         download_all_async,
     )
@@ -117,6 +119,7 @@ __all__ = [
     "MediaKind",
     "MissingTokenError",
     "ModelBinding",
+    "ModelOutput",
     "NotFoundError",
     "OutputT",
     "PermissionDeniedError",
@@ -130,6 +133,7 @@ __all__ = [
     "ServerError",
     "StatusCallback",
     "SubmitOutcomeUnknownError",
+    "UnexpectedOutputError",
     "UnexpectedResponseError",
     "aclose_default_async_client",
     "backoff_delay",
@@ -175,6 +179,7 @@ _MODULES = {
     "MediaKind": "files",
     "MissingTokenError": "errors",
     "ModelBinding": "binding",
+    "ModelOutput": "outputs",
     "NotFoundError": "errors",
     "OutputT": "lazy_binding",
     "PermissionDeniedError": "errors",
@@ -189,6 +194,7 @@ _MODULES = {
     "ServerError": "errors",
     "StatusCallback": "jobs",
     "SubmitOutcomeUnknownError": "errors",
+    "UnexpectedOutputError": "errors",
     "UnexpectedResponseError": "errors",
     "aclose_default_async_client": "defaults",
     "backoff_delay": "retry",

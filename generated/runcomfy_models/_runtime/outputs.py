@@ -1,4 +1,4 @@
-"""Output models: the generic fallback, and saving every file of an output at once."""
+"""Output models: their shared base, the generic fallback, and saving every file at once."""
 
 from __future__ import annotations
 
@@ -20,12 +20,14 @@ from .downloads import (
     new_sync_download_client,
     resolve_target,
 )
+from .errors import UnexpectedOutputError
 from .filenames import unique_filename
 from .lazy_binding import OutputT
 from .remote_file import RemoteFile
 
 __all__ = [
     "GenericOutput",
+    "ModelOutput",
     "OutputT",
     "download_all",
     "download_all_async",
@@ -33,7 +35,76 @@ __all__ = [
 ]
 
 
-class GenericOutput(BaseModel):
+_SHOWN_FIELDS = 6
+
+
+class ModelOutput(BaseModel):
+    """The base of every model's output: its files, typed, without checking for ``None``.
+
+    The fields stay optional where the schema says so; ``file()`` is the typed way to the one
+    file a model makes (``out.file().save("cat.png")``), ``files()`` gives all of them and
+    ``save_all(folder)`` downloads them.
+    """
+
+    def files(self) -> list[RemoteFile]:
+        """Every file of the output, in field order, each URL once."""
+        seen: set[str] = set()
+        found: list[RemoteFile] = []
+        for remote in iter_remote_files(self):
+            if remote.url not in seen:
+                seen.add(remote.url)
+                found.append(remote)
+        return found
+
+    def file(self) -> RemoteFile:
+        """The output's one file; :class:`UnexpectedOutputError` if it holds none or several."""
+        found = self.files()
+        if len(found) == 1:
+            return found[0]
+        what = "no file" if not found else f"{len(found)} files"
+        raise UnexpectedOutputError(
+            f"expected one file in the output, it holds {what}: {self._summary()}"
+            + ("; use files() or save_all(folder)" if found else "")
+        )
+
+    def _summary(self) -> str:
+        """What each field of the output holds, briefly (URLs stand for files)."""
+        parts = []
+        values = {**dict(self), **(self.model_extra or {})}
+        for name, value in values.items():
+            if isinstance(value, list) and value and all(isinstance(v, RemoteFile) for v in value):
+                parts.append(f"{name}=[{len(value)} files]")
+            elif isinstance(value, RemoteFile):
+                parts.append(f"{name}={value.filename}")
+            else:
+                text = repr(value)
+                parts.append(f"{name}={text if len(text) <= 40 else text[:37] + '...'}")
+        shown = ", ".join(parts[:_SHOWN_FIELDS])
+        more = len(parts) - _SHOWN_FIELDS
+        return (shown + (f" and {more} more" if more > 0 else "")) or "nothing"
+
+    def save_all(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        http_client: httpx.Client | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> list[Path]:
+        """Download every file of the output into ``folder``; the paths, in field order."""
+        return download_all(self, folder, http_client=http_client, retry=retry)
+
+    async def asave_all(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> list[Path]:
+        """Async twin of :meth:`save_all`."""
+        return await download_all_async(self, folder, http_client=http_client, retry=retry)
+
+
+class GenericOutput(ModelOutput):
     """The output of a job whose model has no generated output type.
 
     RunComfy outputs are objects keyed by media name holding file URLs; keys

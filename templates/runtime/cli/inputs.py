@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ..binding import MediaField, ModelBinding
 from ..errors import InvalidInputError
 from ..files import MAX_MEDIA_BYTES, encode_media
+from ..suggest import suggestion
 from .params import Media, is_media_reference
 from .registry import ModelCommands
 
@@ -28,7 +29,6 @@ Labels = Literal["option", "wire"]
 
 # Stands in for a local file while only validating (the file is read when sent).
 _PLACEHOLDER = "data:application/octet-stream;base64,"
-_MAX_SHOWN = 60
 _MB = 1024 * 1024
 
 
@@ -50,11 +50,6 @@ class FieldInfo:
     multiple: bool
     text: bool
     """Holds text (a string, a choice or a media reference): CSV cells are kept as written."""
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
 def _is_text_type(param: click.Option) -> bool:
@@ -129,8 +124,8 @@ class InputShape:
         for key, value in data.items():
             dest = self.dest_of(key)
             if dest is None:
-                known = ", ".join(sorted(self.by_wire))
-                problems.append(f"{key}: not an input of {self.model_id} (inputs: {known})")
+                hint = suggestion(key, sorted(self.by_wire), noun="inputs")
+                problems.append(f"{key}: not an input of {self.model_id}; {hint}")
                 continue
             if value is None:
                 continue
@@ -240,7 +235,7 @@ class InputShape:
             if error["type"] == "missing":
                 problems.append(f"{where}: required, not given")
             else:
-                problems.append(f"{where}: {error['msg']} (got {_shown(error.get('input'))})")
+                problems.append(f"{where}: {self.binding.explain(error)}")
         return problems
 
 

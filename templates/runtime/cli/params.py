@@ -1,4 +1,4 @@
-"""Option types used by the generated command modules: ``JSON_VALUE`` and ``MEDIA``."""
+"""Option types used by the generated command modules: ``Choice``, ``JSON_VALUE`` and ``MEDIA``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.shell_completion import CompletionItem
 
-__all__ = ["JSON_VALUE", "MEDIA", "JsonValue", "Media", "is_media_reference"]
+from ..suggest import suggestion
+
+__all__ = ["JSON_VALUE", "MEDIA", "Choice", "JsonValue", "Media", "is_media_reference"]
 
 if TYPE_CHECKING:
     _ParamType = click.ParamType[Any]
@@ -28,6 +30,17 @@ def is_media_reference(text: str) -> bool:
     else:
         return head.startswith("data:")
     return bool(rest) and rest[0] not in "/?#"
+
+
+class Choice(click.Choice):  # type: ignore[type-arg]  # generic from click 8.2 on
+    """``click.Choice`` whose error shows the closest few choices and a "did you mean", never
+    every choice of a long list."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"{value!r} is not allowed; {suggestion(value, self.choices)}", param, ctx)
 
 
 class JsonValue(_ParamType):

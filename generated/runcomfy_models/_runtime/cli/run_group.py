@@ -6,6 +6,7 @@ is imported only to run (or show the help of) that model.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -78,15 +79,23 @@ def _renamed(name: str) -> str:
 
 
 def _short_metavars(model_params: list[click.Parameter]) -> None:
-    """A long list of choices is spelled out in the help text, not in the option column."""
+    """A long list of choices is spelled out in the help text, not in the option column.
+
+    The command modules write each list once, in the ``Choice``; the help text is made here.
+    """
     for param in model_params:
         choice = param.type
         if (
             isinstance(choice, click.Choice)
+            and isinstance(param, click.Option)
             and param.metavar is None
             and sum(len(str(value)) + 1 for value in choice.choices) > _MAX_CHOICE_METAVAR
         ):
             param.metavar = "CHOICE"
+            values = ", ".join(
+                json.dumps(str(value), ensure_ascii=False) for value in choice.choices
+            )
+            param.help = f"{param.help or ''} Allowed values: {values}.".lstrip()
 
 
 def build_run_command(commands: ModelCommands) -> click.Command:

@@ -2,39 +2,30 @@
 """Ideogram V3 Reframe (ideogram/ideogram-v3/reframe).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.ideogram.ideogram_v3.reframe import *  # noqa: F403
-    from runcomfy_models._types.ideogram.ideogram_v3.reframe import (
-        IdeogramIdeogramV3ReframeInput,
-        IdeogramIdeogramV3ReframeOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.ideogram.ideogram_v3.reframe import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "Resolution",
+    "RenderingSpeed",
     "job",
     "job_async",
     "run",
@@ -45,157 +36,73 @@ __all__ = [
 
 MODEL_ID: Final = "ideogram/ideogram-v3/reframe"
 
+# fmt: off
+Resolution = Literal[
+    "1536:640 (12:5)", "1536:576 (8:3)", "1536:512 (3:1)", "1472:704 (23:11)", "1472:640 (23:10)",
+    "1472:576 (23:9)", "1408:704 (2:1)", "1408:640 (11:5)", "1408:576 (22:9)", "1344:768 (7:4)",
+    "1344:704 (21:11)", "1344:640 (21:10)", "1312:736 (41:23)", "1280:800 (8:5)", "1280:768 (5:3)",
+    "1280:704 (20:11)", "1248:832 (3:2)", "1216:832 (19:13)", "1216:768 (19:12)",
+    "1216:704 (19:11)", "1152:896 (9:7)", "1152:864 (4:3)", "1152:832 (18:13)", "1152:704 (18:11)",
+    "1120:896 (5:4)", "1088:960 (17:15)", "1088:896 (17:14)", "1088:832 (17:13)",
+    "1088:768 (17:12)", "1024:1024 (1:1)", "1024:960 (16:15)", "1024:896 (8:7)", "1024:832 (16:13)",
+    "960:1088 (15:17)", "960:1024 (15:16)", "960:896 (15:14)", "960:832 (15:13)", "896:1152 (7:9)",
+    "896:1120 (4:5)", "896:1088 (14:17)", "896:1024 (7:8)", "896:960 (14:15)", "864:1152 (3:4)",
+    "832:1248 (2:3)", "832:1216 (13:19)", "832:1152 (13:18)", "832:1088 (13:17)",
+    "832:1024 (13:16)", "832:960 (13:15)", "800:1280 (5:8)", "768:1344 (4:7)", "768:1280 (3:5)",
+    "768:1216 (12:19)", "768:1088 (12:17)", "736:1312 (23:41)", "704:1472 (11:23)",
+    "704:1408 (1:2)", "704:1344 (11:21)", "704:1280 (11:20)", "704:1216 (11:19)",
+    "704:1152 (11:18)", "640:1536 (5:12)", "640:1472 (10:23)", "640:1408 (5:11)",
+    "640:1344 (10:21)", "576:1536 (3:8)", "576:1472 (9:23)", "576:1408 (9:22)", "512:1536 (1:3)",
+]
+# fmt: on
+RenderingSpeed = Literal["TURBO", "BALANCED", "QUALITY"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    image (MediaInput, required): Media input: an image as an https URL, a data: URI, a
+        Path, bytes or a binary file.
+    resolution (Resolution, required): Aspect Ratio (W:H). Default (applied by RunComfy when
+        not given): "1152:864 (4:3)".
+    color_palette (Mapping[str, Any], optional): Color Palette.
+    rendering_speed (RenderingSpeed, optional): Rendering Speed. Default (applied by
+        RunComfy when not given): "BALANCED".
+    seed (int, optional): Seed. Range: 0 <= seed <= 2147483647.
+    style (Mapping[str, Any], optional): Style.
+    """
+
+    image: Required[MediaInput]
+    resolution: Required[Resolution]
+    color_palette: Mapping[str, Any] | None
+    rendering_speed: RenderingSpeed | None
+    seed: int | None
+    style: Mapping[str, Any] | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[LazyBinding[IdeogramIdeogramV3ReframeInput, IdeogramIdeogramV3ReframeOutput]] = (
-    LazyBinding(
-        MODEL_ID,
-        "runcomfy_models._types.ideogram.ideogram_v3.reframe",
-        media={
-            "image": MediaField(kind="image", many=False),
-        },
-    )
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID,
+    "runcomfy_models._types.ideogram.ideogram_v3.reframe",
+    media={"image": MediaField(kind="image", many=False)},
 )
 
 
 def run(
     *,
-    image: MediaInput,
-    resolution: Literal[
-        "1536:640 (12:5)",
-        "1536:576 (8:3)",
-        "1536:512 (3:1)",
-        "1472:704 (23:11)",
-        "1472:640 (23:10)",
-        "1472:576 (23:9)",
-        "1408:704 (2:1)",
-        "1408:640 (11:5)",
-        "1408:576 (22:9)",
-        "1344:768 (7:4)",
-        "1344:704 (21:11)",
-        "1344:640 (21:10)",
-        "1312:736 (41:23)",
-        "1280:800 (8:5)",
-        "1280:768 (5:3)",
-        "1280:704 (20:11)",
-        "1248:832 (3:2)",
-        "1216:832 (19:13)",
-        "1216:768 (19:12)",
-        "1216:704 (19:11)",
-        "1152:896 (9:7)",
-        "1152:864 (4:3)",
-        "1152:832 (18:13)",
-        "1152:704 (18:11)",
-        "1120:896 (5:4)",
-        "1088:960 (17:15)",
-        "1088:896 (17:14)",
-        "1088:832 (17:13)",
-        "1088:768 (17:12)",
-        "1024:1024 (1:1)",
-        "1024:960 (16:15)",
-        "1024:896 (8:7)",
-        "1024:832 (16:13)",
-        "960:1088 (15:17)",
-        "960:1024 (15:16)",
-        "960:896 (15:14)",
-        "960:832 (15:13)",
-        "896:1152 (7:9)",
-        "896:1120 (4:5)",
-        "896:1088 (14:17)",
-        "896:1024 (7:8)",
-        "896:960 (14:15)",
-        "864:1152 (3:4)",
-        "832:1248 (2:3)",
-        "832:1216 (13:19)",
-        "832:1152 (13:18)",
-        "832:1088 (13:17)",
-        "832:1024 (13:16)",
-        "832:960 (13:15)",
-        "800:1280 (5:8)",
-        "768:1344 (4:7)",
-        "768:1280 (3:5)",
-        "768:1216 (12:19)",
-        "768:1088 (12:17)",
-        "736:1312 (23:41)",
-        "704:1472 (11:23)",
-        "704:1408 (1:2)",
-        "704:1344 (11:21)",
-        "704:1280 (11:20)",
-        "704:1216 (11:19)",
-        "704:1152 (11:18)",
-        "640:1536 (5:12)",
-        "640:1472 (10:23)",
-        "640:1408 (5:11)",
-        "640:1344 (10:21)",
-        "576:1536 (3:8)",
-        "576:1472 (9:23)",
-        "576:1408 (9:22)",
-        "512:1536 (1:3)",
-    ],
-    color_palette: Mapping[str, Any] | None = None,
-    rendering_speed: Literal["TURBO", "BALANCED", "QUALITY"] | None = None,
-    seed: int | None = None,
-    style: Mapping[str, Any] | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> IdeogramIdeogramV3ReframeOutput:
-    """Run ideogram/ideogram-v3/reframe and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        color_palette (Mapping[str, Any], optional):
-            Color Palette.
-        image (MediaInput, required):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        rendering_speed (str, optional):
-            Rendering Speed.
-            Allowed values: "TURBO", "BALANCED", "QUALITY".
-            Default (applied by RunComfy when not given): "BALANCED".
-        resolution (str, required):
-            Aspect Ratio (W:H).
-            Allowed values: "1536:640 (12:5)", "1536:576 (8:3)", "1536:512 (3:1)", "1472:704
-            (23:11)", "1472:640 (23:10)", "1472:576 (23:9)", "1408:704 (2:1)", "1408:640
-            (11:5)", "1408:576 (22:9)", "1344:768 (7:4)", "1344:704 (21:11)", "1344:640
-            (21:10)", "1312:736 (41:23)", "1280:800 (8:5)", "1280:768 (5:3)", "1280:704
-            (20:11)", "1248:832 (3:2)", "1216:832 (19:13)", "1216:768 (19:12)", "1216:704
-            (19:11)", "1152:896 (9:7)", "1152:864 (4:3)", "1152:832 (18:13)", "1152:704
-            (18:11)", "1120:896 (5:4)", "1088:960 (17:15)", "1088:896 (17:14)", "1088:832
-            (17:13)", "1088:768 (17:12)", "1024:1024 (1:1)", "1024:960 (16:15)", "1024:896
-            (8:7)", "1024:832 (16:13)", "960:1088 (15:17)", "960:1024 (15:16)", "960:896
-            (15:14)", "960:832 (15:13)", "896:1152 (7:9)", "896:1120 (4:5)", "896:1088
-            (14:17)", "896:1024 (7:8)", "896:960 (14:15)", "864:1152 (3:4)", "832:1248
-            (2:3)", "832:1216 (13:19)", "832:1152 (13:18)", "832:1088 (13:17)", "832:1024
-            (13:16)", "832:960 (13:15)", "800:1280 (5:8)", "768:1344 (4:7)", "768:1280
-            (3:5)", "768:1216 (12:19)", "768:1088 (12:17)", "736:1312 (23:41)", "704:1472
-            (11:23)", "704:1408 (1:2)", "704:1344 (11:21)", "704:1280 (11:20)", "704:1216
-            (11:19)", "704:1152 (11:18)", "640:1536 (5:12)", "640:1472 (10:23)", "640:1408
-            (5:11)", "640:1344 (10:21)", "576:1536 (3:8)", "576:1472 (9:23)", "576:1408
-            (9:22)", "512:1536 (1:3)".
-            Default (applied by RunComfy when not given): "1152:864 (4:3)".
-        seed (int, optional):
-            Seed.
-            Range: 0 <= seed <= 2147483647.
-        style (Mapping[str, Any], optional):
-            Style.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "image": image,
-            "resolution": resolution,
-            "color_palette": color_palette,
-            "rendering_speed": rendering_speed,
-            "seed": seed,
-            "style": style,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -205,142 +112,15 @@ def run(
 
 async def run_async(
     *,
-    image: MediaInput,
-    resolution: Literal[
-        "1536:640 (12:5)",
-        "1536:576 (8:3)",
-        "1536:512 (3:1)",
-        "1472:704 (23:11)",
-        "1472:640 (23:10)",
-        "1472:576 (23:9)",
-        "1408:704 (2:1)",
-        "1408:640 (11:5)",
-        "1408:576 (22:9)",
-        "1344:768 (7:4)",
-        "1344:704 (21:11)",
-        "1344:640 (21:10)",
-        "1312:736 (41:23)",
-        "1280:800 (8:5)",
-        "1280:768 (5:3)",
-        "1280:704 (20:11)",
-        "1248:832 (3:2)",
-        "1216:832 (19:13)",
-        "1216:768 (19:12)",
-        "1216:704 (19:11)",
-        "1152:896 (9:7)",
-        "1152:864 (4:3)",
-        "1152:832 (18:13)",
-        "1152:704 (18:11)",
-        "1120:896 (5:4)",
-        "1088:960 (17:15)",
-        "1088:896 (17:14)",
-        "1088:832 (17:13)",
-        "1088:768 (17:12)",
-        "1024:1024 (1:1)",
-        "1024:960 (16:15)",
-        "1024:896 (8:7)",
-        "1024:832 (16:13)",
-        "960:1088 (15:17)",
-        "960:1024 (15:16)",
-        "960:896 (15:14)",
-        "960:832 (15:13)",
-        "896:1152 (7:9)",
-        "896:1120 (4:5)",
-        "896:1088 (14:17)",
-        "896:1024 (7:8)",
-        "896:960 (14:15)",
-        "864:1152 (3:4)",
-        "832:1248 (2:3)",
-        "832:1216 (13:19)",
-        "832:1152 (13:18)",
-        "832:1088 (13:17)",
-        "832:1024 (13:16)",
-        "832:960 (13:15)",
-        "800:1280 (5:8)",
-        "768:1344 (4:7)",
-        "768:1280 (3:5)",
-        "768:1216 (12:19)",
-        "768:1088 (12:17)",
-        "736:1312 (23:41)",
-        "704:1472 (11:23)",
-        "704:1408 (1:2)",
-        "704:1344 (11:21)",
-        "704:1280 (11:20)",
-        "704:1216 (11:19)",
-        "704:1152 (11:18)",
-        "640:1536 (5:12)",
-        "640:1472 (10:23)",
-        "640:1408 (5:11)",
-        "640:1344 (10:21)",
-        "576:1536 (3:8)",
-        "576:1472 (9:23)",
-        "576:1408 (9:22)",
-        "512:1536 (1:3)",
-    ],
-    color_palette: Mapping[str, Any] | None = None,
-    rendering_speed: Literal["TURBO", "BALANCED", "QUALITY"] | None = None,
-    seed: int | None = None,
-    style: Mapping[str, Any] | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> IdeogramIdeogramV3ReframeOutput:
-    """Run ideogram/ideogram-v3/reframe and wait for its output (async).
-
-    Args:
-        color_palette (Mapping[str, Any], optional):
-            Color Palette.
-        image (MediaInput, required):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        rendering_speed (str, optional):
-            Rendering Speed.
-            Allowed values: "TURBO", "BALANCED", "QUALITY".
-            Default (applied by RunComfy when not given): "BALANCED".
-        resolution (str, required):
-            Aspect Ratio (W:H).
-            Allowed values: "1536:640 (12:5)", "1536:576 (8:3)", "1536:512 (3:1)", "1472:704
-            (23:11)", "1472:640 (23:10)", "1472:576 (23:9)", "1408:704 (2:1)", "1408:640
-            (11:5)", "1408:576 (22:9)", "1344:768 (7:4)", "1344:704 (21:11)", "1344:640
-            (21:10)", "1312:736 (41:23)", "1280:800 (8:5)", "1280:768 (5:3)", "1280:704
-            (20:11)", "1248:832 (3:2)", "1216:832 (19:13)", "1216:768 (19:12)", "1216:704
-            (19:11)", "1152:896 (9:7)", "1152:864 (4:3)", "1152:832 (18:13)", "1152:704
-            (18:11)", "1120:896 (5:4)", "1088:960 (17:15)", "1088:896 (17:14)", "1088:832
-            (17:13)", "1088:768 (17:12)", "1024:1024 (1:1)", "1024:960 (16:15)", "1024:896
-            (8:7)", "1024:832 (16:13)", "960:1088 (15:17)", "960:1024 (15:16)", "960:896
-            (15:14)", "960:832 (15:13)", "896:1152 (7:9)", "896:1120 (4:5)", "896:1088
-            (14:17)", "896:1024 (7:8)", "896:960 (14:15)", "864:1152 (3:4)", "832:1248
-            (2:3)", "832:1216 (13:19)", "832:1152 (13:18)", "832:1088 (13:17)", "832:1024
-            (13:16)", "832:960 (13:15)", "800:1280 (5:8)", "768:1344 (4:7)", "768:1280
-            (3:5)", "768:1216 (12:19)", "768:1088 (12:17)", "736:1312 (23:41)", "704:1472
-            (11:23)", "704:1408 (1:2)", "704:1344 (11:21)", "704:1280 (11:20)", "704:1216
-            (11:19)", "704:1152 (11:18)", "640:1536 (5:12)", "640:1472 (10:23)", "640:1408
-            (5:11)", "640:1344 (10:21)", "576:1536 (3:8)", "576:1472 (9:23)", "576:1408
-            (9:22)", "512:1536 (1:3)".
-            Default (applied by RunComfy when not given): "1152:864 (4:3)".
-        seed (int, optional):
-            Seed.
-            Range: 0 <= seed <= 2147483647.
-        style (Mapping[str, Any], optional):
-            Style.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "image": image,
-            "resolution": resolution,
-            "color_palette": color_palette,
-            "rendering_speed": rendering_speed,
-            "seed": seed,
-            "style": style,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -349,291 +129,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    image: MediaInput,
-    resolution: Literal[
-        "1536:640 (12:5)",
-        "1536:576 (8:3)",
-        "1536:512 (3:1)",
-        "1472:704 (23:11)",
-        "1472:640 (23:10)",
-        "1472:576 (23:9)",
-        "1408:704 (2:1)",
-        "1408:640 (11:5)",
-        "1408:576 (22:9)",
-        "1344:768 (7:4)",
-        "1344:704 (21:11)",
-        "1344:640 (21:10)",
-        "1312:736 (41:23)",
-        "1280:800 (8:5)",
-        "1280:768 (5:3)",
-        "1280:704 (20:11)",
-        "1248:832 (3:2)",
-        "1216:832 (19:13)",
-        "1216:768 (19:12)",
-        "1216:704 (19:11)",
-        "1152:896 (9:7)",
-        "1152:864 (4:3)",
-        "1152:832 (18:13)",
-        "1152:704 (18:11)",
-        "1120:896 (5:4)",
-        "1088:960 (17:15)",
-        "1088:896 (17:14)",
-        "1088:832 (17:13)",
-        "1088:768 (17:12)",
-        "1024:1024 (1:1)",
-        "1024:960 (16:15)",
-        "1024:896 (8:7)",
-        "1024:832 (16:13)",
-        "960:1088 (15:17)",
-        "960:1024 (15:16)",
-        "960:896 (15:14)",
-        "960:832 (15:13)",
-        "896:1152 (7:9)",
-        "896:1120 (4:5)",
-        "896:1088 (14:17)",
-        "896:1024 (7:8)",
-        "896:960 (14:15)",
-        "864:1152 (3:4)",
-        "832:1248 (2:3)",
-        "832:1216 (13:19)",
-        "832:1152 (13:18)",
-        "832:1088 (13:17)",
-        "832:1024 (13:16)",
-        "832:960 (13:15)",
-        "800:1280 (5:8)",
-        "768:1344 (4:7)",
-        "768:1280 (3:5)",
-        "768:1216 (12:19)",
-        "768:1088 (12:17)",
-        "736:1312 (23:41)",
-        "704:1472 (11:23)",
-        "704:1408 (1:2)",
-        "704:1344 (11:21)",
-        "704:1280 (11:20)",
-        "704:1216 (11:19)",
-        "704:1152 (11:18)",
-        "640:1536 (5:12)",
-        "640:1472 (10:23)",
-        "640:1408 (5:11)",
-        "640:1344 (10:21)",
-        "576:1536 (3:8)",
-        "576:1472 (9:23)",
-        "576:1408 (9:22)",
-        "512:1536 (1:3)",
-    ],
-    color_palette: Mapping[str, Any] | None = None,
-    rendering_speed: Literal["TURBO", "BALANCED", "QUALITY"] | None = None,
-    seed: int | None = None,
-    style: Mapping[str, Any] | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[IdeogramIdeogramV3ReframeOutput]:
-    """Submit a ideogram/ideogram-v3/reframe job and return its handle at once.
-
-    Args:
-        color_palette (Mapping[str, Any], optional):
-            Color Palette.
-        image (MediaInput, required):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        rendering_speed (str, optional):
-            Rendering Speed.
-            Allowed values: "TURBO", "BALANCED", "QUALITY".
-            Default (applied by RunComfy when not given): "BALANCED".
-        resolution (str, required):
-            Aspect Ratio (W:H).
-            Allowed values: "1536:640 (12:5)", "1536:576 (8:3)", "1536:512 (3:1)", "1472:704
-            (23:11)", "1472:640 (23:10)", "1472:576 (23:9)", "1408:704 (2:1)", "1408:640
-            (11:5)", "1408:576 (22:9)", "1344:768 (7:4)", "1344:704 (21:11)", "1344:640
-            (21:10)", "1312:736 (41:23)", "1280:800 (8:5)", "1280:768 (5:3)", "1280:704
-            (20:11)", "1248:832 (3:2)", "1216:832 (19:13)", "1216:768 (19:12)", "1216:704
-            (19:11)", "1152:896 (9:7)", "1152:864 (4:3)", "1152:832 (18:13)", "1152:704
-            (18:11)", "1120:896 (5:4)", "1088:960 (17:15)", "1088:896 (17:14)", "1088:832
-            (17:13)", "1088:768 (17:12)", "1024:1024 (1:1)", "1024:960 (16:15)", "1024:896
-            (8:7)", "1024:832 (16:13)", "960:1088 (15:17)", "960:1024 (15:16)", "960:896
-            (15:14)", "960:832 (15:13)", "896:1152 (7:9)", "896:1120 (4:5)", "896:1088
-            (14:17)", "896:1024 (7:8)", "896:960 (14:15)", "864:1152 (3:4)", "832:1248
-            (2:3)", "832:1216 (13:19)", "832:1152 (13:18)", "832:1088 (13:17)", "832:1024
-            (13:16)", "832:960 (13:15)", "800:1280 (5:8)", "768:1344 (4:7)", "768:1280
-            (3:5)", "768:1216 (12:19)", "768:1088 (12:17)", "736:1312 (23:41)", "704:1472
-            (11:23)", "704:1408 (1:2)", "704:1344 (11:21)", "704:1280 (11:20)", "704:1216
-            (11:19)", "704:1152 (11:18)", "640:1536 (5:12)", "640:1472 (10:23)", "640:1408
-            (5:11)", "640:1344 (10:21)", "576:1536 (3:8)", "576:1472 (9:23)", "576:1408
-            (9:22)", "512:1536 (1:3)".
-            Default (applied by RunComfy when not given): "1152:864 (4:3)".
-        seed (int, optional):
-            Seed.
-            Range: 0 <= seed <= 2147483647.
-        style (Mapping[str, Any], optional):
-            Style.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "image": image,
-            "resolution": resolution,
-            "color_palette": color_palette,
-            "rendering_speed": rendering_speed,
-            "seed": seed,
-            "style": style,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image: MediaInput,
-    resolution: Literal[
-        "1536:640 (12:5)",
-        "1536:576 (8:3)",
-        "1536:512 (3:1)",
-        "1472:704 (23:11)",
-        "1472:640 (23:10)",
-        "1472:576 (23:9)",
-        "1408:704 (2:1)",
-        "1408:640 (11:5)",
-        "1408:576 (22:9)",
-        "1344:768 (7:4)",
-        "1344:704 (21:11)",
-        "1344:640 (21:10)",
-        "1312:736 (41:23)",
-        "1280:800 (8:5)",
-        "1280:768 (5:3)",
-        "1280:704 (20:11)",
-        "1248:832 (3:2)",
-        "1216:832 (19:13)",
-        "1216:768 (19:12)",
-        "1216:704 (19:11)",
-        "1152:896 (9:7)",
-        "1152:864 (4:3)",
-        "1152:832 (18:13)",
-        "1152:704 (18:11)",
-        "1120:896 (5:4)",
-        "1088:960 (17:15)",
-        "1088:896 (17:14)",
-        "1088:832 (17:13)",
-        "1088:768 (17:12)",
-        "1024:1024 (1:1)",
-        "1024:960 (16:15)",
-        "1024:896 (8:7)",
-        "1024:832 (16:13)",
-        "960:1088 (15:17)",
-        "960:1024 (15:16)",
-        "960:896 (15:14)",
-        "960:832 (15:13)",
-        "896:1152 (7:9)",
-        "896:1120 (4:5)",
-        "896:1088 (14:17)",
-        "896:1024 (7:8)",
-        "896:960 (14:15)",
-        "864:1152 (3:4)",
-        "832:1248 (2:3)",
-        "832:1216 (13:19)",
-        "832:1152 (13:18)",
-        "832:1088 (13:17)",
-        "832:1024 (13:16)",
-        "832:960 (13:15)",
-        "800:1280 (5:8)",
-        "768:1344 (4:7)",
-        "768:1280 (3:5)",
-        "768:1216 (12:19)",
-        "768:1088 (12:17)",
-        "736:1312 (23:41)",
-        "704:1472 (11:23)",
-        "704:1408 (1:2)",
-        "704:1344 (11:21)",
-        "704:1280 (11:20)",
-        "704:1216 (11:19)",
-        "704:1152 (11:18)",
-        "640:1536 (5:12)",
-        "640:1472 (10:23)",
-        "640:1408 (5:11)",
-        "640:1344 (10:21)",
-        "576:1536 (3:8)",
-        "576:1472 (9:23)",
-        "576:1408 (9:22)",
-        "512:1536 (1:3)",
-    ],
-    color_palette: Mapping[str, Any] | None = None,
-    rendering_speed: Literal["TURBO", "BALANCED", "QUALITY"] | None = None,
-    seed: int | None = None,
-    style: Mapping[str, Any] | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[IdeogramIdeogramV3ReframeOutput]:
-    """Submit a ideogram/ideogram-v3/reframe job and return its async handle at once.
-
-    Args:
-        color_palette (Mapping[str, Any], optional):
-            Color Palette.
-        image (MediaInput, required):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        rendering_speed (str, optional):
-            Rendering Speed.
-            Allowed values: "TURBO", "BALANCED", "QUALITY".
-            Default (applied by RunComfy when not given): "BALANCED".
-        resolution (str, required):
-            Aspect Ratio (W:H).
-            Allowed values: "1536:640 (12:5)", "1536:576 (8:3)", "1536:512 (3:1)", "1472:704
-            (23:11)", "1472:640 (23:10)", "1472:576 (23:9)", "1408:704 (2:1)", "1408:640
-            (11:5)", "1408:576 (22:9)", "1344:768 (7:4)", "1344:704 (21:11)", "1344:640
-            (21:10)", "1312:736 (41:23)", "1280:800 (8:5)", "1280:768 (5:3)", "1280:704
-            (20:11)", "1248:832 (3:2)", "1216:832 (19:13)", "1216:768 (19:12)", "1216:704
-            (19:11)", "1152:896 (9:7)", "1152:864 (4:3)", "1152:832 (18:13)", "1152:704
-            (18:11)", "1120:896 (5:4)", "1088:960 (17:15)", "1088:896 (17:14)", "1088:832
-            (17:13)", "1088:768 (17:12)", "1024:1024 (1:1)", "1024:960 (16:15)", "1024:896
-            (8:7)", "1024:832 (16:13)", "960:1088 (15:17)", "960:1024 (15:16)", "960:896
-            (15:14)", "960:832 (15:13)", "896:1152 (7:9)", "896:1120 (4:5)", "896:1088
-            (14:17)", "896:1024 (7:8)", "896:960 (14:15)", "864:1152 (3:4)", "832:1248
-            (2:3)", "832:1216 (13:19)", "832:1152 (13:18)", "832:1088 (13:17)", "832:1024
-            (13:16)", "832:960 (13:15)", "800:1280 (5:8)", "768:1344 (4:7)", "768:1280
-            (3:5)", "768:1216 (12:19)", "768:1088 (12:17)", "736:1312 (23:41)", "704:1472
-            (11:23)", "704:1408 (1:2)", "704:1344 (11:21)", "704:1280 (11:20)", "704:1216
-            (11:19)", "704:1152 (11:18)", "640:1536 (5:12)", "640:1472 (10:23)", "640:1408
-            (5:11)", "640:1344 (10:21)", "576:1536 (3:8)", "576:1472 (9:23)", "576:1408
-            (9:22)", "512:1536 (1:3)".
-            Default (applied by RunComfy when not given): "1152:864 (4:3)".
-        seed (int, optional):
-            Seed.
-            Range: 0 <= seed <= 2147483647.
-        style (Mapping[str, Any], optional):
-            Style.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "image": image,
-            "resolution": resolution,
-            "color_palette": color_palette,
-            "rendering_speed": rendering_speed,
-            "seed": seed,
-            "style": style,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(request_id: str, *, client: RunComfy | None = None) -> Job[IdeogramIdeogramV3ReframeOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier ideogram/ideogram-v3/reframe job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[IdeogramIdeogramV3ReframeOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier ideogram/ideogram-v3/reframe job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,30 @@
 """wan-ai/wan-3.0/image-to-video (wan-ai/wan-3.0/image-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.wan_ai.wan_3_0.image_to_video import *  # noqa: F403
-    from runcomfy_models._types.wan_ai.wan_3_0.image_to_video import (
-        Input,
-        Output,
-        WanAiWan30ImageToVideoInput,
-        WanAiWan30ImageToVideoOutput,
-    )
+    from runcomfy_models._types.wan_ai.wan_3_0.image_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,83 +36,66 @@ __all__ = [
 
 MODEL_ID: Final = "wan-ai/wan-3.0/image-to-video"
 
+AspectRatio = Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"]
+Resolution = Literal["480p", "720p", "1080p"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    image_url (MediaInput, required): Media input: an image as an https URL, a data: URI, a
+        Path, bytes or a binary file.
+    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
+        "adaptive".
+    duration (int, optional): Range: 2 <= duration <= 30. Default (applied by RunComfy when
+        not given): 5.
+    enable_audio (bool, optional): Default (applied by RunComfy when not given): true.
+    end_image_url (MediaInput, optional): Media input: an image as an https URL, a data:
+        URI, a Path, bytes or a binary file.
+    prompt_extend (bool, optional): Default (applied by RunComfy when not given): true.
+    resolution (Resolution, optional): Default (applied by RunComfy when not given): "720p".
+    seed (int, optional): Range: 0 <= seed <= 2147483647. Default (applied by RunComfy when
+        not given): 0.
+    """
+
+    image_url: Required[MediaInput]
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    duration: int | None
+    enable_audio: bool | None
+    end_image_url: MediaInput | None
+    prompt_extend: bool | None
+    resolution: Resolution | None
+    seed: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[LazyBinding[WanAiWan30ImageToVideoInput, WanAiWan30ImageToVideoOutput]] = (
-    LazyBinding(
-        MODEL_ID,
-        "runcomfy_models._types.wan_ai.wan_3_0.image_to_video",
-        media={
-            "end_image_url": MediaField(kind="image", many=False),
-            "image_url": MediaField(kind="image", many=False),
-        },
-    )
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID,
+    "runcomfy_models._types.wan_ai.wan_3_0.image_to_video",
+    media={
+        "end_image_url": MediaField(kind="image", many=False),
+        "image_url": MediaField(kind="image", many=False),
+    },
 )
 
 
 def run(
     *,
-    image_url: MediaInput,
-    prompt: str,
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: int | None = None,
-    enable_audio: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    prompt_extend: bool | None = None,
-    resolution: Literal["480p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> WanAiWan30ImageToVideoOutput:
-    """Run wan-ai/wan-3.0/image-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Allowed values: "adaptive", "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "adaptive".
-        duration (int, optional):
-            Range: 2 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        enable_audio (bool, optional):
-            Default (applied by RunComfy when not given): true.
-        end_image_url (MediaInput, optional):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url (MediaInput, required):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        prompt_extend (bool, optional):
-            Default (applied by RunComfy when not given): true.
-        resolution (str, optional):
-            Allowed values: "480p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_audio": enable_audio,
-            "end_image_url": end_image_url,
-            "prompt_extend": prompt_extend,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -131,67 +105,15 @@ def run(
 
 async def run_async(
     *,
-    image_url: MediaInput,
-    prompt: str,
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: int | None = None,
-    enable_audio: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    prompt_extend: bool | None = None,
-    resolution: Literal["480p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> WanAiWan30ImageToVideoOutput:
-    """Run wan-ai/wan-3.0/image-to-video and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Allowed values: "adaptive", "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "adaptive".
-        duration (int, optional):
-            Range: 2 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        enable_audio (bool, optional):
-            Default (applied by RunComfy when not given): true.
-        end_image_url (MediaInput, optional):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url (MediaInput, required):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        prompt_extend (bool, optional):
-            Default (applied by RunComfy when not given): true.
-        resolution (str, optional):
-            Allowed values: "480p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_audio": enable_audio,
-            "end_image_url": end_image_url,
-            "prompt_extend": prompt_extend,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -200,141 +122,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    image_url: MediaInput,
-    prompt: str,
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: int | None = None,
-    enable_audio: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    prompt_extend: bool | None = None,
-    resolution: Literal["480p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[WanAiWan30ImageToVideoOutput]:
-    """Submit a wan-ai/wan-3.0/image-to-video job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Allowed values: "adaptive", "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "adaptive".
-        duration (int, optional):
-            Range: 2 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        enable_audio (bool, optional):
-            Default (applied by RunComfy when not given): true.
-        end_image_url (MediaInput, optional):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url (MediaInput, required):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        prompt_extend (bool, optional):
-            Default (applied by RunComfy when not given): true.
-        resolution (str, optional):
-            Allowed values: "480p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_audio": enable_audio,
-            "end_image_url": end_image_url,
-            "prompt_extend": prompt_extend,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image_url: MediaInput,
-    prompt: str,
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: int | None = None,
-    enable_audio: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    prompt_extend: bool | None = None,
-    resolution: Literal["480p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[WanAiWan30ImageToVideoOutput]:
-    """Submit a wan-ai/wan-3.0/image-to-video job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Allowed values: "adaptive", "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "adaptive".
-        duration (int, optional):
-            Range: 2 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        enable_audio (bool, optional):
-            Default (applied by RunComfy when not given): true.
-        end_image_url (MediaInput, optional):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url (MediaInput, required):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        prompt_extend (bool, optional):
-            Default (applied by RunComfy when not given): true.
-        resolution (str, optional):
-            Allowed values: "480p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_audio": enable_audio,
-            "end_image_url": end_image_url,
-            "prompt_extend": prompt_extend,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(request_id: str, *, client: RunComfy | None = None) -> Job[WanAiWan30ImageToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier wan-ai/wan-3.0/image-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[WanAiWan30ImageToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier wan-ai/wan-3.0/image-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ...config import resolve_token
 from ...errors import MissingTokenError
+from ...suggest import suggestion
 from .. import exits
 from ..folders import writable_folder
 from ..inputs import InputShape
@@ -91,10 +92,14 @@ def _unwritable(options: BatchOptions) -> str | None:
 def _check_columns(shape: InputShape, inputs: Path) -> None:
     unknown = [name for name in csv_columns(inputs) if shape.dest_of(name) is None]
     if unknown:
-        known = ", ".join(sorted(shape.by_wire))
+        known = sorted(shape.by_wire)
         raise InputFileError(
-            f"{inputs}: column(s) {', '.join(map(repr, unknown))} are not inputs of "
-            f"{shape.model_id} (inputs: {known})"
+            f"{inputs}: "
+            + "; ".join(
+                f"column {name!r} is not an input of {shape.model_id}; "
+                + suggestion(name, known, noun="inputs")
+                for name in unknown
+            )
         )
 
 

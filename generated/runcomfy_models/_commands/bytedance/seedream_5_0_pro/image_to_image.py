@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.bytedance.seedream_5_0_pro.image_to_image as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "bytedance/seedream-5.0-pro/image-to-image"
 MODULE = "runcomfy_models.bytedance.seedream_5_0_pro.image_to_image"
@@ -16,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["auto", "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"]),
-            help='Allowed values: "auto", "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9". Default (applied by RunComfy when not given): "1:1".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Default (applied by RunComfy when not given): "1:1".',
         ),
         click.Option(
             ["--image", "image"],
@@ -27,8 +31,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--output-format", "output_format"],
-            type=click.Choice(["png", "jpeg"]),
-            help='Allowed values: "png", "jpeg". Default (applied by RunComfy when not given): "png".',
+            type=Choice(get_args(model.OutputFormat)),
+            help='Default (applied by RunComfy when not given): "png".',
         ),
         click.Option(
             ["--prompt", "prompt"],
@@ -37,8 +41,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["1K", "2K"]),
-            help='Allowed values: "1K", "2K". Default (applied by RunComfy when not given): "2K".',
+            type=Choice(get_args(model.Resolution)),
+            help='Default (applied by RunComfy when not given): "2K".',
         ),
     ]
 

@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
+
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.google.nano_banana_2_lite.text_to_image as model
+from runcomfy_models._runtime.cli.params import Choice
 
 MODEL_ID = "google/nano-banana-2-lite/text-to-image"
 MODULE = "runcomfy_models.google.nano_banana_2_lite.text_to_image"
@@ -14,26 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(
-                [
-                    "auto",
-                    "21:9",
-                    "16:9",
-                    "3:2",
-                    "4:3",
-                    "5:4",
-                    "1:1",
-                    "4:5",
-                    "3:4",
-                    "2:3",
-                    "9:16",
-                    "4:1",
-                    "1:4",
-                    "8:1",
-                    "1:8",
-                ]
-            ),
-            help='Allowed values: "auto", "21:9", "16:9", "3:2", "4:3", "5:4", "1:1", "4:5", "3:4", "2:3", "9:16", "4:1", "1:4", "8:1", "1:8". Default (applied by RunComfy when not given): "auto".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(
             ["--prompt", "prompt"],

@@ -7,11 +7,16 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.bytedance.seedream_5_0_pro.image_to_image import (
+    AspectRatio,
+    OutputFormat,
+    Resolution,
+)
 
 __all__ = [
     "Input",
@@ -25,14 +30,14 @@ class BytedanceSeedream50ProImageToImageInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["auto", "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"] = "1:1"
+    aspect_ratio: AspectRatio = "1:1"
     image: Annotated[list[Any], Field(max_length=10, min_length=1)]
-    output_format: Literal["png", "jpeg"] = "png"
+    output_format: OutputFormat = "png"
     prompt: StrictStr
-    resolution: Literal["1K", "2K"] = "2K"
+    resolution: Resolution = "2K"
 
 
-class BytedanceSeedream50ProImageToImageOutput(BaseModel):
+class BytedanceSeedream50ProImageToImageOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,10 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.google.nano_banana_2_lite.text_to_image import AspectRatio
 
 __all__ = [
     "Input",
@@ -25,27 +24,11 @@ class GoogleNanoBanana2LiteTextToImageInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal[
-        "auto",
-        "21:9",
-        "16:9",
-        "3:2",
-        "4:3",
-        "5:4",
-        "1:1",
-        "4:5",
-        "3:4",
-        "2:3",
-        "9:16",
-        "4:1",
-        "1:4",
-        "8:1",
-        "1:8",
-    ] = "auto"
+    aspect_ratio: AspectRatio = "auto"
     prompt: StrictStr
 
 
-class GoogleNanoBanana2LiteTextToImageOutput(BaseModel):
+class GoogleNanoBanana2LiteTextToImageOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.ideogram.ideogram_v3.reframe import RenderingSpeed, Resolution
 
 __all__ = [
     "Input",
@@ -27,83 +28,13 @@ class IdeogramIdeogramV3ReframeInput(BaseModel):
     )
     color_palette: dict[str, Any] | None = None
     image: StrictStr
-    rendering_speed: Literal["TURBO", "BALANCED", "QUALITY"] = "BALANCED"
-    resolution: Literal[
-        "1536:640 (12:5)",
-        "1536:576 (8:3)",
-        "1536:512 (3:1)",
-        "1472:704 (23:11)",
-        "1472:640 (23:10)",
-        "1472:576 (23:9)",
-        "1408:704 (2:1)",
-        "1408:640 (11:5)",
-        "1408:576 (22:9)",
-        "1344:768 (7:4)",
-        "1344:704 (21:11)",
-        "1344:640 (21:10)",
-        "1312:736 (41:23)",
-        "1280:800 (8:5)",
-        "1280:768 (5:3)",
-        "1280:704 (20:11)",
-        "1248:832 (3:2)",
-        "1216:832 (19:13)",
-        "1216:768 (19:12)",
-        "1216:704 (19:11)",
-        "1152:896 (9:7)",
-        "1152:864 (4:3)",
-        "1152:832 (18:13)",
-        "1152:704 (18:11)",
-        "1120:896 (5:4)",
-        "1088:960 (17:15)",
-        "1088:896 (17:14)",
-        "1088:832 (17:13)",
-        "1088:768 (17:12)",
-        "1024:1024 (1:1)",
-        "1024:960 (16:15)",
-        "1024:896 (8:7)",
-        "1024:832 (16:13)",
-        "960:1088 (15:17)",
-        "960:1024 (15:16)",
-        "960:896 (15:14)",
-        "960:832 (15:13)",
-        "896:1152 (7:9)",
-        "896:1120 (4:5)",
-        "896:1088 (14:17)",
-        "896:1024 (7:8)",
-        "896:960 (14:15)",
-        "864:1152 (3:4)",
-        "832:1248 (2:3)",
-        "832:1216 (13:19)",
-        "832:1152 (13:18)",
-        "832:1088 (13:17)",
-        "832:1024 (13:16)",
-        "832:960 (13:15)",
-        "800:1280 (5:8)",
-        "768:1344 (4:7)",
-        "768:1280 (3:5)",
-        "768:1216 (12:19)",
-        "768:1088 (12:17)",
-        "736:1312 (23:41)",
-        "704:1472 (11:23)",
-        "704:1408 (1:2)",
-        "704:1344 (11:21)",
-        "704:1280 (11:20)",
-        "704:1216 (11:19)",
-        "704:1152 (11:18)",
-        "640:1536 (5:12)",
-        "640:1472 (10:23)",
-        "640:1408 (5:11)",
-        "640:1344 (10:21)",
-        "576:1536 (3:8)",
-        "576:1472 (9:23)",
-        "576:1408 (9:22)",
-        "512:1536 (1:3)",
-    ]
+    rendering_speed: RenderingSpeed = "BALANCED"
+    resolution: Resolution
     seed: Annotated[StrictInt | None, Field(ge=0, le=2147483647)] = None
     style: dict[str, Any] | None = None
 
 
-class IdeogramIdeogramV3ReframeOutput(BaseModel):
+class IdeogramIdeogramV3ReframeOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.wan_ai.wan_3_0.image_to_video import AspectRatio, Resolution
 
 __all__ = [
     "Input",
@@ -25,18 +26,18 @@ class WanAiWan30ImageToVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"] = "adaptive"
+    aspect_ratio: AspectRatio = "adaptive"
     duration: Annotated[StrictInt, Field(ge=2, le=30)] = 5
     enable_audio: StrictBool = True
     end_image_url: StrictStr | None = None
     image_url: StrictStr
     prompt: StrictStr
     prompt_extend: StrictBool = True
-    resolution: Literal["480p", "720p", "1080p"] = "720p"
+    resolution: Resolution = "720p"
     seed: Annotated[StrictInt, Field(ge=0, le=2147483647)] = 0
 
 
-class WanAiWan30ImageToVideoOutput(BaseModel):
+class WanAiWan30ImageToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -2,39 +2,28 @@
 """bytedance/seedance-2.5/image-to-video/1080p (bytedance/seedance-2.5/image-to-video/1080p).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.bytedance.seedance_2_5.image_to_video.n_1080p import *  # noqa: F403
-    from runcomfy_models._types.bytedance.seedance_2_5.image_to_video.n_1080p import (
-        BytedanceSeedance25ImageToVideo1080pInput,
-        BytedanceSeedance25ImageToVideo1080pOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.bytedance.seedance_2_5.image_to_video.n_1080p import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
     "job",
     "job_async",
     "run",
@@ -46,59 +35,46 @@ __all__ = [
 MODEL_ID: Final = "bytedance/seedance-2.5/image-to-video/1080p"
 
 
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    image (MediaInput, required): Media input: an image as an https URL, a data: URI, a
+        Path, bytes or a binary file.
+    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    duration (int, optional): Range: 4 <= duration <= 30. Default (applied by RunComfy when
+        not given): 5.
+    generate_audio (bool, optional): Default (applied by RunComfy when not given): true.
+    """
+
+    image: Required[MediaInput]
+    prompt: Required[str]
+    duration: int | None
+    generate_audio: bool | None
+
+
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[
-        BytedanceSeedance25ImageToVideo1080pInput, BytedanceSeedance25ImageToVideo1080pOutput
-    ]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.bytedance.seedance_2_5.image_to_video.n_1080p",
-    media={
-        "image": MediaField(kind="image", many=False),
-    },
+    media={"image": MediaField(kind="image", many=False)},
 )
 
 
 def run(
     *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedance25ImageToVideo1080pOutput:
-    """Run bytedance/seedance-2.5/image-to-video/1080p and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        duration (int, optional):
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            Default (applied by RunComfy when not given): true.
-        image (MediaInput, required):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio": generate_audio,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -108,43 +84,15 @@ def run(
 
 async def run_async(
     *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedance25ImageToVideo1080pOutput:
-    """Run bytedance/seedance-2.5/image-to-video/1080p and wait for its output (async).
-
-    Args:
-        duration (int, optional):
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            Default (applied by RunComfy when not given): true.
-        image (MediaInput, required):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio": generate_audio,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -153,95 +101,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[BytedanceSeedance25ImageToVideo1080pOutput]:
-    """Submit a bytedance/seedance-2.5/image-to-video/1080p job and return its handle at once.
-
-    Args:
-        duration (int, optional):
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            Default (applied by RunComfy when not given): true.
-        image (MediaInput, required):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio": generate_audio,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[BytedanceSeedance25ImageToVideo1080pOutput]:
-    """Submit a bytedance/seedance-2.5/image-to-video/1080p job and return its async handle at once.
-
-    Args:
-        duration (int, optional):
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            Default (applied by RunComfy when not given): true.
-        image (MediaInput, required):
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio": generate_audio,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[BytedanceSeedance25ImageToVideo1080pOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier bytedance/seedance-2.5/image-to-video/1080p job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[BytedanceSeedance25ImageToVideo1080pOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier bytedance/seedance-2.5/image-to-video/1080p job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

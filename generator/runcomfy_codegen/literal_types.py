@@ -1,0 +1,179 @@
+"""Named ``Literal`` types: one per enum input, its values written once per module.
+
+The model module defines them (``Resolution = Literal[...]``) and uses the names in its
+signatures; the pydantic classes under ``_types`` import the same names instead of repeating
+the values, and the docs and docstrings name the type rather than listing the values again.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from runcomfy_codegen.escape import py_literal
+from runcomfy_codegen.ir import Field, FieldType, JsonScalar, ModelSpec
+from runcomfy_codegen.models import ModelSource
+from runcomfy_codegen.naming import type_names
+
+_LINE = 100
+_PACKED_FROM = 8
+"""Lists at least this long are packed several values a line (one a line would be a page)."""
+
+MODULE_NAMES = frozenset(
+    {
+        "MODEL_ID",
+        "Input",
+        "Output",
+        "TYPE_CHECKING",
+        "Any",
+        "Callable",
+        "Final",
+        "Literal",
+        "Mapping",
+        "Sequence",
+        "AsyncJob",
+        "AsyncRunComfy",
+        "Job",
+        "JobStatus",
+        "MediaInput",
+        "RunComfy",
+        "LazyBinding",
+        "MediaField",
+        "Params",
+        "Required",
+        "TypedDict",
+        "Unpack",
+        "Annotated",
+        "BaseModel",
+        "ConfigDict",
+        "Field",
+        "RemoteFile",
+    }
+)
+"""Names a model module or its classes' module already use: a type never takes one of them."""
+
+ValuesKey = tuple[tuple[str, JsonScalar], ...]
+
+
+@dataclass(frozen=True)
+class LiteralType:
+    """``name = Literal[values]`` (or ``name = same_as`` when another field has the same values)."""
+
+    name: str
+    field: str
+    """The Python name of the input field it types."""
+    values: tuple[JsonScalar, ...]
+    same_as: str | None = None
+
+    def source(self) -> str:
+        """The assignment, as it stands in the model module."""
+        if self.same_as is not None:
+            return f"{self.name} = {self.same_as}"
+        items = [quoted(v) for v in self.values]
+        one_line = f"{self.name} = Literal[{', '.join(items)}]"
+        if len(one_line) <= _LINE:
+            return one_line
+        if len(items) < _PACKED_FROM:
+            return f"{self.name} = Literal[\n" + "".join(f"    {i},\n" for i in items) + "]"
+        rows: list[str] = []
+        for item in items:
+            if rows and len(rows[-1]) + len(item) + 2 <= _LINE:
+                rows[-1] += f" {item},"
+            else:
+                rows.append(f"    {item},")
+        body = "\n".join(rows)
+        return f"# fmt: off\n{self.name} = Literal[\n{body}\n]\n# fmt: on"
+
+
+def quoted(value: Any) -> str:
+    """``py_literal``, with the double quotes the formatter would choose (where it does not run:
+    packed lists, examples in the docs)."""
+    text = str(py_literal(value))
+    if text.startswith("'") and '"' not in text:
+        return '"' + text[1:-1] + '"'
+    return text
+
+
+def _key(values: Iterable[JsonScalar]) -> ValuesKey:
+    # True == 1 in Python: keep the type in the key so Literal[True] never stands for Literal[1].
+    return tuple((type(v).__name__, v) for v in values)
+
+
+def enum_type(f: Field) -> tuple[FieldType, bool] | None:
+    """The field's enum type and whether it types the items of a list, if it can be a Literal."""
+    if f.media is not None:
+        return None
+    t = f.type
+    if t.enum is not None:
+        return (t, False) if t.literal_ok and any(v is not None for v in t.enum) else None
+    item = t.item
+    if t.kinds == ("array",) and item is not None and item.enum is not None:
+        return (item, True) if item.literal_ok and any(v is not None for v in item.enum) else None
+    return None
+
+
+def literal_types(spec: ModelSpec) -> tuple[LiteralType, ...]:
+    """The named types of ``spec``'s enum inputs, in the order of the functions' parameters."""
+    fields = sorted(spec.inputs, key=lambda f: (not f.required, f.python_name))
+    wanted: dict[str, tuple[str, tuple[JsonScalar, ...]]] = {}
+    for f in fields:
+        found = enum_type(f)
+        if found is not None:
+            t, item = found
+            basis = f"{f.python_name}_item" if item else f.python_name
+            wanted[basis] = (f.python_name, tuple(v for v in t.enum or () if v is not None))
+    names = type_names(wanted, MODULE_NAMES | {spec.input_class, spec.output_class})
+    first: dict[ValuesKey, str] = {}
+    out = []
+    for basis, (field, values) in wanted.items():
+        name = names[basis]
+        out.append(LiteralType(name, field, values, first.get(_key(values))))
+        first.setdefault(_key(values), name)
+    return tuple(out)
+
+
+def type_name_of(f: Field, types: Sequence[LiteralType]) -> str | None:
+    """The name of the type of ``f``'s values (of its items, for a list), if it has one."""
+    for t in types:
+        if t.field == f.python_name:
+            return t.name
+    return None
+
+
+def use_names(models: ModelSource, types: Sequence[LiteralType], module: str) -> ModelSource:
+    """``models`` with every ``Literal[...]`` that a named type spells replaced by its name.
+
+    The names are imported from ``module`` (the model module, which imports nothing heavy).
+    """
+    by_values: Mapping[ValuesKey, str] = {
+        _key(t.values): t.name for t in types if t.same_as is None
+    }
+    lines = [line.encode("utf-8") for line in models.body.split("\n")]
+    spans: list[tuple[int, int, int, int, str]] = []
+    for node in ast.walk(ast.parse(models.body)):
+        if not (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "Literal"
+        ):
+            continue
+        elements = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        try:
+            values = tuple(ast.literal_eval(e) for e in elements)
+        except ValueError:
+            continue
+        name = by_values.get(_key(values))
+        if name is not None and node.end_lineno is not None and node.end_col_offset is not None:
+            spans.append(
+                (node.lineno - 1, node.col_offset, node.end_lineno - 1, node.end_col_offset, name)
+            )
+    if not spans:
+        return models
+    for start, col, end, end_col, name in sorted(spans, reverse=True):
+        lines[start : end + 1] = [lines[start][:col] + name.encode() + lines[end][end_col:]]
+    used = sorted({span[4] for span in spans})
+    imports = (*models.imports, f"from {module} import {', '.join(used)}")
+    body = b"\n".join(lines).decode("utf-8")
+    return ModelSource(imports, body, models.classes)
