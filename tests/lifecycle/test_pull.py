@@ -48,6 +48,8 @@ def test_pull_one_model_writes_the_entry(serve: Serve, schemas: Path) -> None:
         "display_name",
         "source",
         "categories",
+        "base_price_usd",
+        "price_unit",
         "input_schema",
         "output_schema",
     ]
@@ -153,7 +155,15 @@ def test_changed_schema_updates_the_file_and_keeps_local_edits(serve: Serve, sch
     assert updated["input_schema"]["properties"]["image"]["format"] == "image_uri"
     assert updated["input_schema"]["properties"]["strength"]["maximum"] == 0.5
     assert "mask" not in updated["input_schema"]["properties"]
-    assert list(updated)[:5] == ["model_id", "display_name", "source", "categories", "local_edits"]
+    assert list(updated)[:7] == [
+        "model_id",
+        "display_name",
+        "source",
+        "categories",
+        "base_price_usd",
+        "price_unit",
+        "local_edits",
+    ]
 
     again = invoke(pull(second.base_url, schemas, BETA))
     assert f"unchanged  {BETA}" in again.output

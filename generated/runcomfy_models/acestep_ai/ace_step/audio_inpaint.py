@@ -2,39 +2,30 @@
 """acestep-ai/ace-step/audio-inpaint (acestep-ai/ace-step/audio-inpaint).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.acestep_ai.ace_step.audio_inpaint import *  # noqa: F403
-    from runcomfy_models._types.acestep_ai.ace_step.audio_inpaint import (
-        AcestepAiAceStepAudioInpaintInput,
-        AcestepAiAceStepAudioInpaintOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.acestep_ai.ace_step.audio_inpaint import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "EndTimeRelativeTo",
+    "StartTimeRelativeTo",
     "job",
     "job_async",
     "run",
@@ -45,93 +36,70 @@ __all__ = [
 
 MODEL_ID: Final = "acestep-ai/ace-step/audio-inpaint"
 
+EndTimeRelativeTo = Literal["start", "end"]
+StartTimeRelativeTo = EndTimeRelativeTo
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    audio (MediaInput, required): Source audio to edit. Provide an HTTPS URL to an MP3, WAV,
+        or FLAC file (up to 60 minutes). Media input: an audio as an https URL, a data: URI,
+        a Path, bytes or a binary file.
+    tags (str, required): Comma-separated genre, mood, and instrument tags that steer the
+        style of the regenerated segment. Default (applied by RunComfy when not given): \"".
+    end_time (float, optional): End of the editable segment in seconds, measured from the
+        chosen reference point. Range: 0 <= end_time <= 240. Default (applied by RunComfy
+        when not given): 30.
+    end_time_relative_to (EndTimeRelativeTo, optional): Reference point for the end time.
+        'start' counts from the beginning of the track, 'end' counts backwards from the end.
+        Default (applied by RunComfy when not given): "start".
+    lyrics (str, optional): Optional lyrics for the regenerated segment. Leave blank to let
+        the model write lyrics, or use [inst] / [instrumental] for no vocals. Default
+        (applied by RunComfy when not given): \"".
+    seed (int, optional): Random seed for reproducibility. Use -1 to randomize. Range: -1 <=
+        seed <= 2147483647. Default (applied by RunComfy when not given): -1.
+    start_time (float, optional): Start of the editable segment in seconds, measured from
+        the chosen reference point. Range: 0 <= start_time <= 240. Default (applied by
+        RunComfy when not given): 0.
+    start_time_relative_to (StartTimeRelativeTo, optional): Reference point for the start
+        time. 'start' counts from the beginning of the track, 'end' counts backwards from
+        the end. Default (applied by RunComfy when not given): "start".
+    """
+
+    audio: Required[MediaInput]
+    tags: Required[str]
+    end_time: float | None
+    end_time_relative_to: EndTimeRelativeTo | None
+    lyrics: str | None
+    seed: int | None
+    start_time: float | None
+    start_time_relative_to: StartTimeRelativeTo | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[AcestepAiAceStepAudioInpaintInput, AcestepAiAceStepAudioInpaintOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.acestep_ai.ace_step.audio_inpaint",
-    media={
-        "audio": MediaField(kind="audio", many=False),
-    },
+    media={"audio": MediaField(kind="audio", many=False)},
 )
 
 
 def run(
     *,
-    audio: MediaInput,
-    tags: str,
-    end_time: float | None = None,
-    end_time_relative_to: Literal["start", "end"] | None = None,
-    lyrics: str | None = None,
-    seed: int | None = None,
-    start_time: float | None = None,
-    start_time_relative_to: Literal["start", "end"] | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> AcestepAiAceStepAudioInpaintOutput:
-    """Run acestep-ai/ace-step/audio-inpaint and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        audio (MediaInput, required):
-            Source audio to edit. Provide an HTTPS URL to an MP3, WAV, or FLAC file (up to
-            60 minutes).
-            Media input: an audio as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        end_time (float, optional):
-            End of the editable segment in seconds, measured from the chosen reference
-            point.
-            Range: 0 <= end_time <= 240.
-            Default (applied by RunComfy when not given): 30.
-        end_time_relative_to (str, optional):
-            Reference point for the end time. 'start' counts from the beginning of the
-            track, 'end' counts backwards from the end.
-            Allowed values: "start", "end".
-            Default (applied by RunComfy when not given): "start".
-        lyrics (str, optional):
-            Optional lyrics for the regenerated segment. Leave blank to let the model write
-            lyrics, or use [inst] / [instrumental] for no vocals.
-            Default (applied by RunComfy when not given): \"".
-        seed (int, optional):
-            Random seed for reproducibility. Use -1 to randomize.
-            Range: -1 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): -1.
-        start_time (float, optional):
-            Start of the editable segment in seconds, measured from the chosen reference
-            point.
-            Range: 0 <= start_time <= 240.
-            Default (applied by RunComfy when not given): 0.
-        start_time_relative_to (str, optional):
-            Reference point for the start time. 'start' counts from the beginning of the
-            track, 'end' counts backwards from the end.
-            Allowed values: "start", "end".
-            Default (applied by RunComfy when not given): "start".
-        tags (str, required):
-            Comma-separated genre, mood, and instrument tags that steer the style of the
-            regenerated segment.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "audio": audio,
-            "tags": tags,
-            "end_time": end_time,
-            "end_time_relative_to": end_time_relative_to,
-            "lyrics": lyrics,
-            "seed": seed,
-            "start_time": start_time,
-            "start_time_relative_to": start_time_relative_to,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -141,78 +109,15 @@ def run(
 
 async def run_async(
     *,
-    audio: MediaInput,
-    tags: str,
-    end_time: float | None = None,
-    end_time_relative_to: Literal["start", "end"] | None = None,
-    lyrics: str | None = None,
-    seed: int | None = None,
-    start_time: float | None = None,
-    start_time_relative_to: Literal["start", "end"] | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> AcestepAiAceStepAudioInpaintOutput:
-    """Run acestep-ai/ace-step/audio-inpaint and wait for its output (async).
-
-    Args:
-        audio (MediaInput, required):
-            Source audio to edit. Provide an HTTPS URL to an MP3, WAV, or FLAC file (up to
-            60 minutes).
-            Media input: an audio as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        end_time (float, optional):
-            End of the editable segment in seconds, measured from the chosen reference
-            point.
-            Range: 0 <= end_time <= 240.
-            Default (applied by RunComfy when not given): 30.
-        end_time_relative_to (str, optional):
-            Reference point for the end time. 'start' counts from the beginning of the
-            track, 'end' counts backwards from the end.
-            Allowed values: "start", "end".
-            Default (applied by RunComfy when not given): "start".
-        lyrics (str, optional):
-            Optional lyrics for the regenerated segment. Leave blank to let the model write
-            lyrics, or use [inst] / [instrumental] for no vocals.
-            Default (applied by RunComfy when not given): \"".
-        seed (int, optional):
-            Random seed for reproducibility. Use -1 to randomize.
-            Range: -1 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): -1.
-        start_time (float, optional):
-            Start of the editable segment in seconds, measured from the chosen reference
-            point.
-            Range: 0 <= start_time <= 240.
-            Default (applied by RunComfy when not given): 0.
-        start_time_relative_to (str, optional):
-            Reference point for the start time. 'start' counts from the beginning of the
-            track, 'end' counts backwards from the end.
-            Allowed values: "start", "end".
-            Default (applied by RunComfy when not given): "start".
-        tags (str, required):
-            Comma-separated genre, mood, and instrument tags that steer the style of the
-            regenerated segment.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "audio": audio,
-            "tags": tags,
-            "end_time": end_time,
-            "end_time_relative_to": end_time_relative_to,
-            "lyrics": lyrics,
-            "seed": seed,
-            "start_time": start_time,
-            "start_time_relative_to": start_time_relative_to,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -221,165 +126,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    audio: MediaInput,
-    tags: str,
-    end_time: float | None = None,
-    end_time_relative_to: Literal["start", "end"] | None = None,
-    lyrics: str | None = None,
-    seed: int | None = None,
-    start_time: float | None = None,
-    start_time_relative_to: Literal["start", "end"] | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[AcestepAiAceStepAudioInpaintOutput]:
-    """Submit a acestep-ai/ace-step/audio-inpaint job and return its handle at once.
-
-    Args:
-        audio (MediaInput, required):
-            Source audio to edit. Provide an HTTPS URL to an MP3, WAV, or FLAC file (up to
-            60 minutes).
-            Media input: an audio as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        end_time (float, optional):
-            End of the editable segment in seconds, measured from the chosen reference
-            point.
-            Range: 0 <= end_time <= 240.
-            Default (applied by RunComfy when not given): 30.
-        end_time_relative_to (str, optional):
-            Reference point for the end time. 'start' counts from the beginning of the
-            track, 'end' counts backwards from the end.
-            Allowed values: "start", "end".
-            Default (applied by RunComfy when not given): "start".
-        lyrics (str, optional):
-            Optional lyrics for the regenerated segment. Leave blank to let the model write
-            lyrics, or use [inst] / [instrumental] for no vocals.
-            Default (applied by RunComfy when not given): \"".
-        seed (int, optional):
-            Random seed for reproducibility. Use -1 to randomize.
-            Range: -1 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): -1.
-        start_time (float, optional):
-            Start of the editable segment in seconds, measured from the chosen reference
-            point.
-            Range: 0 <= start_time <= 240.
-            Default (applied by RunComfy when not given): 0.
-        start_time_relative_to (str, optional):
-            Reference point for the start time. 'start' counts from the beginning of the
-            track, 'end' counts backwards from the end.
-            Allowed values: "start", "end".
-            Default (applied by RunComfy when not given): "start".
-        tags (str, required):
-            Comma-separated genre, mood, and instrument tags that steer the style of the
-            regenerated segment.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "audio": audio,
-            "tags": tags,
-            "end_time": end_time,
-            "end_time_relative_to": end_time_relative_to,
-            "lyrics": lyrics,
-            "seed": seed,
-            "start_time": start_time,
-            "start_time_relative_to": start_time_relative_to,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    audio: MediaInput,
-    tags: str,
-    end_time: float | None = None,
-    end_time_relative_to: Literal["start", "end"] | None = None,
-    lyrics: str | None = None,
-    seed: int | None = None,
-    start_time: float | None = None,
-    start_time_relative_to: Literal["start", "end"] | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[AcestepAiAceStepAudioInpaintOutput]:
-    """Submit a acestep-ai/ace-step/audio-inpaint job and return its async handle at once.
-
-    Args:
-        audio (MediaInput, required):
-            Source audio to edit. Provide an HTTPS URL to an MP3, WAV, or FLAC file (up to
-            60 minutes).
-            Media input: an audio as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        end_time (float, optional):
-            End of the editable segment in seconds, measured from the chosen reference
-            point.
-            Range: 0 <= end_time <= 240.
-            Default (applied by RunComfy when not given): 30.
-        end_time_relative_to (str, optional):
-            Reference point for the end time. 'start' counts from the beginning of the
-            track, 'end' counts backwards from the end.
-            Allowed values: "start", "end".
-            Default (applied by RunComfy when not given): "start".
-        lyrics (str, optional):
-            Optional lyrics for the regenerated segment. Leave blank to let the model write
-            lyrics, or use [inst] / [instrumental] for no vocals.
-            Default (applied by RunComfy when not given): \"".
-        seed (int, optional):
-            Random seed for reproducibility. Use -1 to randomize.
-            Range: -1 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): -1.
-        start_time (float, optional):
-            Start of the editable segment in seconds, measured from the chosen reference
-            point.
-            Range: 0 <= start_time <= 240.
-            Default (applied by RunComfy when not given): 0.
-        start_time_relative_to (str, optional):
-            Reference point for the start time. 'start' counts from the beginning of the
-            track, 'end' counts backwards from the end.
-            Allowed values: "start", "end".
-            Default (applied by RunComfy when not given): "start".
-        tags (str, required):
-            Comma-separated genre, mood, and instrument tags that steer the style of the
-            regenerated segment.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "audio": audio,
-            "tags": tags,
-            "end_time": end_time,
-            "end_time_relative_to": end_time_relative_to,
-            "lyrics": lyrics,
-            "seed": seed,
-            "start_time": start_time,
-            "start_time_relative_to": start_time_relative_to,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[AcestepAiAceStepAudioInpaintOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier acestep-ai/ace-step/audio-inpaint job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[AcestepAiAceStepAudioInpaintOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier acestep-ai/ace-step/audio-inpaint job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

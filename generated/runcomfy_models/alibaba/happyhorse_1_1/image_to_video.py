@@ -2,39 +2,30 @@
 """alibaba/happyhorse-1.1/image-to-video (alibaba/happyhorse-1.1/image-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.alibaba.happyhorse_1_1.image_to_video import *  # noqa: F403
-    from runcomfy_models._types.alibaba.happyhorse_1_1.image_to_video import (
-        AlibabaHappyhorse11ImageToVideoInput,
-        AlibabaHappyhorse11ImageToVideoOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.alibaba.happyhorse_1_1.image_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "Duration",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,77 +36,61 @@ __all__ = [
 
 MODEL_ID: Final = "alibaba/happyhorse-1.1/image-to-video"
 
+Duration = Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+Resolution = Literal["720P", "1080P"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    image_url (MediaInput, required): Source image to animate (first frame). Formats: JPEG,
+        JPG, PNG, or WEBP. Min 300px per side; aspect between 1:2.5 and 2.5:1; max 10MB.
+        Media input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
+    prompt (str, required): Describe the motion, camera, lighting, and atmosphere. Up to
+        5000 non-Chinese characters or 2500 Chinese characters (longer input is truncated).
+        Length: 0 to 5000. Default (applied by RunComfy when not given): \"".
+    duration (Duration, optional): Output video duration in seconds. Allowed values: 3-15.
+        Default (applied by RunComfy when not given): 5.
+    resolution (Resolution, optional): Output video resolution. Happy Horse 1.1 Image to
+        Video supports 720P or 1080P. Default (applied by RunComfy when not given): "1080P".
+    seed (int, optional): Optional seed for reproducible generations. Use 0 to let the
+        provider randomize. Range: 0 <= seed <= 2147483647. Default (applied by RunComfy
+        when not given): 0.
+    watermark (bool, optional): Whether to keep the provider watermark on the generated
+        video. Default (applied by RunComfy when not given): false.
+    """
+
+    image_url: Required[MediaInput]
+    prompt: Required[str]
+    duration: Duration | None
+    resolution: Resolution | None
+    seed: int | None
+    watermark: bool | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[AlibabaHappyhorse11ImageToVideoInput, AlibabaHappyhorse11ImageToVideoOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.alibaba.happyhorse_1_1.image_to_video",
-    media={
-        "image_url": MediaField(kind="image", many=False),
-    },
+    media={"image_url": MediaField(kind="image", many=False)},
 )
 
 
 def run(
     *,
-    image_url: MediaInput,
-    prompt: str,
-    duration: Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] | None = None,
-    resolution: Literal["720P", "1080P"] | None = None,
-    seed: int | None = None,
-    watermark: bool | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> AlibabaHappyhorse11ImageToVideoOutput:
-    """Run alibaba/happyhorse-1.1/image-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        duration (int, optional):
-            Output video duration in seconds. Allowed values: 3-15.
-            Allowed values: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15.
-            Default (applied by RunComfy when not given): 5.
-        image_url (MediaInput, required):
-            Source image to animate (first frame). Formats: JPEG, JPG, PNG, or WEBP. Min
-            300px per side; aspect between 1:2.5 and 2.5:1; max 10MB.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the motion, camera, lighting, and atmosphere. Up to 5000 non-Chinese
-            characters or 2500 Chinese characters (longer input is truncated).
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output video resolution. Happy Horse 1.1 Image to Video supports 720P or 1080P.
-            Allowed values: "720P", "1080P".
-            Default (applied by RunComfy when not given): "1080P".
-        seed (int, optional):
-            Optional seed for reproducible generations. Use 0 to let the provider randomize.
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        watermark (bool, optional):
-            Whether to keep the provider watermark on the generated video.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "duration": duration,
-            "resolution": resolution,
-            "seed": seed,
-            "watermark": watermark,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -125,62 +100,15 @@ def run(
 
 async def run_async(
     *,
-    image_url: MediaInput,
-    prompt: str,
-    duration: Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] | None = None,
-    resolution: Literal["720P", "1080P"] | None = None,
-    seed: int | None = None,
-    watermark: bool | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> AlibabaHappyhorse11ImageToVideoOutput:
-    """Run alibaba/happyhorse-1.1/image-to-video and wait for its output (async).
-
-    Args:
-        duration (int, optional):
-            Output video duration in seconds. Allowed values: 3-15.
-            Allowed values: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15.
-            Default (applied by RunComfy when not given): 5.
-        image_url (MediaInput, required):
-            Source image to animate (first frame). Formats: JPEG, JPG, PNG, or WEBP. Min
-            300px per side; aspect between 1:2.5 and 2.5:1; max 10MB.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the motion, camera, lighting, and atmosphere. Up to 5000 non-Chinese
-            characters or 2500 Chinese characters (longer input is truncated).
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output video resolution. Happy Horse 1.1 Image to Video supports 720P or 1080P.
-            Allowed values: "720P", "1080P".
-            Default (applied by RunComfy when not given): "1080P".
-        seed (int, optional):
-            Optional seed for reproducible generations. Use 0 to let the provider randomize.
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        watermark (bool, optional):
-            Whether to keep the provider watermark on the generated video.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "duration": duration,
-            "resolution": resolution,
-            "seed": seed,
-            "watermark": watermark,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -189,133 +117,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    image_url: MediaInput,
-    prompt: str,
-    duration: Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] | None = None,
-    resolution: Literal["720P", "1080P"] | None = None,
-    seed: int | None = None,
-    watermark: bool | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[AlibabaHappyhorse11ImageToVideoOutput]:
-    """Submit a alibaba/happyhorse-1.1/image-to-video job and return its handle at once.
-
-    Args:
-        duration (int, optional):
-            Output video duration in seconds. Allowed values: 3-15.
-            Allowed values: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15.
-            Default (applied by RunComfy when not given): 5.
-        image_url (MediaInput, required):
-            Source image to animate (first frame). Formats: JPEG, JPG, PNG, or WEBP. Min
-            300px per side; aspect between 1:2.5 and 2.5:1; max 10MB.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the motion, camera, lighting, and atmosphere. Up to 5000 non-Chinese
-            characters or 2500 Chinese characters (longer input is truncated).
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output video resolution. Happy Horse 1.1 Image to Video supports 720P or 1080P.
-            Allowed values: "720P", "1080P".
-            Default (applied by RunComfy when not given): "1080P".
-        seed (int, optional):
-            Optional seed for reproducible generations. Use 0 to let the provider randomize.
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        watermark (bool, optional):
-            Whether to keep the provider watermark on the generated video.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "duration": duration,
-            "resolution": resolution,
-            "seed": seed,
-            "watermark": watermark,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image_url: MediaInput,
-    prompt: str,
-    duration: Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] | None = None,
-    resolution: Literal["720P", "1080P"] | None = None,
-    seed: int | None = None,
-    watermark: bool | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[AlibabaHappyhorse11ImageToVideoOutput]:
-    """Submit a alibaba/happyhorse-1.1/image-to-video job and return its async handle at once.
-
-    Args:
-        duration (int, optional):
-            Output video duration in seconds. Allowed values: 3-15.
-            Allowed values: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15.
-            Default (applied by RunComfy when not given): 5.
-        image_url (MediaInput, required):
-            Source image to animate (first frame). Formats: JPEG, JPG, PNG, or WEBP. Min
-            300px per side; aspect between 1:2.5 and 2.5:1; max 10MB.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the motion, camera, lighting, and atmosphere. Up to 5000 non-Chinese
-            characters or 2500 Chinese characters (longer input is truncated).
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output video resolution. Happy Horse 1.1 Image to Video supports 720P or 1080P.
-            Allowed values: "720P", "1080P".
-            Default (applied by RunComfy when not given): "1080P".
-        seed (int, optional):
-            Optional seed for reproducible generations. Use 0 to let the provider randomize.
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        watermark (bool, optional):
-            Whether to keep the provider watermark on the generated video.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "duration": duration,
-            "resolution": resolution,
-            "seed": seed,
-            "watermark": watermark,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[AlibabaHappyhorse11ImageToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier alibaba/happyhorse-1.1/image-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[AlibabaHappyhorse11ImageToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier alibaba/happyhorse-1.1/image-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,31 @@
 """bytedance/seed-audio-1.0/text-to-audio (bytedance/seed-audio-1.0/text-to-audio).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.bytedance.seed_audio_1_0.text_to_audio import *  # noqa: F403
-    from runcomfy_models._types.bytedance.seed_audio_1_0.text_to_audio import (
-        BytedanceSeedAudio10TextToAudioInput,
-        BytedanceSeedAudio10TextToAudioOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.bytedance.seed_audio_1_0.text_to_audio import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "OutputFormat",
+    "SampleRate",
+    "Voice",
     "job",
     "job_async",
     "run",
@@ -45,11 +37,58 @@ __all__ = [
 
 MODEL_ID: Final = "bytedance/seed-audio-1.0/text-to-audio"
 
+OutputFormat = Literal["wav", "mp3", "ogg_opus"]
+SampleRate = Literal[8000, 16000, 24000, 32000, 44100, 48000]
+# fmt: off
+Voice = Literal[
+    "vivi_mixed_en_zh_ja_es_id", "mindy_en_es_id_pt_zh", "kian_en_zh", "cedric_en_zh",
+    "sophie_en_zh", "jean_en_zh", "magnus_en_zh", "mabel_en_zh", "nadia_en_zh", "opal_en_zh",
+    "pearl_en_zh", "quentin_en_zh", "corinne_mixed_en_zh", "esther_mixed_en_zh", "lyla_mixed_en_zh",
+    "tracy_es_zh", "sandy_es_mixed_en_zh", "felix_zh", "celeste_zh", "monkey_king_zh",
+]
+# fmt: on
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Text to synthesize. Cite reference clips in order with @Audio1,
+        @Audio2, @Audio3. Default (applied by RunComfy when not given): \"".
+    audio_urls (Sequence[MediaInput], optional): Up to 3 reference clips, cited in the
+        prompt as @Audio1, @Audio2, @Audio3. Each clip up to 30s, 10MB,
+        wav/mp3/pcm/ogg_opus. Media input: audio files as an https URL, a data: URI, a Path,
+        bytes or a binary file (a list). Items: 0 to 3.
+    image_url (MediaInput, optional): A single reference image (jpeg/png/webp, up to 10MB).
+        Cannot be combined with audio references. Media input: an image as an https URL, a
+        data: URI, a Path, bytes or a binary file.
+    output_format (OutputFormat, optional): Output audio container. Default (applied by
+        RunComfy when not given): "mp3".
+    pitch (int, optional): Voice pitch shift in semitones. 0 is normal, -12 lowers by one
+        octave, 12 raises by one octave. Range: -12 <= pitch <= 12. Default (applied by
+        RunComfy when not given): 0.
+    sample_rate (SampleRate, optional): Sample rate of the output audio in Hz. Default
+        (applied by RunComfy when not given): 24000.
+    speed (float, optional): Read speed. 1.0 is normal, 0.5 is half speed, 2.0 is double
+        speed. Range: 0.5 <= speed <= 2. Default (applied by RunComfy when not given): 1.
+    voice (Voice, optional): Preset voice used for synthesis. Default (applied by RunComfy
+        when not given): "vivi_mixed_en_zh_ja_es_id".
+    volume (float, optional): Output loudness. 1.0 is normal, 0.5 is half, 2.0 is double.
+        Range: 0.5 <= volume <= 2. Default (applied by RunComfy when not given): 1.
+    """
+
+    prompt: Required[str]
+    audio_urls: Sequence[MediaInput] | None
+    image_url: MediaInput | None
+    output_format: OutputFormat | None
+    pitch: int | None
+    sample_rate: SampleRate | None
+    speed: float | None
+    voice: Voice | None
+    volume: float | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[BytedanceSeedAudio10TextToAudioInput, BytedanceSeedAudio10TextToAudioOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.bytedance.seed_audio_1_0.text_to_audio",
     media={
@@ -61,109 +100,19 @@ _BINDING: Final[
 
 def run(
     *,
-    prompt: str,
-    audio_urls: Sequence[MediaInput] | None = None,
-    image_url: MediaInput | None = None,
-    output_format: Literal["wav", "mp3", "ogg_opus"] | None = None,
-    pitch: int | None = None,
-    sample_rate: Literal[8000, 16000, 24000, 32000, 44100, 48000] | None = None,
-    speed: float | None = None,
-    voice: Literal[
-        "vivi_mixed_en_zh_ja_es_id",
-        "mindy_en_es_id_pt_zh",
-        "kian_en_zh",
-        "cedric_en_zh",
-        "sophie_en_zh",
-        "jean_en_zh",
-        "magnus_en_zh",
-        "mabel_en_zh",
-        "nadia_en_zh",
-        "opal_en_zh",
-        "pearl_en_zh",
-        "quentin_en_zh",
-        "corinne_mixed_en_zh",
-        "esther_mixed_en_zh",
-        "lyla_mixed_en_zh",
-        "tracy_es_zh",
-        "sandy_es_mixed_en_zh",
-        "felix_zh",
-        "celeste_zh",
-        "monkey_king_zh",
-    ]
-    | None = None,
-    volume: float | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedAudio10TextToAudioOutput:
-    """Run bytedance/seed-audio-1.0/text-to-audio and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        audio_urls (Sequence[MediaInput], optional):
-            Up to 3 reference clips, cited in the prompt as @Audio1, @Audio2, @Audio3. Each
-            clip up to 30s, 10MB, wav/mp3/pcm/ogg_opus.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        image_url (MediaInput, optional):
-            A single reference image (jpeg/png/webp, up to 10MB). Cannot be combined with
-            audio references.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        output_format (str, optional):
-            Output audio container.
-            Allowed values: "wav", "mp3", "ogg_opus".
-            Default (applied by RunComfy when not given): "mp3".
-        pitch (int, optional):
-            Voice pitch shift in semitones. 0 is normal, -12 lowers by one octave, 12 raises
-            by one octave.
-            Range: -12 <= pitch <= 12.
-            Default (applied by RunComfy when not given): 0.
-        prompt (str, required):
-            Text to synthesize. Cite reference clips in order with @Audio1, @Audio2,
-            @Audio3.
-            Default (applied by RunComfy when not given): \"".
-        sample_rate (int, optional):
-            Sample rate of the output audio in Hz.
-            Allowed values: 8000, 16000, 24000, 32000, 44100, 48000.
-            Default (applied by RunComfy when not given): 24000.
-        speed (float, optional):
-            Read speed. 1.0 is normal, 0.5 is half speed, 2.0 is double speed.
-            Range: 0.5 <= speed <= 2.
-            Default (applied by RunComfy when not given): 1.
-        voice (str, optional):
-            Preset voice used for synthesis.
-            Allowed values: "vivi_mixed_en_zh_ja_es_id", "mindy_en_es_id_pt_zh",
-            "kian_en_zh", "cedric_en_zh", "sophie_en_zh", "jean_en_zh", "magnus_en_zh",
-            "mabel_en_zh", "nadia_en_zh", "opal_en_zh", "pearl_en_zh", "quentin_en_zh",
-            "corinne_mixed_en_zh", "esther_mixed_en_zh", "lyla_mixed_en_zh", "tracy_es_zh",
-            "sandy_es_mixed_en_zh", "felix_zh", "celeste_zh", "monkey_king_zh".
-            Default (applied by RunComfy when not given): "vivi_mixed_en_zh_ja_es_id".
-        volume (float, optional):
-            Output loudness. 1.0 is normal, 0.5 is half, 2.0 is double.
-            Range: 0.5 <= volume <= 2.
-            Default (applied by RunComfy when not given): 1.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "audio_urls": audio_urls,
-            "image_url": image_url,
-            "output_format": output_format,
-            "pitch": pitch,
-            "sample_rate": sample_rate,
-            "speed": speed,
-            "voice": voice,
-            "volume": volume,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -173,109 +122,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    audio_urls: Sequence[MediaInput] | None = None,
-    image_url: MediaInput | None = None,
-    output_format: Literal["wav", "mp3", "ogg_opus"] | None = None,
-    pitch: int | None = None,
-    sample_rate: Literal[8000, 16000, 24000, 32000, 44100, 48000] | None = None,
-    speed: float | None = None,
-    voice: Literal[
-        "vivi_mixed_en_zh_ja_es_id",
-        "mindy_en_es_id_pt_zh",
-        "kian_en_zh",
-        "cedric_en_zh",
-        "sophie_en_zh",
-        "jean_en_zh",
-        "magnus_en_zh",
-        "mabel_en_zh",
-        "nadia_en_zh",
-        "opal_en_zh",
-        "pearl_en_zh",
-        "quentin_en_zh",
-        "corinne_mixed_en_zh",
-        "esther_mixed_en_zh",
-        "lyla_mixed_en_zh",
-        "tracy_es_zh",
-        "sandy_es_mixed_en_zh",
-        "felix_zh",
-        "celeste_zh",
-        "monkey_king_zh",
-    ]
-    | None = None,
-    volume: float | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedAudio10TextToAudioOutput:
-    """Run bytedance/seed-audio-1.0/text-to-audio and wait for its output (async).
-
-    Args:
-        audio_urls (Sequence[MediaInput], optional):
-            Up to 3 reference clips, cited in the prompt as @Audio1, @Audio2, @Audio3. Each
-            clip up to 30s, 10MB, wav/mp3/pcm/ogg_opus.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        image_url (MediaInput, optional):
-            A single reference image (jpeg/png/webp, up to 10MB). Cannot be combined with
-            audio references.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        output_format (str, optional):
-            Output audio container.
-            Allowed values: "wav", "mp3", "ogg_opus".
-            Default (applied by RunComfy when not given): "mp3".
-        pitch (int, optional):
-            Voice pitch shift in semitones. 0 is normal, -12 lowers by one octave, 12 raises
-            by one octave.
-            Range: -12 <= pitch <= 12.
-            Default (applied by RunComfy when not given): 0.
-        prompt (str, required):
-            Text to synthesize. Cite reference clips in order with @Audio1, @Audio2,
-            @Audio3.
-            Default (applied by RunComfy when not given): \"".
-        sample_rate (int, optional):
-            Sample rate of the output audio in Hz.
-            Allowed values: 8000, 16000, 24000, 32000, 44100, 48000.
-            Default (applied by RunComfy when not given): 24000.
-        speed (float, optional):
-            Read speed. 1.0 is normal, 0.5 is half speed, 2.0 is double speed.
-            Range: 0.5 <= speed <= 2.
-            Default (applied by RunComfy when not given): 1.
-        voice (str, optional):
-            Preset voice used for synthesis.
-            Allowed values: "vivi_mixed_en_zh_ja_es_id", "mindy_en_es_id_pt_zh",
-            "kian_en_zh", "cedric_en_zh", "sophie_en_zh", "jean_en_zh", "magnus_en_zh",
-            "mabel_en_zh", "nadia_en_zh", "opal_en_zh", "pearl_en_zh", "quentin_en_zh",
-            "corinne_mixed_en_zh", "esther_mixed_en_zh", "lyla_mixed_en_zh", "tracy_es_zh",
-            "sandy_es_mixed_en_zh", "felix_zh", "celeste_zh", "monkey_king_zh".
-            Default (applied by RunComfy when not given): "vivi_mixed_en_zh_ja_es_id".
-        volume (float, optional):
-            Output loudness. 1.0 is normal, 0.5 is half, 2.0 is double.
-            Range: 0.5 <= volume <= 2.
-            Default (applied by RunComfy when not given): 1.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "audio_urls": audio_urls,
-            "image_url": image_url,
-            "output_format": output_format,
-            "pitch": pitch,
-            "sample_rate": sample_rate,
-            "speed": speed,
-            "voice": voice,
-            "volume": volume,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -284,227 +139,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    audio_urls: Sequence[MediaInput] | None = None,
-    image_url: MediaInput | None = None,
-    output_format: Literal["wav", "mp3", "ogg_opus"] | None = None,
-    pitch: int | None = None,
-    sample_rate: Literal[8000, 16000, 24000, 32000, 44100, 48000] | None = None,
-    speed: float | None = None,
-    voice: Literal[
-        "vivi_mixed_en_zh_ja_es_id",
-        "mindy_en_es_id_pt_zh",
-        "kian_en_zh",
-        "cedric_en_zh",
-        "sophie_en_zh",
-        "jean_en_zh",
-        "magnus_en_zh",
-        "mabel_en_zh",
-        "nadia_en_zh",
-        "opal_en_zh",
-        "pearl_en_zh",
-        "quentin_en_zh",
-        "corinne_mixed_en_zh",
-        "esther_mixed_en_zh",
-        "lyla_mixed_en_zh",
-        "tracy_es_zh",
-        "sandy_es_mixed_en_zh",
-        "felix_zh",
-        "celeste_zh",
-        "monkey_king_zh",
-    ]
-    | None = None,
-    volume: float | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[BytedanceSeedAudio10TextToAudioOutput]:
-    """Submit a bytedance/seed-audio-1.0/text-to-audio job and return its handle at once.
-
-    Args:
-        audio_urls (Sequence[MediaInput], optional):
-            Up to 3 reference clips, cited in the prompt as @Audio1, @Audio2, @Audio3. Each
-            clip up to 30s, 10MB, wav/mp3/pcm/ogg_opus.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        image_url (MediaInput, optional):
-            A single reference image (jpeg/png/webp, up to 10MB). Cannot be combined with
-            audio references.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        output_format (str, optional):
-            Output audio container.
-            Allowed values: "wav", "mp3", "ogg_opus".
-            Default (applied by RunComfy when not given): "mp3".
-        pitch (int, optional):
-            Voice pitch shift in semitones. 0 is normal, -12 lowers by one octave, 12 raises
-            by one octave.
-            Range: -12 <= pitch <= 12.
-            Default (applied by RunComfy when not given): 0.
-        prompt (str, required):
-            Text to synthesize. Cite reference clips in order with @Audio1, @Audio2,
-            @Audio3.
-            Default (applied by RunComfy when not given): \"".
-        sample_rate (int, optional):
-            Sample rate of the output audio in Hz.
-            Allowed values: 8000, 16000, 24000, 32000, 44100, 48000.
-            Default (applied by RunComfy when not given): 24000.
-        speed (float, optional):
-            Read speed. 1.0 is normal, 0.5 is half speed, 2.0 is double speed.
-            Range: 0.5 <= speed <= 2.
-            Default (applied by RunComfy when not given): 1.
-        voice (str, optional):
-            Preset voice used for synthesis.
-            Allowed values: "vivi_mixed_en_zh_ja_es_id", "mindy_en_es_id_pt_zh",
-            "kian_en_zh", "cedric_en_zh", "sophie_en_zh", "jean_en_zh", "magnus_en_zh",
-            "mabel_en_zh", "nadia_en_zh", "opal_en_zh", "pearl_en_zh", "quentin_en_zh",
-            "corinne_mixed_en_zh", "esther_mixed_en_zh", "lyla_mixed_en_zh", "tracy_es_zh",
-            "sandy_es_mixed_en_zh", "felix_zh", "celeste_zh", "monkey_king_zh".
-            Default (applied by RunComfy when not given): "vivi_mixed_en_zh_ja_es_id".
-        volume (float, optional):
-            Output loudness. 1.0 is normal, 0.5 is half, 2.0 is double.
-            Range: 0.5 <= volume <= 2.
-            Default (applied by RunComfy when not given): 1.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "audio_urls": audio_urls,
-            "image_url": image_url,
-            "output_format": output_format,
-            "pitch": pitch,
-            "sample_rate": sample_rate,
-            "speed": speed,
-            "voice": voice,
-            "volume": volume,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    audio_urls: Sequence[MediaInput] | None = None,
-    image_url: MediaInput | None = None,
-    output_format: Literal["wav", "mp3", "ogg_opus"] | None = None,
-    pitch: int | None = None,
-    sample_rate: Literal[8000, 16000, 24000, 32000, 44100, 48000] | None = None,
-    speed: float | None = None,
-    voice: Literal[
-        "vivi_mixed_en_zh_ja_es_id",
-        "mindy_en_es_id_pt_zh",
-        "kian_en_zh",
-        "cedric_en_zh",
-        "sophie_en_zh",
-        "jean_en_zh",
-        "magnus_en_zh",
-        "mabel_en_zh",
-        "nadia_en_zh",
-        "opal_en_zh",
-        "pearl_en_zh",
-        "quentin_en_zh",
-        "corinne_mixed_en_zh",
-        "esther_mixed_en_zh",
-        "lyla_mixed_en_zh",
-        "tracy_es_zh",
-        "sandy_es_mixed_en_zh",
-        "felix_zh",
-        "celeste_zh",
-        "monkey_king_zh",
-    ]
-    | None = None,
-    volume: float | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[BytedanceSeedAudio10TextToAudioOutput]:
-    """Submit a bytedance/seed-audio-1.0/text-to-audio job and return its async handle at once.
-
-    Args:
-        audio_urls (Sequence[MediaInput], optional):
-            Up to 3 reference clips, cited in the prompt as @Audio1, @Audio2, @Audio3. Each
-            clip up to 30s, 10MB, wav/mp3/pcm/ogg_opus.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        image_url (MediaInput, optional):
-            A single reference image (jpeg/png/webp, up to 10MB). Cannot be combined with
-            audio references.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        output_format (str, optional):
-            Output audio container.
-            Allowed values: "wav", "mp3", "ogg_opus".
-            Default (applied by RunComfy when not given): "mp3".
-        pitch (int, optional):
-            Voice pitch shift in semitones. 0 is normal, -12 lowers by one octave, 12 raises
-            by one octave.
-            Range: -12 <= pitch <= 12.
-            Default (applied by RunComfy when not given): 0.
-        prompt (str, required):
-            Text to synthesize. Cite reference clips in order with @Audio1, @Audio2,
-            @Audio3.
-            Default (applied by RunComfy when not given): \"".
-        sample_rate (int, optional):
-            Sample rate of the output audio in Hz.
-            Allowed values: 8000, 16000, 24000, 32000, 44100, 48000.
-            Default (applied by RunComfy when not given): 24000.
-        speed (float, optional):
-            Read speed. 1.0 is normal, 0.5 is half speed, 2.0 is double speed.
-            Range: 0.5 <= speed <= 2.
-            Default (applied by RunComfy when not given): 1.
-        voice (str, optional):
-            Preset voice used for synthesis.
-            Allowed values: "vivi_mixed_en_zh_ja_es_id", "mindy_en_es_id_pt_zh",
-            "kian_en_zh", "cedric_en_zh", "sophie_en_zh", "jean_en_zh", "magnus_en_zh",
-            "mabel_en_zh", "nadia_en_zh", "opal_en_zh", "pearl_en_zh", "quentin_en_zh",
-            "corinne_mixed_en_zh", "esther_mixed_en_zh", "lyla_mixed_en_zh", "tracy_es_zh",
-            "sandy_es_mixed_en_zh", "felix_zh", "celeste_zh", "monkey_king_zh".
-            Default (applied by RunComfy when not given): "vivi_mixed_en_zh_ja_es_id".
-        volume (float, optional):
-            Output loudness. 1.0 is normal, 0.5 is half, 2.0 is double.
-            Range: 0.5 <= volume <= 2.
-            Default (applied by RunComfy when not given): 1.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "audio_urls": audio_urls,
-            "image_url": image_url,
-            "output_format": output_format,
-            "pitch": pitch,
-            "sample_rate": sample_rate,
-            "speed": speed,
-            "voice": voice,
-            "volume": volume,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[BytedanceSeedAudio10TextToAudioOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier bytedance/seed-audio-1.0/text-to-audio job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[BytedanceSeedAudio10TextToAudioOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier bytedance/seed-audio-1.0/text-to-audio job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,30 @@
 """bytedance/seedance-2.0/pro (bytedance/seedance-2.0/pro).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.bytedance.seedance_2_0.pro import *  # noqa: F403
-    from runcomfy_models._types.bytedance.seedance_2_0.pro import (
-        BytedanceSeedance20ProInput,
-        BytedanceSeedance20ProOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.bytedance.seedance_2_0.pro import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,99 +36,75 @@ __all__ = [
 
 MODEL_ID: Final = "bytedance/seedance-2.0/pro"
 
+AspectRatio = Literal["adaptive", "16:9", "9:16", "4:3", "3:4", "1:1", "21:9"]
+Resolution = Literal["480p", "720p", "1080p", "4k"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Text prompt for the video (Chinese ~≤500 characters, English
+        ~≤1000 words recommended).  Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Seedance 2.0 Pro default is adaptive (model picks
+        closest ratio; actual ratio is returned on task query). Default (applied by RunComfy
+        when not given): "adaptive".
+    audios (Sequence[MediaInput], optional): Reference audio for multimodal reference mode
+        (0–3). Support wav、mp3. Audio duration must be between 2 and 15 seconds. Size should
+        be less than 15MB. Media input: audio files as an https URL, a data: URI, a Path,
+        bytes or a binary file (a list). Items: 0 to 3.
+    duration (int, optional): Integer seconds in [4, 15]. Range: 4 <= duration <= 15.
+        Default (applied by RunComfy when not given): 5.
+    generate_audio (bool, optional): When true, the model outputs video with synchronized
+        audio (speech, SFX, music).  Default (applied by RunComfy when not given): true.
+    images (Sequence[MediaInput], optional): Reference images for multimodal reference mode
+        (0–9). Support jpeg、png、webp、bmp、tiff、gif. Media input: image files as an https URL,
+        a data: URI, a Path, bytes or a binary file (a list). Items: 0 to 9.
+    resolution (Resolution, optional): Default (applied by RunComfy when not given): "720p".
+    seed (int, optional): Random seed for the video generation.
+    videos (Sequence[MediaInput], optional): Reference videos for multimodal reference mode
+        (0–3). Support mp4、mov. Video duration must be between 2 and 15 seconds. Media
+        input: video files as an https URL, a data: URI, a Path, bytes or a binary file (a
+        list). Items: 0 to 3.
+    """
+
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    audios: Sequence[MediaInput] | None
+    duration: int | None
+    generate_audio: bool | None
+    images: Sequence[MediaInput] | None
+    resolution: Resolution | None
+    seed: int | None
+    videos: Sequence[MediaInput] | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[LazyBinding[BytedanceSeedance20ProInput, BytedanceSeedance20ProOutput]] = (
-    LazyBinding(
-        MODEL_ID,
-        "runcomfy_models._types.bytedance.seedance_2_0.pro",
-        media={
-            "audios": MediaField(kind="audio", many=True),
-            "images": MediaField(kind="image", many=True),
-            "videos": MediaField(kind="video", many=True),
-        },
-    )
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID,
+    "runcomfy_models._types.bytedance.seedance_2_0.pro",
+    media={
+        "audios": MediaField(kind="audio", many=True),
+        "images": MediaField(kind="image", many=True),
+        "videos": MediaField(kind="video", many=True),
+    },
 )
 
 
 def run(
     *,
-    prompt: str,
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "4:3", "3:4", "1:1", "21:9"] | None = None,
-    audios: Sequence[MediaInput] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    resolution: Literal["480p", "720p", "1080p", "4k"] | None = None,
-    seed: int | None = None,
-    videos: Sequence[MediaInput] | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedance20ProOutput:
-    """Run bytedance/seedance-2.0/pro and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Seedance 2.0 Pro default is adaptive (model picks closest ratio; actual ratio is
-            returned on task query).
-            Allowed values: "adaptive", "16:9", "9:16", "4:3", "3:4", "1:1", "21:9".
-            Default (applied by RunComfy when not given): "adaptive".
-        audios (Sequence[MediaInput], optional):
-            Reference audio for multimodal reference mode (0–3). Support wav、mp3. Audio
-            duration must be between 2 and 15 seconds. Size should be less than 15MB.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        duration (int, optional):
-            Integer seconds in [4, 15].
-            Range: 4 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        images (Sequence[MediaInput], optional):
-            Reference images for multimodal reference mode (0–9). Support
-            jpeg、png、webp、bmp、tiff、gif.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 9.
-        prompt (str, required):
-            Text prompt for the video (Chinese ~≤500 characters, English ~≤1000 words
-            recommended).
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Allowed values: "480p", "720p", "1080p", "4k".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Random seed for the video generation.
-        videos (Sequence[MediaInput], optional):
-            Reference videos for multimodal reference mode (0–3). Support mp4、mov. Video
-            duration must be between 2 and 15 seconds.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "audios": audios,
-            "duration": duration,
-            "generate_audio": generate_audio,
-            "images": images,
-            "resolution": resolution,
-            "seed": seed,
-            "videos": videos,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -147,82 +114,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "4:3", "3:4", "1:1", "21:9"] | None = None,
-    audios: Sequence[MediaInput] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    resolution: Literal["480p", "720p", "1080p", "4k"] | None = None,
-    seed: int | None = None,
-    videos: Sequence[MediaInput] | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedance20ProOutput:
-    """Run bytedance/seedance-2.0/pro and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Seedance 2.0 Pro default is adaptive (model picks closest ratio; actual ratio is
-            returned on task query).
-            Allowed values: "adaptive", "16:9", "9:16", "4:3", "3:4", "1:1", "21:9".
-            Default (applied by RunComfy when not given): "adaptive".
-        audios (Sequence[MediaInput], optional):
-            Reference audio for multimodal reference mode (0–3). Support wav、mp3. Audio
-            duration must be between 2 and 15 seconds. Size should be less than 15MB.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        duration (int, optional):
-            Integer seconds in [4, 15].
-            Range: 4 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        images (Sequence[MediaInput], optional):
-            Reference images for multimodal reference mode (0–9). Support
-            jpeg、png、webp、bmp、tiff、gif.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 9.
-        prompt (str, required):
-            Text prompt for the video (Chinese ~≤500 characters, English ~≤1000 words
-            recommended).
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Allowed values: "480p", "720p", "1080p", "4k".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Random seed for the video generation.
-        videos (Sequence[MediaInput], optional):
-            Reference videos for multimodal reference mode (0–3). Support mp4、mov. Video
-            duration must be between 2 and 15 seconds.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "audios": audios,
-            "duration": duration,
-            "generate_audio": generate_audio,
-            "images": images,
-            "resolution": resolution,
-            "seed": seed,
-            "videos": videos,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -231,171 +131,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "4:3", "3:4", "1:1", "21:9"] | None = None,
-    audios: Sequence[MediaInput] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    resolution: Literal["480p", "720p", "1080p", "4k"] | None = None,
-    seed: int | None = None,
-    videos: Sequence[MediaInput] | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[BytedanceSeedance20ProOutput]:
-    """Submit a bytedance/seedance-2.0/pro job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Seedance 2.0 Pro default is adaptive (model picks closest ratio; actual ratio is
-            returned on task query).
-            Allowed values: "adaptive", "16:9", "9:16", "4:3", "3:4", "1:1", "21:9".
-            Default (applied by RunComfy when not given): "adaptive".
-        audios (Sequence[MediaInput], optional):
-            Reference audio for multimodal reference mode (0–3). Support wav、mp3. Audio
-            duration must be between 2 and 15 seconds. Size should be less than 15MB.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        duration (int, optional):
-            Integer seconds in [4, 15].
-            Range: 4 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        images (Sequence[MediaInput], optional):
-            Reference images for multimodal reference mode (0–9). Support
-            jpeg、png、webp、bmp、tiff、gif.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 9.
-        prompt (str, required):
-            Text prompt for the video (Chinese ~≤500 characters, English ~≤1000 words
-            recommended).
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Allowed values: "480p", "720p", "1080p", "4k".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Random seed for the video generation.
-        videos (Sequence[MediaInput], optional):
-            Reference videos for multimodal reference mode (0–3). Support mp4、mov. Video
-            duration must be between 2 and 15 seconds.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "audios": audios,
-            "duration": duration,
-            "generate_audio": generate_audio,
-            "images": images,
-            "resolution": resolution,
-            "seed": seed,
-            "videos": videos,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "4:3", "3:4", "1:1", "21:9"] | None = None,
-    audios: Sequence[MediaInput] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    resolution: Literal["480p", "720p", "1080p", "4k"] | None = None,
-    seed: int | None = None,
-    videos: Sequence[MediaInput] | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[BytedanceSeedance20ProOutput]:
-    """Submit a bytedance/seedance-2.0/pro job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Seedance 2.0 Pro default is adaptive (model picks closest ratio; actual ratio is
-            returned on task query).
-            Allowed values: "adaptive", "16:9", "9:16", "4:3", "3:4", "1:1", "21:9".
-            Default (applied by RunComfy when not given): "adaptive".
-        audios (Sequence[MediaInput], optional):
-            Reference audio for multimodal reference mode (0–3). Support wav、mp3. Audio
-            duration must be between 2 and 15 seconds. Size should be less than 15MB.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        duration (int, optional):
-            Integer seconds in [4, 15].
-            Range: 4 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        images (Sequence[MediaInput], optional):
-            Reference images for multimodal reference mode (0–9). Support
-            jpeg、png、webp、bmp、tiff、gif.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 9.
-        prompt (str, required):
-            Text prompt for the video (Chinese ~≤500 characters, English ~≤1000 words
-            recommended).
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Allowed values: "480p", "720p", "1080p", "4k".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Random seed for the video generation.
-        videos (Sequence[MediaInput], optional):
-            Reference videos for multimodal reference mode (0–3). Support mp4、mov. Video
-            duration must be between 2 and 15 seconds.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "audios": audios,
-            "duration": duration,
-            "generate_audio": generate_audio,
-            "images": images,
-            "resolution": resolution,
-            "seed": seed,
-            "videos": videos,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(request_id: str, *, client: RunComfy | None = None) -> Job[BytedanceSeedance20ProOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier bytedance/seedance-2.0/pro job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[BytedanceSeedance20ProOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier bytedance/seedance-2.0/pro job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,30 @@
 """bytedance/seedance-2.0-mini/video-to-video (bytedance/seedance-2.0-mini/video-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.bytedance.seedance_2_0_mini.video_to_video import *  # noqa: F403
-    from runcomfy_models._types.bytedance.seedance_2_0_mini.video_to_video import (
-        BytedanceSeedance20MiniVideoToVideoInput,
-        BytedanceSeedance20MiniVideoToVideoOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.bytedance.seedance_2_0_mini.video_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,11 +36,54 @@ __all__ = [
 
 MODEL_ID: Final = "bytedance/seedance-2.0-mini/video-to-video"
 
+AspectRatio = Literal["16:9", "9:16", "4:3", "3:4", "1:1", "21:9"]
+Resolution = Literal["480p", "720p"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Describe the change you want applied to the source video, such
+        as a new look, lighting, weather, or background. Default (applied by RunComfy when
+        not given): \"".
+    video (MediaInput, required): Public URL of the video you want to edit. Clips longer
+        than 15 seconds are trimmed to the first 15 seconds. Media input: a video as an
+        https URL, a data: URI, a Path, bytes or a binary file.
+    aspect_ratio (AspectRatio, optional): Output aspect ratio. Leave on the default or pick
+        a framing; the output adapts to the input when this is not set. Default (applied by
+        RunComfy when not given): "16:9".
+    duration (int, optional): Length of the edited video in seconds. Auto-detected from the
+        input video when left at the default. Range: 4 <= duration <= 15. Default (applied
+        by RunComfy when not given): 5.
+    enable_web_search (bool, optional): Allow the model to pull in real-time information
+        when the prompt needs it. Default (applied by RunComfy when not given): false.
+    generate_audio (bool, optional): Generate native audio for the edited output. Turn off
+        to keep the input video's original audio track. Default (applied by RunComfy when
+        not given): true.
+    reference_audios (Sequence[MediaInput], optional): Optional audio URLs that guide the
+        generated audio track. Media input: audio files as an https URL, a data: URI, a
+        Path, bytes or a binary file (a list). Items: 0 to 16.
+    reference_images (Sequence[MediaInput], optional): Optional image URLs that steer
+        subject identity, style, or visual direction for the edit. Media input: image files
+        as an https URL, a data: URI, a Path, bytes or a binary file (a list). Items: 0 to
+        16.
+    resolution (Resolution, optional): Output video resolution tier. Default (applied by
+        RunComfy when not given): "720p".
+    """
+
+    prompt: Required[str]
+    video: Required[MediaInput]
+    aspect_ratio: AspectRatio | None
+    duration: int | None
+    enable_web_search: bool | None
+    generate_audio: bool | None
+    reference_audios: Sequence[MediaInput] | None
+    reference_images: Sequence[MediaInput] | None
+    resolution: Resolution | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[BytedanceSeedance20MiniVideoToVideoInput, BytedanceSeedance20MiniVideoToVideoOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.bytedance.seedance_2_0_mini.video_to_video",
     media={
@@ -62,84 +96,19 @@ _BINDING: Final[
 
 def run(
     *,
-    prompt: str,
-    video: MediaInput,
-    aspect_ratio: Literal["16:9", "9:16", "4:3", "3:4", "1:1", "21:9"] | None = None,
-    duration: int | None = None,
-    enable_web_search: bool | None = None,
-    generate_audio: bool | None = None,
-    reference_audios: Sequence[MediaInput] | None = None,
-    reference_images: Sequence[MediaInput] | None = None,
-    resolution: Literal["480p", "720p"] | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedance20MiniVideoToVideoOutput:
-    """Run bytedance/seedance-2.0-mini/video-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. Leave on the default or pick a framing; the output adapts
-            to the input when this is not set.
-            Allowed values: "16:9", "9:16", "4:3", "3:4", "1:1", "21:9".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Length of the edited video in seconds. Auto-detected from the input video when
-            left at the default.
-            Range: 4 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        enable_web_search (bool, optional):
-            Allow the model to pull in real-time information when the prompt needs it.
-            Default (applied by RunComfy when not given): false.
-        generate_audio (bool, optional):
-            Generate native audio for the edited output. Turn off to keep the input video's
-            original audio track.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the change you want applied to the source video, such as a new look,
-            lighting, weather, or background.
-            Default (applied by RunComfy when not given): \"".
-        reference_audios (Sequence[MediaInput], optional):
-            Optional audio URLs that guide the generated audio track.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        reference_images (Sequence[MediaInput], optional):
-            Optional image URLs that steer subject identity, style, or visual direction for
-            the edit.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        resolution (str, optional):
-            Output video resolution tier.
-            Allowed values: "480p", "720p".
-            Default (applied by RunComfy when not given): "720p".
-        video (MediaInput, required):
-            Public URL of the video you want to edit. Clips longer than 15 seconds are
-            trimmed to the first 15 seconds.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "video": video,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_web_search": enable_web_search,
-            "generate_audio": generate_audio,
-            "reference_audios": reference_audios,
-            "reference_images": reference_images,
-            "resolution": resolution,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -149,84 +118,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    video: MediaInput,
-    aspect_ratio: Literal["16:9", "9:16", "4:3", "3:4", "1:1", "21:9"] | None = None,
-    duration: int | None = None,
-    enable_web_search: bool | None = None,
-    generate_audio: bool | None = None,
-    reference_audios: Sequence[MediaInput] | None = None,
-    reference_images: Sequence[MediaInput] | None = None,
-    resolution: Literal["480p", "720p"] | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedance20MiniVideoToVideoOutput:
-    """Run bytedance/seedance-2.0-mini/video-to-video and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. Leave on the default or pick a framing; the output adapts
-            to the input when this is not set.
-            Allowed values: "16:9", "9:16", "4:3", "3:4", "1:1", "21:9".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Length of the edited video in seconds. Auto-detected from the input video when
-            left at the default.
-            Range: 4 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        enable_web_search (bool, optional):
-            Allow the model to pull in real-time information when the prompt needs it.
-            Default (applied by RunComfy when not given): false.
-        generate_audio (bool, optional):
-            Generate native audio for the edited output. Turn off to keep the input video's
-            original audio track.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the change you want applied to the source video, such as a new look,
-            lighting, weather, or background.
-            Default (applied by RunComfy when not given): \"".
-        reference_audios (Sequence[MediaInput], optional):
-            Optional audio URLs that guide the generated audio track.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        reference_images (Sequence[MediaInput], optional):
-            Optional image URLs that steer subject identity, style, or visual direction for
-            the edit.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        resolution (str, optional):
-            Output video resolution tier.
-            Allowed values: "480p", "720p".
-            Default (applied by RunComfy when not given): "720p".
-        video (MediaInput, required):
-            Public URL of the video you want to edit. Clips longer than 15 seconds are
-            trimmed to the first 15 seconds.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "video": video,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_web_search": enable_web_search,
-            "generate_audio": generate_audio,
-            "reference_audios": reference_audios,
-            "reference_images": reference_images,
-            "resolution": resolution,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -235,177 +135,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    video: MediaInput,
-    aspect_ratio: Literal["16:9", "9:16", "4:3", "3:4", "1:1", "21:9"] | None = None,
-    duration: int | None = None,
-    enable_web_search: bool | None = None,
-    generate_audio: bool | None = None,
-    reference_audios: Sequence[MediaInput] | None = None,
-    reference_images: Sequence[MediaInput] | None = None,
-    resolution: Literal["480p", "720p"] | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[BytedanceSeedance20MiniVideoToVideoOutput]:
-    """Submit a bytedance/seedance-2.0-mini/video-to-video job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. Leave on the default or pick a framing; the output adapts
-            to the input when this is not set.
-            Allowed values: "16:9", "9:16", "4:3", "3:4", "1:1", "21:9".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Length of the edited video in seconds. Auto-detected from the input video when
-            left at the default.
-            Range: 4 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        enable_web_search (bool, optional):
-            Allow the model to pull in real-time information when the prompt needs it.
-            Default (applied by RunComfy when not given): false.
-        generate_audio (bool, optional):
-            Generate native audio for the edited output. Turn off to keep the input video's
-            original audio track.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the change you want applied to the source video, such as a new look,
-            lighting, weather, or background.
-            Default (applied by RunComfy when not given): \"".
-        reference_audios (Sequence[MediaInput], optional):
-            Optional audio URLs that guide the generated audio track.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        reference_images (Sequence[MediaInput], optional):
-            Optional image URLs that steer subject identity, style, or visual direction for
-            the edit.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        resolution (str, optional):
-            Output video resolution tier.
-            Allowed values: "480p", "720p".
-            Default (applied by RunComfy when not given): "720p".
-        video (MediaInput, required):
-            Public URL of the video you want to edit. Clips longer than 15 seconds are
-            trimmed to the first 15 seconds.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "video": video,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_web_search": enable_web_search,
-            "generate_audio": generate_audio,
-            "reference_audios": reference_audios,
-            "reference_images": reference_images,
-            "resolution": resolution,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    video: MediaInput,
-    aspect_ratio: Literal["16:9", "9:16", "4:3", "3:4", "1:1", "21:9"] | None = None,
-    duration: int | None = None,
-    enable_web_search: bool | None = None,
-    generate_audio: bool | None = None,
-    reference_audios: Sequence[MediaInput] | None = None,
-    reference_images: Sequence[MediaInput] | None = None,
-    resolution: Literal["480p", "720p"] | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[BytedanceSeedance20MiniVideoToVideoOutput]:
-    """Submit a bytedance/seedance-2.0-mini/video-to-video job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. Leave on the default or pick a framing; the output adapts
-            to the input when this is not set.
-            Allowed values: "16:9", "9:16", "4:3", "3:4", "1:1", "21:9".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Length of the edited video in seconds. Auto-detected from the input video when
-            left at the default.
-            Range: 4 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        enable_web_search (bool, optional):
-            Allow the model to pull in real-time information when the prompt needs it.
-            Default (applied by RunComfy when not given): false.
-        generate_audio (bool, optional):
-            Generate native audio for the edited output. Turn off to keep the input video's
-            original audio track.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the change you want applied to the source video, such as a new look,
-            lighting, weather, or background.
-            Default (applied by RunComfy when not given): \"".
-        reference_audios (Sequence[MediaInput], optional):
-            Optional audio URLs that guide the generated audio track.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        reference_images (Sequence[MediaInput], optional):
-            Optional image URLs that steer subject identity, style, or visual direction for
-            the edit.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        resolution (str, optional):
-            Output video resolution tier.
-            Allowed values: "480p", "720p".
-            Default (applied by RunComfy when not given): "720p".
-        video (MediaInput, required):
-            Public URL of the video you want to edit. Clips longer than 15 seconds are
-            trimmed to the first 15 seconds.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "video": video,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_web_search": enable_web_search,
-            "generate_audio": generate_audio,
-            "reference_audios": reference_audios,
-            "reference_images": reference_images,
-            "resolution": resolution,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[BytedanceSeedance20MiniVideoToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier bytedance/seedance-2.0-mini/video-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[BytedanceSeedance20MiniVideoToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier bytedance/seedance-2.0-mini/video-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

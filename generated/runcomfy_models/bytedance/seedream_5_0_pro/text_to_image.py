@@ -2,38 +2,31 @@
 """bytedance/seedream-5.0-pro/text-to-image (bytedance/seedream-5.0-pro/text-to-image).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.bytedance.seedream_5_0_pro.text_to_image import *  # noqa: F403
-    from runcomfy_models._types.bytedance.seedream_5_0_pro.text_to_image import (
-        BytedanceSeedream50ProTextToImageInput,
-        BytedanceSeedream50ProTextToImageOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.bytedance.seedream_5_0_pro.text_to_image import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "OutputFormat",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -44,65 +37,54 @@ __all__ = [
 
 MODEL_ID: Final = "bytedance/seedream-5.0-pro/text-to-image"
 
+AspectRatio = Literal["1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"]
+OutputFormat = Literal["png", "jpeg"]
+Resolution = Literal["1K", "2K"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): The recommended length is no more than 600 English words. If the
+        prompt is too long, the information may become scattered. The model might ignore
+        details and only concentrate on the main points, resulting in a image with missing
+        elements. Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Output aspect ratio of the generated image.
+        Default (applied by RunComfy when not given): "1:1".
+    output_format (OutputFormat, optional): The format of the output images. This will
+        determine the format of the output images. Default (applied by RunComfy when not
+        given): "png".
+    resolution (Resolution, optional): Choose the output resolution tier. 1K is billed at
+        $0.040 per image, 2K at $0.080. Default (applied by RunComfy when not given): "2K".
+    """
+
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    output_format: OutputFormat | None
+    resolution: Resolution | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[BytedanceSeedream50ProTextToImageInput, BytedanceSeedream50ProTextToImageOutput]
-] = LazyBinding(
-    MODEL_ID,
-    "runcomfy_models._types.bytedance.seedream_5_0_pro.text_to_image",
-    media={},
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID, "runcomfy_models._types.bytedance.seedream_5_0_pro.text_to_image", media={}
 )
 
 
 def run(
     *,
-    prompt: str,
-    aspect_ratio: Literal["1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"] | None = None,
-    output_format: Literal["png", "jpeg"] | None = None,
-    resolution: Literal["1K", "2K"] | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedream50ProTextToImageOutput:
-    """Run bytedance/seedream-5.0-pro/text-to-image and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio of the generated image.
-            Allowed values: "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9".
-            Default (applied by RunComfy when not given): "1:1".
-        output_format (str, optional):
-            The format of the output images. This will determine the format of the output
-            images.
-            Allowed values: "png", "jpeg".
-            Default (applied by RunComfy when not given): "png".
-        prompt (str, required):
-            The recommended length is no more than 600 English words. If the prompt is too
-            long, the information may become scattered. The model might ignore details and
-            only concentrate on the main points, resulting in a image with missing elements.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Choose the output resolution tier. 1K is billed at $0.040 per image, 2K at
-            $0.080.
-            Allowed values: "1K", "2K".
-            Default (applied by RunComfy when not given): "2K".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "output_format": output_format,
-            "resolution": resolution,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -112,52 +94,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    aspect_ratio: Literal["1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"] | None = None,
-    output_format: Literal["png", "jpeg"] | None = None,
-    resolution: Literal["1K", "2K"] | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedream50ProTextToImageOutput:
-    """Run bytedance/seedream-5.0-pro/text-to-image and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio of the generated image.
-            Allowed values: "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9".
-            Default (applied by RunComfy when not given): "1:1".
-        output_format (str, optional):
-            The format of the output images. This will determine the format of the output
-            images.
-            Allowed values: "png", "jpeg".
-            Default (applied by RunComfy when not given): "png".
-        prompt (str, required):
-            The recommended length is no more than 600 English words. If the prompt is too
-            long, the information may become scattered. The model might ignore details and
-            only concentrate on the main points, resulting in a image with missing elements.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Choose the output resolution tier. 1K is billed at $0.040 per image, 2K at
-            $0.080.
-            Allowed values: "1K", "2K".
-            Default (applied by RunComfy when not given): "2K".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "output_format": output_format,
-            "resolution": resolution,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -166,113 +111,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"] | None = None,
-    output_format: Literal["png", "jpeg"] | None = None,
-    resolution: Literal["1K", "2K"] | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[BytedanceSeedream50ProTextToImageOutput]:
-    """Submit a bytedance/seedream-5.0-pro/text-to-image job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio of the generated image.
-            Allowed values: "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9".
-            Default (applied by RunComfy when not given): "1:1".
-        output_format (str, optional):
-            The format of the output images. This will determine the format of the output
-            images.
-            Allowed values: "png", "jpeg".
-            Default (applied by RunComfy when not given): "png".
-        prompt (str, required):
-            The recommended length is no more than 600 English words. If the prompt is too
-            long, the information may become scattered. The model might ignore details and
-            only concentrate on the main points, resulting in a image with missing elements.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Choose the output resolution tier. 1K is billed at $0.040 per image, 2K at
-            $0.080.
-            Allowed values: "1K", "2K".
-            Default (applied by RunComfy when not given): "2K".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "output_format": output_format,
-            "resolution": resolution,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"] | None = None,
-    output_format: Literal["png", "jpeg"] | None = None,
-    resolution: Literal["1K", "2K"] | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[BytedanceSeedream50ProTextToImageOutput]:
-    """Submit a bytedance/seedream-5.0-pro/text-to-image job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio of the generated image.
-            Allowed values: "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9".
-            Default (applied by RunComfy when not given): "1:1".
-        output_format (str, optional):
-            The format of the output images. This will determine the format of the output
-            images.
-            Allowed values: "png", "jpeg".
-            Default (applied by RunComfy when not given): "png".
-        prompt (str, required):
-            The recommended length is no more than 600 English words. If the prompt is too
-            long, the information may become scattered. The model might ignore details and
-            only concentrate on the main points, resulting in a image with missing elements.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Choose the output resolution tier. 1K is billed at $0.040 per image, 2K at
-            $0.080.
-            Allowed values: "1K", "2K".
-            Default (applied by RunComfy when not given): "2K".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "output_format": output_format,
-            "resolution": resolution,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[BytedanceSeedream50ProTextToImageOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier bytedance/seedream-5.0-pro/text-to-image job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[BytedanceSeedream50ProTextToImageOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier bytedance/seedream-5.0-pro/text-to-image job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,38 +2,29 @@
 """elevenlabs/elevenlabs/music-generation (elevenlabs/elevenlabs/music-generation).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.elevenlabs.elevenlabs.music_generation import *  # noqa: F403
-    from runcomfy_models._types.elevenlabs.elevenlabs.music_generation import (
-        ElevenlabsElevenlabsMusicGenerationInput,
-        ElevenlabsElevenlabsMusicGenerationOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.elevenlabs.elevenlabs.music_generation import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "OutputFormat",
     "job",
     "job_async",
     "run",
@@ -44,64 +35,57 @@ __all__ = [
 
 MODEL_ID: Final = "elevenlabs/elevenlabs/music-generation"
 
+OutputFormat = Literal[
+    "mp3_standard",
+    "mp3_high_quality",
+    "wav_16khz",
+    "wav_22khz",
+    "wav_24khz",
+    "wav_cd_quality",
+]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Style description and lyrics with structure markers Default
+        (applied by RunComfy when not given): \"".
+    force_instrumental (bool, optional): Generate instrumental only without vocals Default
+        (applied by RunComfy when not given): false.
+    music_length_ms (int, optional): Output duration in milliseconds (5000-300000 ms, i.e.
+        5s-300s) Range: 5000 <= music_length_ms <= 300000. Default (applied by RunComfy when
+        not given): 40000.
+    output_format (OutputFormat, optional): Output format (see options below) Default
+        (applied by RunComfy when not given): "mp3_standard".
+    """
+
+    prompt: Required[str]
+    force_instrumental: bool | None
+    music_length_ms: int | None
+    output_format: OutputFormat | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[ElevenlabsElevenlabsMusicGenerationInput, ElevenlabsElevenlabsMusicGenerationOutput]
-] = LazyBinding(
-    MODEL_ID,
-    "runcomfy_models._types.elevenlabs.elevenlabs.music_generation",
-    media={},
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID, "runcomfy_models._types.elevenlabs.elevenlabs.music_generation", media={}
 )
 
 
 def run(
     *,
-    prompt: str,
-    force_instrumental: bool | None = None,
-    music_length_ms: int | None = None,
-    output_format: Literal[
-        "mp3_standard", "mp3_high_quality", "wav_16khz", "wav_22khz", "wav_24khz", "wav_cd_quality"
-    ]
-    | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> ElevenlabsElevenlabsMusicGenerationOutput:
-    """Run elevenlabs/elevenlabs/music-generation and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        force_instrumental (bool, optional):
-            Generate instrumental only without vocals
-            Default (applied by RunComfy when not given): false.
-        music_length_ms (int, optional):
-            Output duration in milliseconds (5000-300000 ms, i.e. 5s-300s)
-            Range: 5000 <= music_length_ms <= 300000.
-            Default (applied by RunComfy when not given): 40000.
-        output_format (str, optional):
-            Output format (see options below)
-            Allowed values: "mp3_standard", "mp3_high_quality", "wav_16khz", "wav_22khz",
-            "wav_24khz", "wav_cd_quality".
-            Default (applied by RunComfy when not given): "mp3_standard".
-        prompt (str, required):
-            Style description and lyrics with structure markers
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "force_instrumental": force_instrumental,
-            "music_length_ms": music_length_ms,
-            "output_format": output_format,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -111,51 +95,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    force_instrumental: bool | None = None,
-    music_length_ms: int | None = None,
-    output_format: Literal[
-        "mp3_standard", "mp3_high_quality", "wav_16khz", "wav_22khz", "wav_24khz", "wav_cd_quality"
-    ]
-    | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> ElevenlabsElevenlabsMusicGenerationOutput:
-    """Run elevenlabs/elevenlabs/music-generation and wait for its output (async).
-
-    Args:
-        force_instrumental (bool, optional):
-            Generate instrumental only without vocals
-            Default (applied by RunComfy when not given): false.
-        music_length_ms (int, optional):
-            Output duration in milliseconds (5000-300000 ms, i.e. 5s-300s)
-            Range: 5000 <= music_length_ms <= 300000.
-            Default (applied by RunComfy when not given): 40000.
-        output_format (str, optional):
-            Output format (see options below)
-            Allowed values: "mp3_standard", "mp3_high_quality", "wav_16khz", "wav_22khz",
-            "wav_24khz", "wav_cd_quality".
-            Default (applied by RunComfy when not given): "mp3_standard".
-        prompt (str, required):
-            Style description and lyrics with structure markers
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "force_instrumental": force_instrumental,
-            "music_length_ms": music_length_ms,
-            "output_format": output_format,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -164,111 +112,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    force_instrumental: bool | None = None,
-    music_length_ms: int | None = None,
-    output_format: Literal[
-        "mp3_standard", "mp3_high_quality", "wav_16khz", "wav_22khz", "wav_24khz", "wav_cd_quality"
-    ]
-    | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[ElevenlabsElevenlabsMusicGenerationOutput]:
-    """Submit a elevenlabs/elevenlabs/music-generation job and return its handle at once.
-
-    Args:
-        force_instrumental (bool, optional):
-            Generate instrumental only without vocals
-            Default (applied by RunComfy when not given): false.
-        music_length_ms (int, optional):
-            Output duration in milliseconds (5000-300000 ms, i.e. 5s-300s)
-            Range: 5000 <= music_length_ms <= 300000.
-            Default (applied by RunComfy when not given): 40000.
-        output_format (str, optional):
-            Output format (see options below)
-            Allowed values: "mp3_standard", "mp3_high_quality", "wav_16khz", "wav_22khz",
-            "wav_24khz", "wav_cd_quality".
-            Default (applied by RunComfy when not given): "mp3_standard".
-        prompt (str, required):
-            Style description and lyrics with structure markers
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "force_instrumental": force_instrumental,
-            "music_length_ms": music_length_ms,
-            "output_format": output_format,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    force_instrumental: bool | None = None,
-    music_length_ms: int | None = None,
-    output_format: Literal[
-        "mp3_standard", "mp3_high_quality", "wav_16khz", "wav_22khz", "wav_24khz", "wav_cd_quality"
-    ]
-    | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[ElevenlabsElevenlabsMusicGenerationOutput]:
-    """Submit a elevenlabs/elevenlabs/music-generation job and return its async handle at once.
-
-    Args:
-        force_instrumental (bool, optional):
-            Generate instrumental only without vocals
-            Default (applied by RunComfy when not given): false.
-        music_length_ms (int, optional):
-            Output duration in milliseconds (5000-300000 ms, i.e. 5s-300s)
-            Range: 5000 <= music_length_ms <= 300000.
-            Default (applied by RunComfy when not given): 40000.
-        output_format (str, optional):
-            Output format (see options below)
-            Allowed values: "mp3_standard", "mp3_high_quality", "wav_16khz", "wav_22khz",
-            "wav_24khz", "wav_cd_quality".
-            Default (applied by RunComfy when not given): "mp3_standard".
-        prompt (str, required):
-            Style description and lyrics with structure markers
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "force_instrumental": force_instrumental,
-            "music_length_ms": music_length_ms,
-            "output_format": output_format,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[ElevenlabsElevenlabsMusicGenerationOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier elevenlabs/elevenlabs/music-generation job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[ElevenlabsElevenlabsMusicGenerationOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier elevenlabs/elevenlabs/music-generation job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

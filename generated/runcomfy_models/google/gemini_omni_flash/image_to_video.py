@@ -2,39 +2,29 @@
 """google/gemini-omni-flash/image-to-video (google/gemini-omni-flash/image-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.google.gemini_omni_flash.image_to_video import *  # noqa: F403
-    from runcomfy_models._types.google.gemini_omni_flash.image_to_video import (
-        GoogleGeminiOmniFlashImageToVideoInput,
-        GoogleGeminiOmniFlashImageToVideoOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.google.gemini_omni_flash.image_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
     "job",
     "job_async",
     "run",
@@ -45,66 +35,54 @@ __all__ = [
 
 MODEL_ID: Final = "google/gemini-omni-flash/image-to-video"
 
+AspectRatio = Literal["16:9", "9:16"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    image_url (MediaInput, required): The input image to animate. Supported formats include
+        jpg, jpeg, png, webp. Media input: an image as an https URL, a data: URI, a Path,
+        bytes or a binary file.
+    prompt (str, required): Describe how the input image should move or change. You can
+        direct camera work, pacing, and audio in the prompt (e.g. "slow push-in", "gentle
+        wind and birdsong", "no dialogue") and add negative instructions such as "Do not
+        show text". Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): The aspect ratio of the generated video. Default
+        (applied by RunComfy when not given): "16:9".
+    duration (int, optional): The duration of the generated video, in seconds. Range: 3 <=
+        duration <= 10. Default (applied by RunComfy when not given): 8.
+    """
+
+    image_url: Required[MediaInput]
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    duration: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[GoogleGeminiOmniFlashImageToVideoInput, GoogleGeminiOmniFlashImageToVideoOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.google.gemini_omni_flash.image_to_video",
-    media={
-        "image_url": MediaField(kind="image", many=False),
-    },
+    media={"image_url": MediaField(kind="image", many=False)},
 )
 
 
 def run(
     *,
-    image_url: MediaInput,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16"] | None = None,
-    duration: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> GoogleGeminiOmniFlashImageToVideoOutput:
-    """Run google/gemini-omni-flash/image-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            The aspect ratio of the generated video.
-            Allowed values: "16:9", "9:16".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            The duration of the generated video, in seconds.
-            Range: 3 <= duration <= 10.
-            Default (applied by RunComfy when not given): 8.
-        image_url (MediaInput, required):
-            The input image to animate. Supported formats include jpg, jpeg, png, webp.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe how the input image should move or change. You can direct camera work,
-            pacing, and audio in the prompt (e.g. "slow push-in", "gentle wind and
-            birdsong", "no dialogue") and add negative instructions such as "Do not show
-            text".
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -114,51 +92,15 @@ def run(
 
 async def run_async(
     *,
-    image_url: MediaInput,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16"] | None = None,
-    duration: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> GoogleGeminiOmniFlashImageToVideoOutput:
-    """Run google/gemini-omni-flash/image-to-video and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            The aspect ratio of the generated video.
-            Allowed values: "16:9", "9:16".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            The duration of the generated video, in seconds.
-            Range: 3 <= duration <= 10.
-            Default (applied by RunComfy when not given): 8.
-        image_url (MediaInput, required):
-            The input image to animate. Supported formats include jpg, jpeg, png, webp.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe how the input image should move or change. You can direct camera work,
-            pacing, and audio in the prompt (e.g. "slow push-in", "gentle wind and
-            birdsong", "no dialogue") and add negative instructions such as "Do not show
-            text".
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -167,111 +109,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    image_url: MediaInput,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16"] | None = None,
-    duration: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[GoogleGeminiOmniFlashImageToVideoOutput]:
-    """Submit a google/gemini-omni-flash/image-to-video job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            The aspect ratio of the generated video.
-            Allowed values: "16:9", "9:16".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            The duration of the generated video, in seconds.
-            Range: 3 <= duration <= 10.
-            Default (applied by RunComfy when not given): 8.
-        image_url (MediaInput, required):
-            The input image to animate. Supported formats include jpg, jpeg, png, webp.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe how the input image should move or change. You can direct camera work,
-            pacing, and audio in the prompt (e.g. "slow push-in", "gentle wind and
-            birdsong", "no dialogue") and add negative instructions such as "Do not show
-            text".
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image_url: MediaInput,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16"] | None = None,
-    duration: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[GoogleGeminiOmniFlashImageToVideoOutput]:
-    """Submit a google/gemini-omni-flash/image-to-video job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            The aspect ratio of the generated video.
-            Allowed values: "16:9", "9:16".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            The duration of the generated video, in seconds.
-            Range: 3 <= duration <= 10.
-            Default (applied by RunComfy when not given): 8.
-        image_url (MediaInput, required):
-            The input image to animate. Supported formats include jpg, jpeg, png, webp.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe how the input image should move or change. You can direct camera work,
-            pacing, and audio in the prompt (e.g. "slow push-in", "gentle wind and
-            birdsong", "no dialogue") and add negative instructions such as "Do not show
-            text".
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[GoogleGeminiOmniFlashImageToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier google/gemini-omni-flash/image-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[GoogleGeminiOmniFlashImageToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier google/gemini-omni-flash/image-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

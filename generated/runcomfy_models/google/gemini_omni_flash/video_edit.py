@@ -2,39 +2,28 @@
 """google/gemini-omni-flash/video-edit (google/gemini-omni-flash/video-edit).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.google.gemini_omni_flash.video_edit import *  # noqa: F403
-    from runcomfy_models._types.google.gemini_omni_flash.video_edit import (
-        GoogleGeminiOmniFlashVideoEditInput,
-        GoogleGeminiOmniFlashVideoEditOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.google.gemini_omni_flash.video_edit import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
     "job",
     "job_async",
     "run",
@@ -46,53 +35,44 @@ __all__ = [
 MODEL_ID: Final = "google/gemini-omni-flash/video-edit"
 
 
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): A short, plain instruction describing the change you want. Keep
+        it simple, and add a phrase like 'keep everything else the same' to preserve the
+        rest of the scene. Default (applied by RunComfy when not given): \"".
+    video_url (MediaInput, required): Public URL of the video you want to edit. The clip is
+        used as the base for the requested change. Media input: a video as an https URL, a
+        data: URI, a Path, bytes or a binary file.
+    """
+
+    prompt: Required[str]
+    video_url: Required[MediaInput]
+
+
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[GoogleGeminiOmniFlashVideoEditInput, GoogleGeminiOmniFlashVideoEditOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.google.gemini_omni_flash.video_edit",
-    media={
-        "video_url": MediaField(kind="video", many=False),
-    },
+    media={"video_url": MediaField(kind="video", many=False)},
 )
 
 
 def run(
     *,
-    prompt: str,
-    video_url: MediaInput,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> GoogleGeminiOmniFlashVideoEditOutput:
-    """Run google/gemini-omni-flash/video-edit and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        prompt (str, required):
-            A short, plain instruction describing the change you want. Keep it simple, and
-            add a phrase like 'keep everything else the same' to preserve the rest of the
-            scene.
-            Default (applied by RunComfy when not given): \"".
-        video_url (MediaInput, required):
-            Public URL of the video you want to edit. The clip is used as the base for the
-            requested change.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -102,39 +82,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    video_url: MediaInput,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> GoogleGeminiOmniFlashVideoEditOutput:
-    """Run google/gemini-omni-flash/video-edit and wait for its output (async).
-
-    Args:
-        prompt (str, required):
-            A short, plain instruction describing the change you want. Keep it simple, and
-            add a phrase like 'keep everything else the same' to preserve the rest of the
-            scene.
-            Default (applied by RunComfy when not given): \"".
-        video_url (MediaInput, required):
-            Public URL of the video you want to edit. The clip is used as the base for the
-            requested change.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -143,87 +99,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    video_url: MediaInput,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[GoogleGeminiOmniFlashVideoEditOutput]:
-    """Submit a google/gemini-omni-flash/video-edit job and return its handle at once.
-
-    Args:
-        prompt (str, required):
-            A short, plain instruction describing the change you want. Keep it simple, and
-            add a phrase like 'keep everything else the same' to preserve the rest of the
-            scene.
-            Default (applied by RunComfy when not given): \"".
-        video_url (MediaInput, required):
-            Public URL of the video you want to edit. The clip is used as the base for the
-            requested change.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    video_url: MediaInput,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[GoogleGeminiOmniFlashVideoEditOutput]:
-    """Submit a google/gemini-omni-flash/video-edit job and return its async handle at once.
-
-    Args:
-        prompt (str, required):
-            A short, plain instruction describing the change you want. Keep it simple, and
-            add a phrase like 'keep everything else the same' to preserve the rest of the
-            scene.
-            Default (applied by RunComfy when not given): \"".
-        video_url (MediaInput, required):
-            Public URL of the video you want to edit. The clip is used as the base for the
-            requested change.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[GoogleGeminiOmniFlashVideoEditOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier google/gemini-omni-flash/video-edit job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[GoogleGeminiOmniFlashVideoEditOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier google/gemini-omni-flash/video-edit job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

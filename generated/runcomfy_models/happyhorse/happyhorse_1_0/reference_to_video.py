@@ -2,39 +2,31 @@
 """happyhorse/happyhorse-1.0/reference-to-video (happyhorse/happyhorse-1.0/reference-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.happyhorse.happyhorse_1_0.reference_to_video import *  # noqa: F403
-    from runcomfy_models._types.happyhorse.happyhorse_1_0.reference_to_video import (
-        HappyhorseHappyhorse10ReferenceToVideoInput,
-        HappyhorseHappyhorse10ReferenceToVideoOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.happyhorse.happyhorse_1_0.reference_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "Duration",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,13 +37,78 @@ __all__ = [
 
 MODEL_ID: Final = "happyhorse/happyhorse-1.0/reference-to-video"
 
+AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
+Duration = Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+Resolution = Literal["720P", "1080P"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    image_url_1 (MediaInput, required): First reference image. Tag this subject in the
+        prompt as character1. Format: JPEG, JPG, PNG, or WEBP. Short side ≥ 400px,
+        recommended 720P or higher, max 10MB. Media input: an image as an https URL, a data:
+        URI, a Path, bytes or a binary file.
+    prompt (str, required): Describe the scene, motion, camera, and lighting. Refer to each
+        reference image with character1, character2, character3 … in the order they appear
+        above. Max 2500 Chinese / 5000 non-Chinese characters. Length: 0 to 5000. Default
+        (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Output video aspect ratio. Default (applied by
+        RunComfy when not given): "16:9".
+    duration (Duration, optional): Output video duration in seconds. Allowed values: 3–15.
+        Default (applied by RunComfy when not given): 5.
+    image_url_2 (MediaInput, optional): Optional second reference image. Tag this subject in
+        the prompt as character2. Format: JPEG, JPG, PNG, or WEBP. Leave blank to skip.
+        Media input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
+    image_url_3 (MediaInput, optional): Optional third reference image. Tag this subject in
+        the prompt as character3. Format: JPEG, JPG, PNG, or WEBP. Leave blank to skip.
+        Media input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
+    image_url_4 (MediaInput, optional): Optional fourth reference image. Tag this subject in
+        the prompt as character4. Leave blank to skip. Media input: an image as an https
+        URL, a data: URI, a Path, bytes or a binary file.
+    image_url_5 (MediaInput, optional): Optional fifth reference image. Tag this subject in
+        the prompt as character5. Leave blank to skip. Media input: an image as an https
+        URL, a data: URI, a Path, bytes or a binary file.
+    image_url_6 (MediaInput, optional): Optional sixth reference image. Tag this subject in
+        the prompt as character6. Leave blank to skip. Media input: an image as an https
+        URL, a data: URI, a Path, bytes or a binary file.
+    image_url_7 (MediaInput, optional): Optional seventh reference image. Tag this subject
+        in the prompt as character7. Leave blank to skip. Media input: an image as an https
+        URL, a data: URI, a Path, bytes or a binary file.
+    image_url_8 (MediaInput, optional): Optional eighth reference image. Tag this subject in
+        the prompt as character8. Leave blank to skip. Media input: an image as an https
+        URL, a data: URI, a Path, bytes or a binary file.
+    image_url_9 (MediaInput, optional): Optional ninth reference image. Tag this subject in
+        the prompt as character9. Leave blank to skip. Media input: an image as an https
+        URL, a data: URI, a Path, bytes or a binary file.
+    resolution (Resolution, optional): Output video resolution. The model supports 720P or
+        1080P. Default (applied by RunComfy when not given): "1080P".
+    seed (int, optional): Optional seed for reproducible generations. Use 0 to let the
+        provider randomize. Range: 0 <= seed <= 2147483647. Default (applied by RunComfy
+        when not given): 0.
+    watermark (bool, optional): Whether to keep the provider watermark on the generated
+        video. Default (applied by RunComfy when not given): false.
+    """
+
+    image_url_1: Required[MediaInput]
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    duration: Duration | None
+    image_url_2: MediaInput | None
+    image_url_3: MediaInput | None
+    image_url_4: MediaInput | None
+    image_url_5: MediaInput | None
+    image_url_6: MediaInput | None
+    image_url_7: MediaInput | None
+    image_url_8: MediaInput | None
+    image_url_9: MediaInput | None
+    resolution: Resolution | None
+    seed: int | None
+    watermark: bool | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[
-        HappyhorseHappyhorse10ReferenceToVideoInput, HappyhorseHappyhorse10ReferenceToVideoOutput
-    ]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.happyhorse.happyhorse_1_0.reference_to_video",
     media={
@@ -70,126 +127,19 @@ _BINDING: Final[
 
 def run(
     *,
-    image_url_1: MediaInput,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] | None = None,
-    image_url_2: MediaInput | None = None,
-    image_url_3: MediaInput | None = None,
-    image_url_4: MediaInput | None = None,
-    image_url_5: MediaInput | None = None,
-    image_url_6: MediaInput | None = None,
-    image_url_7: MediaInput | None = None,
-    image_url_8: MediaInput | None = None,
-    image_url_9: MediaInput | None = None,
-    resolution: Literal["720P", "1080P"] | None = None,
-    seed: int | None = None,
-    watermark: bool | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> HappyhorseHappyhorse10ReferenceToVideoOutput:
-    """Run happyhorse/happyhorse-1.0/reference-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Output video aspect ratio.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Output video duration in seconds. Allowed values: 3–15.
-            Allowed values: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15.
-            Default (applied by RunComfy when not given): 5.
-        image_url_1 (MediaInput, required):
-            First reference image. Tag this subject in the prompt as character1. Format:
-            JPEG, JPG, PNG, or WEBP. Short side ≥ 400px, recommended 720P or higher, max
-            10MB.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_2 (MediaInput, optional):
-            Optional second reference image. Tag this subject in the prompt as character2.
-            Format: JPEG, JPG, PNG, or WEBP. Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_3 (MediaInput, optional):
-            Optional third reference image. Tag this subject in the prompt as character3.
-            Format: JPEG, JPG, PNG, or WEBP. Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_4 (MediaInput, optional):
-            Optional fourth reference image. Tag this subject in the prompt as character4.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_5 (MediaInput, optional):
-            Optional fifth reference image. Tag this subject in the prompt as character5.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_6 (MediaInput, optional):
-            Optional sixth reference image. Tag this subject in the prompt as character6.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_7 (MediaInput, optional):
-            Optional seventh reference image. Tag this subject in the prompt as character7.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_8 (MediaInput, optional):
-            Optional eighth reference image. Tag this subject in the prompt as character8.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_9 (MediaInput, optional):
-            Optional ninth reference image. Tag this subject in the prompt as character9.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the scene, motion, camera, and lighting. Refer to each reference image
-            with character1, character2, character3 … in the order they appear above. Max
-            2500 Chinese / 5000 non-Chinese characters.
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output video resolution. The model supports 720P or 1080P.
-            Allowed values: "720P", "1080P".
-            Default (applied by RunComfy when not given): "1080P".
-        seed (int, optional):
-            Optional seed for reproducible generations. Use 0 to let the provider randomize.
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        watermark (bool, optional):
-            Whether to keep the provider watermark on the generated video.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "image_url_1": image_url_1,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "image_url_2": image_url_2,
-            "image_url_3": image_url_3,
-            "image_url_4": image_url_4,
-            "image_url_5": image_url_5,
-            "image_url_6": image_url_6,
-            "image_url_7": image_url_7,
-            "image_url_8": image_url_8,
-            "image_url_9": image_url_9,
-            "resolution": resolution,
-            "seed": seed,
-            "watermark": watermark,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -199,126 +149,15 @@ def run(
 
 async def run_async(
     *,
-    image_url_1: MediaInput,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] | None = None,
-    image_url_2: MediaInput | None = None,
-    image_url_3: MediaInput | None = None,
-    image_url_4: MediaInput | None = None,
-    image_url_5: MediaInput | None = None,
-    image_url_6: MediaInput | None = None,
-    image_url_7: MediaInput | None = None,
-    image_url_8: MediaInput | None = None,
-    image_url_9: MediaInput | None = None,
-    resolution: Literal["720P", "1080P"] | None = None,
-    seed: int | None = None,
-    watermark: bool | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> HappyhorseHappyhorse10ReferenceToVideoOutput:
-    """Run happyhorse/happyhorse-1.0/reference-to-video and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Output video aspect ratio.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Output video duration in seconds. Allowed values: 3–15.
-            Allowed values: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15.
-            Default (applied by RunComfy when not given): 5.
-        image_url_1 (MediaInput, required):
-            First reference image. Tag this subject in the prompt as character1. Format:
-            JPEG, JPG, PNG, or WEBP. Short side ≥ 400px, recommended 720P or higher, max
-            10MB.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_2 (MediaInput, optional):
-            Optional second reference image. Tag this subject in the prompt as character2.
-            Format: JPEG, JPG, PNG, or WEBP. Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_3 (MediaInput, optional):
-            Optional third reference image. Tag this subject in the prompt as character3.
-            Format: JPEG, JPG, PNG, or WEBP. Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_4 (MediaInput, optional):
-            Optional fourth reference image. Tag this subject in the prompt as character4.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_5 (MediaInput, optional):
-            Optional fifth reference image. Tag this subject in the prompt as character5.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_6 (MediaInput, optional):
-            Optional sixth reference image. Tag this subject in the prompt as character6.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_7 (MediaInput, optional):
-            Optional seventh reference image. Tag this subject in the prompt as character7.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_8 (MediaInput, optional):
-            Optional eighth reference image. Tag this subject in the prompt as character8.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_9 (MediaInput, optional):
-            Optional ninth reference image. Tag this subject in the prompt as character9.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the scene, motion, camera, and lighting. Refer to each reference image
-            with character1, character2, character3 … in the order they appear above. Max
-            2500 Chinese / 5000 non-Chinese characters.
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output video resolution. The model supports 720P or 1080P.
-            Allowed values: "720P", "1080P".
-            Default (applied by RunComfy when not given): "1080P".
-        seed (int, optional):
-            Optional seed for reproducible generations. Use 0 to let the provider randomize.
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        watermark (bool, optional):
-            Whether to keep the provider watermark on the generated video.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "image_url_1": image_url_1,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "image_url_2": image_url_2,
-            "image_url_3": image_url_3,
-            "image_url_4": image_url_4,
-            "image_url_5": image_url_5,
-            "image_url_6": image_url_6,
-            "image_url_7": image_url_7,
-            "image_url_8": image_url_8,
-            "image_url_9": image_url_9,
-            "resolution": resolution,
-            "seed": seed,
-            "watermark": watermark,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -327,261 +166,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    image_url_1: MediaInput,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] | None = None,
-    image_url_2: MediaInput | None = None,
-    image_url_3: MediaInput | None = None,
-    image_url_4: MediaInput | None = None,
-    image_url_5: MediaInput | None = None,
-    image_url_6: MediaInput | None = None,
-    image_url_7: MediaInput | None = None,
-    image_url_8: MediaInput | None = None,
-    image_url_9: MediaInput | None = None,
-    resolution: Literal["720P", "1080P"] | None = None,
-    seed: int | None = None,
-    watermark: bool | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[HappyhorseHappyhorse10ReferenceToVideoOutput]:
-    """Submit a happyhorse/happyhorse-1.0/reference-to-video job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output video aspect ratio.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Output video duration in seconds. Allowed values: 3–15.
-            Allowed values: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15.
-            Default (applied by RunComfy when not given): 5.
-        image_url_1 (MediaInput, required):
-            First reference image. Tag this subject in the prompt as character1. Format:
-            JPEG, JPG, PNG, or WEBP. Short side ≥ 400px, recommended 720P or higher, max
-            10MB.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_2 (MediaInput, optional):
-            Optional second reference image. Tag this subject in the prompt as character2.
-            Format: JPEG, JPG, PNG, or WEBP. Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_3 (MediaInput, optional):
-            Optional third reference image. Tag this subject in the prompt as character3.
-            Format: JPEG, JPG, PNG, or WEBP. Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_4 (MediaInput, optional):
-            Optional fourth reference image. Tag this subject in the prompt as character4.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_5 (MediaInput, optional):
-            Optional fifth reference image. Tag this subject in the prompt as character5.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_6 (MediaInput, optional):
-            Optional sixth reference image. Tag this subject in the prompt as character6.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_7 (MediaInput, optional):
-            Optional seventh reference image. Tag this subject in the prompt as character7.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_8 (MediaInput, optional):
-            Optional eighth reference image. Tag this subject in the prompt as character8.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_9 (MediaInput, optional):
-            Optional ninth reference image. Tag this subject in the prompt as character9.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the scene, motion, camera, and lighting. Refer to each reference image
-            with character1, character2, character3 … in the order they appear above. Max
-            2500 Chinese / 5000 non-Chinese characters.
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output video resolution. The model supports 720P or 1080P.
-            Allowed values: "720P", "1080P".
-            Default (applied by RunComfy when not given): "1080P".
-        seed (int, optional):
-            Optional seed for reproducible generations. Use 0 to let the provider randomize.
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        watermark (bool, optional):
-            Whether to keep the provider watermark on the generated video.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "image_url_1": image_url_1,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "image_url_2": image_url_2,
-            "image_url_3": image_url_3,
-            "image_url_4": image_url_4,
-            "image_url_5": image_url_5,
-            "image_url_6": image_url_6,
-            "image_url_7": image_url_7,
-            "image_url_8": image_url_8,
-            "image_url_9": image_url_9,
-            "resolution": resolution,
-            "seed": seed,
-            "watermark": watermark,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image_url_1: MediaInput,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] | None = None,
-    image_url_2: MediaInput | None = None,
-    image_url_3: MediaInput | None = None,
-    image_url_4: MediaInput | None = None,
-    image_url_5: MediaInput | None = None,
-    image_url_6: MediaInput | None = None,
-    image_url_7: MediaInput | None = None,
-    image_url_8: MediaInput | None = None,
-    image_url_9: MediaInput | None = None,
-    resolution: Literal["720P", "1080P"] | None = None,
-    seed: int | None = None,
-    watermark: bool | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[HappyhorseHappyhorse10ReferenceToVideoOutput]:
-    """Submit a happyhorse/happyhorse-1.0/reference-to-video job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output video aspect ratio.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Output video duration in seconds. Allowed values: 3–15.
-            Allowed values: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15.
-            Default (applied by RunComfy when not given): 5.
-        image_url_1 (MediaInput, required):
-            First reference image. Tag this subject in the prompt as character1. Format:
-            JPEG, JPG, PNG, or WEBP. Short side ≥ 400px, recommended 720P or higher, max
-            10MB.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_2 (MediaInput, optional):
-            Optional second reference image. Tag this subject in the prompt as character2.
-            Format: JPEG, JPG, PNG, or WEBP. Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_3 (MediaInput, optional):
-            Optional third reference image. Tag this subject in the prompt as character3.
-            Format: JPEG, JPG, PNG, or WEBP. Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_4 (MediaInput, optional):
-            Optional fourth reference image. Tag this subject in the prompt as character4.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_5 (MediaInput, optional):
-            Optional fifth reference image. Tag this subject in the prompt as character5.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_6 (MediaInput, optional):
-            Optional sixth reference image. Tag this subject in the prompt as character6.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_7 (MediaInput, optional):
-            Optional seventh reference image. Tag this subject in the prompt as character7.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_8 (MediaInput, optional):
-            Optional eighth reference image. Tag this subject in the prompt as character8.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url_9 (MediaInput, optional):
-            Optional ninth reference image. Tag this subject in the prompt as character9.
-            Leave blank to skip.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the scene, motion, camera, and lighting. Refer to each reference image
-            with character1, character2, character3 … in the order they appear above. Max
-            2500 Chinese / 5000 non-Chinese characters.
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output video resolution. The model supports 720P or 1080P.
-            Allowed values: "720P", "1080P".
-            Default (applied by RunComfy when not given): "1080P".
-        seed (int, optional):
-            Optional seed for reproducible generations. Use 0 to let the provider randomize.
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        watermark (bool, optional):
-            Whether to keep the provider watermark on the generated video.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "image_url_1": image_url_1,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "image_url_2": image_url_2,
-            "image_url_3": image_url_3,
-            "image_url_4": image_url_4,
-            "image_url_5": image_url_5,
-            "image_url_6": image_url_6,
-            "image_url_7": image_url_7,
-            "image_url_8": image_url_8,
-            "image_url_9": image_url_9,
-            "resolution": resolution,
-            "seed": seed,
-            "watermark": watermark,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[HappyhorseHappyhorse10ReferenceToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier happyhorse/happyhorse-1.0/reference-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[HappyhorseHappyhorse10ReferenceToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier happyhorse/happyhorse-1.0/reference-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

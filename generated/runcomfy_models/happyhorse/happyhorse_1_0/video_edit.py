@@ -2,39 +2,30 @@
 """happyhorse/happyhorse-1.0/video-edit (happyhorse/happyhorse-1.0/video-edit).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.happyhorse.happyhorse_1_0.video_edit import *  # noqa: F403
-    from runcomfy_models._types.happyhorse.happyhorse_1_0.video_edit import (
-        HappyhorseHappyhorse10VideoEditInput,
-        HappyhorseHappyhorse10VideoEditOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.happyhorse.happyhorse_1_0.video_edit import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AudioSetting",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,11 +36,64 @@ __all__ = [
 
 MODEL_ID: Final = "happyhorse/happyhorse-1.0/video-edit"
 
+AudioSetting = Literal["auto", "origin"]
+Resolution = Literal["720P", "1080P"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Text instruction describing the edit — style change, local
+        replacement, outfit swap, or other modification you want HappyHorse 1.0 Video Edit
+        to apply. Max 2500 Chinese characters or 5000 non-Chinese characters. Length: 0 to
+        5000. Default (applied by RunComfy when not given): \"".
+    video_url (MediaInput, required): Source video that HappyHorse 1.0 Video Edit will edit.
+        Format: MP4 or MOV (H.264 recommended). Duration 3–60s, long side ≤2160px, short
+        side ≥320px, aspect ratio 1:2.5–2.5:1, file size ≤100MB, frame rate >8fps. Media
+        input: a video as an https URL, a data: URI, a Path, bytes or a binary file.
+    audio_setting (AudioSetting, optional): Audio handling for HappyHorse 1.0 Video Edit.
+        `auto` lets the model decide; `origin` keeps the original audio track of the input
+        video. Default (applied by RunComfy when not given): "auto".
+    reference_image_url_1 (MediaInput, optional): Optional reference image to guide
+        HappyHorse 1.0 Video Edit (e.g. an outfit, pattern, or style). JPEG, JPG, PNG, or
+        WEBP. Min 300px on each side, aspect ratio 1:2.5–2.5:1, file size ≤10MB. Media
+        input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
+    reference_image_url_2 (MediaInput, optional): Optional second reference image for
+        HappyHorse 1.0 Video Edit. Leave empty if not needed. Media input: an image as an
+        https URL, a data: URI, a Path, bytes or a binary file.
+    reference_image_url_3 (MediaInput, optional): Optional third reference image for
+        HappyHorse 1.0 Video Edit. Leave empty if not needed. Media input: an image as an
+        https URL, a data: URI, a Path, bytes or a binary file.
+    reference_image_url_4 (MediaInput, optional): Optional fourth reference image for
+        HappyHorse 1.0 Video Edit. Leave empty if not needed. Media input: an image as an
+        https URL, a data: URI, a Path, bytes or a binary file.
+    reference_image_url_5 (MediaInput, optional): Optional fifth reference image for
+        HappyHorse 1.0 Video Edit. Leave empty if not needed. Media input: an image as an
+        https URL, a data: URI, a Path, bytes or a binary file.
+    resolution (Resolution, optional): Output resolution tier for HappyHorse 1.0 Video Edit.
+        Choose 720P or 1080P. Default (applied by RunComfy when not given): "1080P".
+    seed (int, optional): Optional seed for reproducible generations. Use 0 to let the
+        provider randomize. Range: 0 <= seed <= 2147483647. Default (applied by RunComfy
+        when not given): 0.
+    watermark (bool, optional): Whether to keep the provider "Happy Horse" watermark on the
+        generated video. Default (applied by RunComfy when not given): false.
+    """
+
+    prompt: Required[str]
+    video_url: Required[MediaInput]
+    audio_setting: AudioSetting | None
+    reference_image_url_1: MediaInput | None
+    reference_image_url_2: MediaInput | None
+    reference_image_url_3: MediaInput | None
+    reference_image_url_4: MediaInput | None
+    reference_image_url_5: MediaInput | None
+    resolution: Resolution | None
+    seed: int | None
+    watermark: bool | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[HappyhorseHappyhorse10VideoEditInput, HappyhorseHappyhorse10VideoEditOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.happyhorse.happyhorse_1_0.video_edit",
     media={
@@ -65,101 +109,19 @@ _BINDING: Final[
 
 def run(
     *,
-    prompt: str,
-    video_url: MediaInput,
-    audio_setting: Literal["auto", "origin"] | None = None,
-    reference_image_url_1: MediaInput | None = None,
-    reference_image_url_2: MediaInput | None = None,
-    reference_image_url_3: MediaInput | None = None,
-    reference_image_url_4: MediaInput | None = None,
-    reference_image_url_5: MediaInput | None = None,
-    resolution: Literal["720P", "1080P"] | None = None,
-    seed: int | None = None,
-    watermark: bool | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> HappyhorseHappyhorse10VideoEditOutput:
-    """Run happyhorse/happyhorse-1.0/video-edit and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        audio_setting (str, optional):
-            Audio handling for HappyHorse 1.0 Video Edit. `auto` lets the model decide;
-            `origin` keeps the original audio track of the input video.
-            Allowed values: "auto", "origin".
-            Default (applied by RunComfy when not given): "auto".
-        prompt (str, required):
-            Text instruction describing the edit — style change, local replacement, outfit
-            swap, or other modification you want HappyHorse 1.0 Video Edit to apply. Max
-            2500 Chinese characters or 5000 non-Chinese characters.
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        reference_image_url_1 (MediaInput, optional):
-            Optional reference image to guide HappyHorse 1.0 Video Edit (e.g. an outfit,
-            pattern, or style). JPEG, JPG, PNG, or WEBP. Min 300px on each side, aspect
-            ratio 1:2.5–2.5:1, file size ≤10MB.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_2 (MediaInput, optional):
-            Optional second reference image for HappyHorse 1.0 Video Edit. Leave empty if
-            not needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_3 (MediaInput, optional):
-            Optional third reference image for HappyHorse 1.0 Video Edit. Leave empty if not
-            needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_4 (MediaInput, optional):
-            Optional fourth reference image for HappyHorse 1.0 Video Edit. Leave empty if
-            not needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_5 (MediaInput, optional):
-            Optional fifth reference image for HappyHorse 1.0 Video Edit. Leave empty if not
-            needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        resolution (str, optional):
-            Output resolution tier for HappyHorse 1.0 Video Edit. Choose 720P or 1080P.
-            Allowed values: "720P", "1080P".
-            Default (applied by RunComfy when not given): "1080P".
-        seed (int, optional):
-            Optional seed for reproducible generations. Use 0 to let the provider randomize.
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        video_url (MediaInput, required):
-            Source video that HappyHorse 1.0 Video Edit will edit. Format: MP4 or MOV (H.264
-            recommended). Duration 3–60s, long side ≤2160px, short side ≥320px, aspect ratio
-            1:2.5–2.5:1, file size ≤100MB, frame rate >8fps.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        watermark (bool, optional):
-            Whether to keep the provider "Happy Horse" watermark on the generated video.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-            "audio_setting": audio_setting,
-            "reference_image_url_1": reference_image_url_1,
-            "reference_image_url_2": reference_image_url_2,
-            "reference_image_url_3": reference_image_url_3,
-            "reference_image_url_4": reference_image_url_4,
-            "reference_image_url_5": reference_image_url_5,
-            "resolution": resolution,
-            "seed": seed,
-            "watermark": watermark,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -169,101 +131,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    video_url: MediaInput,
-    audio_setting: Literal["auto", "origin"] | None = None,
-    reference_image_url_1: MediaInput | None = None,
-    reference_image_url_2: MediaInput | None = None,
-    reference_image_url_3: MediaInput | None = None,
-    reference_image_url_4: MediaInput | None = None,
-    reference_image_url_5: MediaInput | None = None,
-    resolution: Literal["720P", "1080P"] | None = None,
-    seed: int | None = None,
-    watermark: bool | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> HappyhorseHappyhorse10VideoEditOutput:
-    """Run happyhorse/happyhorse-1.0/video-edit and wait for its output (async).
-
-    Args:
-        audio_setting (str, optional):
-            Audio handling for HappyHorse 1.0 Video Edit. `auto` lets the model decide;
-            `origin` keeps the original audio track of the input video.
-            Allowed values: "auto", "origin".
-            Default (applied by RunComfy when not given): "auto".
-        prompt (str, required):
-            Text instruction describing the edit — style change, local replacement, outfit
-            swap, or other modification you want HappyHorse 1.0 Video Edit to apply. Max
-            2500 Chinese characters or 5000 non-Chinese characters.
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        reference_image_url_1 (MediaInput, optional):
-            Optional reference image to guide HappyHorse 1.0 Video Edit (e.g. an outfit,
-            pattern, or style). JPEG, JPG, PNG, or WEBP. Min 300px on each side, aspect
-            ratio 1:2.5–2.5:1, file size ≤10MB.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_2 (MediaInput, optional):
-            Optional second reference image for HappyHorse 1.0 Video Edit. Leave empty if
-            not needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_3 (MediaInput, optional):
-            Optional third reference image for HappyHorse 1.0 Video Edit. Leave empty if not
-            needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_4 (MediaInput, optional):
-            Optional fourth reference image for HappyHorse 1.0 Video Edit. Leave empty if
-            not needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_5 (MediaInput, optional):
-            Optional fifth reference image for HappyHorse 1.0 Video Edit. Leave empty if not
-            needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        resolution (str, optional):
-            Output resolution tier for HappyHorse 1.0 Video Edit. Choose 720P or 1080P.
-            Allowed values: "720P", "1080P".
-            Default (applied by RunComfy when not given): "1080P".
-        seed (int, optional):
-            Optional seed for reproducible generations. Use 0 to let the provider randomize.
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        video_url (MediaInput, required):
-            Source video that HappyHorse 1.0 Video Edit will edit. Format: MP4 or MOV (H.264
-            recommended). Duration 3–60s, long side ≤2160px, short side ≥320px, aspect ratio
-            1:2.5–2.5:1, file size ≤100MB, frame rate >8fps.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        watermark (bool, optional):
-            Whether to keep the provider "Happy Horse" watermark on the generated video.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-            "audio_setting": audio_setting,
-            "reference_image_url_1": reference_image_url_1,
-            "reference_image_url_2": reference_image_url_2,
-            "reference_image_url_3": reference_image_url_3,
-            "reference_image_url_4": reference_image_url_4,
-            "reference_image_url_5": reference_image_url_5,
-            "resolution": resolution,
-            "seed": seed,
-            "watermark": watermark,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -272,211 +148,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    video_url: MediaInput,
-    audio_setting: Literal["auto", "origin"] | None = None,
-    reference_image_url_1: MediaInput | None = None,
-    reference_image_url_2: MediaInput | None = None,
-    reference_image_url_3: MediaInput | None = None,
-    reference_image_url_4: MediaInput | None = None,
-    reference_image_url_5: MediaInput | None = None,
-    resolution: Literal["720P", "1080P"] | None = None,
-    seed: int | None = None,
-    watermark: bool | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[HappyhorseHappyhorse10VideoEditOutput]:
-    """Submit a happyhorse/happyhorse-1.0/video-edit job and return its handle at once.
-
-    Args:
-        audio_setting (str, optional):
-            Audio handling for HappyHorse 1.0 Video Edit. `auto` lets the model decide;
-            `origin` keeps the original audio track of the input video.
-            Allowed values: "auto", "origin".
-            Default (applied by RunComfy when not given): "auto".
-        prompt (str, required):
-            Text instruction describing the edit — style change, local replacement, outfit
-            swap, or other modification you want HappyHorse 1.0 Video Edit to apply. Max
-            2500 Chinese characters or 5000 non-Chinese characters.
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        reference_image_url_1 (MediaInput, optional):
-            Optional reference image to guide HappyHorse 1.0 Video Edit (e.g. an outfit,
-            pattern, or style). JPEG, JPG, PNG, or WEBP. Min 300px on each side, aspect
-            ratio 1:2.5–2.5:1, file size ≤10MB.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_2 (MediaInput, optional):
-            Optional second reference image for HappyHorse 1.0 Video Edit. Leave empty if
-            not needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_3 (MediaInput, optional):
-            Optional third reference image for HappyHorse 1.0 Video Edit. Leave empty if not
-            needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_4 (MediaInput, optional):
-            Optional fourth reference image for HappyHorse 1.0 Video Edit. Leave empty if
-            not needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_5 (MediaInput, optional):
-            Optional fifth reference image for HappyHorse 1.0 Video Edit. Leave empty if not
-            needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        resolution (str, optional):
-            Output resolution tier for HappyHorse 1.0 Video Edit. Choose 720P or 1080P.
-            Allowed values: "720P", "1080P".
-            Default (applied by RunComfy when not given): "1080P".
-        seed (int, optional):
-            Optional seed for reproducible generations. Use 0 to let the provider randomize.
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        video_url (MediaInput, required):
-            Source video that HappyHorse 1.0 Video Edit will edit. Format: MP4 or MOV (H.264
-            recommended). Duration 3–60s, long side ≤2160px, short side ≥320px, aspect ratio
-            1:2.5–2.5:1, file size ≤100MB, frame rate >8fps.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        watermark (bool, optional):
-            Whether to keep the provider "Happy Horse" watermark on the generated video.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-            "audio_setting": audio_setting,
-            "reference_image_url_1": reference_image_url_1,
-            "reference_image_url_2": reference_image_url_2,
-            "reference_image_url_3": reference_image_url_3,
-            "reference_image_url_4": reference_image_url_4,
-            "reference_image_url_5": reference_image_url_5,
-            "resolution": resolution,
-            "seed": seed,
-            "watermark": watermark,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    video_url: MediaInput,
-    audio_setting: Literal["auto", "origin"] | None = None,
-    reference_image_url_1: MediaInput | None = None,
-    reference_image_url_2: MediaInput | None = None,
-    reference_image_url_3: MediaInput | None = None,
-    reference_image_url_4: MediaInput | None = None,
-    reference_image_url_5: MediaInput | None = None,
-    resolution: Literal["720P", "1080P"] | None = None,
-    seed: int | None = None,
-    watermark: bool | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[HappyhorseHappyhorse10VideoEditOutput]:
-    """Submit a happyhorse/happyhorse-1.0/video-edit job and return its async handle at once.
-
-    Args:
-        audio_setting (str, optional):
-            Audio handling for HappyHorse 1.0 Video Edit. `auto` lets the model decide;
-            `origin` keeps the original audio track of the input video.
-            Allowed values: "auto", "origin".
-            Default (applied by RunComfy when not given): "auto".
-        prompt (str, required):
-            Text instruction describing the edit — style change, local replacement, outfit
-            swap, or other modification you want HappyHorse 1.0 Video Edit to apply. Max
-            2500 Chinese characters or 5000 non-Chinese characters.
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        reference_image_url_1 (MediaInput, optional):
-            Optional reference image to guide HappyHorse 1.0 Video Edit (e.g. an outfit,
-            pattern, or style). JPEG, JPG, PNG, or WEBP. Min 300px on each side, aspect
-            ratio 1:2.5–2.5:1, file size ≤10MB.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_2 (MediaInput, optional):
-            Optional second reference image for HappyHorse 1.0 Video Edit. Leave empty if
-            not needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_3 (MediaInput, optional):
-            Optional third reference image for HappyHorse 1.0 Video Edit. Leave empty if not
-            needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_4 (MediaInput, optional):
-            Optional fourth reference image for HappyHorse 1.0 Video Edit. Leave empty if
-            not needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        reference_image_url_5 (MediaInput, optional):
-            Optional fifth reference image for HappyHorse 1.0 Video Edit. Leave empty if not
-            needed.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        resolution (str, optional):
-            Output resolution tier for HappyHorse 1.0 Video Edit. Choose 720P or 1080P.
-            Allowed values: "720P", "1080P".
-            Default (applied by RunComfy when not given): "1080P".
-        seed (int, optional):
-            Optional seed for reproducible generations. Use 0 to let the provider randomize.
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        video_url (MediaInput, required):
-            Source video that HappyHorse 1.0 Video Edit will edit. Format: MP4 or MOV (H.264
-            recommended). Duration 3–60s, long side ≤2160px, short side ≥320px, aspect ratio
-            1:2.5–2.5:1, file size ≤100MB, frame rate >8fps.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        watermark (bool, optional):
-            Whether to keep the provider "Happy Horse" watermark on the generated video.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-            "audio_setting": audio_setting,
-            "reference_image_url_1": reference_image_url_1,
-            "reference_image_url_2": reference_image_url_2,
-            "reference_image_url_3": reference_image_url_3,
-            "reference_image_url_4": reference_image_url_4,
-            "reference_image_url_5": reference_image_url_5,
-            "resolution": resolution,
-            "seed": seed,
-            "watermark": watermark,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[HappyhorseHappyhorse10VideoEditOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier happyhorse/happyhorse-1.0/video-edit job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[HappyhorseHappyhorse10VideoEditOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier happyhorse/happyhorse-1.0/video-edit job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

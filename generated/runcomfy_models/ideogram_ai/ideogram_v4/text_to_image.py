@@ -2,38 +2,31 @@
 """ideogram-ai/ideogram-v4/text-to-image (ideogram-ai/ideogram-v4/text-to-image).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.ideogram_ai.ideogram_v4.text_to_image import *  # noqa: F403
-    from runcomfy_models._types.ideogram_ai.ideogram_v4.text_to_image import (
-        IdeogramAiIdeogramV4TextToImageInput,
-        IdeogramAiIdeogramV4TextToImageOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.ideogram_ai.ideogram_v4.text_to_image import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "OutputFormat",
+    "RenderingSpeed",
+    "Size",
     "job",
     "job_async",
     "run",
@@ -44,61 +37,51 @@ __all__ = [
 
 MODEL_ID: Final = "ideogram-ai/ideogram-v4/text-to-image"
 
+OutputFormat = Literal["png", "jpeg"]
+RenderingSpeed = Literal["TURBO", "BALANCED", "QUALITY"]
+Size = Literal["1:1", "3:4", "4:3", "16:9", "9:16"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Text description of the image you want to generate. Default
+        (applied by RunComfy when not given): \"".
+    output_format (OutputFormat, optional): Output image format. Default (applied by
+        RunComfy when not given): "jpeg".
+    rendering_speed (RenderingSpeed, optional): Rendering mode that trades off cost, speed,
+        and quality. Default (applied by RunComfy when not given): "BALANCED".
+    size (Size, optional): Output size preset (aspect ratio) of the generated image. Default
+        (applied by RunComfy when not given): "1:1".
+    """
+
+    prompt: Required[str]
+    output_format: OutputFormat | None
+    rendering_speed: RenderingSpeed | None
+    size: Size | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[IdeogramAiIdeogramV4TextToImageInput, IdeogramAiIdeogramV4TextToImageOutput]
-] = LazyBinding(
-    MODEL_ID,
-    "runcomfy_models._types.ideogram_ai.ideogram_v4.text_to_image",
-    media={},
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID, "runcomfy_models._types.ideogram_ai.ideogram_v4.text_to_image", media={}
 )
 
 
 def run(
     *,
-    prompt: str,
-    output_format: Literal["png", "jpeg"] | None = None,
-    rendering_speed: Literal["TURBO", "BALANCED", "QUALITY"] | None = None,
-    size: Literal["1:1", "3:4", "4:3", "16:9", "9:16"] | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> IdeogramAiIdeogramV4TextToImageOutput:
-    """Run ideogram-ai/ideogram-v4/text-to-image and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        output_format (str, optional):
-            Output image format.
-            Allowed values: "png", "jpeg".
-            Default (applied by RunComfy when not given): "jpeg".
-        prompt (str, required):
-            Text description of the image you want to generate.
-            Default (applied by RunComfy when not given): \"".
-        rendering_speed (str, optional):
-            Rendering mode that trades off cost, speed, and quality.
-            Allowed values: "TURBO", "BALANCED", "QUALITY".
-            Default (applied by RunComfy when not given): "BALANCED".
-        size (str, optional):
-            Output size preset (aspect ratio) of the generated image.
-            Allowed values: "1:1", "3:4", "4:3", "16:9", "9:16".
-            Default (applied by RunComfy when not given): "1:1".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "output_format": output_format,
-            "rendering_speed": rendering_speed,
-            "size": size,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -108,48 +91,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    output_format: Literal["png", "jpeg"] | None = None,
-    rendering_speed: Literal["TURBO", "BALANCED", "QUALITY"] | None = None,
-    size: Literal["1:1", "3:4", "4:3", "16:9", "9:16"] | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> IdeogramAiIdeogramV4TextToImageOutput:
-    """Run ideogram-ai/ideogram-v4/text-to-image and wait for its output (async).
-
-    Args:
-        output_format (str, optional):
-            Output image format.
-            Allowed values: "png", "jpeg".
-            Default (applied by RunComfy when not given): "jpeg".
-        prompt (str, required):
-            Text description of the image you want to generate.
-            Default (applied by RunComfy when not given): \"".
-        rendering_speed (str, optional):
-            Rendering mode that trades off cost, speed, and quality.
-            Allowed values: "TURBO", "BALANCED", "QUALITY".
-            Default (applied by RunComfy when not given): "BALANCED".
-        size (str, optional):
-            Output size preset (aspect ratio) of the generated image.
-            Allowed values: "1:1", "3:4", "4:3", "16:9", "9:16".
-            Default (applied by RunComfy when not given): "1:1".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "output_format": output_format,
-            "rendering_speed": rendering_speed,
-            "size": size,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -158,105 +108,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    output_format: Literal["png", "jpeg"] | None = None,
-    rendering_speed: Literal["TURBO", "BALANCED", "QUALITY"] | None = None,
-    size: Literal["1:1", "3:4", "4:3", "16:9", "9:16"] | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[IdeogramAiIdeogramV4TextToImageOutput]:
-    """Submit a ideogram-ai/ideogram-v4/text-to-image job and return its handle at once.
-
-    Args:
-        output_format (str, optional):
-            Output image format.
-            Allowed values: "png", "jpeg".
-            Default (applied by RunComfy when not given): "jpeg".
-        prompt (str, required):
-            Text description of the image you want to generate.
-            Default (applied by RunComfy when not given): \"".
-        rendering_speed (str, optional):
-            Rendering mode that trades off cost, speed, and quality.
-            Allowed values: "TURBO", "BALANCED", "QUALITY".
-            Default (applied by RunComfy when not given): "BALANCED".
-        size (str, optional):
-            Output size preset (aspect ratio) of the generated image.
-            Allowed values: "1:1", "3:4", "4:3", "16:9", "9:16".
-            Default (applied by RunComfy when not given): "1:1".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "output_format": output_format,
-            "rendering_speed": rendering_speed,
-            "size": size,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    output_format: Literal["png", "jpeg"] | None = None,
-    rendering_speed: Literal["TURBO", "BALANCED", "QUALITY"] | None = None,
-    size: Literal["1:1", "3:4", "4:3", "16:9", "9:16"] | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[IdeogramAiIdeogramV4TextToImageOutput]:
-    """Submit a ideogram-ai/ideogram-v4/text-to-image job and return its async handle at once.
-
-    Args:
-        output_format (str, optional):
-            Output image format.
-            Allowed values: "png", "jpeg".
-            Default (applied by RunComfy when not given): "jpeg".
-        prompt (str, required):
-            Text description of the image you want to generate.
-            Default (applied by RunComfy when not given): \"".
-        rendering_speed (str, optional):
-            Rendering mode that trades off cost, speed, and quality.
-            Allowed values: "TURBO", "BALANCED", "QUALITY".
-            Default (applied by RunComfy when not given): "BALANCED".
-        size (str, optional):
-            Output size preset (aspect ratio) of the generated image.
-            Allowed values: "1:1", "3:4", "4:3", "16:9", "9:16".
-            Default (applied by RunComfy when not given): "1:1".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "output_format": output_format,
-            "rendering_speed": rendering_speed,
-            "size": size,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[IdeogramAiIdeogramV4TextToImageOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier ideogram-ai/ideogram-v4/text-to-image job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[IdeogramAiIdeogramV4TextToImageOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier ideogram-ai/ideogram-v4/text-to-image job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,30 @@
 """minimax/minimax-h3-max/image-to-video (minimax/minimax-h3-max/image-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.minimax.minimax_h3_max.image_to_video import *  # noqa: F403
-    from runcomfy_models._types.minimax.minimax_h3_max.image_to_video import (
-        Input,
-        MinimaxMinimaxH3MaxImageToVideoInput,
-        MinimaxMinimaxH3MaxImageToVideoOutput,
-        Output,
-    )
+    from runcomfy_models._types.minimax.minimax_h3_max.image_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "PromptExpansionMode",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,11 +36,46 @@ __all__ = [
 
 MODEL_ID: Final = "minimax/minimax-h3-max/image-to-video"
 
+PromptExpansionMode = Literal["balanced", "quality"]
+Resolution = Literal["480p", "768p"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    image_url (MediaInput, required): URL of the image to use as the first frame. Output
+        aspect ratio follows this image. Media input: an image as an https URL, a data: URI,
+        a Path, bytes or a binary file.
+    prompt (str, required): Text prompt for video generation: motion, camera, lighting,
+        style, and optional audio. Default (applied by RunComfy when not given): \"".
+    prompt_expansion_mode (PromptExpansionMode, required): How much effort to spend
+        rewriting the prompt before generation. balanced returns quickly; quality spends
+        longer on a richer prompt. Default (applied by RunComfy when not given): "balanced".
+    duration (int, optional): The duration of the video in seconds. Range: 5 <= duration <=
+        15. Default (applied by RunComfy when not given): 8.
+    enable_safety_checker (bool, optional): If set to true, the safety checker will be
+        enabled. Default (applied by RunComfy when not given): true.
+    end_image_url (MediaInput, optional): Optional URL of the image to use as the last frame
+        for first-to-last keyframe generation. Media input: an image as an https URL, a
+        data: URI, a Path, bytes or a binary file.
+    resolution (Resolution, optional): The native generation resolution of the video.
+        Default (applied by RunComfy when not given): "768p".
+    seed (int, optional): Random seed. A random seed is selected when omitted. Use -1 for
+        random. Default (applied by RunComfy when not given): -1.
+    """
+
+    image_url: Required[MediaInput]
+    prompt: Required[str]
+    prompt_expansion_mode: Required[PromptExpansionMode]
+    duration: int | None
+    enable_safety_checker: bool | None
+    end_image_url: MediaInput | None
+    resolution: Resolution | None
+    seed: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[MinimaxMinimaxH3MaxImageToVideoInput, MinimaxMinimaxH3MaxImageToVideoOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.minimax.minimax_h3_max.image_to_video",
     media={
@@ -61,74 +87,19 @@ _BINDING: Final[
 
 def run(
     *,
-    image_url: MediaInput,
-    prompt: str,
-    prompt_expansion_mode: Literal["balanced", "quality"],
-    duration: int | None = None,
-    enable_safety_checker: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    resolution: Literal["480p", "768p"] | None = None,
-    seed: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> MinimaxMinimaxH3MaxImageToVideoOutput:
-    """Run minimax/minimax-h3-max/image-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        duration (int, optional):
-            The duration of the video in seconds.
-            Range: 5 <= duration <= 15.
-            Default (applied by RunComfy when not given): 8.
-        enable_safety_checker (bool, optional):
-            If set to true, the safety checker will be enabled.
-            Default (applied by RunComfy when not given): true.
-        end_image_url (MediaInput, optional):
-            Optional URL of the image to use as the last frame for first-to-last keyframe
-            generation.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url (MediaInput, required):
-            URL of the image to use as the first frame. Output aspect ratio follows this
-            image.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Text prompt for video generation: motion, camera, lighting, style, and optional
-            audio.
-            Default (applied by RunComfy when not given): \"".
-        prompt_expansion_mode (str, required):
-            How much effort to spend rewriting the prompt before generation. balanced
-            returns quickly; quality spends longer on a richer prompt.
-            Allowed values: "balanced", "quality".
-            Default (applied by RunComfy when not given): "balanced".
-        resolution (str, optional):
-            The native generation resolution of the video.
-            Allowed values: "480p", "768p".
-            Default (applied by RunComfy when not given): "768p".
-        seed (int, optional):
-            Random seed. A random seed is selected when omitted. Use -1 for random.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "prompt_expansion_mode": prompt_expansion_mode,
-            "duration": duration,
-            "enable_safety_checker": enable_safety_checker,
-            "end_image_url": end_image_url,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -138,74 +109,15 @@ def run(
 
 async def run_async(
     *,
-    image_url: MediaInput,
-    prompt: str,
-    prompt_expansion_mode: Literal["balanced", "quality"],
-    duration: int | None = None,
-    enable_safety_checker: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    resolution: Literal["480p", "768p"] | None = None,
-    seed: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> MinimaxMinimaxH3MaxImageToVideoOutput:
-    """Run minimax/minimax-h3-max/image-to-video and wait for its output (async).
-
-    Args:
-        duration (int, optional):
-            The duration of the video in seconds.
-            Range: 5 <= duration <= 15.
-            Default (applied by RunComfy when not given): 8.
-        enable_safety_checker (bool, optional):
-            If set to true, the safety checker will be enabled.
-            Default (applied by RunComfy when not given): true.
-        end_image_url (MediaInput, optional):
-            Optional URL of the image to use as the last frame for first-to-last keyframe
-            generation.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url (MediaInput, required):
-            URL of the image to use as the first frame. Output aspect ratio follows this
-            image.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Text prompt for video generation: motion, camera, lighting, style, and optional
-            audio.
-            Default (applied by RunComfy when not given): \"".
-        prompt_expansion_mode (str, required):
-            How much effort to spend rewriting the prompt before generation. balanced
-            returns quickly; quality spends longer on a richer prompt.
-            Allowed values: "balanced", "quality".
-            Default (applied by RunComfy when not given): "balanced".
-        resolution (str, optional):
-            The native generation resolution of the video.
-            Allowed values: "480p", "768p".
-            Default (applied by RunComfy when not given): "768p".
-        seed (int, optional):
-            Random seed. A random seed is selected when omitted. Use -1 for random.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "prompt_expansion_mode": prompt_expansion_mode,
-            "duration": duration,
-            "enable_safety_checker": enable_safety_checker,
-            "end_image_url": end_image_url,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -214,157 +126,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    image_url: MediaInput,
-    prompt: str,
-    prompt_expansion_mode: Literal["balanced", "quality"],
-    duration: int | None = None,
-    enable_safety_checker: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    resolution: Literal["480p", "768p"] | None = None,
-    seed: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[MinimaxMinimaxH3MaxImageToVideoOutput]:
-    """Submit a minimax/minimax-h3-max/image-to-video job and return its handle at once.
-
-    Args:
-        duration (int, optional):
-            The duration of the video in seconds.
-            Range: 5 <= duration <= 15.
-            Default (applied by RunComfy when not given): 8.
-        enable_safety_checker (bool, optional):
-            If set to true, the safety checker will be enabled.
-            Default (applied by RunComfy when not given): true.
-        end_image_url (MediaInput, optional):
-            Optional URL of the image to use as the last frame for first-to-last keyframe
-            generation.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url (MediaInput, required):
-            URL of the image to use as the first frame. Output aspect ratio follows this
-            image.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Text prompt for video generation: motion, camera, lighting, style, and optional
-            audio.
-            Default (applied by RunComfy when not given): \"".
-        prompt_expansion_mode (str, required):
-            How much effort to spend rewriting the prompt before generation. balanced
-            returns quickly; quality spends longer on a richer prompt.
-            Allowed values: "balanced", "quality".
-            Default (applied by RunComfy when not given): "balanced".
-        resolution (str, optional):
-            The native generation resolution of the video.
-            Allowed values: "480p", "768p".
-            Default (applied by RunComfy when not given): "768p".
-        seed (int, optional):
-            Random seed. A random seed is selected when omitted. Use -1 for random.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "prompt_expansion_mode": prompt_expansion_mode,
-            "duration": duration,
-            "enable_safety_checker": enable_safety_checker,
-            "end_image_url": end_image_url,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image_url: MediaInput,
-    prompt: str,
-    prompt_expansion_mode: Literal["balanced", "quality"],
-    duration: int | None = None,
-    enable_safety_checker: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    resolution: Literal["480p", "768p"] | None = None,
-    seed: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[MinimaxMinimaxH3MaxImageToVideoOutput]:
-    """Submit a minimax/minimax-h3-max/image-to-video job and return its async handle at once.
-
-    Args:
-        duration (int, optional):
-            The duration of the video in seconds.
-            Range: 5 <= duration <= 15.
-            Default (applied by RunComfy when not given): 8.
-        enable_safety_checker (bool, optional):
-            If set to true, the safety checker will be enabled.
-            Default (applied by RunComfy when not given): true.
-        end_image_url (MediaInput, optional):
-            Optional URL of the image to use as the last frame for first-to-last keyframe
-            generation.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url (MediaInput, required):
-            URL of the image to use as the first frame. Output aspect ratio follows this
-            image.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Text prompt for video generation: motion, camera, lighting, style, and optional
-            audio.
-            Default (applied by RunComfy when not given): \"".
-        prompt_expansion_mode (str, required):
-            How much effort to spend rewriting the prompt before generation. balanced
-            returns quickly; quality spends longer on a richer prompt.
-            Allowed values: "balanced", "quality".
-            Default (applied by RunComfy when not given): "balanced".
-        resolution (str, optional):
-            The native generation resolution of the video.
-            Allowed values: "480p", "768p".
-            Default (applied by RunComfy when not given): "768p".
-        seed (int, optional):
-            Random seed. A random seed is selected when omitted. Use -1 for random.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "prompt_expansion_mode": prompt_expansion_mode,
-            "duration": duration,
-            "enable_safety_checker": enable_safety_checker,
-            "end_image_url": end_image_url,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[MinimaxMinimaxH3MaxImageToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier minimax/minimax-h3-max/image-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[MinimaxMinimaxH3MaxImageToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier minimax/minimax-h3-max/image-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,31 @@
 """minimax/minimax-h3-max/reference-to-video (minimax/minimax-h3-max/reference-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.minimax.minimax_h3_max.reference_to_video import *  # noqa: F403
-    from runcomfy_models._types.minimax.minimax_h3_max.reference_to_video import (
-        Input,
-        MinimaxMinimaxH3MaxReferenceToVideoInput,
-        MinimaxMinimaxH3MaxReferenceToVideoOutput,
-        Output,
-    )
+    from runcomfy_models._types.minimax.minimax_h3_max.reference_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "PromptExpansionMode",
+    "AspectRatio",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,11 +37,59 @@ __all__ = [
 
 MODEL_ID: Final = "minimax/minimax-h3-max/reference-to-video"
 
+PromptExpansionMode = Literal["balanced", "quality"]
+AspectRatio = Literal["adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16"]
+Resolution = Literal["480p", "768p"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Describe the scene, motion, camera, and audio. Refer to assets
+        as Image 1, Image 2, Video 1, Audio 1, and say what each reference supplies. Default
+        (applied by RunComfy when not given): \"".
+    prompt_expansion_mode (PromptExpansionMode, required): How much effort to spend
+        rewriting the prompt before generation. balanced returns quickly; quality spends
+        longer on a richer prompt. Default (applied by RunComfy when not given): "balanced".
+    reference_images (Sequence[MediaInput], required): Subject or style reference image
+        URLs, cited in the prompt as Image 1, Image 2, and so on. Combined with videos and
+        audios, at most 12 reference files. Media input: image files as an https URL, a
+        data: URI, a Path, bytes or a binary file (a list). Items: 0 to 12.
+    aspect_ratio (AspectRatio, optional): Output aspect ratio. adaptive follows the
+        reference framing when possible. Default (applied by RunComfy when not given):
+        "adaptive".
+    duration (int, optional): Length of the generated video in seconds (5-15). Range: 5 <=
+        duration <= 15. Default (applied by RunComfy when not given): 5.
+    enable_safety_checker (bool, optional): If set to true, the safety checker will be
+        enabled. Default (applied by RunComfy when not given): true.
+    reference_audios (Sequence[MediaInput], optional): Optional voice or ambience clips
+        (about 2-15s each; combined duration at most 15s). Cannot be the only reference;
+        provide at least one image or video with them. Media input: audio files as an https
+        URL, a data: URI, a Path, bytes or a binary file (a list). Items: 0 to 12.
+    reference_videos (Sequence[MediaInput], optional): Motion reference clips (about 2-15s
+        each; combined duration at most 15s), cited as Video 1, Video 2. Combined with
+        images and audios, at most 12 reference files. Media input: video files as an https
+        URL, a data: URI, a Path, bytes or a binary file (a list). Items: 0 to 12.
+    resolution (Resolution, optional): Native generation resolution. 480p is faster/cheaper;
+        768p is the sharper default. Default (applied by RunComfy when not given): "768p".
+    seed (int, optional): Fixed seed for reproducible results. Use -1 for a random seed.
+        Default (applied by RunComfy when not given): -1.
+    """
+
+    prompt: Required[str]
+    prompt_expansion_mode: Required[PromptExpansionMode]
+    reference_images: Required[Sequence[MediaInput]]
+    aspect_ratio: AspectRatio | None
+    duration: int | None
+    enable_safety_checker: bool | None
+    reference_audios: Sequence[MediaInput] | None
+    reference_videos: Sequence[MediaInput] | None
+    resolution: Resolution | None
+    seed: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[MinimaxMinimaxH3MaxReferenceToVideoInput, MinimaxMinimaxH3MaxReferenceToVideoOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.minimax.minimax_h3_max.reference_to_video",
     media={
@@ -62,93 +102,19 @@ _BINDING: Final[
 
 def run(
     *,
-    prompt: str,
-    prompt_expansion_mode: Literal["balanced", "quality"],
-    reference_images: Sequence[MediaInput],
-    aspect_ratio: Literal["adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16"] | None = None,
-    duration: int | None = None,
-    enable_safety_checker: bool | None = None,
-    reference_audios: Sequence[MediaInput] | None = None,
-    reference_videos: Sequence[MediaInput] | None = None,
-    resolution: Literal["480p", "768p"] | None = None,
-    seed: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> MinimaxMinimaxH3MaxReferenceToVideoOutput:
-    """Run minimax/minimax-h3-max/reference-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. adaptive follows the reference framing when possible.
-            Allowed values: "adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16".
-            Default (applied by RunComfy when not given): "adaptive".
-        duration (int, optional):
-            Length of the generated video in seconds (5-15).
-            Range: 5 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        enable_safety_checker (bool, optional):
-            If set to true, the safety checker will be enabled.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the scene, motion, camera, and audio. Refer to assets as Image 1, Image
-            2, Video 1, Audio 1, and say what each reference supplies.
-            Default (applied by RunComfy when not given): \"".
-        prompt_expansion_mode (str, required):
-            How much effort to spend rewriting the prompt before generation. balanced
-            returns quickly; quality spends longer on a richer prompt.
-            Allowed values: "balanced", "quality".
-            Default (applied by RunComfy when not given): "balanced".
-        reference_audios (Sequence[MediaInput], optional):
-            Optional voice or ambience clips (about 2-15s each; combined duration at most
-            15s). Cannot be the only reference; provide at least one image or video with
-            them.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 12.
-        reference_images (Sequence[MediaInput], required):
-            Subject or style reference image URLs, cited in the prompt as Image 1, Image 2,
-            and so on. Combined with videos and audios, at most 12 reference files.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 12.
-        reference_videos (Sequence[MediaInput], optional):
-            Motion reference clips (about 2-15s each; combined duration at most 15s), cited
-            as Video 1, Video 2. Combined with images and audios, at most 12 reference
-            files.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 12.
-        resolution (str, optional):
-            Native generation resolution. 480p is faster/cheaper; 768p is the sharper
-            default.
-            Allowed values: "480p", "768p".
-            Default (applied by RunComfy when not given): "768p".
-        seed (int, optional):
-            Fixed seed for reproducible results. Use -1 for a random seed.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "prompt_expansion_mode": prompt_expansion_mode,
-            "reference_images": reference_images,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_safety_checker": enable_safety_checker,
-            "reference_audios": reference_audios,
-            "reference_videos": reference_videos,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -158,93 +124,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    prompt_expansion_mode: Literal["balanced", "quality"],
-    reference_images: Sequence[MediaInput],
-    aspect_ratio: Literal["adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16"] | None = None,
-    duration: int | None = None,
-    enable_safety_checker: bool | None = None,
-    reference_audios: Sequence[MediaInput] | None = None,
-    reference_videos: Sequence[MediaInput] | None = None,
-    resolution: Literal["480p", "768p"] | None = None,
-    seed: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> MinimaxMinimaxH3MaxReferenceToVideoOutput:
-    """Run minimax/minimax-h3-max/reference-to-video and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. adaptive follows the reference framing when possible.
-            Allowed values: "adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16".
-            Default (applied by RunComfy when not given): "adaptive".
-        duration (int, optional):
-            Length of the generated video in seconds (5-15).
-            Range: 5 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        enable_safety_checker (bool, optional):
-            If set to true, the safety checker will be enabled.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the scene, motion, camera, and audio. Refer to assets as Image 1, Image
-            2, Video 1, Audio 1, and say what each reference supplies.
-            Default (applied by RunComfy when not given): \"".
-        prompt_expansion_mode (str, required):
-            How much effort to spend rewriting the prompt before generation. balanced
-            returns quickly; quality spends longer on a richer prompt.
-            Allowed values: "balanced", "quality".
-            Default (applied by RunComfy when not given): "balanced".
-        reference_audios (Sequence[MediaInput], optional):
-            Optional voice or ambience clips (about 2-15s each; combined duration at most
-            15s). Cannot be the only reference; provide at least one image or video with
-            them.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 12.
-        reference_images (Sequence[MediaInput], required):
-            Subject or style reference image URLs, cited in the prompt as Image 1, Image 2,
-            and so on. Combined with videos and audios, at most 12 reference files.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 12.
-        reference_videos (Sequence[MediaInput], optional):
-            Motion reference clips (about 2-15s each; combined duration at most 15s), cited
-            as Video 1, Video 2. Combined with images and audios, at most 12 reference
-            files.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 12.
-        resolution (str, optional):
-            Native generation resolution. 480p is faster/cheaper; 768p is the sharper
-            default.
-            Allowed values: "480p", "768p".
-            Default (applied by RunComfy when not given): "768p".
-        seed (int, optional):
-            Fixed seed for reproducible results. Use -1 for a random seed.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "prompt_expansion_mode": prompt_expansion_mode,
-            "reference_images": reference_images,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_safety_checker": enable_safety_checker,
-            "reference_audios": reference_audios,
-            "reference_videos": reference_videos,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -253,195 +141,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    prompt_expansion_mode: Literal["balanced", "quality"],
-    reference_images: Sequence[MediaInput],
-    aspect_ratio: Literal["adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16"] | None = None,
-    duration: int | None = None,
-    enable_safety_checker: bool | None = None,
-    reference_audios: Sequence[MediaInput] | None = None,
-    reference_videos: Sequence[MediaInput] | None = None,
-    resolution: Literal["480p", "768p"] | None = None,
-    seed: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[MinimaxMinimaxH3MaxReferenceToVideoOutput]:
-    """Submit a minimax/minimax-h3-max/reference-to-video job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. adaptive follows the reference framing when possible.
-            Allowed values: "adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16".
-            Default (applied by RunComfy when not given): "adaptive".
-        duration (int, optional):
-            Length of the generated video in seconds (5-15).
-            Range: 5 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        enable_safety_checker (bool, optional):
-            If set to true, the safety checker will be enabled.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the scene, motion, camera, and audio. Refer to assets as Image 1, Image
-            2, Video 1, Audio 1, and say what each reference supplies.
-            Default (applied by RunComfy when not given): \"".
-        prompt_expansion_mode (str, required):
-            How much effort to spend rewriting the prompt before generation. balanced
-            returns quickly; quality spends longer on a richer prompt.
-            Allowed values: "balanced", "quality".
-            Default (applied by RunComfy when not given): "balanced".
-        reference_audios (Sequence[MediaInput], optional):
-            Optional voice or ambience clips (about 2-15s each; combined duration at most
-            15s). Cannot be the only reference; provide at least one image or video with
-            them.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 12.
-        reference_images (Sequence[MediaInput], required):
-            Subject or style reference image URLs, cited in the prompt as Image 1, Image 2,
-            and so on. Combined with videos and audios, at most 12 reference files.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 12.
-        reference_videos (Sequence[MediaInput], optional):
-            Motion reference clips (about 2-15s each; combined duration at most 15s), cited
-            as Video 1, Video 2. Combined with images and audios, at most 12 reference
-            files.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 12.
-        resolution (str, optional):
-            Native generation resolution. 480p is faster/cheaper; 768p is the sharper
-            default.
-            Allowed values: "480p", "768p".
-            Default (applied by RunComfy when not given): "768p".
-        seed (int, optional):
-            Fixed seed for reproducible results. Use -1 for a random seed.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "prompt_expansion_mode": prompt_expansion_mode,
-            "reference_images": reference_images,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_safety_checker": enable_safety_checker,
-            "reference_audios": reference_audios,
-            "reference_videos": reference_videos,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    prompt_expansion_mode: Literal["balanced", "quality"],
-    reference_images: Sequence[MediaInput],
-    aspect_ratio: Literal["adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16"] | None = None,
-    duration: int | None = None,
-    enable_safety_checker: bool | None = None,
-    reference_audios: Sequence[MediaInput] | None = None,
-    reference_videos: Sequence[MediaInput] | None = None,
-    resolution: Literal["480p", "768p"] | None = None,
-    seed: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[MinimaxMinimaxH3MaxReferenceToVideoOutput]:
-    """Submit a minimax/minimax-h3-max/reference-to-video job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. adaptive follows the reference framing when possible.
-            Allowed values: "adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16".
-            Default (applied by RunComfy when not given): "adaptive".
-        duration (int, optional):
-            Length of the generated video in seconds (5-15).
-            Range: 5 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        enable_safety_checker (bool, optional):
-            If set to true, the safety checker will be enabled.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the scene, motion, camera, and audio. Refer to assets as Image 1, Image
-            2, Video 1, Audio 1, and say what each reference supplies.
-            Default (applied by RunComfy when not given): \"".
-        prompt_expansion_mode (str, required):
-            How much effort to spend rewriting the prompt before generation. balanced
-            returns quickly; quality spends longer on a richer prompt.
-            Allowed values: "balanced", "quality".
-            Default (applied by RunComfy when not given): "balanced".
-        reference_audios (Sequence[MediaInput], optional):
-            Optional voice or ambience clips (about 2-15s each; combined duration at most
-            15s). Cannot be the only reference; provide at least one image or video with
-            them.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 12.
-        reference_images (Sequence[MediaInput], required):
-            Subject or style reference image URLs, cited in the prompt as Image 1, Image 2,
-            and so on. Combined with videos and audios, at most 12 reference files.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 12.
-        reference_videos (Sequence[MediaInput], optional):
-            Motion reference clips (about 2-15s each; combined duration at most 15s), cited
-            as Video 1, Video 2. Combined with images and audios, at most 12 reference
-            files.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 12.
-        resolution (str, optional):
-            Native generation resolution. 480p is faster/cheaper; 768p is the sharper
-            default.
-            Allowed values: "480p", "768p".
-            Default (applied by RunComfy when not given): "768p".
-        seed (int, optional):
-            Fixed seed for reproducible results. Use -1 for a random seed.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "prompt_expansion_mode": prompt_expansion_mode,
-            "reference_images": reference_images,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_safety_checker": enable_safety_checker,
-            "reference_audios": reference_audios,
-            "reference_videos": reference_videos,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[MinimaxMinimaxH3MaxReferenceToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier minimax/minimax-h3-max/reference-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[MinimaxMinimaxH3MaxReferenceToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier minimax/minimax-h3-max/reference-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,32 @@
 """openai/gpt-image-2/edit (openai/gpt-image-2/edit).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.openai.gpt_image_2.edit import *  # noqa: F403
-    from runcomfy_models._types.openai.gpt_image_2.edit import (
-        Input,
-        OpenaiGptImage2EditInput,
-        OpenaiGptImage2EditOutput,
-        Output,
-    )
+    from runcomfy_models._types.openai.gpt_image_2.edit import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "OutputFormat",
+    "Quality",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,75 +38,60 @@ __all__ = [
 
 MODEL_ID: Final = "openai/gpt-image-2/edit"
 
+AspectRatio = Literal["1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
+OutputFormat = Literal["png", "jpeg", "webp"]
+Quality = Literal["low", "medium", "high"]
+Resolution = Literal["1k", "2k", "4k"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    images (Sequence[MediaInput], required): Reference images to edit, up to 10 images Media
+        input: image files as an https URL, a data: URI, a Path, bytes or a binary file (a
+        list). Items: 1 to 10.
+    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Aspect ratio for the edited image. Auto-detected
+        from input image if omitted. Default (applied by RunComfy when not given): "1:1".
+    output_format (OutputFormat, optional): Output image format. Default (applied by
+        RunComfy when not given): "png".
+    quality (Quality, optional): Image quality. Default (applied by RunComfy when not
+        given): "medium".
+    resolution (Resolution, optional): Output resolution. Default (applied by RunComfy when
+        not given): "1k".
+    """
+
+    images: Required[Sequence[MediaInput]]
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    output_format: OutputFormat | None
+    quality: Quality | None
+    resolution: Resolution | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[LazyBinding[OpenaiGptImage2EditInput, OpenaiGptImage2EditOutput]] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.openai.gpt_image_2.edit",
-    media={
-        "images": MediaField(kind="image", many=True),
-    },
+    media={"images": MediaField(kind="image", many=True)},
 )
 
 
 def run(
     *,
-    images: Sequence[MediaInput],
-    prompt: str,
-    aspect_ratio: Literal["1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
-    | None = None,
-    output_format: Literal["png", "jpeg", "webp"] | None = None,
-    quality: Literal["low", "medium", "high"] | None = None,
-    resolution: Literal["1k", "2k", "4k"] | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> OpenaiGptImage2EditOutput:
-    """Run openai/gpt-image-2/edit and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio for the edited image. Auto-detected from input image if omitted.
-            Allowed values: "1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9",
-            "21:9".
-            Default (applied by RunComfy when not given): "1:1".
-        images (Sequence[MediaInput], required):
-            Reference images to edit, up to 10 images
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 1 to 10.
-        output_format (str, optional):
-            Output image format.
-            Allowed values: "png", "jpeg", "webp".
-            Default (applied by RunComfy when not given): "png".
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        quality (str, optional):
-            Image quality.
-            Allowed values: "low", "medium", "high".
-            Default (applied by RunComfy when not given): "medium".
-        resolution (str, optional):
-            Output resolution.
-            Allowed values: "1k", "2k", "4k".
-            Default (applied by RunComfy when not given): "1k".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "images": images,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "output_format": output_format,
-            "quality": quality,
-            "resolution": resolution,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -123,62 +101,15 @@ def run(
 
 async def run_async(
     *,
-    images: Sequence[MediaInput],
-    prompt: str,
-    aspect_ratio: Literal["1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
-    | None = None,
-    output_format: Literal["png", "jpeg", "webp"] | None = None,
-    quality: Literal["low", "medium", "high"] | None = None,
-    resolution: Literal["1k", "2k", "4k"] | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> OpenaiGptImage2EditOutput:
-    """Run openai/gpt-image-2/edit and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio for the edited image. Auto-detected from input image if omitted.
-            Allowed values: "1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9",
-            "21:9".
-            Default (applied by RunComfy when not given): "1:1".
-        images (Sequence[MediaInput], required):
-            Reference images to edit, up to 10 images
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 1 to 10.
-        output_format (str, optional):
-            Output image format.
-            Allowed values: "png", "jpeg", "webp".
-            Default (applied by RunComfy when not given): "png".
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        quality (str, optional):
-            Image quality.
-            Allowed values: "low", "medium", "high".
-            Default (applied by RunComfy when not given): "medium".
-        resolution (str, optional):
-            Output resolution.
-            Allowed values: "1k", "2k", "4k".
-            Default (applied by RunComfy when not given): "1k".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "images": images,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "output_format": output_format,
-            "quality": quality,
-            "resolution": resolution,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -187,131 +118,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    images: Sequence[MediaInput],
-    prompt: str,
-    aspect_ratio: Literal["1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
-    | None = None,
-    output_format: Literal["png", "jpeg", "webp"] | None = None,
-    quality: Literal["low", "medium", "high"] | None = None,
-    resolution: Literal["1k", "2k", "4k"] | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[OpenaiGptImage2EditOutput]:
-    """Submit a openai/gpt-image-2/edit job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio for the edited image. Auto-detected from input image if omitted.
-            Allowed values: "1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9",
-            "21:9".
-            Default (applied by RunComfy when not given): "1:1".
-        images (Sequence[MediaInput], required):
-            Reference images to edit, up to 10 images
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 1 to 10.
-        output_format (str, optional):
-            Output image format.
-            Allowed values: "png", "jpeg", "webp".
-            Default (applied by RunComfy when not given): "png".
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        quality (str, optional):
-            Image quality.
-            Allowed values: "low", "medium", "high".
-            Default (applied by RunComfy when not given): "medium".
-        resolution (str, optional):
-            Output resolution.
-            Allowed values: "1k", "2k", "4k".
-            Default (applied by RunComfy when not given): "1k".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "images": images,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "output_format": output_format,
-            "quality": quality,
-            "resolution": resolution,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    images: Sequence[MediaInput],
-    prompt: str,
-    aspect_ratio: Literal["1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
-    | None = None,
-    output_format: Literal["png", "jpeg", "webp"] | None = None,
-    quality: Literal["low", "medium", "high"] | None = None,
-    resolution: Literal["1k", "2k", "4k"] | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[OpenaiGptImage2EditOutput]:
-    """Submit a openai/gpt-image-2/edit job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio for the edited image. Auto-detected from input image if omitted.
-            Allowed values: "1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9",
-            "21:9".
-            Default (applied by RunComfy when not given): "1:1".
-        images (Sequence[MediaInput], required):
-            Reference images to edit, up to 10 images
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 1 to 10.
-        output_format (str, optional):
-            Output image format.
-            Allowed values: "png", "jpeg", "webp".
-            Default (applied by RunComfy when not given): "png".
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        quality (str, optional):
-            Image quality.
-            Allowed values: "low", "medium", "high".
-            Default (applied by RunComfy when not given): "medium".
-        resolution (str, optional):
-            Output resolution.
-            Allowed values: "1k", "2k", "4k".
-            Default (applied by RunComfy when not given): "1k".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "images": images,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "output_format": output_format,
-            "quality": quality,
-            "resolution": resolution,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(request_id: str, *, client: RunComfy | None = None) -> Job[OpenaiGptImage2EditOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier openai/gpt-image-2/edit job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[OpenaiGptImage2EditOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier openai/gpt-image-2/edit job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,30 @@
 """pixverse/pixverse-c1/reference-to-video (pixverse/pixverse-c1/reference-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.pixverse.pixverse_c1.reference_to_video import *  # noqa: F403
-    from runcomfy_models._types.pixverse.pixverse_c1.reference_to_video import (
-        Input,
-        Output,
-        PixversePixverseC1ReferenceToVideoInput,
-        PixversePixverseC1ReferenceToVideoOutput,
-    )
+    from runcomfy_models._types.pixverse.pixverse_c1.reference_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,11 +36,48 @@ __all__ = [
 
 MODEL_ID: Final = "pixverse/pixverse-c1/reference-to-video"
 
+AspectRatio = Literal["16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9"]
+Resolution = Literal["360p", "540p", "720p", "1080p"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Describe the scene, action, camera movement, and how references
+        should guide the result. Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Frame shape for the generated video. Default
+        (applied by RunComfy when not given): "16:9".
+    duration (int, optional): Requested output duration in seconds, from 1 through 15. The
+        upstream API may use 0 when video references determine timing; the UI exposes 1-15
+        for image-only mode. Range: 1 <= duration <= 15. Default (applied by RunComfy when
+        not given): 5.
+    generate_audio_switch (bool, optional): Generate an optional native audio track with the
+        video. Default (applied by RunComfy when not given): false.
+    images (Sequence[MediaInput], optional): Image URLs used to guide subjects, objects, or
+        visual identity. Media input: image files as an https URL, a data: URI, a Path,
+        bytes or a binary file (a list). Items: 0 to 7.
+    resolution (Resolution, optional): Output quality tier shown as video resolution.
+        Default (applied by RunComfy when not given): "720p".
+    seed (int, optional): Seed used to reproduce or vary a generation. Default (applied by
+        RunComfy when not given): 0.
+    videos (Sequence[MediaInput], optional): Optional video URLs used to guide motion or
+        appearance; video-reference runs use the documented 2x rate. Media input: video
+        files as an https URL, a data: URI, a Path, bytes or a binary file (a list). Items:
+        0 to 16.
+    """
+
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    duration: int | None
+    generate_audio_switch: bool | None
+    images: Sequence[MediaInput] | None
+    resolution: Resolution | None
+    seed: int | None
+    videos: Sequence[MediaInput] | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[PixversePixverseC1ReferenceToVideoInput, PixversePixverseC1ReferenceToVideoOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.pixverse.pixverse_c1.reference_to_video",
     media={
@@ -61,76 +89,19 @@ _BINDING: Final[
 
 def run(
     *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9"] | None = None,
-    duration: int | None = None,
-    generate_audio_switch: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    resolution: Literal["360p", "540p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
-    videos: Sequence[MediaInput] | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> PixversePixverseC1ReferenceToVideoOutput:
-    """Run pixverse/pixverse-c1/reference-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Frame shape for the generated video.
-            Allowed values: "16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Requested output duration in seconds, from 1 through 15. The upstream API may
-            use 0 when video references determine timing; the UI exposes 1-15 for image-only
-            mode.
-            Range: 1 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio_switch (bool, optional):
-            Generate an optional native audio track with the video.
-            Default (applied by RunComfy when not given): false.
-        images (Sequence[MediaInput], optional):
-            Image URLs used to guide subjects, objects, or visual identity.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 7.
-        prompt (str, required):
-            Describe the scene, action, camera movement, and how references should guide the
-            result.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output quality tier shown as video resolution.
-            Allowed values: "360p", "540p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Seed used to reproduce or vary a generation.
-            Default (applied by RunComfy when not given): 0.
-        videos (Sequence[MediaInput], optional):
-            Optional video URLs used to guide motion or appearance; video-reference runs use
-            the documented 2x rate.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "generate_audio_switch": generate_audio_switch,
-            "images": images,
-            "resolution": resolution,
-            "seed": seed,
-            "videos": videos,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -140,76 +111,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9"] | None = None,
-    duration: int | None = None,
-    generate_audio_switch: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    resolution: Literal["360p", "540p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
-    videos: Sequence[MediaInput] | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> PixversePixverseC1ReferenceToVideoOutput:
-    """Run pixverse/pixverse-c1/reference-to-video and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Frame shape for the generated video.
-            Allowed values: "16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Requested output duration in seconds, from 1 through 15. The upstream API may
-            use 0 when video references determine timing; the UI exposes 1-15 for image-only
-            mode.
-            Range: 1 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio_switch (bool, optional):
-            Generate an optional native audio track with the video.
-            Default (applied by RunComfy when not given): false.
-        images (Sequence[MediaInput], optional):
-            Image URLs used to guide subjects, objects, or visual identity.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 7.
-        prompt (str, required):
-            Describe the scene, action, camera movement, and how references should guide the
-            result.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output quality tier shown as video resolution.
-            Allowed values: "360p", "540p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Seed used to reproduce or vary a generation.
-            Default (applied by RunComfy when not given): 0.
-        videos (Sequence[MediaInput], optional):
-            Optional video URLs used to guide motion or appearance; video-reference runs use
-            the documented 2x rate.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "generate_audio_switch": generate_audio_switch,
-            "images": images,
-            "resolution": resolution,
-            "seed": seed,
-            "videos": videos,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -218,161 +128,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9"] | None = None,
-    duration: int | None = None,
-    generate_audio_switch: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    resolution: Literal["360p", "540p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
-    videos: Sequence[MediaInput] | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[PixversePixverseC1ReferenceToVideoOutput]:
-    """Submit a pixverse/pixverse-c1/reference-to-video job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Frame shape for the generated video.
-            Allowed values: "16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Requested output duration in seconds, from 1 through 15. The upstream API may
-            use 0 when video references determine timing; the UI exposes 1-15 for image-only
-            mode.
-            Range: 1 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio_switch (bool, optional):
-            Generate an optional native audio track with the video.
-            Default (applied by RunComfy when not given): false.
-        images (Sequence[MediaInput], optional):
-            Image URLs used to guide subjects, objects, or visual identity.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 7.
-        prompt (str, required):
-            Describe the scene, action, camera movement, and how references should guide the
-            result.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output quality tier shown as video resolution.
-            Allowed values: "360p", "540p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Seed used to reproduce or vary a generation.
-            Default (applied by RunComfy when not given): 0.
-        videos (Sequence[MediaInput], optional):
-            Optional video URLs used to guide motion or appearance; video-reference runs use
-            the documented 2x rate.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "generate_audio_switch": generate_audio_switch,
-            "images": images,
-            "resolution": resolution,
-            "seed": seed,
-            "videos": videos,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9"] | None = None,
-    duration: int | None = None,
-    generate_audio_switch: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    resolution: Literal["360p", "540p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
-    videos: Sequence[MediaInput] | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[PixversePixverseC1ReferenceToVideoOutput]:
-    """Submit a pixverse/pixverse-c1/reference-to-video job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Frame shape for the generated video.
-            Allowed values: "16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Requested output duration in seconds, from 1 through 15. The upstream API may
-            use 0 when video references determine timing; the UI exposes 1-15 for image-only
-            mode.
-            Range: 1 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio_switch (bool, optional):
-            Generate an optional native audio track with the video.
-            Default (applied by RunComfy when not given): false.
-        images (Sequence[MediaInput], optional):
-            Image URLs used to guide subjects, objects, or visual identity.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 7.
-        prompt (str, required):
-            Describe the scene, action, camera movement, and how references should guide the
-            result.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output quality tier shown as video resolution.
-            Allowed values: "360p", "540p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Seed used to reproduce or vary a generation.
-            Default (applied by RunComfy when not given): 0.
-        videos (Sequence[MediaInput], optional):
-            Optional video URLs used to guide motion or appearance; video-reference runs use
-            the documented 2x rate.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "generate_audio_switch": generate_audio_switch,
-            "images": images,
-            "resolution": resolution,
-            "seed": seed,
-            "videos": videos,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[PixversePixverseC1ReferenceToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier pixverse/pixverse-c1/reference-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[PixversePixverseC1ReferenceToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier pixverse/pixverse-c1/reference-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,29 @@
 """pixverse/pixverse-c1/transition (pixverse/pixverse-c1/transition).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.pixverse.pixverse_c1.transition import *  # noqa: F403
-    from runcomfy_models._types.pixverse.pixverse_c1.transition import (
-        Input,
-        Output,
-        PixversePixverseC1TransitionInput,
-        PixversePixverseC1TransitionOutput,
-    )
+    from runcomfy_models._types.pixverse.pixverse_c1.transition import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,11 +35,39 @@ __all__ = [
 
 MODEL_ID: Final = "pixverse/pixverse-c1/transition"
 
+Resolution = Literal["360p", "540p", "720p", "1080p"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    end_image (MediaInput, required): Image used as the final frame of the transition. Media
+        input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
+    image (MediaInput, required): Image used as the first frame of the transition. Media
+        input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
+    prompt (str, required): Describe the movement and visual change between the two frames.
+        Default (applied by RunComfy when not given): \"".
+    duration (int, optional): Requested output duration in seconds, from 1 through 15.
+        Range: 1 <= duration <= 15. Default (applied by RunComfy when not given): 5.
+    generate_audio_switch (bool, optional): Generate an optional native audio track with the
+        video. Default (applied by RunComfy when not given): false.
+    resolution (Resolution, optional): Output quality tier shown as video resolution.
+        Default (applied by RunComfy when not given): "720p".
+    seed (int, optional): Seed used to reproduce or vary a generation. Default (applied by
+        RunComfy when not given): 0.
+    """
+
+    end_image: Required[MediaInput]
+    image: Required[MediaInput]
+    prompt: Required[str]
+    duration: int | None
+    generate_audio_switch: bool | None
+    resolution: Resolution | None
+    seed: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[PixversePixverseC1TransitionInput, PixversePixverseC1TransitionOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.pixverse.pixverse_c1.transition",
     media={
@@ -61,64 +79,19 @@ _BINDING: Final[
 
 def run(
     *,
-    end_image: MediaInput,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio_switch: bool | None = None,
-    resolution: Literal["360p", "540p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> PixversePixverseC1TransitionOutput:
-    """Run pixverse/pixverse-c1/transition and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        duration (int, optional):
-            Requested output duration in seconds, from 1 through 15.
-            Range: 1 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        end_image (MediaInput, required):
-            Image used as the final frame of the transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        generate_audio_switch (bool, optional):
-            Generate an optional native audio track with the video.
-            Default (applied by RunComfy when not given): false.
-        image (MediaInput, required):
-            Image used as the first frame of the transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the movement and visual change between the two frames.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output quality tier shown as video resolution.
-            Allowed values: "360p", "540p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Seed used to reproduce or vary a generation.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "end_image": end_image,
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio_switch": generate_audio_switch,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -128,64 +101,15 @@ def run(
 
 async def run_async(
     *,
-    end_image: MediaInput,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio_switch: bool | None = None,
-    resolution: Literal["360p", "540p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> PixversePixverseC1TransitionOutput:
-    """Run pixverse/pixverse-c1/transition and wait for its output (async).
-
-    Args:
-        duration (int, optional):
-            Requested output duration in seconds, from 1 through 15.
-            Range: 1 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        end_image (MediaInput, required):
-            Image used as the final frame of the transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        generate_audio_switch (bool, optional):
-            Generate an optional native audio track with the video.
-            Default (applied by RunComfy when not given): false.
-        image (MediaInput, required):
-            Image used as the first frame of the transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the movement and visual change between the two frames.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output quality tier shown as video resolution.
-            Allowed values: "360p", "540p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Seed used to reproduce or vary a generation.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "end_image": end_image,
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio_switch": generate_audio_switch,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -194,137 +118,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    end_image: MediaInput,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio_switch: bool | None = None,
-    resolution: Literal["360p", "540p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[PixversePixverseC1TransitionOutput]:
-    """Submit a pixverse/pixverse-c1/transition job and return its handle at once.
-
-    Args:
-        duration (int, optional):
-            Requested output duration in seconds, from 1 through 15.
-            Range: 1 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        end_image (MediaInput, required):
-            Image used as the final frame of the transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        generate_audio_switch (bool, optional):
-            Generate an optional native audio track with the video.
-            Default (applied by RunComfy when not given): false.
-        image (MediaInput, required):
-            Image used as the first frame of the transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the movement and visual change between the two frames.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output quality tier shown as video resolution.
-            Allowed values: "360p", "540p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Seed used to reproduce or vary a generation.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "end_image": end_image,
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio_switch": generate_audio_switch,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    end_image: MediaInput,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio_switch: bool | None = None,
-    resolution: Literal["360p", "540p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[PixversePixverseC1TransitionOutput]:
-    """Submit a pixverse/pixverse-c1/transition job and return its async handle at once.
-
-    Args:
-        duration (int, optional):
-            Requested output duration in seconds, from 1 through 15.
-            Range: 1 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        end_image (MediaInput, required):
-            Image used as the final frame of the transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        generate_audio_switch (bool, optional):
-            Generate an optional native audio track with the video.
-            Default (applied by RunComfy when not given): false.
-        image (MediaInput, required):
-            Image used as the first frame of the transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the movement and visual change between the two frames.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output quality tier shown as video resolution.
-            Allowed values: "360p", "540p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Seed used to reproduce or vary a generation.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "end_image": end_image,
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio_switch": generate_audio_switch,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[PixversePixverseC1TransitionOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier pixverse/pixverse-c1/transition job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[PixversePixverseC1TransitionOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier pixverse/pixverse-c1/transition job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,29 @@
 """pixverse/pixverse-v6/image-to-video (pixverse/pixverse-v6/image-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.pixverse.pixverse_v6.image_to_video import *  # noqa: F403
-    from runcomfy_models._types.pixverse.pixverse_v6.image_to_video import (
-        Input,
-        Output,
-        PixversePixverseV6ImageToVideoInput,
-        PixversePixverseV6ImageToVideoOutput,
-    )
+    from runcomfy_models._types.pixverse.pixverse_v6.image_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,78 +35,60 @@ __all__ = [
 
 MODEL_ID: Final = "pixverse/pixverse-v6/image-to-video"
 
+Resolution = Literal["360p", "540p", "720p", "1080p"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    image (MediaInput, required): Starting image that anchors the generated shot. Media
+        input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
+    prompt (str, required): Describe the subject motion, camera behavior, lighting, and
+        scene progression. Default (applied by RunComfy when not given): \"".
+    duration (int, optional): Requested output duration in seconds, from 1 through 15.
+        Range: 1 <= duration <= 15. Default (applied by RunComfy when not given): 5.
+    generate_audio_switch (bool, optional): Generate an optional native audio track with the
+        video. Default (applied by RunComfy when not given): false.
+    generate_multi_clip_switch (bool, optional): Enable a multi-shot sequence within the
+        generated video. Default (applied by RunComfy when not given): false.
+    resolution (Resolution, optional): Output quality tier shown as video resolution.
+        Default (applied by RunComfy when not given): "720p".
+    seed (int, optional): Seed used to reproduce or vary a generation. Default (applied by
+        RunComfy when not given): 0.
+    """
+
+    image: Required[MediaInput]
+    prompt: Required[str]
+    duration: int | None
+    generate_audio_switch: bool | None
+    generate_multi_clip_switch: bool | None
+    resolution: Resolution | None
+    seed: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[PixversePixverseV6ImageToVideoInput, PixversePixverseV6ImageToVideoOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.pixverse.pixverse_v6.image_to_video",
-    media={
-        "image": MediaField(kind="image", many=False),
-    },
+    media={"image": MediaField(kind="image", many=False)},
 )
 
 
 def run(
     *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio_switch: bool | None = None,
-    generate_multi_clip_switch: bool | None = None,
-    resolution: Literal["360p", "540p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> PixversePixverseV6ImageToVideoOutput:
-    """Run pixverse/pixverse-v6/image-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        duration (int, optional):
-            Requested output duration in seconds, from 1 through 15.
-            Range: 1 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio_switch (bool, optional):
-            Generate an optional native audio track with the video.
-            Default (applied by RunComfy when not given): false.
-        generate_multi_clip_switch (bool, optional):
-            Enable a multi-shot sequence within the generated video.
-            Default (applied by RunComfy when not given): false.
-        image (MediaInput, required):
-            Starting image that anchors the generated shot.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the subject motion, camera behavior, lighting, and scene progression.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output quality tier shown as video resolution.
-            Allowed values: "360p", "540p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Seed used to reproduce or vary a generation.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio_switch": generate_audio_switch,
-            "generate_multi_clip_switch": generate_multi_clip_switch,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -126,63 +98,15 @@ def run(
 
 async def run_async(
     *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio_switch: bool | None = None,
-    generate_multi_clip_switch: bool | None = None,
-    resolution: Literal["360p", "540p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> PixversePixverseV6ImageToVideoOutput:
-    """Run pixverse/pixverse-v6/image-to-video and wait for its output (async).
-
-    Args:
-        duration (int, optional):
-            Requested output duration in seconds, from 1 through 15.
-            Range: 1 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio_switch (bool, optional):
-            Generate an optional native audio track with the video.
-            Default (applied by RunComfy when not given): false.
-        generate_multi_clip_switch (bool, optional):
-            Enable a multi-shot sequence within the generated video.
-            Default (applied by RunComfy when not given): false.
-        image (MediaInput, required):
-            Starting image that anchors the generated shot.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the subject motion, camera behavior, lighting, and scene progression.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output quality tier shown as video resolution.
-            Allowed values: "360p", "540p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Seed used to reproduce or vary a generation.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio_switch": generate_audio_switch,
-            "generate_multi_clip_switch": generate_multi_clip_switch,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -191,135 +115,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio_switch: bool | None = None,
-    generate_multi_clip_switch: bool | None = None,
-    resolution: Literal["360p", "540p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[PixversePixverseV6ImageToVideoOutput]:
-    """Submit a pixverse/pixverse-v6/image-to-video job and return its handle at once.
-
-    Args:
-        duration (int, optional):
-            Requested output duration in seconds, from 1 through 15.
-            Range: 1 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio_switch (bool, optional):
-            Generate an optional native audio track with the video.
-            Default (applied by RunComfy when not given): false.
-        generate_multi_clip_switch (bool, optional):
-            Enable a multi-shot sequence within the generated video.
-            Default (applied by RunComfy when not given): false.
-        image (MediaInput, required):
-            Starting image that anchors the generated shot.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the subject motion, camera behavior, lighting, and scene progression.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output quality tier shown as video resolution.
-            Allowed values: "360p", "540p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Seed used to reproduce or vary a generation.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio_switch": generate_audio_switch,
-            "generate_multi_clip_switch": generate_multi_clip_switch,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio_switch: bool | None = None,
-    generate_multi_clip_switch: bool | None = None,
-    resolution: Literal["360p", "540p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[PixversePixverseV6ImageToVideoOutput]:
-    """Submit a pixverse/pixverse-v6/image-to-video job and return its async handle at once.
-
-    Args:
-        duration (int, optional):
-            Requested output duration in seconds, from 1 through 15.
-            Range: 1 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio_switch (bool, optional):
-            Generate an optional native audio track with the video.
-            Default (applied by RunComfy when not given): false.
-        generate_multi_clip_switch (bool, optional):
-            Enable a multi-shot sequence within the generated video.
-            Default (applied by RunComfy when not given): false.
-        image (MediaInput, required):
-            Starting image that anchors the generated shot.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the subject motion, camera behavior, lighting, and scene progression.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output quality tier shown as video resolution.
-            Allowed values: "360p", "540p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Seed used to reproduce or vary a generation.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio_switch": generate_audio_switch,
-            "generate_multi_clip_switch": generate_multi_clip_switch,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[PixversePixverseV6ImageToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier pixverse/pixverse-v6/image-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[PixversePixverseV6ImageToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier pixverse/pixverse-v6/image-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,32 @@
 """qwen/qwen-image-2.1/edit (qwen/qwen-image-2.1/edit).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.qwen.qwen_image_2_1.edit import *  # noqa: F403
-    from runcomfy_models._types.qwen.qwen_image_2_1.edit import (
-        Input,
-        Output,
-        QwenQwenImage21EditInput,
-        QwenQwenImage21EditOutput,
-    )
+    from runcomfy_models._types.qwen.qwen_image_2_1.edit import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "Background",
+    "OutputFormat",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,9 +38,60 @@ __all__ = [
 
 MODEL_ID: Final = "qwen/qwen-image-2.1/edit"
 
+AspectRatio = Literal["auto", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9", "9:21"]
+Background = Literal["opaque", "transparent"]
+OutputFormat = Literal["png", "webp", "jpeg"]
+Resolution = Literal["1K", "2K"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    image_urls (Sequence[MediaInput], required): One to ten reference images. Order matches
+        the prompt (the first image, the second image). JPEG, PNG, or WebP; each file up to
+        30MB and 25MP. Keep to four or fewer when identity must stay sharp. Media input:
+        image files as an https URL, a data: URI, a Path, bytes or a binary file (a list).
+        Items: 1 to 10. Checked by RunComfy: file_size_mb< 30 (File size must be less than
+        30 MB.).
+    prompt (str, required): Describe the change in plain language: what to add, remove,
+        restyle, or replace. Quote any text to render it verbatim. With a mask, describe
+        what should appear in the white area. Default (applied by RunComfy when not given):
+        \"".
+    aspect_ratio (AspectRatio, optional): Output aspect ratio. auto uses the first
+        reference. Ignored in mask mode. Default (applied by RunComfy when not given):
+        "auto".
+    background (Background, optional): opaque for a regular photo. transparent writes a real
+        alpha channel — describe only the subject, and do not use JPEG. Cannot combine with
+        a mask. Default (applied by RunComfy when not given): "opaque".
+    enhance_prompt (bool, optional): Rewrite a short instruction into a fuller scene before
+        editing. Turn off when the instruction is already exact. Ignored in mask mode.
+        Default (applied by RunComfy when not given): true.
+    mask_url (MediaInput, optional): Optional black-and-white local-edit mask. White marks
+        the area to change; black stays. Requires exactly one reference image, cannot pair
+        with a transparent background, and ignores aspect ratio and prompt rewrite. Media
+        input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
+    output_format (OutputFormat, optional): PNG and WebP can carry an alpha channel. JPEG
+        cannot, so it cannot be combined with a transparent background. Default (applied by
+        RunComfy when not given): "png".
+    resolution (Resolution, optional): Output detail tier. 1K is faster; 2K has about four
+        times the pixels and costs more. Default (applied by RunComfy when not given): "1K".
+    seed (int, optional): Random seed for reproducibility. Use -1 for a random seed each
+        run. Default (applied by RunComfy when not given): -1.
+    """
+
+    image_urls: Required[Sequence[MediaInput]]
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    background: Background | None
+    enhance_prompt: bool | None
+    mask_url: MediaInput | None
+    output_format: OutputFormat | None
+    resolution: Resolution | None
+    seed: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[LazyBinding[QwenQwenImage21EditInput, QwenQwenImage21EditOutput]] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.qwen.qwen_image_2_1.edit",
     media={
@@ -59,90 +103,19 @@ _BINDING: Final[LazyBinding[QwenQwenImage21EditInput, QwenQwenImage21EditOutput]
 
 def run(
     *,
-    image_urls: Sequence[MediaInput],
-    prompt: str,
-    aspect_ratio: Literal["auto", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9", "9:21"]
-    | None = None,
-    background: Literal["opaque", "transparent"] | None = None,
-    enhance_prompt: bool | None = None,
-    mask_url: MediaInput | None = None,
-    output_format: Literal["png", "webp", "jpeg"] | None = None,
-    resolution: Literal["1K", "2K"] | None = None,
-    seed: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> QwenQwenImage21EditOutput:
-    """Run qwen/qwen-image-2.1/edit and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. auto uses the first reference. Ignored in mask mode.
-            Allowed values: "auto", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16",
-            "21:9", "9:21".
-            Default (applied by RunComfy when not given): "auto".
-        background (str, optional):
-            opaque for a regular photo. transparent writes a real alpha channel — describe
-            only the subject, and do not use JPEG. Cannot combine with a mask.
-            Allowed values: "opaque", "transparent".
-            Default (applied by RunComfy when not given): "opaque".
-        enhance_prompt (bool, optional):
-            Rewrite a short instruction into a fuller scene before editing. Turn off when
-            the instruction is already exact. Ignored in mask mode.
-            Default (applied by RunComfy when not given): true.
-        image_urls (Sequence[MediaInput], required):
-            One to ten reference images. Order matches the prompt (the first image, the
-            second image). JPEG, PNG, or WebP; each file up to 30MB and 25MP. Keep to four
-            or fewer when identity must stay sharp.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 1 to 10.
-            Checked by RunComfy: file_size_mb< 30 (File size must be less than 30 MB.).
-        mask_url (MediaInput, optional):
-            Optional black-and-white local-edit mask. White marks the area to change; black
-            stays. Requires exactly one reference image, cannot pair with a transparent
-            background, and ignores aspect ratio and prompt rewrite.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        output_format (str, optional):
-            PNG and WebP can carry an alpha channel. JPEG cannot, so it cannot be combined
-            with a transparent background.
-            Allowed values: "png", "webp", "jpeg".
-            Default (applied by RunComfy when not given): "png".
-        prompt (str, required):
-            Describe the change in plain language: what to add, remove, restyle, or replace.
-            Quote any text to render it verbatim. With a mask, describe what should appear
-            in the white area.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output detail tier. 1K is faster; 2K has about four times the pixels and costs
-            more.
-            Allowed values: "1K", "2K".
-            Default (applied by RunComfy when not given): "1K".
-        seed (int, optional):
-            Random seed for reproducibility. Use -1 for a random seed each run.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "image_urls": image_urls,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "background": background,
-            "enhance_prompt": enhance_prompt,
-            "mask_url": mask_url,
-            "output_format": output_format,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -152,90 +125,15 @@ def run(
 
 async def run_async(
     *,
-    image_urls: Sequence[MediaInput],
-    prompt: str,
-    aspect_ratio: Literal["auto", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9", "9:21"]
-    | None = None,
-    background: Literal["opaque", "transparent"] | None = None,
-    enhance_prompt: bool | None = None,
-    mask_url: MediaInput | None = None,
-    output_format: Literal["png", "webp", "jpeg"] | None = None,
-    resolution: Literal["1K", "2K"] | None = None,
-    seed: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> QwenQwenImage21EditOutput:
-    """Run qwen/qwen-image-2.1/edit and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. auto uses the first reference. Ignored in mask mode.
-            Allowed values: "auto", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16",
-            "21:9", "9:21".
-            Default (applied by RunComfy when not given): "auto".
-        background (str, optional):
-            opaque for a regular photo. transparent writes a real alpha channel — describe
-            only the subject, and do not use JPEG. Cannot combine with a mask.
-            Allowed values: "opaque", "transparent".
-            Default (applied by RunComfy when not given): "opaque".
-        enhance_prompt (bool, optional):
-            Rewrite a short instruction into a fuller scene before editing. Turn off when
-            the instruction is already exact. Ignored in mask mode.
-            Default (applied by RunComfy when not given): true.
-        image_urls (Sequence[MediaInput], required):
-            One to ten reference images. Order matches the prompt (the first image, the
-            second image). JPEG, PNG, or WebP; each file up to 30MB and 25MP. Keep to four
-            or fewer when identity must stay sharp.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 1 to 10.
-            Checked by RunComfy: file_size_mb< 30 (File size must be less than 30 MB.).
-        mask_url (MediaInput, optional):
-            Optional black-and-white local-edit mask. White marks the area to change; black
-            stays. Requires exactly one reference image, cannot pair with a transparent
-            background, and ignores aspect ratio and prompt rewrite.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        output_format (str, optional):
-            PNG and WebP can carry an alpha channel. JPEG cannot, so it cannot be combined
-            with a transparent background.
-            Allowed values: "png", "webp", "jpeg".
-            Default (applied by RunComfy when not given): "png".
-        prompt (str, required):
-            Describe the change in plain language: what to add, remove, restyle, or replace.
-            Quote any text to render it verbatim. With a mask, describe what should appear
-            in the white area.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output detail tier. 1K is faster; 2K has about four times the pixels and costs
-            more.
-            Allowed values: "1K", "2K".
-            Default (applied by RunComfy when not given): "1K".
-        seed (int, optional):
-            Random seed for reproducibility. Use -1 for a random seed each run.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "image_urls": image_urls,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "background": background,
-            "enhance_prompt": enhance_prompt,
-            "mask_url": mask_url,
-            "output_format": output_format,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -244,187 +142,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    image_urls: Sequence[MediaInput],
-    prompt: str,
-    aspect_ratio: Literal["auto", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9", "9:21"]
-    | None = None,
-    background: Literal["opaque", "transparent"] | None = None,
-    enhance_prompt: bool | None = None,
-    mask_url: MediaInput | None = None,
-    output_format: Literal["png", "webp", "jpeg"] | None = None,
-    resolution: Literal["1K", "2K"] | None = None,
-    seed: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[QwenQwenImage21EditOutput]:
-    """Submit a qwen/qwen-image-2.1/edit job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. auto uses the first reference. Ignored in mask mode.
-            Allowed values: "auto", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16",
-            "21:9", "9:21".
-            Default (applied by RunComfy when not given): "auto".
-        background (str, optional):
-            opaque for a regular photo. transparent writes a real alpha channel — describe
-            only the subject, and do not use JPEG. Cannot combine with a mask.
-            Allowed values: "opaque", "transparent".
-            Default (applied by RunComfy when not given): "opaque".
-        enhance_prompt (bool, optional):
-            Rewrite a short instruction into a fuller scene before editing. Turn off when
-            the instruction is already exact. Ignored in mask mode.
-            Default (applied by RunComfy when not given): true.
-        image_urls (Sequence[MediaInput], required):
-            One to ten reference images. Order matches the prompt (the first image, the
-            second image). JPEG, PNG, or WebP; each file up to 30MB and 25MP. Keep to four
-            or fewer when identity must stay sharp.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 1 to 10.
-            Checked by RunComfy: file_size_mb< 30 (File size must be less than 30 MB.).
-        mask_url (MediaInput, optional):
-            Optional black-and-white local-edit mask. White marks the area to change; black
-            stays. Requires exactly one reference image, cannot pair with a transparent
-            background, and ignores aspect ratio and prompt rewrite.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        output_format (str, optional):
-            PNG and WebP can carry an alpha channel. JPEG cannot, so it cannot be combined
-            with a transparent background.
-            Allowed values: "png", "webp", "jpeg".
-            Default (applied by RunComfy when not given): "png".
-        prompt (str, required):
-            Describe the change in plain language: what to add, remove, restyle, or replace.
-            Quote any text to render it verbatim. With a mask, describe what should appear
-            in the white area.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output detail tier. 1K is faster; 2K has about four times the pixels and costs
-            more.
-            Allowed values: "1K", "2K".
-            Default (applied by RunComfy when not given): "1K".
-        seed (int, optional):
-            Random seed for reproducibility. Use -1 for a random seed each run.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "image_urls": image_urls,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "background": background,
-            "enhance_prompt": enhance_prompt,
-            "mask_url": mask_url,
-            "output_format": output_format,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image_urls: Sequence[MediaInput],
-    prompt: str,
-    aspect_ratio: Literal["auto", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9", "9:21"]
-    | None = None,
-    background: Literal["opaque", "transparent"] | None = None,
-    enhance_prompt: bool | None = None,
-    mask_url: MediaInput | None = None,
-    output_format: Literal["png", "webp", "jpeg"] | None = None,
-    resolution: Literal["1K", "2K"] | None = None,
-    seed: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[QwenQwenImage21EditOutput]:
-    """Submit a qwen/qwen-image-2.1/edit job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. auto uses the first reference. Ignored in mask mode.
-            Allowed values: "auto", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16",
-            "21:9", "9:21".
-            Default (applied by RunComfy when not given): "auto".
-        background (str, optional):
-            opaque for a regular photo. transparent writes a real alpha channel — describe
-            only the subject, and do not use JPEG. Cannot combine with a mask.
-            Allowed values: "opaque", "transparent".
-            Default (applied by RunComfy when not given): "opaque".
-        enhance_prompt (bool, optional):
-            Rewrite a short instruction into a fuller scene before editing. Turn off when
-            the instruction is already exact. Ignored in mask mode.
-            Default (applied by RunComfy when not given): true.
-        image_urls (Sequence[MediaInput], required):
-            One to ten reference images. Order matches the prompt (the first image, the
-            second image). JPEG, PNG, or WebP; each file up to 30MB and 25MP. Keep to four
-            or fewer when identity must stay sharp.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 1 to 10.
-            Checked by RunComfy: file_size_mb< 30 (File size must be less than 30 MB.).
-        mask_url (MediaInput, optional):
-            Optional black-and-white local-edit mask. White marks the area to change; black
-            stays. Requires exactly one reference image, cannot pair with a transparent
-            background, and ignores aspect ratio and prompt rewrite.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        output_format (str, optional):
-            PNG and WebP can carry an alpha channel. JPEG cannot, so it cannot be combined
-            with a transparent background.
-            Allowed values: "png", "webp", "jpeg".
-            Default (applied by RunComfy when not given): "png".
-        prompt (str, required):
-            Describe the change in plain language: what to add, remove, restyle, or replace.
-            Quote any text to render it verbatim. With a mask, describe what should appear
-            in the white area.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output detail tier. 1K is faster; 2K has about four times the pixels and costs
-            more.
-            Allowed values: "1K", "2K".
-            Default (applied by RunComfy when not given): "1K".
-        seed (int, optional):
-            Random seed for reproducibility. Use -1 for a random seed each run.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "image_urls": image_urls,
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "background": background,
-            "enhance_prompt": enhance_prompt,
-            "mask_url": mask_url,
-            "output_format": output_format,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(request_id: str, *, client: RunComfy | None = None) -> Job[QwenQwenImage21EditOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier qwen/qwen-image-2.1/edit job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[QwenQwenImage21EditOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier qwen/qwen-image-2.1/edit job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,29 @@
 """runwayml/runway-aleph-2/video-to-video (runwayml/runway-aleph-2/video-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.runwayml.runway_aleph_2.video_to_video import *  # noqa: F403
-    from runcomfy_models._types.runwayml.runway_aleph_2.video_to_video import (
-        Input,
-        Output,
-        RunwaymlRunwayAleph2VideoToVideoInput,
-        RunwaymlRunwayAleph2VideoToVideoOutput,
-    )
+    from runcomfy_models._types.runwayml.runway_aleph_2.video_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "TargetAspectRatio",
     "job",
     "job_async",
     "run",
@@ -45,64 +35,53 @@ __all__ = [
 
 MODEL_ID: Final = "runwayml/runway-aleph-2/video-to-video"
 
+TargetAspectRatio = Literal["16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Natural-language instruction describing the edit. Keep under
+        1000 characters. Default (applied by RunComfy when not given): \"".
+    video_url (MediaInput, required): Source video to edit. Must be 2-30 seconds and under
+        16 MB. Output length follows this clip. Media input: a video as an https URL, a
+        data: URI, a Path, bytes or a binary file. Checked by RunComfy: file_size_mb< 16
+        (File size must be less than 16 MB.).
+    seed (int, optional): Optional seed for more repeatable retries. Leave unset for a
+        random draw. Range: 0 <= seed <= 4294967295.
+    target_aspect_ratio (TargetAspectRatio, optional): Optional expand/outpaint ratio. Leave
+        unset to keep the source frame.
+    """
+
+    prompt: Required[str]
+    video_url: Required[MediaInput]
+    seed: int | None
+    target_aspect_ratio: TargetAspectRatio | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[RunwaymlRunwayAleph2VideoToVideoInput, RunwaymlRunwayAleph2VideoToVideoOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.runwayml.runway_aleph_2.video_to_video",
-    media={
-        "video_url": MediaField(kind="video", many=False),
-    },
+    media={"video_url": MediaField(kind="video", many=False)},
 )
 
 
 def run(
     *,
-    prompt: str,
-    video_url: MediaInput,
-    seed: int | None = None,
-    target_aspect_ratio: Literal["16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9"]
-    | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> RunwaymlRunwayAleph2VideoToVideoOutput:
-    """Run runwayml/runway-aleph-2/video-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        prompt (str, required):
-            Natural-language instruction describing the edit. Keep under 1000 characters.
-            Default (applied by RunComfy when not given): \"".
-        seed (int, optional):
-            Optional seed for more repeatable retries. Leave unset for a random draw.
-            Range: 0 <= seed <= 4294967295.
-        target_aspect_ratio (str, optional):
-            Optional expand/outpaint ratio. Leave unset to keep the source frame.
-            Allowed values: "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9".
-        video_url (MediaInput, required):
-            Source video to edit. Must be 2-30 seconds and under 16 MB. Output length
-            follows this clip.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-            Checked by RunComfy: file_size_mb< 16 (File size must be less than 16 MB.).
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-            "seed": seed,
-            "target_aspect_ratio": target_aspect_ratio,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -112,49 +91,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    video_url: MediaInput,
-    seed: int | None = None,
-    target_aspect_ratio: Literal["16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9"]
-    | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> RunwaymlRunwayAleph2VideoToVideoOutput:
-    """Run runwayml/runway-aleph-2/video-to-video and wait for its output (async).
-
-    Args:
-        prompt (str, required):
-            Natural-language instruction describing the edit. Keep under 1000 characters.
-            Default (applied by RunComfy when not given): \"".
-        seed (int, optional):
-            Optional seed for more repeatable retries. Leave unset for a random draw.
-            Range: 0 <= seed <= 4294967295.
-        target_aspect_ratio (str, optional):
-            Optional expand/outpaint ratio. Leave unset to keep the source frame.
-            Allowed values: "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9".
-        video_url (MediaInput, required):
-            Source video to edit. Must be 2-30 seconds and under 16 MB. Output length
-            follows this clip.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-            Checked by RunComfy: file_size_mb< 16 (File size must be less than 16 MB.).
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-            "seed": seed,
-            "target_aspect_ratio": target_aspect_ratio,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -163,107 +108,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    video_url: MediaInput,
-    seed: int | None = None,
-    target_aspect_ratio: Literal["16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9"]
-    | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[RunwaymlRunwayAleph2VideoToVideoOutput]:
-    """Submit a runwayml/runway-aleph-2/video-to-video job and return its handle at once.
-
-    Args:
-        prompt (str, required):
-            Natural-language instruction describing the edit. Keep under 1000 characters.
-            Default (applied by RunComfy when not given): \"".
-        seed (int, optional):
-            Optional seed for more repeatable retries. Leave unset for a random draw.
-            Range: 0 <= seed <= 4294967295.
-        target_aspect_ratio (str, optional):
-            Optional expand/outpaint ratio. Leave unset to keep the source frame.
-            Allowed values: "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9".
-        video_url (MediaInput, required):
-            Source video to edit. Must be 2-30 seconds and under 16 MB. Output length
-            follows this clip.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-            Checked by RunComfy: file_size_mb< 16 (File size must be less than 16 MB.).
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-            "seed": seed,
-            "target_aspect_ratio": target_aspect_ratio,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    video_url: MediaInput,
-    seed: int | None = None,
-    target_aspect_ratio: Literal["16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9"]
-    | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[RunwaymlRunwayAleph2VideoToVideoOutput]:
-    """Submit a runwayml/runway-aleph-2/video-to-video job and return its async handle at once.
-
-    Args:
-        prompt (str, required):
-            Natural-language instruction describing the edit. Keep under 1000 characters.
-            Default (applied by RunComfy when not given): \"".
-        seed (int, optional):
-            Optional seed for more repeatable retries. Leave unset for a random draw.
-            Range: 0 <= seed <= 4294967295.
-        target_aspect_ratio (str, optional):
-            Optional expand/outpaint ratio. Leave unset to keep the source frame.
-            Allowed values: "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9".
-        video_url (MediaInput, required):
-            Source video to edit. Must be 2-30 seconds and under 16 MB. Output length
-            follows this clip.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-            Checked by RunComfy: file_size_mb< 16 (File size must be less than 16 MB.).
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-            "seed": seed,
-            "target_aspect_ratio": target_aspect_ratio,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[RunwaymlRunwayAleph2VideoToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier runwayml/runway-aleph-2/video-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[RunwaymlRunwayAleph2VideoToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier runwayml/runway-aleph-2/video-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

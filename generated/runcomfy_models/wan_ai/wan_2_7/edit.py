@@ -2,39 +2,29 @@
 """wan-ai/wan-2.7/edit (wan-ai/wan-2.7/edit).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.wan_ai.wan_2_7.edit import *  # noqa: F403
-    from runcomfy_models._types.wan_ai.wan_2_7.edit import (
-        Input,
-        Output,
-        WanAiWan27EditInput,
-        WanAiWan27EditOutput,
-    )
+    from runcomfy_models._types.wan_ai.wan_2_7.edit import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "ImageSize",
     "job",
     "job_async",
     "run",
@@ -45,82 +35,69 @@ __all__ = [
 
 MODEL_ID: Final = "wan-ai/wan-2.7/edit"
 
+ImageSize = Literal[
+    "square_hd",
+    "square",
+    "portrait_4_3",
+    "portrait_16_9",
+    "landscape_4_3",
+    "landscape_16_9",
+]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    image_urls (Sequence[MediaInput], required): Reference images for editing (1–4). Order
+        matters: refer to image 1, image 2, image 3, image 4 in your prompt. Media input:
+        image files as an https URL, a data: URI, a Path, bytes or a binary file (a list).
+        Items: 1 to 4.
+    prompt (str, required): Text prompt describing the desired image edit. Supports Chinese
+        and English. Default (applied by RunComfy when not given): \"".
+    enable_prompt_expansion (bool, optional): Enable DashScope prompt expansion (image edit
+        mode). Default true. Default (applied by RunComfy when not given): true.
+    image_size (ImageSize, optional): Output image size preset; mapped to the provider’s
+        internal size format. Default (applied by RunComfy when not given): "square_hd".
+    negative_prompt (str, optional): Content to avoid in the generated image. Max 500
+        characters. Default (applied by RunComfy when not given): \"".
+    num_images (int, optional): Number of images to generate (1–4). Default 1. Range: 1 <=
+        num_images <= 4. Default (applied by RunComfy when not given): 1.
+    seed (int, optional): Random seed for reproducibility (0–2147483647). Range: 0 <= seed
+        <= 2147483647.
+    """
+
+    image_urls: Required[Sequence[MediaInput]]
+    prompt: Required[str]
+    enable_prompt_expansion: bool | None
+    image_size: ImageSize | None
+    negative_prompt: str | None
+    num_images: int | None
+    seed: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[LazyBinding[WanAiWan27EditInput, WanAiWan27EditOutput]] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.wan_ai.wan_2_7.edit",
-    media={
-        "image_urls": MediaField(kind="image", many=True),
-    },
+    media={"image_urls": MediaField(kind="image", many=True)},
 )
 
 
 def run(
     *,
-    image_urls: Sequence[MediaInput],
-    prompt: str,
-    enable_prompt_expansion: bool | None = None,
-    image_size: Literal[
-        "square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"
-    ]
-    | None = None,
-    negative_prompt: str | None = None,
-    num_images: int | None = None,
-    seed: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> WanAiWan27EditOutput:
-    """Run wan-ai/wan-2.7/edit and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        enable_prompt_expansion (bool, optional):
-            Enable DashScope prompt expansion (image edit mode). Default true.
-            Default (applied by RunComfy when not given): true.
-        image_size (str, optional):
-            Output image size preset; mapped to the provider’s internal size format.
-            Allowed values: "square_hd", "square", "portrait_4_3", "portrait_16_9",
-            "landscape_4_3", "landscape_16_9".
-            Default (applied by RunComfy when not given): "square_hd".
-        image_urls (Sequence[MediaInput], required):
-            Reference images for editing (1–4). Order matters: refer to image 1, image 2,
-            image 3, image 4 in your prompt.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 1 to 4.
-        negative_prompt (str, optional):
-            Content to avoid in the generated image. Max 500 characters.
-            Default (applied by RunComfy when not given): \"".
-        num_images (int, optional):
-            Number of images to generate (1–4). Default 1.
-            Range: 1 <= num_images <= 4.
-            Default (applied by RunComfy when not given): 1.
-        prompt (str, required):
-            Text prompt describing the desired image edit. Supports Chinese and English.
-            Default (applied by RunComfy when not given): \"".
-        seed (int, optional):
-            Random seed for reproducibility (0–2147483647).
-            Range: 0 <= seed <= 2147483647.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "image_urls": image_urls,
-            "prompt": prompt,
-            "enable_prompt_expansion": enable_prompt_expansion,
-            "image_size": image_size,
-            "negative_prompt": negative_prompt,
-            "num_images": num_images,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -130,69 +107,15 @@ def run(
 
 async def run_async(
     *,
-    image_urls: Sequence[MediaInput],
-    prompt: str,
-    enable_prompt_expansion: bool | None = None,
-    image_size: Literal[
-        "square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"
-    ]
-    | None = None,
-    negative_prompt: str | None = None,
-    num_images: int | None = None,
-    seed: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> WanAiWan27EditOutput:
-    """Run wan-ai/wan-2.7/edit and wait for its output (async).
-
-    Args:
-        enable_prompt_expansion (bool, optional):
-            Enable DashScope prompt expansion (image edit mode). Default true.
-            Default (applied by RunComfy when not given): true.
-        image_size (str, optional):
-            Output image size preset; mapped to the provider’s internal size format.
-            Allowed values: "square_hd", "square", "portrait_4_3", "portrait_16_9",
-            "landscape_4_3", "landscape_16_9".
-            Default (applied by RunComfy when not given): "square_hd".
-        image_urls (Sequence[MediaInput], required):
-            Reference images for editing (1–4). Order matters: refer to image 1, image 2,
-            image 3, image 4 in your prompt.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 1 to 4.
-        negative_prompt (str, optional):
-            Content to avoid in the generated image. Max 500 characters.
-            Default (applied by RunComfy when not given): \"".
-        num_images (int, optional):
-            Number of images to generate (1–4). Default 1.
-            Range: 1 <= num_images <= 4.
-            Default (applied by RunComfy when not given): 1.
-        prompt (str, required):
-            Text prompt describing the desired image edit. Supports Chinese and English.
-            Default (applied by RunComfy when not given): \"".
-        seed (int, optional):
-            Random seed for reproducibility (0–2147483647).
-            Range: 0 <= seed <= 2147483647.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "image_urls": image_urls,
-            "prompt": prompt,
-            "enable_prompt_expansion": enable_prompt_expansion,
-            "image_size": image_size,
-            "negative_prompt": negative_prompt,
-            "num_images": num_images,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -201,145 +124,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    image_urls: Sequence[MediaInput],
-    prompt: str,
-    enable_prompt_expansion: bool | None = None,
-    image_size: Literal[
-        "square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"
-    ]
-    | None = None,
-    negative_prompt: str | None = None,
-    num_images: int | None = None,
-    seed: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[WanAiWan27EditOutput]:
-    """Submit a wan-ai/wan-2.7/edit job and return its handle at once.
-
-    Args:
-        enable_prompt_expansion (bool, optional):
-            Enable DashScope prompt expansion (image edit mode). Default true.
-            Default (applied by RunComfy when not given): true.
-        image_size (str, optional):
-            Output image size preset; mapped to the provider’s internal size format.
-            Allowed values: "square_hd", "square", "portrait_4_3", "portrait_16_9",
-            "landscape_4_3", "landscape_16_9".
-            Default (applied by RunComfy when not given): "square_hd".
-        image_urls (Sequence[MediaInput], required):
-            Reference images for editing (1–4). Order matters: refer to image 1, image 2,
-            image 3, image 4 in your prompt.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 1 to 4.
-        negative_prompt (str, optional):
-            Content to avoid in the generated image. Max 500 characters.
-            Default (applied by RunComfy when not given): \"".
-        num_images (int, optional):
-            Number of images to generate (1–4). Default 1.
-            Range: 1 <= num_images <= 4.
-            Default (applied by RunComfy when not given): 1.
-        prompt (str, required):
-            Text prompt describing the desired image edit. Supports Chinese and English.
-            Default (applied by RunComfy when not given): \"".
-        seed (int, optional):
-            Random seed for reproducibility (0–2147483647).
-            Range: 0 <= seed <= 2147483647.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "image_urls": image_urls,
-            "prompt": prompt,
-            "enable_prompt_expansion": enable_prompt_expansion,
-            "image_size": image_size,
-            "negative_prompt": negative_prompt,
-            "num_images": num_images,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image_urls: Sequence[MediaInput],
-    prompt: str,
-    enable_prompt_expansion: bool | None = None,
-    image_size: Literal[
-        "square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"
-    ]
-    | None = None,
-    negative_prompt: str | None = None,
-    num_images: int | None = None,
-    seed: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[WanAiWan27EditOutput]:
-    """Submit a wan-ai/wan-2.7/edit job and return its async handle at once.
-
-    Args:
-        enable_prompt_expansion (bool, optional):
-            Enable DashScope prompt expansion (image edit mode). Default true.
-            Default (applied by RunComfy when not given): true.
-        image_size (str, optional):
-            Output image size preset; mapped to the provider’s internal size format.
-            Allowed values: "square_hd", "square", "portrait_4_3", "portrait_16_9",
-            "landscape_4_3", "landscape_16_9".
-            Default (applied by RunComfy when not given): "square_hd".
-        image_urls (Sequence[MediaInput], required):
-            Reference images for editing (1–4). Order matters: refer to image 1, image 2,
-            image 3, image 4 in your prompt.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 1 to 4.
-        negative_prompt (str, optional):
-            Content to avoid in the generated image. Max 500 characters.
-            Default (applied by RunComfy when not given): \"".
-        num_images (int, optional):
-            Number of images to generate (1–4). Default 1.
-            Range: 1 <= num_images <= 4.
-            Default (applied by RunComfy when not given): 1.
-        prompt (str, required):
-            Text prompt describing the desired image edit. Supports Chinese and English.
-            Default (applied by RunComfy when not given): \"".
-        seed (int, optional):
-            Random seed for reproducibility (0–2147483647).
-            Range: 0 <= seed <= 2147483647.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "image_urls": image_urls,
-            "prompt": prompt,
-            "enable_prompt_expansion": enable_prompt_expansion,
-            "image_size": image_size,
-            "negative_prompt": negative_prompt,
-            "num_images": num_images,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(request_id: str, *, client: RunComfy | None = None) -> Job[WanAiWan27EditOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier wan-ai/wan-2.7/edit job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[WanAiWan27EditOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier wan-ai/wan-2.7/edit job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

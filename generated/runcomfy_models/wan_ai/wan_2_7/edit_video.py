@@ -2,39 +2,32 @@
 """wan-ai/wan-2.7/edit-video (wan-ai/wan-2.7/edit-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.wan_ai.wan_2_7.edit_video import *  # noqa: F403
-    from runcomfy_models._types.wan_ai.wan_2_7.edit_video import (
-        Input,
-        Output,
-        WanAiWan27EditVideoInput,
-        WanAiWan27EditVideoOutput,
-    )
+    from runcomfy_models._types.wan_ai.wan_2_7.edit_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "AudioSetting",
+    "Duration",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,9 +38,46 @@ __all__ = [
 
 MODEL_ID: Final = "wan-ai/wan-2.7/edit-video"
 
+AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
+AudioSetting = Literal["auto", "origin"]
+Duration = Literal[2, 3, 4, 5, 6, 7, 8, 9, 10]
+Resolution = Literal["720p", "1080p"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    video_url (MediaInput, required): Video format must be MP4 or MOV. The duration must be
+        between 2 and 10 seconds. Media input: a video as an https URL, a data: URI, a Path,
+        bytes or a binary file.
+    aspect_ratio (AspectRatio, optional): If not provided, the aspect ratio of the input
+        video will be used.
+    audio_setting (AudioSetting, optional): 'auto' lets the model decide whether to
+        regenerate audio. 'origin' preserves the original audio from the input video.
+        Default (applied by RunComfy when not given): "auto".
+    duration (Duration, optional): Output length in seconds. The clip is truncated from the
+        start of the input video. Default (applied by RunComfy when not given): 5.
+    reference_image_url (MediaInput, optional): Reference image for reference-based editing.
+        Media input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
+    resolution (Resolution, optional): Default (applied by RunComfy when not given):
+        "1080p".
+    seed (int, optional): Range: 0 <= seed <= 2147483647. Default (applied by RunComfy when
+        not given): 0.
+    """
+
+    prompt: Required[str]
+    video_url: Required[MediaInput]
+    aspect_ratio: AspectRatio | None
+    audio_setting: AudioSetting | None
+    duration: Duration | None
+    reference_image_url: MediaInput | None
+    resolution: Resolution | None
+    seed: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[LazyBinding[WanAiWan27EditVideoInput, WanAiWan27EditVideoOutput]] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.wan_ai.wan_2_7.edit_video",
     media={
@@ -59,70 +89,19 @@ _BINDING: Final[LazyBinding[WanAiWan27EditVideoInput, WanAiWan27EditVideoOutput]
 
 def run(
     *,
-    prompt: str,
-    video_url: MediaInput,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    audio_setting: Literal["auto", "origin"] | None = None,
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10] | None = None,
-    reference_image_url: MediaInput | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> WanAiWan27EditVideoOutput:
-    """Run wan-ai/wan-2.7/edit-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            If not provided, the aspect ratio of the input video will be used.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4".
-        audio_setting (str, optional):
-            'auto' lets the model decide whether to regenerate audio. 'origin' preserves the
-            original audio from the input video.
-            Allowed values: "auto", "origin".
-            Default (applied by RunComfy when not given): "auto".
-        duration (int, optional):
-            Output length in seconds. The clip is truncated from the start of the input
-            video.
-            Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10.
-            Default (applied by RunComfy when not given): 5.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        reference_image_url (MediaInput, optional):
-            Reference image for reference-based editing.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        resolution (str, optional):
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        video_url (MediaInput, required):
-            Video format must be MP4 or MOV. The duration must be between 2 and 10 seconds.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-            "aspect_ratio": aspect_ratio,
-            "audio_setting": audio_setting,
-            "duration": duration,
-            "reference_image_url": reference_image_url,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -132,70 +111,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    video_url: MediaInput,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    audio_setting: Literal["auto", "origin"] | None = None,
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10] | None = None,
-    reference_image_url: MediaInput | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> WanAiWan27EditVideoOutput:
-    """Run wan-ai/wan-2.7/edit-video and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            If not provided, the aspect ratio of the input video will be used.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4".
-        audio_setting (str, optional):
-            'auto' lets the model decide whether to regenerate audio. 'origin' preserves the
-            original audio from the input video.
-            Allowed values: "auto", "origin".
-            Default (applied by RunComfy when not given): "auto".
-        duration (int, optional):
-            Output length in seconds. The clip is truncated from the start of the input
-            video.
-            Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10.
-            Default (applied by RunComfy when not given): 5.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        reference_image_url (MediaInput, optional):
-            Reference image for reference-based editing.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        resolution (str, optional):
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        video_url (MediaInput, required):
-            Video format must be MP4 or MOV. The duration must be between 2 and 10 seconds.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-            "aspect_ratio": aspect_ratio,
-            "audio_setting": audio_setting,
-            "duration": duration,
-            "reference_image_url": reference_image_url,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -204,147 +128,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    video_url: MediaInput,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    audio_setting: Literal["auto", "origin"] | None = None,
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10] | None = None,
-    reference_image_url: MediaInput | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[WanAiWan27EditVideoOutput]:
-    """Submit a wan-ai/wan-2.7/edit-video job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            If not provided, the aspect ratio of the input video will be used.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4".
-        audio_setting (str, optional):
-            'auto' lets the model decide whether to regenerate audio. 'origin' preserves the
-            original audio from the input video.
-            Allowed values: "auto", "origin".
-            Default (applied by RunComfy when not given): "auto".
-        duration (int, optional):
-            Output length in seconds. The clip is truncated from the start of the input
-            video.
-            Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10.
-            Default (applied by RunComfy when not given): 5.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        reference_image_url (MediaInput, optional):
-            Reference image for reference-based editing.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        resolution (str, optional):
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        video_url (MediaInput, required):
-            Video format must be MP4 or MOV. The duration must be between 2 and 10 seconds.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-            "aspect_ratio": aspect_ratio,
-            "audio_setting": audio_setting,
-            "duration": duration,
-            "reference_image_url": reference_image_url,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    video_url: MediaInput,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    audio_setting: Literal["auto", "origin"] | None = None,
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10] | None = None,
-    reference_image_url: MediaInput | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[WanAiWan27EditVideoOutput]:
-    """Submit a wan-ai/wan-2.7/edit-video job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            If not provided, the aspect ratio of the input video will be used.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4".
-        audio_setting (str, optional):
-            'auto' lets the model decide whether to regenerate audio. 'origin' preserves the
-            original audio from the input video.
-            Allowed values: "auto", "origin".
-            Default (applied by RunComfy when not given): "auto".
-        duration (int, optional):
-            Output length in seconds. The clip is truncated from the start of the input
-            video.
-            Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10.
-            Default (applied by RunComfy when not given): 5.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        reference_image_url (MediaInput, optional):
-            Reference image for reference-based editing.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        resolution (str, optional):
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        video_url (MediaInput, required):
-            Video format must be MP4 or MOV. The duration must be between 2 and 10 seconds.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "video_url": video_url,
-            "aspect_ratio": aspect_ratio,
-            "audio_setting": audio_setting,
-            "duration": duration,
-            "reference_image_url": reference_image_url,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(request_id: str, *, client: RunComfy | None = None) -> Job[WanAiWan27EditVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier wan-ai/wan-2.7/edit-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[WanAiWan27EditVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier wan-ai/wan-2.7/edit-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

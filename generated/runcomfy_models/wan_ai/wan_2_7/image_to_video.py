@@ -2,39 +2,30 @@
 """wan-ai/wan-2.7/image-to-video (wan-ai/wan-2.7/image-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.wan_ai.wan_2_7.image_to_video import *  # noqa: F403
-    from runcomfy_models._types.wan_ai.wan_2_7.image_to_video import (
-        Input,
-        Output,
-        WanAiWan27ImageToVideoInput,
-        WanAiWan27ImageToVideoOutput,
-    )
+    from runcomfy_models._types.wan_ai.wan_2_7.image_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "Duration",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,92 +36,71 @@ __all__ = [
 
 MODEL_ID: Final = "wan-ai/wan-2.7/image-to-video"
 
+Duration = Literal[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+Resolution = Literal["720p", "1080p"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    image_url (MediaInput, required): Image format must be JPEG, JPG, PNG, BMP, WEBP. Media
+        input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
+    prompt (str, required): Length: 0 to 5000. Default (applied by RunComfy when not given):
+        \"".
+    audio_url (MediaInput, optional): Audio format must be WAV, MP3. The duration of this
+        audio must be between 2 and 30 seconds. Media input: an audio as an https URL, a
+        data: URI, a Path, bytes or a binary file.
+    duration (Duration, optional): Default (applied by RunComfy when not given): 5.
+    enable_prompt_expansion (bool, optional): Enable intelligent prompt rewriting. Default
+        (applied by RunComfy when not given): true.
+    end_image_url (MediaInput, optional): Image format must be JPEG, JPG, PNG, BMP, WEBP.
+        Media input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
+    negative_prompt (str, optional): Content to avoid in the video. Length: 0 to 500.
+        Default (applied by RunComfy when not given): \"".
+    resolution (Resolution, optional): Default (applied by RunComfy when not given):
+        "1080p".
+    seed (int, optional): Range: 0 <= seed <= 2147483647. Default (applied by RunComfy when
+        not given): 0.
+    """
+
+    image_url: Required[MediaInput]
+    prompt: Required[str]
+    audio_url: MediaInput | None
+    duration: Duration | None
+    enable_prompt_expansion: bool | None
+    end_image_url: MediaInput | None
+    negative_prompt: str | None
+    resolution: Resolution | None
+    seed: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[LazyBinding[WanAiWan27ImageToVideoInput, WanAiWan27ImageToVideoOutput]] = (
-    LazyBinding(
-        MODEL_ID,
-        "runcomfy_models._types.wan_ai.wan_2_7.image_to_video",
-        media={
-            "audio_url": MediaField(kind="audio", many=False),
-            "end_image_url": MediaField(kind="image", many=False),
-            "image_url": MediaField(kind="image", many=False),
-        },
-    )
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID,
+    "runcomfy_models._types.wan_ai.wan_2_7.image_to_video",
+    media={
+        "audio_url": MediaField(kind="audio", many=False),
+        "end_image_url": MediaField(kind="image", many=False),
+        "image_url": MediaField(kind="image", many=False),
+    },
 )
 
 
 def run(
     *,
-    image_url: MediaInput,
-    prompt: str,
-    audio_url: MediaInput | None = None,
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] | None = None,
-    enable_prompt_expansion: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    negative_prompt: str | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> WanAiWan27ImageToVideoOutput:
-    """Run wan-ai/wan-2.7/image-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        audio_url (MediaInput, optional):
-            Audio format must be WAV, MP3. The duration of this audio must be between 2 and
-            30 seconds.
-            Media input: an audio as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        duration (int, optional):
-            Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15.
-            Default (applied by RunComfy when not given): 5.
-        enable_prompt_expansion (bool, optional):
-            Enable intelligent prompt rewriting.
-            Default (applied by RunComfy when not given): true.
-        end_image_url (MediaInput, optional):
-            Image format must be JPEG, JPG, PNG, BMP, WEBP.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url (MediaInput, required):
-            Image format must be JPEG, JPG, PNG, BMP, WEBP.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        negative_prompt (str, optional):
-            Content to avoid in the video.
-            Length: 0 to 500.
-            Default (applied by RunComfy when not given): \"".
-        prompt (str, required):
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "audio_url": audio_url,
-            "duration": duration,
-            "enable_prompt_expansion": enable_prompt_expansion,
-            "end_image_url": end_image_url,
-            "negative_prompt": negative_prompt,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -140,75 +110,15 @@ def run(
 
 async def run_async(
     *,
-    image_url: MediaInput,
-    prompt: str,
-    audio_url: MediaInput | None = None,
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] | None = None,
-    enable_prompt_expansion: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    negative_prompt: str | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> WanAiWan27ImageToVideoOutput:
-    """Run wan-ai/wan-2.7/image-to-video and wait for its output (async).
-
-    Args:
-        audio_url (MediaInput, optional):
-            Audio format must be WAV, MP3. The duration of this audio must be between 2 and
-            30 seconds.
-            Media input: an audio as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        duration (int, optional):
-            Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15.
-            Default (applied by RunComfy when not given): 5.
-        enable_prompt_expansion (bool, optional):
-            Enable intelligent prompt rewriting.
-            Default (applied by RunComfy when not given): true.
-        end_image_url (MediaInput, optional):
-            Image format must be JPEG, JPG, PNG, BMP, WEBP.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url (MediaInput, required):
-            Image format must be JPEG, JPG, PNG, BMP, WEBP.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        negative_prompt (str, optional):
-            Content to avoid in the video.
-            Length: 0 to 500.
-            Default (applied by RunComfy when not given): \"".
-        prompt (str, required):
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "audio_url": audio_url,
-            "duration": duration,
-            "enable_prompt_expansion": enable_prompt_expansion,
-            "end_image_url": end_image_url,
-            "negative_prompt": negative_prompt,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -217,157 +127,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    image_url: MediaInput,
-    prompt: str,
-    audio_url: MediaInput | None = None,
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] | None = None,
-    enable_prompt_expansion: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    negative_prompt: str | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[WanAiWan27ImageToVideoOutput]:
-    """Submit a wan-ai/wan-2.7/image-to-video job and return its handle at once.
-
-    Args:
-        audio_url (MediaInput, optional):
-            Audio format must be WAV, MP3. The duration of this audio must be between 2 and
-            30 seconds.
-            Media input: an audio as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        duration (int, optional):
-            Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15.
-            Default (applied by RunComfy when not given): 5.
-        enable_prompt_expansion (bool, optional):
-            Enable intelligent prompt rewriting.
-            Default (applied by RunComfy when not given): true.
-        end_image_url (MediaInput, optional):
-            Image format must be JPEG, JPG, PNG, BMP, WEBP.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url (MediaInput, required):
-            Image format must be JPEG, JPG, PNG, BMP, WEBP.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        negative_prompt (str, optional):
-            Content to avoid in the video.
-            Length: 0 to 500.
-            Default (applied by RunComfy when not given): \"".
-        prompt (str, required):
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "audio_url": audio_url,
-            "duration": duration,
-            "enable_prompt_expansion": enable_prompt_expansion,
-            "end_image_url": end_image_url,
-            "negative_prompt": negative_prompt,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image_url: MediaInput,
-    prompt: str,
-    audio_url: MediaInput | None = None,
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] | None = None,
-    enable_prompt_expansion: bool | None = None,
-    end_image_url: MediaInput | None = None,
-    negative_prompt: str | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[WanAiWan27ImageToVideoOutput]:
-    """Submit a wan-ai/wan-2.7/image-to-video job and return its async handle at once.
-
-    Args:
-        audio_url (MediaInput, optional):
-            Audio format must be WAV, MP3. The duration of this audio must be between 2 and
-            30 seconds.
-            Media input: an audio as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        duration (int, optional):
-            Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15.
-            Default (applied by RunComfy when not given): 5.
-        enable_prompt_expansion (bool, optional):
-            Enable intelligent prompt rewriting.
-            Default (applied by RunComfy when not given): true.
-        end_image_url (MediaInput, optional):
-            Image format must be JPEG, JPG, PNG, BMP, WEBP.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image_url (MediaInput, required):
-            Image format must be JPEG, JPG, PNG, BMP, WEBP.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        negative_prompt (str, optional):
-            Content to avoid in the video.
-            Length: 0 to 500.
-            Default (applied by RunComfy when not given): \"".
-        prompt (str, required):
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "image_url": image_url,
-            "prompt": prompt,
-            "audio_url": audio_url,
-            "duration": duration,
-            "enable_prompt_expansion": enable_prompt_expansion,
-            "end_image_url": end_image_url,
-            "negative_prompt": negative_prompt,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(request_id: str, *, client: RunComfy | None = None) -> Job[WanAiWan27ImageToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier wan-ai/wan-2.7/image-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[WanAiWan27ImageToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier wan-ai/wan-2.7/image-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,31 @@
 """wan-ai/wan-2.7/reference-to-video (wan-ai/wan-2.7/reference-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.wan_ai.wan_2_7.reference_to_video import *  # noqa: F403
-    from runcomfy_models._types.wan_ai.wan_2_7.reference_to_video import (
-        Input,
-        Output,
-        WanAiWan27ReferenceToVideoInput,
-        WanAiWan27ReferenceToVideoOutput,
-    )
+    from runcomfy_models._types.wan_ai.wan_2_7.reference_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "Duration",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -45,98 +37,78 @@ __all__ = [
 
 MODEL_ID: Final = "wan-ai/wan-2.7/reference-to-video"
 
+AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
+Duration = Literal[2, 3, 4, 5, 6, 7, 8, 9, 10]
+Resolution = Literal["720p", "1080p"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Length: 0 to 5000. Default (applied by RunComfy when not given):
+        \"".
+    aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
+        "16:9".
+    duration (Duration, optional): Output video duration in seconds (2-10). Default (applied
+        by RunComfy when not given): 5.
+    multi_shots (bool, optional): When true, enables intelligent multi-shot segmentation.
+        When false, generates a single continuous shot. Default (applied by RunComfy when
+        not given): false.
+    negative_prompt (str, optional): Content to avoid in the video. Length: 0 to 500.
+        Default (applied by RunComfy when not given): \"".
+    reference_image_urls (Sequence[MediaInput], optional): Reference image URLs for
+        character or object appearance. Pass multiple images for multi-subject generation.
+        Max 20 MB each. Combined total of reference images + reference videos must not
+        exceed 5. Media input: image files as an https URL, a data: URI, a Path, bytes or a
+        binary file (a list). Items: 0 to 5.
+    reference_video_urls (Sequence[MediaInput], optional): Reference video URLs for
+        character or object appearance and motion. Pass multiple videos for multi-subject
+        generation. Max 100 MB each. Combined total of reference images + reference videos
+        must not exceed 5. Media input: video files as an https URL, a data: URI, a Path,
+        bytes or a binary file (a list). Items: 0 to 5.
+    resolution (Resolution, optional): Output video resolution tier. Default (applied by
+        RunComfy when not given): "1080p".
+    seed (int, optional): Range: 0 <= seed <= 2147483647. Default (applied by RunComfy when
+        not given): 0.
+    """
+
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    duration: Duration | None
+    multi_shots: bool | None
+    negative_prompt: str | None
+    reference_image_urls: Sequence[MediaInput] | None
+    reference_video_urls: Sequence[MediaInput] | None
+    resolution: Resolution | None
+    seed: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[LazyBinding[WanAiWan27ReferenceToVideoInput, WanAiWan27ReferenceToVideoOutput]] = (
-    LazyBinding(
-        MODEL_ID,
-        "runcomfy_models._types.wan_ai.wan_2_7.reference_to_video",
-        media={
-            "reference_image_urls": MediaField(kind="image", many=True),
-            "reference_video_urls": MediaField(kind="video", many=True),
-        },
-    )
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID,
+    "runcomfy_models._types.wan_ai.wan_2_7.reference_to_video",
+    media={
+        "reference_image_urls": MediaField(kind="image", many=True),
+        "reference_video_urls": MediaField(kind="video", many=True),
+    },
 )
 
 
 def run(
     *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10] | None = None,
-    multi_shots: bool | None = None,
-    negative_prompt: str | None = None,
-    reference_image_urls: Sequence[MediaInput] | None = None,
-    reference_video_urls: Sequence[MediaInput] | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> WanAiWan27ReferenceToVideoOutput:
-    """Run wan-ai/wan-2.7/reference-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Output video duration in seconds (2-10).
-            Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10.
-            Default (applied by RunComfy when not given): 5.
-        multi_shots (bool, optional):
-            When true, enables intelligent multi-shot segmentation. When false, generates a
-            single continuous shot.
-            Default (applied by RunComfy when not given): false.
-        negative_prompt (str, optional):
-            Content to avoid in the video.
-            Length: 0 to 500.
-            Default (applied by RunComfy when not given): \"".
-        prompt (str, required):
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        reference_image_urls (Sequence[MediaInput], optional):
-            Reference image URLs for character or object appearance. Pass multiple images
-            for multi-subject generation. Max 20 MB each. Combined total of reference images
-            + reference videos must not exceed 5.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 5.
-        reference_video_urls (Sequence[MediaInput], optional):
-            Reference video URLs for character or object appearance and motion. Pass
-            multiple videos for multi-subject generation. Max 100 MB each. Combined total of
-            reference images + reference videos must not exceed 5.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 5.
-        resolution (str, optional):
-            Output video resolution tier.
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "multi_shots": multi_shots,
-            "negative_prompt": negative_prompt,
-            "reference_image_urls": reference_image_urls,
-            "reference_video_urls": reference_video_urls,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -146,82 +118,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10] | None = None,
-    multi_shots: bool | None = None,
-    negative_prompt: str | None = None,
-    reference_image_urls: Sequence[MediaInput] | None = None,
-    reference_video_urls: Sequence[MediaInput] | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> WanAiWan27ReferenceToVideoOutput:
-    """Run wan-ai/wan-2.7/reference-to-video and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Output video duration in seconds (2-10).
-            Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10.
-            Default (applied by RunComfy when not given): 5.
-        multi_shots (bool, optional):
-            When true, enables intelligent multi-shot segmentation. When false, generates a
-            single continuous shot.
-            Default (applied by RunComfy when not given): false.
-        negative_prompt (str, optional):
-            Content to avoid in the video.
-            Length: 0 to 500.
-            Default (applied by RunComfy when not given): \"".
-        prompt (str, required):
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        reference_image_urls (Sequence[MediaInput], optional):
-            Reference image URLs for character or object appearance. Pass multiple images
-            for multi-subject generation. Max 20 MB each. Combined total of reference images
-            + reference videos must not exceed 5.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 5.
-        reference_video_urls (Sequence[MediaInput], optional):
-            Reference video URLs for character or object appearance and motion. Pass
-            multiple videos for multi-subject generation. Max 100 MB each. Combined total of
-            reference images + reference videos must not exceed 5.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 5.
-        resolution (str, optional):
-            Output video resolution tier.
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "multi_shots": multi_shots,
-            "negative_prompt": negative_prompt,
-            "reference_image_urls": reference_image_urls,
-            "reference_video_urls": reference_video_urls,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -230,173 +135,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10] | None = None,
-    multi_shots: bool | None = None,
-    negative_prompt: str | None = None,
-    reference_image_urls: Sequence[MediaInput] | None = None,
-    reference_video_urls: Sequence[MediaInput] | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[WanAiWan27ReferenceToVideoOutput]:
-    """Submit a wan-ai/wan-2.7/reference-to-video job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Output video duration in seconds (2-10).
-            Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10.
-            Default (applied by RunComfy when not given): 5.
-        multi_shots (bool, optional):
-            When true, enables intelligent multi-shot segmentation. When false, generates a
-            single continuous shot.
-            Default (applied by RunComfy when not given): false.
-        negative_prompt (str, optional):
-            Content to avoid in the video.
-            Length: 0 to 500.
-            Default (applied by RunComfy when not given): \"".
-        prompt (str, required):
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        reference_image_urls (Sequence[MediaInput], optional):
-            Reference image URLs for character or object appearance. Pass multiple images
-            for multi-subject generation. Max 20 MB each. Combined total of reference images
-            + reference videos must not exceed 5.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 5.
-        reference_video_urls (Sequence[MediaInput], optional):
-            Reference video URLs for character or object appearance and motion. Pass
-            multiple videos for multi-subject generation. Max 100 MB each. Combined total of
-            reference images + reference videos must not exceed 5.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 5.
-        resolution (str, optional):
-            Output video resolution tier.
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "multi_shots": multi_shots,
-            "negative_prompt": negative_prompt,
-            "reference_image_urls": reference_image_urls,
-            "reference_video_urls": reference_video_urls,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10] | None = None,
-    multi_shots: bool | None = None,
-    negative_prompt: str | None = None,
-    reference_image_urls: Sequence[MediaInput] | None = None,
-    reference_video_urls: Sequence[MediaInput] | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[WanAiWan27ReferenceToVideoOutput]:
-    """Submit a wan-ai/wan-2.7/reference-to-video job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Output video duration in seconds (2-10).
-            Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10.
-            Default (applied by RunComfy when not given): 5.
-        multi_shots (bool, optional):
-            When true, enables intelligent multi-shot segmentation. When false, generates a
-            single continuous shot.
-            Default (applied by RunComfy when not given): false.
-        negative_prompt (str, optional):
-            Content to avoid in the video.
-            Length: 0 to 500.
-            Default (applied by RunComfy when not given): \"".
-        prompt (str, required):
-            Length: 0 to 5000.
-            Default (applied by RunComfy when not given): \"".
-        reference_image_urls (Sequence[MediaInput], optional):
-            Reference image URLs for character or object appearance. Pass multiple images
-            for multi-subject generation. Max 20 MB each. Combined total of reference images
-            + reference videos must not exceed 5.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 5.
-        reference_video_urls (Sequence[MediaInput], optional):
-            Reference video URLs for character or object appearance and motion. Pass
-            multiple videos for multi-subject generation. Max 100 MB each. Combined total of
-            reference images + reference videos must not exceed 5.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 5.
-        resolution (str, optional):
-            Output video resolution tier.
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        seed (int, optional):
-            Range: 0 <= seed <= 2147483647.
-            Default (applied by RunComfy when not given): 0.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "multi_shots": multi_shots,
-            "negative_prompt": negative_prompt,
-            "reference_image_urls": reference_image_urls,
-            "reference_video_urls": reference_video_urls,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[WanAiWan27ReferenceToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier wan-ai/wan-2.7/reference-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[WanAiWan27ReferenceToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier wan-ai/wan-2.7/reference-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

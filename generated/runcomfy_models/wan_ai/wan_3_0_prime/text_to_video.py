@@ -2,38 +2,30 @@
 """wan-ai/wan-3.0-prime/text-to-video (wan-ai/wan-3.0-prime/text-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.wan_ai.wan_3_0_prime.text_to_video import *  # noqa: F403
-    from runcomfy_models._types.wan_ai.wan_3_0_prime.text_to_video import (
-        Input,
-        Output,
-        WanAiWan30PrimeTextToVideoInput,
-        WanAiWan30PrimeTextToVideoOutput,
-    )
+    from runcomfy_models._types.wan_ai.wan_3_0_prime.text_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -44,80 +36,62 @@ __all__ = [
 
 MODEL_ID: Final = "wan-ai/wan-3.0-prime/text-to-video"
 
+AspectRatio = Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"]
+Resolution = Literal["480p", "720p", "1080p"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Describe the scene, subject, action, camera movement, lighting,
+        and motion you want to generate. Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Output aspect ratio of the generated video.
+        Default (applied by RunComfy when not given): "16:9".
+    duration (int, optional): Length of the generated video in seconds. Range is 2-30. Start
+        short to iterate, then increase once the motion looks right. Range: 2 <= duration <=
+        30. Default (applied by RunComfy when not given): 5.
+    enable_audio (bool, optional): When on, the output video includes a synchronized audio
+        track. Turn off for a silent clip. Default (applied by RunComfy when not given):
+        true.
+    prompt_extend (bool, optional): When on, the model may rewrite your prompt for richer
+        scene detail before generation. Turn off for faster turnaround if your prompt is
+        already precise. Default (applied by RunComfy when not given): true.
+    resolution (Resolution, optional): Output resolution tier. Use 480p for quick drafts and
+        1080p for higher-quality output. Default (applied by RunComfy when not given):
+        "720p".
+    seed (int, optional): Random seed for reproducible results. Range is 0 to 2147483647.
+    """
+
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    duration: int | None
+    enable_audio: bool | None
+    prompt_extend: bool | None
+    resolution: Resolution | None
+    seed: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[LazyBinding[WanAiWan30PrimeTextToVideoInput, WanAiWan30PrimeTextToVideoOutput]] = (
-    LazyBinding(
-        MODEL_ID,
-        "runcomfy_models._types.wan_ai.wan_3_0_prime.text_to_video",
-        media={},
-    )
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID, "runcomfy_models._types.wan_ai.wan_3_0_prime.text_to_video", media={}
 )
 
 
 def run(
     *,
-    prompt: str,
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: int | None = None,
-    enable_audio: bool | None = None,
-    prompt_extend: bool | None = None,
-    resolution: Literal["480p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> WanAiWan30PrimeTextToVideoOutput:
-    """Run wan-ai/wan-3.0-prime/text-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio of the generated video.
-            Allowed values: "adaptive", "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Length of the generated video in seconds. Range is 2-30. Start short to iterate,
-            then increase once the motion looks right.
-            Range: 2 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        enable_audio (bool, optional):
-            When on, the output video includes a synchronized audio track. Turn off for a
-            silent clip.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the scene, subject, action, camera movement, lighting, and motion you
-            want to generate.
-            Default (applied by RunComfy when not given): \"".
-        prompt_extend (bool, optional):
-            When on, the model may rewrite your prompt for richer scene detail before
-            generation. Turn off for faster turnaround if your prompt is already precise.
-            Default (applied by RunComfy when not given): true.
-        resolution (str, optional):
-            Output resolution tier. Use 480p for quick drafts and 1080p for higher-quality
-            output.
-            Allowed values: "480p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Random seed for reproducible results. Range is 0 to 2147483647.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_audio": enable_audio,
-            "prompt_extend": prompt_extend,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -127,67 +101,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: int | None = None,
-    enable_audio: bool | None = None,
-    prompt_extend: bool | None = None,
-    resolution: Literal["480p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> WanAiWan30PrimeTextToVideoOutput:
-    """Run wan-ai/wan-3.0-prime/text-to-video and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio of the generated video.
-            Allowed values: "adaptive", "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Length of the generated video in seconds. Range is 2-30. Start short to iterate,
-            then increase once the motion looks right.
-            Range: 2 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        enable_audio (bool, optional):
-            When on, the output video includes a synchronized audio track. Turn off for a
-            silent clip.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the scene, subject, action, camera movement, lighting, and motion you
-            want to generate.
-            Default (applied by RunComfy when not given): \"".
-        prompt_extend (bool, optional):
-            When on, the model may rewrite your prompt for richer scene detail before
-            generation. Turn off for faster turnaround if your prompt is already precise.
-            Default (applied by RunComfy when not given): true.
-        resolution (str, optional):
-            Output resolution tier. Use 480p for quick drafts and 1080p for higher-quality
-            output.
-            Allowed values: "480p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Random seed for reproducible results. Range is 0 to 2147483647.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_audio": enable_audio,
-            "prompt_extend": prompt_extend,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -196,143 +118,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: int | None = None,
-    enable_audio: bool | None = None,
-    prompt_extend: bool | None = None,
-    resolution: Literal["480p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[WanAiWan30PrimeTextToVideoOutput]:
-    """Submit a wan-ai/wan-3.0-prime/text-to-video job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio of the generated video.
-            Allowed values: "adaptive", "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Length of the generated video in seconds. Range is 2-30. Start short to iterate,
-            then increase once the motion looks right.
-            Range: 2 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        enable_audio (bool, optional):
-            When on, the output video includes a synchronized audio track. Turn off for a
-            silent clip.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the scene, subject, action, camera movement, lighting, and motion you
-            want to generate.
-            Default (applied by RunComfy when not given): \"".
-        prompt_extend (bool, optional):
-            When on, the model may rewrite your prompt for richer scene detail before
-            generation. Turn off for faster turnaround if your prompt is already precise.
-            Default (applied by RunComfy when not given): true.
-        resolution (str, optional):
-            Output resolution tier. Use 480p for quick drafts and 1080p for higher-quality
-            output.
-            Allowed values: "480p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Random seed for reproducible results. Range is 0 to 2147483647.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_audio": enable_audio,
-            "prompt_extend": prompt_extend,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"] | None = None,
-    duration: int | None = None,
-    enable_audio: bool | None = None,
-    prompt_extend: bool | None = None,
-    resolution: Literal["480p", "720p", "1080p"] | None = None,
-    seed: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[WanAiWan30PrimeTextToVideoOutput]:
-    """Submit a wan-ai/wan-3.0-prime/text-to-video job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio of the generated video.
-            Allowed values: "adaptive", "16:9", "9:16", "1:1", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Length of the generated video in seconds. Range is 2-30. Start short to iterate,
-            then increase once the motion looks right.
-            Range: 2 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        enable_audio (bool, optional):
-            When on, the output video includes a synchronized audio track. Turn off for a
-            silent clip.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the scene, subject, action, camera movement, lighting, and motion you
-            want to generate.
-            Default (applied by RunComfy when not given): \"".
-        prompt_extend (bool, optional):
-            When on, the model may rewrite your prompt for richer scene detail before
-            generation. Turn off for faster turnaround if your prompt is already precise.
-            Default (applied by RunComfy when not given): true.
-        resolution (str, optional):
-            Output resolution tier. Use 480p for quick drafts and 1080p for higher-quality
-            output.
-            Allowed values: "480p", "720p", "1080p".
-            Default (applied by RunComfy when not given): "720p".
-        seed (int, optional):
-            Random seed for reproducible results. Range is 0 to 2147483647.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "enable_audio": enable_audio,
-            "prompt_extend": prompt_extend,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[WanAiWan30PrimeTextToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier wan-ai/wan-3.0-prime/text-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[WanAiWan30PrimeTextToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier wan-ai/wan-3.0-prime/text-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.acestep_ai.ace_step.audio_inpaint as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "acestep-ai/ace-step/audio-inpaint"
 MODULE = "runcomfy_models.acestep_ai.ace_step.audio_inpaint"
@@ -26,8 +30,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--end-time-relative-to", "end_time_relative_to"],
-            type=click.Choice(["start", "end"]),
-            help='Reference point for the end time. \'start\' counts from the beginning of the track, \'end\' counts backwards from the end. Allowed values: "start", "end". Default (applied by RunComfy when not given): "start".',
+            type=Choice(get_args(model.EndTimeRelativeTo)),
+            help="Reference point for the end time. 'start' counts from the beginning of the track, 'end' counts backwards from the end. Default (applied by RunComfy when not given): \"start\".",
         ),
         click.Option(
             ["--lyrics", "lyrics"],
@@ -46,8 +50,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--start-time-relative-to", "start_time_relative_to"],
-            type=click.Choice(["start", "end"]),
-            help='Reference point for the start time. \'start\' counts from the beginning of the track, \'end\' counts backwards from the end. Allowed values: "start", "end". Default (applied by RunComfy when not given): "start".',
+            type=Choice(get_args(model.StartTimeRelativeTo)),
+            help="Reference point for the start time. 'start' counts from the beginning of the track, 'end' counts backwards from the end. Default (applied by RunComfy when not given): \"start\".",
         ),
         click.Option(
             ["--tags", "tags"],

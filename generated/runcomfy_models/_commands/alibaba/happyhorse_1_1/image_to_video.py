@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.alibaba.happyhorse_1_1.image_to_video as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "alibaba/happyhorse-1.1/image-to-video"
 MODULE = "runcomfy_models.alibaba.happyhorse_1_1.image_to_video"
@@ -31,8 +35,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["720P", "1080P"]),
-            help='Output video resolution. Happy Horse 1.1 Image to Video supports 720P or 1080P. Allowed values: "720P", "1080P". Default (applied by RunComfy when not given): "1080P".',
+            type=Choice(get_args(model.Resolution)),
+            help='Output video resolution. Happy Horse 1.1 Image to Video supports 720P or 1080P. Default (applied by RunComfy when not given): "1080P".',
         ),
         click.Option(
             ["--seed", "seed"],

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.bytedance.seed_audio_1_0.text_to_audio as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "bytedance/seed-audio-1.0/text-to-audio"
 MODULE = "runcomfy_models.bytedance.seed_audio_1_0.text_to_audio"
@@ -27,8 +31,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--output-format", "output_format"],
-            type=click.Choice(["wav", "mp3", "ogg_opus"]),
-            help='Output audio container. Allowed values: "wav", "mp3", "ogg_opus". Default (applied by RunComfy when not given): "mp3".',
+            type=Choice(get_args(model.OutputFormat)),
+            help='Output audio container. Default (applied by RunComfy when not given): "mp3".',
         ),
         click.Option(
             ["--pitch", "pitch"],
@@ -52,31 +56,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--voice", "voice"],
-            type=click.Choice(
-                [
-                    "vivi_mixed_en_zh_ja_es_id",
-                    "mindy_en_es_id_pt_zh",
-                    "kian_en_zh",
-                    "cedric_en_zh",
-                    "sophie_en_zh",
-                    "jean_en_zh",
-                    "magnus_en_zh",
-                    "mabel_en_zh",
-                    "nadia_en_zh",
-                    "opal_en_zh",
-                    "pearl_en_zh",
-                    "quentin_en_zh",
-                    "corinne_mixed_en_zh",
-                    "esther_mixed_en_zh",
-                    "lyla_mixed_en_zh",
-                    "tracy_es_zh",
-                    "sandy_es_mixed_en_zh",
-                    "felix_zh",
-                    "celeste_zh",
-                    "monkey_king_zh",
-                ]
-            ),
-            help='Preset voice used for synthesis. Allowed values: "vivi_mixed_en_zh_ja_es_id", "mindy_en_es_id_pt_zh", "kian_en_zh", "cedric_en_zh", "sophie_en_zh", "jean_en_zh", "magnus_en_zh", "mabel_en_zh", "nadia_en_zh", "opal_en_zh", "pearl_en_zh", "quentin_en_zh", "corinne_mixed_en_zh", "esther_mixed_en_zh", "lyla_mixed_en_zh", "tracy_es_zh", "sandy_es_mixed_en_zh", "felix_zh", "celeste_zh", "monkey_king_zh". Default (applied by RunComfy when not given): "vivi_mixed_en_zh_ja_es_id".',
+            type=Choice(get_args(model.Voice)),
+            help='Preset voice used for synthesis. Default (applied by RunComfy when not given): "vivi_mixed_en_zh_ja_es_id".',
         ),
         click.Option(
             ["--volume", "volume"],

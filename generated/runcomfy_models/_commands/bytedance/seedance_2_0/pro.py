@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.bytedance.seedance_2_0.pro as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "bytedance/seedance-2.0/pro"
 MODULE = "runcomfy_models.bytedance.seedance_2_0.pro"
@@ -16,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["adaptive", "16:9", "9:16", "4:3", "3:4", "1:1", "21:9"]),
-            help='Seedance 2.0 Pro default is adaptive (model picks closest ratio; actual ratio is returned on task query). Allowed values: "adaptive", "16:9", "9:16", "4:3", "3:4", "1:1", "21:9". Default (applied by RunComfy when not given): "adaptive".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Seedance 2.0 Pro default is adaptive (model picks closest ratio; actual ratio is returned on task query). Default (applied by RunComfy when not given): "adaptive".',
         ),
         click.Option(
             ["--audios", "audios"],
@@ -48,8 +52,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["480p", "720p", "1080p", "4k"]),
-            help='Allowed values: "480p", "720p", "1080p", "4k". Default (applied by RunComfy when not given): "720p".',
+            type=Choice(get_args(model.Resolution)),
+            help='Default (applied by RunComfy when not given): "720p".',
         ),
         click.Option(
             ["--seed", "seed"],

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.bytedance.seedance_2_0_mini.image_to_video as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "bytedance/seedance-2.0-mini/image-to-video"
 MODULE = "runcomfy_models.bytedance.seedance_2_0_mini.image_to_video"
@@ -16,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["16:9", "9:16", "4:3", "3:4", "1:1", "21:9"]),
-            help='Output aspect ratio. Leave on the default or match the framing your start image needs. Allowed values: "16:9", "9:16", "4:3", "3:4", "1:1", "21:9". Default (applied by RunComfy when not given): "16:9".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Output aspect ratio. Leave on the default or match the framing your start image needs. Default (applied by RunComfy when not given): "16:9".',
         ),
         click.Option(
             ["--duration", "duration"],
@@ -51,8 +55,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["480p", "720p"]),
-            help='Output video resolution tier. Allowed values: "480p", "720p". Default (applied by RunComfy when not given): "720p".',
+            type=Choice(get_args(model.Resolution)),
+            help='Output video resolution tier. Default (applied by RunComfy when not given): "720p".',
         ),
     ]
 

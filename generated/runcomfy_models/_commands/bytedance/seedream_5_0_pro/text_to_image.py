@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
+
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.bytedance.seedream_5_0_pro.text_to_image as model
+from runcomfy_models._runtime.cli.params import Choice
 
 MODEL_ID = "bytedance/seedream-5.0-pro/text-to-image"
 MODULE = "runcomfy_models.bytedance.seedream_5_0_pro.text_to_image"
@@ -14,13 +20,13 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"]),
-            help='Output aspect ratio of the generated image. Allowed values: "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9". Default (applied by RunComfy when not given): "1:1".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Output aspect ratio of the generated image. Default (applied by RunComfy when not given): "1:1".',
         ),
         click.Option(
             ["--output-format", "output_format"],
-            type=click.Choice(["png", "jpeg"]),
-            help='The format of the output images. This will determine the format of the output images. Allowed values: "png", "jpeg". Default (applied by RunComfy when not given): "png".',
+            type=Choice(get_args(model.OutputFormat)),
+            help='The format of the output images. This will determine the format of the output images. Default (applied by RunComfy when not given): "png".',
         ),
         click.Option(
             ["--prompt", "prompt"],
@@ -29,8 +35,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["1K", "2K"]),
-            help='Choose the output resolution tier. 1K is billed at $0.040 per image, 2K at $0.080. Allowed values: "1K", "2K". Default (applied by RunComfy when not given): "2K".',
+            type=Choice(get_args(model.Resolution)),
+            help='Choose the output resolution tier. 1K is billed at $0.040 per image, 2K at $0.080. Default (applied by RunComfy when not given): "2K".',
         ),
     ]
 

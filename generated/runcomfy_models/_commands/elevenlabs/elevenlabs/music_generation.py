@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
+
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.elevenlabs.elevenlabs.music_generation as model
+from runcomfy_models._runtime.cli.params import Choice
 
 MODEL_ID = "elevenlabs/elevenlabs/music-generation"
 MODULE = "runcomfy_models.elevenlabs.elevenlabs.music_generation"
@@ -24,17 +30,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--output-format", "output_format"],
-            type=click.Choice(
-                [
-                    "mp3_standard",
-                    "mp3_high_quality",
-                    "wav_16khz",
-                    "wav_22khz",
-                    "wav_24khz",
-                    "wav_cd_quality",
-                ]
-            ),
-            help='Output format (see options below) Allowed values: "mp3_standard", "mp3_high_quality", "wav_16khz", "wav_22khz", "wav_24khz", "wav_cd_quality". Default (applied by RunComfy when not given): "mp3_standard".',
+            type=Choice(get_args(model.OutputFormat)),
+            help='Output format (see options below) Default (applied by RunComfy when not given): "mp3_standard".',
         ),
         click.Option(
             ["--prompt", "prompt"],

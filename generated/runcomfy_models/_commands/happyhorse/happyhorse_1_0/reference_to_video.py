@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.happyhorse.happyhorse_1_0.reference_to_video as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "happyhorse/happyhorse-1.0/reference-to-video"
 MODULE = "runcomfy_models.happyhorse.happyhorse_1_0.reference_to_video"
@@ -16,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["16:9", "9:16", "1:1", "4:3", "3:4"]),
-            help='Output video aspect ratio. Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4". Default (applied by RunComfy when not given): "16:9".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Output video aspect ratio. Default (applied by RunComfy when not given): "16:9".',
         ),
         click.Option(
             ["--duration", "duration"],
@@ -76,8 +80,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["720P", "1080P"]),
-            help='Output video resolution. The model supports 720P or 1080P. Allowed values: "720P", "1080P". Default (applied by RunComfy when not given): "1080P".',
+            type=Choice(get_args(model.Resolution)),
+            help='Output video resolution. The model supports 720P or 1080P. Default (applied by RunComfy when not given): "1080P".',
         ),
         click.Option(
             ["--seed", "seed"],

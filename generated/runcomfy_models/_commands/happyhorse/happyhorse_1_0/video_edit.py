@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.happyhorse.happyhorse_1_0.video_edit as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "happyhorse/happyhorse-1.0/video-edit"
 MODULE = "runcomfy_models.happyhorse.happyhorse_1_0.video_edit"
@@ -16,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--audio-setting", "audio_setting"],
-            type=click.Choice(["auto", "origin"]),
-            help='Audio handling for HappyHorse 1.0 Video Edit. `auto` lets the model decide; `origin` keeps the original audio track of the input video. Allowed values: "auto", "origin". Default (applied by RunComfy when not given): "auto".',
+            type=Choice(get_args(model.AudioSetting)),
+            help='Audio handling for HappyHorse 1.0 Video Edit. `auto` lets the model decide; `origin` keeps the original audio track of the input video. Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(
             ["--prompt", "prompt"],
@@ -51,8 +55,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["720P", "1080P"]),
-            help='Output resolution tier for HappyHorse 1.0 Video Edit. Choose 720P or 1080P. Allowed values: "720P", "1080P". Default (applied by RunComfy when not given): "1080P".',
+            type=Choice(get_args(model.Resolution)),
+            help='Output resolution tier for HappyHorse 1.0 Video Edit. Choose 720P or 1080P. Default (applied by RunComfy when not given): "1080P".',
         ),
         click.Option(
             ["--seed", "seed"],

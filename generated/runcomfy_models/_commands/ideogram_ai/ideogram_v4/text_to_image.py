@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
+
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.ideogram_ai.ideogram_v4.text_to_image as model
+from runcomfy_models._runtime.cli.params import Choice
 
 MODEL_ID = "ideogram-ai/ideogram-v4/text-to-image"
 MODULE = "runcomfy_models.ideogram_ai.ideogram_v4.text_to_image"
@@ -14,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--output-format", "output_format"],
-            type=click.Choice(["png", "jpeg"]),
-            help='Output image format. Allowed values: "png", "jpeg". Default (applied by RunComfy when not given): "jpeg".',
+            type=Choice(get_args(model.OutputFormat)),
+            help='Output image format. Default (applied by RunComfy when not given): "jpeg".',
         ),
         click.Option(
             ["--prompt", "prompt"],
@@ -24,13 +30,13 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--rendering-speed", "rendering_speed"],
-            type=click.Choice(["TURBO", "BALANCED", "QUALITY"]),
-            help='Rendering mode that trades off cost, speed, and quality. Allowed values: "TURBO", "BALANCED", "QUALITY". Default (applied by RunComfy when not given): "BALANCED".',
+            type=Choice(get_args(model.RenderingSpeed)),
+            help='Rendering mode that trades off cost, speed, and quality. Default (applied by RunComfy when not given): "BALANCED".',
         ),
         click.Option(
             ["--size", "size"],
-            type=click.Choice(["1:1", "3:4", "4:3", "16:9", "9:16"]),
-            help='Output size preset (aspect ratio) of the generated image. Allowed values: "1:1", "3:4", "4:3", "16:9", "9:16". Default (applied by RunComfy when not given): "1:1".',
+            type=Choice(get_args(model.Size)),
+            help='Output size preset (aspect ratio) of the generated image. Default (applied by RunComfy when not given): "1:1".',
         ),
     ]
 

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.minimax.minimax_h3_max.image_to_video as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "minimax/minimax-h3-max/image-to-video"
 MODULE = "runcomfy_models.minimax.minimax_h3_max.image_to_video"
@@ -41,13 +45,13 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--prompt-expansion-mode", "prompt_expansion_mode"],
-            type=click.Choice(["balanced", "quality"]),
-            help='[required] How much effort to spend rewriting the prompt before generation. balanced returns quickly; quality spends longer on a richer prompt. Allowed values: "balanced", "quality". Default (applied by RunComfy when not given): "balanced".',
+            type=Choice(get_args(model.PromptExpansionMode)),
+            help='[required] How much effort to spend rewriting the prompt before generation. balanced returns quickly; quality spends longer on a richer prompt. Default (applied by RunComfy when not given): "balanced".',
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["480p", "768p"]),
-            help='The native generation resolution of the video. Allowed values: "480p", "768p". Default (applied by RunComfy when not given): "768p".',
+            type=Choice(get_args(model.Resolution)),
+            help='The native generation resolution of the video. Default (applied by RunComfy when not given): "768p".',
         ),
         click.Option(
             ["--seed", "seed"],

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.minimax.minimax_h3_max.reference_to_video as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "minimax/minimax-h3-max/reference-to-video"
 MODULE = "runcomfy_models.minimax.minimax_h3_max.reference_to_video"
@@ -16,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16"]),
-            help='Output aspect ratio. adaptive follows the reference framing when possible. Allowed values: "adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16". Default (applied by RunComfy when not given): "adaptive".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Output aspect ratio. adaptive follows the reference framing when possible. Default (applied by RunComfy when not given): "adaptive".',
         ),
         click.Option(
             ["--duration", "duration"],
@@ -36,8 +40,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--prompt-expansion-mode", "prompt_expansion_mode"],
-            type=click.Choice(["balanced", "quality"]),
-            help='[required] How much effort to spend rewriting the prompt before generation. balanced returns quickly; quality spends longer on a richer prompt. Allowed values: "balanced", "quality". Default (applied by RunComfy when not given): "balanced".',
+            type=Choice(get_args(model.PromptExpansionMode)),
+            help='[required] How much effort to spend rewriting the prompt before generation. balanced returns quickly; quality spends longer on a richer prompt. Default (applied by RunComfy when not given): "balanced".',
         ),
         click.Option(
             ["--reference-audios", "reference_audios"],
@@ -59,8 +63,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["480p", "768p"]),
-            help='Native generation resolution. 480p is faster/cheaper; 768p is the sharper default. Allowed values: "480p", "768p". Default (applied by RunComfy when not given): "768p".',
+            type=Choice(get_args(model.Resolution)),
+            help='Native generation resolution. 480p is faster/cheaper; 768p is the sharper default. Default (applied by RunComfy when not given): "768p".',
         ),
         click.Option(
             ["--seed", "seed"],

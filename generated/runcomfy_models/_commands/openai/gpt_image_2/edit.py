@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.openai.gpt_image_2.edit as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "openai/gpt-image-2/edit"
 MODULE = "runcomfy_models.openai.gpt_image_2.edit"
@@ -16,10 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(
-                ["1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
-            ),
-            help='Aspect ratio for the edited image. Auto-detected from input image if omitted. Allowed values: "1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9". Default (applied by RunComfy when not given): "1:1".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Aspect ratio for the edited image. Auto-detected from input image if omitted. Default (applied by RunComfy when not given): "1:1".',
         ),
         click.Option(
             ["--images", "images"],
@@ -29,8 +31,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--output-format", "output_format"],
-            type=click.Choice(["png", "jpeg", "webp"]),
-            help='Output image format. Allowed values: "png", "jpeg", "webp". Default (applied by RunComfy when not given): "png".',
+            type=Choice(get_args(model.OutputFormat)),
+            help='Output image format. Default (applied by RunComfy when not given): "png".',
         ),
         click.Option(
             ["--prompt", "prompt"],
@@ -39,13 +41,13 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--quality", "quality"],
-            type=click.Choice(["low", "medium", "high"]),
-            help='Image quality. Allowed values: "low", "medium", "high". Default (applied by RunComfy when not given): "medium".',
+            type=Choice(get_args(model.Quality)),
+            help='Image quality. Default (applied by RunComfy when not given): "medium".',
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["1k", "2k", "4k"]),
-            help='Output resolution. Allowed values: "1k", "2k", "4k". Default (applied by RunComfy when not given): "1k".',
+            type=Choice(get_args(model.Resolution)),
+            help='Output resolution. Default (applied by RunComfy when not given): "1k".',
         ),
     ]
 

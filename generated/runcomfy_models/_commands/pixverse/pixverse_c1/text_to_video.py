@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
+
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.pixverse.pixverse_c1.text_to_video as model
+from runcomfy_models._runtime.cli.params import Choice
 
 MODEL_ID = "pixverse/pixverse-c1/text-to-video"
 MODULE = "runcomfy_models.pixverse.pixverse_c1.text_to_video"
@@ -14,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9"]),
-            help='Frame shape for the generated video. Allowed values: "16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9". Default (applied by RunComfy when not given): "16:9".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Frame shape for the generated video. Default (applied by RunComfy when not given): "16:9".',
         ),
         click.Option(
             ["--duration", "duration"],
@@ -34,8 +40,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["360p", "540p", "720p", "1080p"]),
-            help='Output quality tier shown as video resolution. Allowed values: "360p", "540p", "720p", "1080p". Default (applied by RunComfy when not given): "720p".',
+            type=Choice(get_args(model.Resolution)),
+            help='Output quality tier shown as video resolution. Default (applied by RunComfy when not given): "720p".',
         ),
         click.Option(
             ["--seed", "seed"],

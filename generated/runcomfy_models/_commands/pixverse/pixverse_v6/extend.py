@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.pixverse.pixverse_v6.extend as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "pixverse/pixverse-v6/extend"
 MODULE = "runcomfy_models.pixverse.pixverse_v6.extend"
@@ -31,8 +35,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["360p", "540p", "720p", "1080p"]),
-            help='Output quality tier shown as video resolution. Allowed values: "360p", "540p", "720p", "1080p". Default (applied by RunComfy when not given): "720p".',
+            type=Choice(get_args(model.Resolution)),
+            help='Output quality tier shown as video resolution. Default (applied by RunComfy when not given): "720p".',
         ),
         click.Option(
             ["--seed", "seed"],

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.qwen.qwen_image_2_1.edit as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "qwen/qwen-image-2.1/edit"
 MODULE = "runcomfy_models.qwen.qwen_image_2_1.edit"
@@ -16,15 +20,13 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(
-                ["auto", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9", "9:21"]
-            ),
-            help='Output aspect ratio. auto uses the first reference. Ignored in mask mode. Allowed values: "auto", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9", "9:21". Default (applied by RunComfy when not given): "auto".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Output aspect ratio. auto uses the first reference. Ignored in mask mode. Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(
             ["--background", "background"],
-            type=click.Choice(["opaque", "transparent"]),
-            help='opaque for a regular photo. transparent writes a real alpha channel — describe only the subject, and do not use JPEG. Cannot combine with a mask. Allowed values: "opaque", "transparent". Default (applied by RunComfy when not given): "opaque".',
+            type=Choice(get_args(model.Background)),
+            help='opaque for a regular photo. transparent writes a real alpha channel — describe only the subject, and do not use JPEG. Cannot combine with a mask. Default (applied by RunComfy when not given): "opaque".',
         ),
         click.Option(
             ["--enhance-prompt/--no-enhance-prompt", "enhance_prompt"],
@@ -44,8 +46,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--output-format", "output_format"],
-            type=click.Choice(["png", "webp", "jpeg"]),
-            help='PNG and WebP can carry an alpha channel. JPEG cannot, so it cannot be combined with a transparent background. Allowed values: "png", "webp", "jpeg". Default (applied by RunComfy when not given): "png".',
+            type=Choice(get_args(model.OutputFormat)),
+            help='PNG and WebP can carry an alpha channel. JPEG cannot, so it cannot be combined with a transparent background. Default (applied by RunComfy when not given): "png".',
         ),
         click.Option(
             ["--prompt", "prompt"],
@@ -54,8 +56,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["1K", "2K"]),
-            help='Output detail tier. 1K is faster; 2K has about four times the pixels and costs more. Allowed values: "1K", "2K". Default (applied by RunComfy when not given): "1K".',
+            type=Choice(get_args(model.Resolution)),
+            help='Output detail tier. 1K is faster; 2K has about four times the pixels and costs more. Default (applied by RunComfy when not given): "1K".',
         ),
         click.Option(
             ["--seed", "seed"],

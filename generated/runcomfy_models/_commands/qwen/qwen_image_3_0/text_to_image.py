@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
+
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.qwen.qwen_image_3_0.text_to_image as model
+from runcomfy_models._runtime.cli.params import Choice
 
 MODEL_ID = "qwen/qwen-image-3.0/text-to-image"
 MODULE = "runcomfy_models.qwen.qwen_image_3_0.text_to_image"
@@ -14,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["1:1", "16:9", "9:16", "4:3", "3:4"]),
-            help='The aspect ratio of the generated image. Allowed values: "1:1", "16:9", "9:16", "4:3", "3:4". Default (applied by RunComfy when not given): "1:1".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='The aspect ratio of the generated image. Default (applied by RunComfy when not given): "1:1".',
         ),
         click.Option(
             ["--enable-prompt-expansion/--no-enable-prompt-expansion", "enable_prompt_expansion"],
@@ -29,8 +35,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["1k", "2k"]),
-            help='Output detail tier. Choose 1k for faster drafts or 2k for final, print-ready detail. Price is the same for both. Allowed values: "1k", "2k". Default (applied by RunComfy when not given): "2k".',
+            type=Choice(get_args(model.Resolution)),
+            help='Output detail tier. Choose 1k for faster drafts or 2k for final, print-ready detail. Price is the same for both. Default (applied by RunComfy when not given): "2k".',
         ),
         click.Option(
             ["--seed", "seed"],

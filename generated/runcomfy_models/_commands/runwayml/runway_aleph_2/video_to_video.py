@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.runwayml.runway_aleph_2.video_to_video as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "runwayml/runway-aleph-2/video-to-video"
 MODULE = "runcomfy_models.runwayml.runway_aleph_2.video_to_video"
@@ -26,8 +30,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--target-aspect-ratio", "target_aspect_ratio"],
-            type=click.Choice(["16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9"]),
-            help='Optional expand/outpaint ratio. Leave unset to keep the source frame. Allowed values: "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9".',
+            type=Choice(get_args(model.TargetAspectRatio)),
+            help="Optional expand/outpaint ratio. Leave unset to keep the source frame.",
         ),
         click.Option(
             ["--video-url", "video_url"],

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.wan_ai.wan_2_7.edit_video as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "wan-ai/wan-2.7/edit-video"
 MODULE = "runcomfy_models.wan_ai.wan_2_7.edit_video"
@@ -16,13 +20,13 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["16:9", "9:16", "1:1", "4:3", "3:4"]),
-            help='If not provided, the aspect ratio of the input video will be used. Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4".',
+            type=Choice(get_args(model.AspectRatio)),
+            help="If not provided, the aspect ratio of the input video will be used.",
         ),
         click.Option(
             ["--audio-setting", "audio_setting"],
-            type=click.Choice(["auto", "origin"]),
-            help='\'auto\' lets the model decide whether to regenerate audio. \'origin\' preserves the original audio from the input video. Allowed values: "auto", "origin". Default (applied by RunComfy when not given): "auto".',
+            type=Choice(get_args(model.AudioSetting)),
+            help="'auto' lets the model decide whether to regenerate audio. 'origin' preserves the original audio from the input video. Default (applied by RunComfy when not given): \"auto\".",
         ),
         click.Option(
             ["--duration", "duration"],
@@ -41,8 +45,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["720p", "1080p"]),
-            help='Allowed values: "720p", "1080p". Default (applied by RunComfy when not given): "1080p".',
+            type=Choice(get_args(model.Resolution)),
+            help='Default (applied by RunComfy when not given): "1080p".',
         ),
         click.Option(
             ["--seed", "seed"],

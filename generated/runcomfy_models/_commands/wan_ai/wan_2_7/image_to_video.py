@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.wan_ai.wan_2_7.image_to_video as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "wan-ai/wan-2.7/image-to-video"
 MODULE = "runcomfy_models.wan_ai.wan_2_7.image_to_video"
@@ -51,8 +55,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["720p", "1080p"]),
-            help='Allowed values: "720p", "1080p". Default (applied by RunComfy when not given): "1080p".',
+            type=Choice(get_args(model.Resolution)),
+            help='Default (applied by RunComfy when not given): "1080p".',
         ),
         click.Option(
             ["--seed", "seed"],

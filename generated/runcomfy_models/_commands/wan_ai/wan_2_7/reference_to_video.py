@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.wan_ai.wan_2_7.reference_to_video as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "wan-ai/wan-2.7/reference-to-video"
 MODULE = "runcomfy_models.wan_ai.wan_2_7.reference_to_video"
@@ -16,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["16:9", "9:16", "1:1", "4:3", "3:4"]),
-            help='Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4". Default (applied by RunComfy when not given): "16:9".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Default (applied by RunComfy when not given): "16:9".',
         ),
         click.Option(
             ["--duration", "duration"],
@@ -53,8 +57,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["720p", "1080p"]),
-            help='Output video resolution tier. Allowed values: "720p", "1080p". Default (applied by RunComfy when not given): "1080p".',
+            type=Choice(get_args(model.Resolution)),
+            help='Output video resolution tier. Default (applied by RunComfy when not given): "1080p".',
         ),
         click.Option(
             ["--seed", "seed"],

@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
+
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.wan_ai.wan_3_0_prime.text_to_video as model
+from runcomfy_models._runtime.cli.params import Choice
 
 MODEL_ID = "wan-ai/wan-3.0-prime/text-to-video"
 MODULE = "runcomfy_models.wan_ai.wan_3_0_prime.text_to_video"
@@ -14,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"]),
-            help='Output aspect ratio of the generated video. Allowed values: "adaptive", "16:9", "9:16", "1:1", "4:3", "3:4". Default (applied by RunComfy when not given): "16:9".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Output aspect ratio of the generated video. Default (applied by RunComfy when not given): "16:9".',
         ),
         click.Option(
             ["--duration", "duration"],
@@ -39,8 +45,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["480p", "720p", "1080p"]),
-            help='Output resolution tier. Use 480p for quick drafts and 1080p for higher-quality output. Allowed values: "480p", "720p", "1080p". Default (applied by RunComfy when not given): "720p".',
+            type=Choice(get_args(model.Resolution)),
+            help='Output resolution tier. Use 480p for quick drafts and 1080p for higher-quality output. Default (applied by RunComfy when not given): "720p".',
         ),
         click.Option(
             ["--seed", "seed"],

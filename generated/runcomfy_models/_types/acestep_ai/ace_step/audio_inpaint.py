@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.acestep_ai.ace_step.audio_inpaint import EndTimeRelativeTo
 
 __all__ = [
     "Input",
@@ -27,15 +28,15 @@ class AcestepAiAceStepAudioInpaintInput(BaseModel):
     )
     audio: StrictStr
     end_time: Annotated[StrictFloat, Field(ge=0.0, le=240.0)] = 30
-    end_time_relative_to: Literal["start", "end"] = "start"
+    end_time_relative_to: EndTimeRelativeTo = "start"
     lyrics: StrictStr = ""
     seed: Annotated[StrictInt, Field(ge=-1, le=2147483647)] = -1
     start_time: Annotated[StrictFloat, Field(ge=0.0, le=240.0)] = 0
-    start_time_relative_to: Literal["start", "end"] = "start"
+    start_time_relative_to: EndTimeRelativeTo = "start"
     tags: StrictStr
 
 
-class AcestepAiAceStepAudioInpaintOutput(BaseModel):
+class AcestepAiAceStepAudioInpaintOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.alibaba.happyhorse_1_1.image_to_video import Duration, Resolution
 
 __all__ = [
     "Input",
@@ -25,15 +26,15 @@ class AlibabaHappyhorse11ImageToVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    duration: Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] = 5
+    duration: Duration = 5
     image_url: StrictStr
     prompt: Annotated[StrictStr, Field(max_length=5000)]
-    resolution: Literal["720P", "1080P"] = "1080P"
+    resolution: Resolution = "1080P"
     seed: Annotated[StrictInt, Field(ge=0, le=2147483647)] = 0
     watermark: StrictBool = False
 
 
-class AlibabaHappyhorse11ImageToVideoOutput(BaseModel):
+class AlibabaHappyhorse11ImageToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.bytedance.seed_audio_1_0.text_to_audio import OutputFormat, SampleRate, Voice
 
 __all__ = [
     "Input",
@@ -27,37 +28,16 @@ class BytedanceSeedAudio10TextToAudioInput(BaseModel):
     )
     audio_urls: Annotated[list[StrictStr] | None, Field(max_length=3)] = None
     image_url: StrictStr | None = None
-    output_format: Literal["wav", "mp3", "ogg_opus"] = "mp3"
+    output_format: OutputFormat = "mp3"
     pitch: Annotated[StrictInt, Field(ge=-12, le=12)] = 0
     prompt: StrictStr
-    sample_rate: Literal[8000, 16000, 24000, 32000, 44100, 48000] = 24000
+    sample_rate: SampleRate = 24000
     speed: Annotated[StrictFloat, Field(ge=0.5, le=2.0)] = 1
-    voice: Literal[
-        "vivi_mixed_en_zh_ja_es_id",
-        "mindy_en_es_id_pt_zh",
-        "kian_en_zh",
-        "cedric_en_zh",
-        "sophie_en_zh",
-        "jean_en_zh",
-        "magnus_en_zh",
-        "mabel_en_zh",
-        "nadia_en_zh",
-        "opal_en_zh",
-        "pearl_en_zh",
-        "quentin_en_zh",
-        "corinne_mixed_en_zh",
-        "esther_mixed_en_zh",
-        "lyla_mixed_en_zh",
-        "tracy_es_zh",
-        "sandy_es_mixed_en_zh",
-        "felix_zh",
-        "celeste_zh",
-        "monkey_king_zh",
-    ] = "vivi_mixed_en_zh_ja_es_id"
+    voice: Voice = "vivi_mixed_en_zh_ja_es_id"
     volume: Annotated[StrictFloat, Field(ge=0.5, le=2.0)] = 1
 
 
-class BytedanceSeedAudio10TextToAudioOutput(BaseModel):
+class BytedanceSeedAudio10TextToAudioOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

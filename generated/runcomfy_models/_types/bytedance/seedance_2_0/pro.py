@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.bytedance.seedance_2_0.pro import AspectRatio, Resolution
 
 __all__ = [
     "Input",
@@ -25,18 +26,18 @@ class BytedanceSeedance20ProInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "4:3", "3:4", "1:1", "21:9"] = "adaptive"
+    aspect_ratio: AspectRatio = "adaptive"
     audios: Annotated[list[StrictStr] | None, Field(max_length=3)] = None
     duration: Annotated[StrictInt, Field(ge=4, le=15)] = 5
     generate_audio: StrictBool = True
     images: Annotated[list[StrictStr] | None, Field(max_length=9)] = None
     prompt: StrictStr
-    resolution: Literal["480p", "720p", "1080p", "4k"] = "720p"
+    resolution: Resolution = "720p"
     seed: StrictInt | None = None
     videos: Annotated[list[StrictStr] | None, Field(max_length=3)] = None
 
 
-class BytedanceSeedance20ProOutput(BaseModel):
+class BytedanceSeedance20ProOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

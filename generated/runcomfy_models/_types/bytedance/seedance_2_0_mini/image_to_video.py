@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.bytedance.seedance_2_0_mini.image_to_video import AspectRatio, Resolution
 
 __all__ = [
     "Input",
@@ -25,17 +26,17 @@ class BytedanceSeedance20MiniImageToVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["16:9", "9:16", "4:3", "3:4", "1:1", "21:9"] = "16:9"
+    aspect_ratio: AspectRatio = "16:9"
     duration: Annotated[StrictInt, Field(ge=4, le=15)] = 5
     enable_web_search: StrictBool = False
     generate_audio: StrictBool = True
     image: StrictStr
     last_image: StrictStr | None = None
     prompt: StrictStr
-    resolution: Literal["480p", "720p"] = "720p"
+    resolution: Resolution = "720p"
 
 
-class BytedanceSeedance20MiniImageToVideoOutput(BaseModel):
+class BytedanceSeedance20MiniImageToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

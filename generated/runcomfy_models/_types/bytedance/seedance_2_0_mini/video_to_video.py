@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.bytedance.seedance_2_0_mini.video_to_video import AspectRatio, Resolution
 
 __all__ = [
     "Input",
@@ -25,18 +26,18 @@ class BytedanceSeedance20MiniVideoToVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["16:9", "9:16", "4:3", "3:4", "1:1", "21:9"] = "16:9"
+    aspect_ratio: AspectRatio = "16:9"
     duration: Annotated[StrictInt, Field(ge=4, le=15)] = 5
     enable_web_search: StrictBool = False
     generate_audio: StrictBool = True
     prompt: StrictStr
     reference_audios: Annotated[list[Any] | None, Field(max_length=16, min_length=0)] = None
     reference_images: Annotated[list[Any] | None, Field(max_length=16, min_length=0)] = None
-    resolution: Literal["480p", "720p"] = "720p"
+    resolution: Resolution = "720p"
     video: StrictStr
 
 
-class BytedanceSeedance20MiniVideoToVideoOutput(BaseModel):
+class BytedanceSeedance20MiniVideoToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,14 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.bytedance.seedream_5_0_pro.text_to_image import (
+    AspectRatio,
+    OutputFormat,
+    Resolution,
+)
 
 __all__ = [
     "Input",
@@ -25,13 +28,13 @@ class BytedanceSeedream50ProTextToImageInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"] = "1:1"
-    output_format: Literal["png", "jpeg"] = "png"
+    aspect_ratio: AspectRatio = "1:1"
+    output_format: OutputFormat = "png"
     prompt: StrictStr
-    resolution: Literal["1K", "2K"] = "2K"
+    resolution: Resolution = "2K"
 
 
-class BytedanceSeedream50ProTextToImageOutput(BaseModel):
+class BytedanceSeedream50ProTextToImageOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

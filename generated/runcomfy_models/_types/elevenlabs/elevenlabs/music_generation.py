@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.elevenlabs.elevenlabs.music_generation import OutputFormat
 
 __all__ = [
     "Input",
@@ -27,13 +28,11 @@ class ElevenlabsElevenlabsMusicGenerationInput(BaseModel):
     )
     force_instrumental: StrictBool = False
     music_length_ms: Annotated[StrictInt, Field(ge=5000, le=300000)] = 40000
-    output_format: Literal[
-        "mp3_standard", "mp3_high_quality", "wav_16khz", "wav_22khz", "wav_24khz", "wav_cd_quality"
-    ] = "mp3_standard"
+    output_format: OutputFormat = "mp3_standard"
     prompt: StrictStr
 
 
-class ElevenlabsElevenlabsMusicGenerationOutput(BaseModel):
+class ElevenlabsElevenlabsMusicGenerationOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.google.gemini_omni_flash.image_to_video import AspectRatio
 
 __all__ = [
     "Input",
@@ -25,13 +26,13 @@ class GoogleGeminiOmniFlashImageToVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["16:9", "9:16"] = "16:9"
+    aspect_ratio: AspectRatio = "16:9"
     duration: Annotated[StrictInt, Field(ge=3, le=10)] = 8
     image_url: StrictStr
     prompt: StrictStr
 
 
-class GoogleGeminiOmniFlashImageToVideoOutput(BaseModel):
+class GoogleGeminiOmniFlashImageToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

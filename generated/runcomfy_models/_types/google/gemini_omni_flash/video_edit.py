@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
 
 __all__ = [
     "Input",
@@ -27,7 +27,7 @@ class GoogleGeminiOmniFlashVideoEditInput(BaseModel):
     video_url: StrictStr
 
 
-class GoogleGeminiOmniFlashVideoEditOutput(BaseModel):
+class GoogleGeminiOmniFlashVideoEditOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

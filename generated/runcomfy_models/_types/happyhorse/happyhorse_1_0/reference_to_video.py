@@ -7,11 +7,16 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.happyhorse.happyhorse_1_0.reference_to_video import (
+    AspectRatio,
+    Duration,
+    Resolution,
+)
 
 __all__ = [
     "Input",
@@ -25,8 +30,8 @@ class HappyhorseHappyhorse10ReferenceToVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] = "16:9"
-    duration: Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] = 5
+    aspect_ratio: AspectRatio = "16:9"
+    duration: Duration = 5
     image_url_1: StrictStr
     image_url_2: StrictStr | None = None
     image_url_3: StrictStr | None = None
@@ -37,12 +42,12 @@ class HappyhorseHappyhorse10ReferenceToVideoInput(BaseModel):
     image_url_8: StrictStr | None = None
     image_url_9: StrictStr | None = None
     prompt: Annotated[StrictStr, Field(max_length=5000)]
-    resolution: Literal["720P", "1080P"] = "1080P"
+    resolution: Resolution = "1080P"
     seed: Annotated[StrictInt, Field(ge=0, le=2147483647)] = 0
     watermark: StrictBool = False
 
 
-class HappyhorseHappyhorse10ReferenceToVideoOutput(BaseModel):
+class HappyhorseHappyhorse10ReferenceToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

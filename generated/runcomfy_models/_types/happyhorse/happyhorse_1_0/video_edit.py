@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.happyhorse.happyhorse_1_0.video_edit import AudioSetting, Resolution
 
 __all__ = [
     "Input",
@@ -25,20 +26,20 @@ class HappyhorseHappyhorse10VideoEditInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    audio_setting: Literal["auto", "origin"] = "auto"
+    audio_setting: AudioSetting = "auto"
     prompt: Annotated[StrictStr, Field(max_length=5000)]
     reference_image_url_1: StrictStr | None = None
     reference_image_url_2: StrictStr | None = None
     reference_image_url_3: StrictStr | None = None
     reference_image_url_4: StrictStr | None = None
     reference_image_url_5: StrictStr | None = None
-    resolution: Literal["720P", "1080P"] = "1080P"
+    resolution: Resolution = "1080P"
     seed: Annotated[StrictInt, Field(ge=0, le=2147483647)] = 0
     video_url: StrictStr
     watermark: StrictBool = False
 
 
-class HappyhorseHappyhorse10VideoEditOutput(BaseModel):
+class HappyhorseHappyhorse10VideoEditOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

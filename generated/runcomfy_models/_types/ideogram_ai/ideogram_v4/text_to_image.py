@@ -7,11 +7,10 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.ideogram_ai.ideogram_v4.text_to_image import OutputFormat, RenderingSpeed, Size
 
 __all__ = [
     "Input",
@@ -25,13 +24,13 @@ class IdeogramAiIdeogramV4TextToImageInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    output_format: Literal["png", "jpeg"] = "jpeg"
+    output_format: OutputFormat = "jpeg"
     prompt: StrictStr
-    rendering_speed: Literal["TURBO", "BALANCED", "QUALITY"] = "BALANCED"
-    size: Literal["1:1", "3:4", "4:3", "16:9", "9:16"] = "1:1"
+    rendering_speed: RenderingSpeed = "BALANCED"
+    size: Size = "1:1"
 
 
-class IdeogramAiIdeogramV4TextToImageOutput(BaseModel):
+class IdeogramAiIdeogramV4TextToImageOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.minimax.minimax_h3_max.image_to_video import PromptExpansionMode, Resolution
 
 __all__ = [
     "Input",
@@ -30,12 +31,12 @@ class MinimaxMinimaxH3MaxImageToVideoInput(BaseModel):
     end_image_url: StrictStr | None = None
     image_url: StrictStr
     prompt: StrictStr
-    prompt_expansion_mode: Literal["balanced", "quality"]
-    resolution: Literal["480p", "768p"] = "768p"
+    prompt_expansion_mode: PromptExpansionMode
+    resolution: Resolution = "768p"
     seed: StrictInt = -1
 
 
-class MinimaxMinimaxH3MaxImageToVideoOutput(BaseModel):
+class MinimaxMinimaxH3MaxImageToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,16 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.minimax.minimax_h3_max.reference_to_video import (
+    AspectRatio,
+    PromptExpansionMode,
+    Resolution,
+)
 
 __all__ = [
     "Input",
@@ -25,19 +30,19 @@ class MinimaxMinimaxH3MaxReferenceToVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16"] = "adaptive"
+    aspect_ratio: AspectRatio = "adaptive"
     duration: Annotated[StrictInt, Field(ge=5, le=15)] = 5
     enable_safety_checker: StrictBool = True
     prompt: StrictStr
-    prompt_expansion_mode: Literal["balanced", "quality"]
+    prompt_expansion_mode: PromptExpansionMode
     reference_audios: Annotated[list[StrictStr] | None, Field(max_length=12)] = None
     reference_images: Annotated[list[StrictStr], Field(max_length=12)]
     reference_videos: Annotated[list[StrictStr] | None, Field(max_length=12)] = None
-    resolution: Literal["480p", "768p"] = "768p"
+    resolution: Resolution = "768p"
     seed: StrictInt = -1
 
 
-class MinimaxMinimaxH3MaxReferenceToVideoOutput(BaseModel):
+class MinimaxMinimaxH3MaxReferenceToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

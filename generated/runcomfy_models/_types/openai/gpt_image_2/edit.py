@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.openai.gpt_image_2.edit import AspectRatio, OutputFormat, Quality, Resolution
 
 __all__ = [
     "Input",
@@ -25,17 +26,15 @@ class OpenaiGptImage2EditInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal[
-        "1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"
-    ] = "1:1"
+    aspect_ratio: AspectRatio = "1:1"
     images: Annotated[list[StrictStr], Field(max_length=10, min_length=1)]
-    output_format: Literal["png", "jpeg", "webp"] = "png"
+    output_format: OutputFormat = "png"
     prompt: StrictStr
-    quality: Literal["low", "medium", "high"] = "medium"
-    resolution: Literal["1k", "2k", "4k"] = "1k"
+    quality: Quality = "medium"
+    resolution: Resolution = "1k"
 
 
-class OpenaiGptImage2EditOutput(BaseModel):
+class OpenaiGptImage2EditOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

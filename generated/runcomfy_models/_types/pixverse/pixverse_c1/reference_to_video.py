@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.pixverse.pixverse_c1.reference_to_video import AspectRatio, Resolution
 
 __all__ = [
     "Input",
@@ -25,17 +26,17 @@ class PixversePixverseC1ReferenceToVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9"] = "16:9"
+    aspect_ratio: AspectRatio = "16:9"
     duration: Annotated[StrictInt, Field(ge=1, le=15)] = 5
     generate_audio_switch: StrictBool = False
     images: Annotated[list[StrictStr] | None, Field(max_length=7)] = None
     prompt: StrictStr
-    resolution: Literal["360p", "540p", "720p", "1080p"] = "720p"
+    resolution: Resolution = "720p"
     seed: StrictInt = 0
     videos: Annotated[list[StrictStr] | None, Field(max_length=16)] = None
 
 
-class PixversePixverseC1ReferenceToVideoOutput(BaseModel):
+class PixversePixverseC1ReferenceToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.pixverse.pixverse_c1.transition import Resolution
 
 __all__ = [
     "Input",
@@ -30,11 +31,11 @@ class PixversePixverseC1TransitionInput(BaseModel):
     generate_audio_switch: StrictBool = False
     image: StrictStr
     prompt: StrictStr
-    resolution: Literal["360p", "540p", "720p", "1080p"] = "720p"
+    resolution: Resolution = "720p"
     seed: StrictInt = 0
 
 
-class PixversePixverseC1TransitionOutput(BaseModel):
+class PixversePixverseC1TransitionOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.pixverse.pixverse_v6.extend import Resolution
 
 __all__ = [
     "Input",
@@ -28,12 +29,12 @@ class PixversePixverseV6ExtendInput(BaseModel):
     duration: Annotated[StrictInt, Field(ge=1, le=15)] = 5
     generate_audio_switch: StrictBool = False
     prompt: StrictStr
-    resolution: Literal["360p", "540p", "720p", "1080p"] = "720p"
+    resolution: Resolution = "720p"
     seed: StrictInt = 0
     video: StrictStr
 
 
-class PixversePixverseV6ExtendOutput(BaseModel):
+class PixversePixverseV6ExtendOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,17 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.qwen.qwen_image_2_1.edit import (
+    AspectRatio,
+    Background,
+    OutputFormat,
+    Resolution,
+)
 
 __all__ = [
     "Input",
@@ -25,20 +31,18 @@ class QwenQwenImage21EditInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal[
-        "auto", "1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9", "9:21"
-    ] = "auto"
-    background: Literal["opaque", "transparent"] = "opaque"
+    aspect_ratio: AspectRatio = "auto"
+    background: Background = "opaque"
     enhance_prompt: StrictBool = True
     image_urls: Annotated[list[StrictStr], Field(max_length=10, min_length=1)]
     mask_url: StrictStr | None = None
-    output_format: Literal["png", "webp", "jpeg"] = "png"
+    output_format: OutputFormat = "png"
     prompt: StrictStr
-    resolution: Literal["1K", "2K"] = "1K"
+    resolution: Resolution = "1K"
     seed: StrictInt = -1
 
 
-class QwenQwenImage21EditOutput(BaseModel):
+class QwenQwenImage21EditOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,15 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.qwen.qwen_image_2_1.text_to_image import (
+    AspectRatio,
+    Background,
+    OutputFormat,
+    Resolution,
+)
 
 __all__ = [
     "Input",
@@ -25,16 +29,16 @@ class QwenQwenImage21TextToImageInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9", "9:21"] = "1:1"
-    background: Literal["opaque", "transparent"] = "opaque"
+    aspect_ratio: AspectRatio = "1:1"
+    background: Background = "opaque"
     enhance_prompt: StrictBool = True
-    output_format: Literal["png", "webp", "jpeg"] = "png"
+    output_format: OutputFormat = "png"
     prompt: StrictStr
-    resolution: Literal["1K", "2K"] = "1K"
+    resolution: Resolution = "1K"
     seed: StrictInt = -1
 
 
-class QwenQwenImage21TextToImageOutput(BaseModel):
+class QwenQwenImage21TextToImageOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

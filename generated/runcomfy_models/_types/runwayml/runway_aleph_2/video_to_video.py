@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.runwayml.runway_aleph_2.video_to_video import TargetAspectRatio
 
 __all__ = [
     "Input",
@@ -27,13 +28,11 @@ class RunwaymlRunwayAleph2VideoToVideoInput(BaseModel):
     )
     prompt: StrictStr
     seed: Annotated[StrictInt | None, Field(ge=0, le=4294967295)] = None
-    target_aspect_ratio: (
-        Literal["16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9"] | None
-    ) = None
+    target_aspect_ratio: TargetAspectRatio | None = None
     video_url: StrictStr
 
 
-class RunwaymlRunwayAleph2VideoToVideoOutput(BaseModel):
+class RunwaymlRunwayAleph2VideoToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,17 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.wan_ai.wan_2_7.edit_video import (
+    AspectRatio,
+    AudioSetting,
+    Duration,
+    Resolution,
+)
 
 __all__ = [
     "Input",
@@ -25,17 +31,17 @@ class WanAiWan27EditVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] | None = None
-    audio_setting: Literal["auto", "origin"] = "auto"
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10] = 5
+    aspect_ratio: AspectRatio | None = None
+    audio_setting: AudioSetting = "auto"
+    duration: Duration = 5
     prompt: StrictStr
     reference_image_url: StrictStr | None = None
-    resolution: Literal["720p", "1080p"] = "1080p"
+    resolution: Resolution = "1080p"
     seed: Annotated[StrictInt, Field(ge=0, le=2147483647)] = 0
     video_url: StrictStr
 
 
-class WanAiWan27EditVideoOutput(BaseModel):
+class WanAiWan27EditVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.wan_ai.wan_2_7.image_to_video import Duration, Resolution
 
 __all__ = [
     "Input",
@@ -26,17 +27,17 @@ class WanAiWan27ImageToVideoInput(BaseModel):
         populate_by_name=True,
     )
     audio_url: StrictStr | None = None
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] = 5
+    duration: Duration = 5
     enable_prompt_expansion: StrictBool = True
     end_image_url: StrictStr | None = None
     image_url: StrictStr
     negative_prompt: Annotated[StrictStr, Field(max_length=500)] = ""
     prompt: Annotated[StrictStr, Field(max_length=5000)]
-    resolution: Literal["720p", "1080p"] = "1080p"
+    resolution: Resolution = "1080p"
     seed: Annotated[StrictInt, Field(ge=0, le=2147483647)] = 0
 
 
-class WanAiWan27ImageToVideoOutput(BaseModel):
+class WanAiWan27ImageToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.wan_ai.wan_2_7.reference_to_video import AspectRatio, Duration, Resolution
 
 __all__ = [
     "Input",
@@ -25,18 +26,18 @@ class WanAiWan27ReferenceToVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4"] = "16:9"
-    duration: Literal[2, 3, 4, 5, 6, 7, 8, 9, 10] = 5
+    aspect_ratio: AspectRatio = "16:9"
+    duration: Duration = 5
     multi_shots: StrictBool = False
     negative_prompt: Annotated[StrictStr, Field(max_length=500)] = ""
     prompt: Annotated[StrictStr, Field(max_length=5000)]
     reference_image_urls: Annotated[list[StrictStr] | None, Field(max_length=5)] = None
     reference_video_urls: Annotated[list[StrictStr] | None, Field(max_length=5)] = None
-    resolution: Literal["720p", "1080p"] = "1080p"
+    resolution: Resolution = "1080p"
     seed: Annotated[StrictInt, Field(ge=0, le=2147483647)] = 0
 
 
-class WanAiWan27ReferenceToVideoOutput(BaseModel):
+class WanAiWan27ReferenceToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.wan_ai.wan_3_0_prime.reference_to_video import AspectRatio, Resolution
 
 __all__ = [
     "Input",
@@ -25,7 +26,7 @@ class WanAiWan30PrimeReferenceToVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"] = "16:9"
+    aspect_ratio: AspectRatio = "16:9"
     duration: Annotated[StrictInt, Field(ge=2, le=30)] = 5
     enable_audio: StrictBool = True
     prompt: StrictStr
@@ -33,11 +34,11 @@ class WanAiWan30PrimeReferenceToVideoInput(BaseModel):
     reference_audios: Annotated[list[StrictStr] | None, Field(max_length=16)] = None
     reference_images: Annotated[list[StrictStr] | None, Field(max_length=16)] = None
     reference_videos: Annotated[list[StrictStr] | None, Field(max_length=16)] = None
-    resolution: Literal["480p", "720p", "1080p"] = "720p"
+    resolution: Resolution = "720p"
     seed: StrictInt | None = None
 
 
-class WanAiWan30PrimeReferenceToVideoOutput(BaseModel):
+class WanAiWan30PrimeReferenceToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.wan_ai.wan_3_0_prime.text_to_video import AspectRatio, Resolution
 
 __all__ = [
     "Input",
@@ -25,16 +26,16 @@ class WanAiWan30PrimeTextToVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"] = "16:9"
+    aspect_ratio: AspectRatio = "16:9"
     duration: Annotated[StrictInt, Field(ge=2, le=30)] = 5
     enable_audio: StrictBool = True
     prompt: StrictStr
     prompt_extend: StrictBool = True
-    resolution: Literal["480p", "720p", "1080p"] = "720p"
+    resolution: Resolution = "720p"
     seed: StrictInt | None = None
 
 
-class WanAiWan30PrimeTextToVideoOutput(BaseModel):
+class WanAiWan30PrimeTextToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -2,38 +2,28 @@
 """blackforestlabs/flux-2-klein/9b/text-to-image (blackforestlabs/flux-2-klein/9b/text-to-image).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.blackforestlabs.flux_2_klein.n_9b.text_to_image import *  # noqa: F403
-    from runcomfy_models._types.blackforestlabs.flux_2_klein.n_9b.text_to_image import (
-        BlackforestlabsFlux2Klein9bTextToImageInput,
-        BlackforestlabsFlux2Klein9bTextToImageOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.blackforestlabs.flux_2_klein.n_9b.text_to_image import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
     "job",
     "job_async",
     "run",
@@ -45,62 +35,46 @@ __all__ = [
 MODEL_ID: Final = "blackforestlabs/flux-2-klein/9b/text-to-image"
 
 
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    height (int, optional): The height in pixels of the output image. Range: 512 <= height
+        <= 1536. Default (applied by RunComfy when not given): 1024.
+    steps (int, optional): The number of diffusion steps; higher values can improve quality
+        but take longer. Range: 1 <= steps <= 100. Default (applied by RunComfy when not
+        given): 25.
+    width (int, optional): The width in pixels of the output image. Range: 512 <= width <=
+        1536. Default (applied by RunComfy when not given): 1024.
+    """
+
+    prompt: Required[str]
+    height: int | None
+    steps: int | None
+    width: int | None
+
+
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[
-        BlackforestlabsFlux2Klein9bTextToImageInput, BlackforestlabsFlux2Klein9bTextToImageOutput
-    ]
-] = LazyBinding(
-    MODEL_ID,
-    "runcomfy_models._types.blackforestlabs.flux_2_klein.n_9b.text_to_image",
-    media={},
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID, "runcomfy_models._types.blackforestlabs.flux_2_klein.n_9b.text_to_image", media={}
 )
 
 
 def run(
     *,
-    prompt: str,
-    height: int | None = None,
-    steps: int | None = None,
-    width: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BlackforestlabsFlux2Klein9bTextToImageOutput:
-    """Run blackforestlabs/flux-2-klein/9b/text-to-image and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        height (int, optional):
-            The height in pixels of the output image.
-            Range: 512 <= height <= 1536.
-            Default (applied by RunComfy when not given): 1024.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        steps (int, optional):
-            The number of diffusion steps; higher values can improve quality but take
-            longer.
-            Range: 1 <= steps <= 100.
-            Default (applied by RunComfy when not given): 25.
-        width (int, optional):
-            The width in pixels of the output image.
-            Range: 512 <= width <= 1536.
-            Default (applied by RunComfy when not given): 1024.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "height": height,
-            "steps": steps,
-            "width": width,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -110,48 +84,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    height: int | None = None,
-    steps: int | None = None,
-    width: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BlackforestlabsFlux2Klein9bTextToImageOutput:
-    """Run blackforestlabs/flux-2-klein/9b/text-to-image and wait for its output (async).
-
-    Args:
-        height (int, optional):
-            The height in pixels of the output image.
-            Range: 512 <= height <= 1536.
-            Default (applied by RunComfy when not given): 1024.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        steps (int, optional):
-            The number of diffusion steps; higher values can improve quality but take
-            longer.
-            Range: 1 <= steps <= 100.
-            Default (applied by RunComfy when not given): 25.
-        width (int, optional):
-            The width in pixels of the output image.
-            Range: 512 <= width <= 1536.
-            Default (applied by RunComfy when not given): 1024.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "height": height,
-            "steps": steps,
-            "width": width,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -160,105 +101,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    height: int | None = None,
-    steps: int | None = None,
-    width: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[BlackforestlabsFlux2Klein9bTextToImageOutput]:
-    """Submit a blackforestlabs/flux-2-klein/9b/text-to-image job and return its handle at once.
-
-    Args:
-        height (int, optional):
-            The height in pixels of the output image.
-            Range: 512 <= height <= 1536.
-            Default (applied by RunComfy when not given): 1024.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        steps (int, optional):
-            The number of diffusion steps; higher values can improve quality but take
-            longer.
-            Range: 1 <= steps <= 100.
-            Default (applied by RunComfy when not given): 25.
-        width (int, optional):
-            The width in pixels of the output image.
-            Range: 512 <= width <= 1536.
-            Default (applied by RunComfy when not given): 1024.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "height": height,
-            "steps": steps,
-            "width": width,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    height: int | None = None,
-    steps: int | None = None,
-    width: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[BlackforestlabsFlux2Klein9bTextToImageOutput]:
-    """Submit a blackforestlabs/flux-2-klein/9b/text-to-image job and return its async handle at once.
-
-    Args:
-        height (int, optional):
-            The height in pixels of the output image.
-            Range: 512 <= height <= 1536.
-            Default (applied by RunComfy when not given): 1024.
-        prompt (str, required):
-            Default (applied by RunComfy when not given): \"".
-        steps (int, optional):
-            The number of diffusion steps; higher values can improve quality but take
-            longer.
-            Range: 1 <= steps <= 100.
-            Default (applied by RunComfy when not given): 25.
-        width (int, optional):
-            The width in pixels of the output image.
-            Range: 512 <= width <= 1536.
-            Default (applied by RunComfy when not given): 1024.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "height": height,
-            "steps": steps,
-            "width": width,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[BlackforestlabsFlux2Klein9bTextToImageOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier blackforestlabs/flux-2-klein/9b/text-to-image job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[BlackforestlabsFlux2Klein9bTextToImageOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier blackforestlabs/flux-2-klein/9b/text-to-image job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

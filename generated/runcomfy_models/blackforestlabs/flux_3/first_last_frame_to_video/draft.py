@@ -2,31 +2,22 @@
 """blackforestlabs/flux-3/first-last-frame-to-video/draft (blackforestlabs/flux-3/first-last-frame-to-video/draft).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.blackforestlabs.flux_3.first_last_frame_to_video.draft import *  # noqa: F403
     from runcomfy_models._types.blackforestlabs.flux_3.first_last_frame_to_video.draft import (
-        BlackforestlabsFlux3FirstLastFrameToVideoDraftInput,
-        BlackforestlabsFlux3FirstLastFrameToVideoDraftOutput,
         Input,
         Output,
     )
@@ -35,6 +26,9 @@ __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "Duration",
     "job",
     "job_async",
     "run",
@@ -45,14 +39,43 @@ __all__ = [
 
 MODEL_ID: Final = "blackforestlabs/flux-3/first-last-frame-to-video/draft"
 
+AspectRatio = Literal["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"]
+Duration = Literal[5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    end_image_url (MediaInput, required): URL or data URI of the image used as the last
+        frame of the draft. Media input: an image as an https URL, a data: URI, a Path,
+        bytes or a binary file.
+    prompt (str, required): The text prompt describing the draft video. Default (applied by
+        RunComfy when not given): \"".
+    start_image_url (MediaInput, required): URL or data URI of the image used as the first
+        frame of the draft. Media input: an image as an https URL, a data: URI, a Path,
+        bytes or a binary file.
+    aspect_ratio (AspectRatio, optional): Aspect ratio of the generated draft. auto lets the
+        model choose. Default (applied by RunComfy when not given): "auto".
+    duration (Duration, optional): Draft duration in whole seconds from 5 through 20.
+        Default (applied by RunComfy when not given): 5.
+    generate_audio (bool, optional): Whether to generate audio for the draft video. Default
+        (applied by RunComfy when not given): true.
+    safety_tolerance (int, optional): The safety tolerance level for the generated video. 0
+        is the strictest and 4 is the most permissive. Range: 0 <= safety_tolerance <= 4.
+        Default (applied by RunComfy when not given): 2.
+    """
+
+    end_image_url: Required[MediaInput]
+    prompt: Required[str]
+    start_image_url: Required[MediaInput]
+    aspect_ratio: AspectRatio | None
+    duration: Duration | None
+    generate_audio: bool | None
+    safety_tolerance: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[
-        BlackforestlabsFlux3FirstLastFrameToVideoDraftInput,
-        BlackforestlabsFlux3FirstLastFrameToVideoDraftOutput,
-    ]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.blackforestlabs.flux_3.first_last_frame_to_video.draft",
     media={
@@ -64,66 +87,19 @@ _BINDING: Final[
 
 def run(
     *,
-    end_image_url: MediaInput,
-    prompt: str,
-    start_image_url: MediaInput,
-    aspect_ratio: Literal["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"] | None = None,
-    duration: Literal[5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20] | None = None,
-    generate_audio: bool | None = None,
-    safety_tolerance: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BlackforestlabsFlux3FirstLastFrameToVideoDraftOutput:
-    """Run blackforestlabs/flux-3/first-last-frame-to-video/draft and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio of the generated draft. auto lets the model choose.
-            Allowed values: "auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16".
-            Default (applied by RunComfy when not given): "auto".
-        duration (int, optional):
-            Draft duration in whole seconds from 5 through 20.
-            Allowed values: 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20.
-            Default (applied by RunComfy when not given): 5.
-        end_image_url (MediaInput, required):
-            URL or data URI of the image used as the last frame of the draft.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        generate_audio (bool, optional):
-            Whether to generate audio for the draft video.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            The text prompt describing the draft video.
-            Default (applied by RunComfy when not given): \"".
-        safety_tolerance (int, optional):
-            The safety tolerance level for the generated video. 0 is the strictest and 4 is
-            the most permissive.
-            Range: 0 <= safety_tolerance <= 4.
-            Default (applied by RunComfy when not given): 2.
-        start_image_url (MediaInput, required):
-            URL or data URI of the image used as the first frame of the draft.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "end_image_url": end_image_url,
-            "prompt": prompt,
-            "start_image_url": start_image_url,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "generate_audio": generate_audio,
-            "safety_tolerance": safety_tolerance,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -133,66 +109,15 @@ def run(
 
 async def run_async(
     *,
-    end_image_url: MediaInput,
-    prompt: str,
-    start_image_url: MediaInput,
-    aspect_ratio: Literal["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"] | None = None,
-    duration: Literal[5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20] | None = None,
-    generate_audio: bool | None = None,
-    safety_tolerance: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BlackforestlabsFlux3FirstLastFrameToVideoDraftOutput:
-    """Run blackforestlabs/flux-3/first-last-frame-to-video/draft and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio of the generated draft. auto lets the model choose.
-            Allowed values: "auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16".
-            Default (applied by RunComfy when not given): "auto".
-        duration (int, optional):
-            Draft duration in whole seconds from 5 through 20.
-            Allowed values: 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20.
-            Default (applied by RunComfy when not given): 5.
-        end_image_url (MediaInput, required):
-            URL or data URI of the image used as the last frame of the draft.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        generate_audio (bool, optional):
-            Whether to generate audio for the draft video.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            The text prompt describing the draft video.
-            Default (applied by RunComfy when not given): \"".
-        safety_tolerance (int, optional):
-            The safety tolerance level for the generated video. 0 is the strictest and 4 is
-            the most permissive.
-            Range: 0 <= safety_tolerance <= 4.
-            Default (applied by RunComfy when not given): 2.
-        start_image_url (MediaInput, required):
-            URL or data URI of the image used as the first frame of the draft.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "end_image_url": end_image_url,
-            "prompt": prompt,
-            "start_image_url": start_image_url,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "generate_audio": generate_audio,
-            "safety_tolerance": safety_tolerance,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -201,141 +126,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    end_image_url: MediaInput,
-    prompt: str,
-    start_image_url: MediaInput,
-    aspect_ratio: Literal["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"] | None = None,
-    duration: Literal[5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20] | None = None,
-    generate_audio: bool | None = None,
-    safety_tolerance: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[BlackforestlabsFlux3FirstLastFrameToVideoDraftOutput]:
-    """Submit a blackforestlabs/flux-3/first-last-frame-to-video/draft job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio of the generated draft. auto lets the model choose.
-            Allowed values: "auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16".
-            Default (applied by RunComfy when not given): "auto".
-        duration (int, optional):
-            Draft duration in whole seconds from 5 through 20.
-            Allowed values: 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20.
-            Default (applied by RunComfy when not given): 5.
-        end_image_url (MediaInput, required):
-            URL or data URI of the image used as the last frame of the draft.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        generate_audio (bool, optional):
-            Whether to generate audio for the draft video.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            The text prompt describing the draft video.
-            Default (applied by RunComfy when not given): \"".
-        safety_tolerance (int, optional):
-            The safety tolerance level for the generated video. 0 is the strictest and 4 is
-            the most permissive.
-            Range: 0 <= safety_tolerance <= 4.
-            Default (applied by RunComfy when not given): 2.
-        start_image_url (MediaInput, required):
-            URL or data URI of the image used as the first frame of the draft.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "end_image_url": end_image_url,
-            "prompt": prompt,
-            "start_image_url": start_image_url,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "generate_audio": generate_audio,
-            "safety_tolerance": safety_tolerance,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    end_image_url: MediaInput,
-    prompt: str,
-    start_image_url: MediaInput,
-    aspect_ratio: Literal["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"] | None = None,
-    duration: Literal[5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20] | None = None,
-    generate_audio: bool | None = None,
-    safety_tolerance: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[BlackforestlabsFlux3FirstLastFrameToVideoDraftOutput]:
-    """Submit a blackforestlabs/flux-3/first-last-frame-to-video/draft job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio of the generated draft. auto lets the model choose.
-            Allowed values: "auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16".
-            Default (applied by RunComfy when not given): "auto".
-        duration (int, optional):
-            Draft duration in whole seconds from 5 through 20.
-            Allowed values: 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20.
-            Default (applied by RunComfy when not given): 5.
-        end_image_url (MediaInput, required):
-            URL or data URI of the image used as the last frame of the draft.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        generate_audio (bool, optional):
-            Whether to generate audio for the draft video.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            The text prompt describing the draft video.
-            Default (applied by RunComfy when not given): \"".
-        safety_tolerance (int, optional):
-            The safety tolerance level for the generated video. 0 is the strictest and 4 is
-            the most permissive.
-            Range: 0 <= safety_tolerance <= 4.
-            Default (applied by RunComfy when not given): 2.
-        start_image_url (MediaInput, required):
-            URL or data URI of the image used as the first frame of the draft.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "end_image_url": end_image_url,
-            "prompt": prompt,
-            "start_image_url": start_image_url,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "generate_audio": generate_audio,
-            "safety_tolerance": safety_tolerance,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[BlackforestlabsFlux3FirstLastFrameToVideoDraftOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier blackforestlabs/flux-3/first-last-frame-to-video/draft job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[BlackforestlabsFlux3FirstLastFrameToVideoDraftOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier blackforestlabs/flux-3/first-last-frame-to-video/draft job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,28 @@
 """bytedance/seedance-2.5/first-last-frame/720p (bytedance/seedance-2.5/first-last-frame/720p).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.bytedance.seedance_2_5.first_last_frame.n_720p import *  # noqa: F403
-    from runcomfy_models._types.bytedance.seedance_2_5.first_last_frame.n_720p import (
-        BytedanceSeedance25FirstLastFrame720pInput,
-        BytedanceSeedance25FirstLastFrame720pOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.bytedance.seedance_2_5.first_last_frame.n_720p import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
     "job",
     "job_async",
     "run",
@@ -46,12 +35,30 @@ __all__ = [
 MODEL_ID: Final = "bytedance/seedance-2.5/first-last-frame/720p"
 
 
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    first_frame (MediaInput, required): Starting keyframe image for the video transition.
+        Media input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
+    last_frame (MediaInput, required): Ending keyframe image for the video transition. Media
+        input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
+    prompt (str, required): Text prompt describing the transition and motion between the
+        first and last frames. Default (applied by RunComfy when not given): \"".
+    duration (int, optional): The duration of the generated video in seconds. Between 4 and
+        30. Range: 4 <= duration <= 30. Default (applied by RunComfy when not given): 5.
+    generate_audio (bool, optional): When true, the model outputs video with synchronized
+        audio (speech, SFX, music). Default (applied by RunComfy when not given): true.
+    """
+
+    first_frame: Required[MediaInput]
+    last_frame: Required[MediaInput]
+    prompt: Required[str]
+    duration: int | None
+    generate_audio: bool | None
+
+
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[
-        BytedanceSeedance25FirstLastFrame720pInput, BytedanceSeedance25FirstLastFrame720pOutput
-    ]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.bytedance.seedance_2_5.first_last_frame.n_720p",
     media={
@@ -63,54 +70,19 @@ _BINDING: Final[
 
 def run(
     *,
-    first_frame: MediaInput,
-    last_frame: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedance25FirstLastFrame720pOutput:
-    """Run bytedance/seedance-2.5/first-last-frame/720p and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        duration (int, optional):
-            The duration of the generated video in seconds. Between 4 and 30.
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        first_frame (MediaInput, required):
-            Starting keyframe image for the video transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        last_frame (MediaInput, required):
-            Ending keyframe image for the video transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Text prompt describing the transition and motion between the first and last
-            frames.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "first_frame": first_frame,
-            "last_frame": last_frame,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio": generate_audio,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -120,54 +92,15 @@ def run(
 
 async def run_async(
     *,
-    first_frame: MediaInput,
-    last_frame: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedance25FirstLastFrame720pOutput:
-    """Run bytedance/seedance-2.5/first-last-frame/720p and wait for its output (async).
-
-    Args:
-        duration (int, optional):
-            The duration of the generated video in seconds. Between 4 and 30.
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        first_frame (MediaInput, required):
-            Starting keyframe image for the video transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        last_frame (MediaInput, required):
-            Ending keyframe image for the video transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Text prompt describing the transition and motion between the first and last
-            frames.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "first_frame": first_frame,
-            "last_frame": last_frame,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio": generate_audio,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -176,117 +109,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    first_frame: MediaInput,
-    last_frame: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[BytedanceSeedance25FirstLastFrame720pOutput]:
-    """Submit a bytedance/seedance-2.5/first-last-frame/720p job and return its handle at once.
-
-    Args:
-        duration (int, optional):
-            The duration of the generated video in seconds. Between 4 and 30.
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        first_frame (MediaInput, required):
-            Starting keyframe image for the video transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        last_frame (MediaInput, required):
-            Ending keyframe image for the video transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Text prompt describing the transition and motion between the first and last
-            frames.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "first_frame": first_frame,
-            "last_frame": last_frame,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio": generate_audio,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    first_frame: MediaInput,
-    last_frame: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[BytedanceSeedance25FirstLastFrame720pOutput]:
-    """Submit a bytedance/seedance-2.5/first-last-frame/720p job and return its async handle at once.
-
-    Args:
-        duration (int, optional):
-            The duration of the generated video in seconds. Between 4 and 30.
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        first_frame (MediaInput, required):
-            Starting keyframe image for the video transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        last_frame (MediaInput, required):
-            Ending keyframe image for the video transition.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Text prompt describing the transition and motion between the first and last
-            frames.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "first_frame": first_frame,
-            "last_frame": last_frame,
-            "prompt": prompt,
-            "duration": duration,
-            "generate_audio": generate_audio,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[BytedanceSeedance25FirstLastFrame720pOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier bytedance/seedance-2.5/first-last-frame/720p job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[BytedanceSeedance25FirstLastFrame720pOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier bytedance/seedance-2.5/first-last-frame/720p job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,31 +2,22 @@
 """bytedance/seedance-2.5/reference-to-video/720p (bytedance/seedance-2.5/reference-to-video/720p).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.bytedance.seedance_2_5.reference_to_video.n_720p import *  # noqa: F403
     from runcomfy_models._types.bytedance.seedance_2_5.reference_to_video.n_720p import (
-        BytedanceSeedance25ReferenceToVideo720pInput,
-        BytedanceSeedance25ReferenceToVideo720pOutput,
         Input,
         Output,
     )
@@ -35,6 +26,8 @@ __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
     "job",
     "job_async",
     "run",
@@ -45,13 +38,42 @@ __all__ = [
 
 MODEL_ID: Final = "bytedance/seedance-2.5/reference-to-video/720p"
 
+AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Text prompt for the video (Chinese ~≤500 characters, English
+        ~≤1000 words recommended).  Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Aspect ratio of the generated video. Default
+        (applied by RunComfy when not given): "16:9".
+    audios (Sequence[MediaInput], optional): Reference audio for mood and pacing. Up to 3
+        files. Media input: audio files as an https URL, a data: URI, a Path, bytes or a
+        binary file (a list). Items: 0 to 3.
+    duration (int, optional): The duration of the generated video in seconds. Between 4 and
+        30. Range: 4 <= duration <= 30. Default (applied by RunComfy when not given): 5.
+    generate_audio (bool, optional): When true, the model outputs video with synchronized
+        audio (speech, SFX, music). Default (applied by RunComfy when not given): true.
+    images (Sequence[MediaInput], optional): Reference images to steer environment and
+        style. Up to 9 images. Media input: image files as an https URL, a data: URI, a
+        Path, bytes or a binary file (a list). Items: 0 to 9.
+    videos (Sequence[MediaInput], optional): Reference video clips for camera motion and
+        rhythm. Up to 3 clips. Media input: video files as an https URL, a data: URI, a
+        Path, bytes or a binary file (a list). Items: 0 to 3.
+    """
+
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    audios: Sequence[MediaInput] | None
+    duration: int | None
+    generate_audio: bool | None
+    images: Sequence[MediaInput] | None
+    videos: Sequence[MediaInput] | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[
-        BytedanceSeedance25ReferenceToVideo720pInput, BytedanceSeedance25ReferenceToVideo720pOutput
-    ]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.bytedance.seedance_2_5.reference_to_video.n_720p",
     media={
@@ -64,69 +86,19 @@ _BINDING: Final[
 
 def run(
     *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"] | None = None,
-    audios: Sequence[MediaInput] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    videos: Sequence[MediaInput] | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedance25ReferenceToVideo720pOutput:
-    """Run bytedance/seedance-2.5/reference-to-video/720p and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio of the generated video.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive".
-            Default (applied by RunComfy when not given): "16:9".
-        audios (Sequence[MediaInput], optional):
-            Reference audio for mood and pacing. Up to 3 files.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        duration (int, optional):
-            The duration of the generated video in seconds. Between 4 and 30.
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        images (Sequence[MediaInput], optional):
-            Reference images to steer environment and style. Up to 9 images.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 9.
-        prompt (str, required):
-            Text prompt for the video (Chinese ~≤500 characters, English ~≤1000 words
-            recommended).
-            Default (applied by RunComfy when not given): \"".
-        videos (Sequence[MediaInput], optional):
-            Reference video clips for camera motion and rhythm. Up to 3 clips.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "audios": audios,
-            "duration": duration,
-            "generate_audio": generate_audio,
-            "images": images,
-            "videos": videos,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -136,69 +108,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"] | None = None,
-    audios: Sequence[MediaInput] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    videos: Sequence[MediaInput] | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedance25ReferenceToVideo720pOutput:
-    """Run bytedance/seedance-2.5/reference-to-video/720p and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio of the generated video.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive".
-            Default (applied by RunComfy when not given): "16:9".
-        audios (Sequence[MediaInput], optional):
-            Reference audio for mood and pacing. Up to 3 files.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        duration (int, optional):
-            The duration of the generated video in seconds. Between 4 and 30.
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        images (Sequence[MediaInput], optional):
-            Reference images to steer environment and style. Up to 9 images.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 9.
-        prompt (str, required):
-            Text prompt for the video (Chinese ~≤500 characters, English ~≤1000 words
-            recommended).
-            Default (applied by RunComfy when not given): \"".
-        videos (Sequence[MediaInput], optional):
-            Reference video clips for camera motion and rhythm. Up to 3 clips.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "audios": audios,
-            "duration": duration,
-            "generate_audio": generate_audio,
-            "images": images,
-            "videos": videos,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -207,147 +125,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"] | None = None,
-    audios: Sequence[MediaInput] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    videos: Sequence[MediaInput] | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[BytedanceSeedance25ReferenceToVideo720pOutput]:
-    """Submit a bytedance/seedance-2.5/reference-to-video/720p job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio of the generated video.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive".
-            Default (applied by RunComfy when not given): "16:9".
-        audios (Sequence[MediaInput], optional):
-            Reference audio for mood and pacing. Up to 3 files.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        duration (int, optional):
-            The duration of the generated video in seconds. Between 4 and 30.
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        images (Sequence[MediaInput], optional):
-            Reference images to steer environment and style. Up to 9 images.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 9.
-        prompt (str, required):
-            Text prompt for the video (Chinese ~≤500 characters, English ~≤1000 words
-            recommended).
-            Default (applied by RunComfy when not given): \"".
-        videos (Sequence[MediaInput], optional):
-            Reference video clips for camera motion and rhythm. Up to 3 clips.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "audios": audios,
-            "duration": duration,
-            "generate_audio": generate_audio,
-            "images": images,
-            "videos": videos,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"] | None = None,
-    audios: Sequence[MediaInput] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    images: Sequence[MediaInput] | None = None,
-    videos: Sequence[MediaInput] | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[BytedanceSeedance25ReferenceToVideo720pOutput]:
-    """Submit a bytedance/seedance-2.5/reference-to-video/720p job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio of the generated video.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive".
-            Default (applied by RunComfy when not given): "16:9".
-        audios (Sequence[MediaInput], optional):
-            Reference audio for mood and pacing. Up to 3 files.
-            Media input: audio files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        duration (int, optional):
-            The duration of the generated video in seconds. Between 4 and 30.
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        images (Sequence[MediaInput], optional):
-            Reference images to steer environment and style. Up to 9 images.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 9.
-        prompt (str, required):
-            Text prompt for the video (Chinese ~≤500 characters, English ~≤1000 words
-            recommended).
-            Default (applied by RunComfy when not given): \"".
-        videos (Sequence[MediaInput], optional):
-            Reference video clips for camera motion and rhythm. Up to 3 clips.
-            Media input: video files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 3.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "audios": audios,
-            "duration": duration,
-            "generate_audio": generate_audio,
-            "images": images,
-            "videos": videos,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[BytedanceSeedance25ReferenceToVideo720pOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier bytedance/seedance-2.5/reference-to-video/720p job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[BytedanceSeedance25ReferenceToVideo720pOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier bytedance/seedance-2.5/reference-to-video/720p job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

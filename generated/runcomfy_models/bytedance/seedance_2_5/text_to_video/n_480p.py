@@ -2,38 +2,29 @@
 """bytedance/seedance-2.5/text-to-video/480p (bytedance/seedance-2.5/text-to-video/480p).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.bytedance.seedance_2_5.text_to_video.n_480p import *  # noqa: F403
-    from runcomfy_models._types.bytedance.seedance_2_5.text_to_video.n_480p import (
-        BytedanceSeedance25TextToVideo480pInput,
-        BytedanceSeedance25TextToVideo480pOutput,
-        Input,
-        Output,
-    )
+    from runcomfy_models._types.bytedance.seedance_2_5.text_to_video.n_480p import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
     "job",
     "job_async",
     "run",
@@ -44,60 +35,50 @@ __all__ = [
 
 MODEL_ID: Final = "bytedance/seedance-2.5/text-to-video/480p"
 
+AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Text prompt describing the video scene and motion. Default
+        (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Aspect ratio of the output video. Default (applied
+        by RunComfy when not given): "16:9".
+    duration (int, optional): The duration of the generated video in seconds. Default is 5.
+        Range is 4–30. Range: 4 <= duration <= 30. Default (applied by RunComfy when not
+        given): 5.
+    generate_audio (bool, optional): When true, the model outputs video with synchronized
+        audio (speech, SFX, music). Default (applied by RunComfy when not given): true.
+    """
+
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    duration: int | None
+    generate_audio: bool | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[BytedanceSeedance25TextToVideo480pInput, BytedanceSeedance25TextToVideo480pOutput]
-] = LazyBinding(
-    MODEL_ID,
-    "runcomfy_models._types.bytedance.seedance_2_5.text_to_video.n_480p",
-    media={},
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID, "runcomfy_models._types.bytedance.seedance_2_5.text_to_video.n_480p", media={}
 )
 
 
 def run(
     *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedance25TextToVideo480pOutput:
-    """Run bytedance/seedance-2.5/text-to-video/480p and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio of the output video.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            The duration of the generated video in seconds. Default is 5. Range is 4–30.
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Text prompt describing the video scene and motion.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "generate_audio": generate_audio,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -107,47 +88,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> BytedanceSeedance25TextToVideo480pOutput:
-    """Run bytedance/seedance-2.5/text-to-video/480p and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio of the output video.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            The duration of the generated video in seconds. Default is 5. Range is 4–30.
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Text prompt describing the video scene and motion.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "generate_audio": generate_audio,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -156,103 +105,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[BytedanceSeedance25TextToVideo480pOutput]:
-    """Submit a bytedance/seedance-2.5/text-to-video/480p job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio of the output video.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            The duration of the generated video in seconds. Default is 5. Range is 4–30.
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Text prompt describing the video scene and motion.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "generate_audio": generate_audio,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"] | None = None,
-    duration: int | None = None,
-    generate_audio: bool | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[BytedanceSeedance25TextToVideo480pOutput]:
-    """Submit a bytedance/seedance-2.5/text-to-video/480p job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Aspect ratio of the output video.
-            Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            The duration of the generated video in seconds. Default is 5. Range is 4–30.
-            Range: 4 <= duration <= 30.
-            Default (applied by RunComfy when not given): 5.
-        generate_audio (bool, optional):
-            When true, the model outputs video with synchronized audio (speech, SFX, music).
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Text prompt describing the video scene and motion.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "generate_audio": generate_audio,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[BytedanceSeedance25TextToVideo480pOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier bytedance/seedance-2.5/text-to-video/480p job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[BytedanceSeedance25TextToVideo480pOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier bytedance/seedance-2.5/text-to-video/480p job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

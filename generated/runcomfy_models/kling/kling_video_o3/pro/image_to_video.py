@@ -2,39 +2,29 @@
 """kling/kling-video-o3/pro/image-to-video (kling/kling-video-o3/pro/image-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.kling.kling_video_o3.pro.image_to_video import *  # noqa: F403
-    from runcomfy_models._types.kling.kling_video_o3.pro.image_to_video import (
-        Input,
-        KlingKlingVideoO3ProImageToVideoInput,
-        KlingKlingVideoO3ProImageToVideoOutput,
-        Output,
-    )
+    from runcomfy_models._types.kling.kling_video_o3.pro.image_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "ShotType",
     "job",
     "job_async",
     "run",
@@ -45,11 +35,40 @@ __all__ = [
 
 MODEL_ID: Final = "kling/kling-video-o3/pro/image-to-video"
 
+ShotType = Literal["customize", "intelligent"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    image (MediaInput, required): The first frame image to animate. Provide a public URL to
+        a clear, well-lit photo or render. Media input: an image as an https URL, a data:
+        URI, a Path, bytes or a binary file.
+    prompt (str, required): Describe the desired motion, camera movement, lighting, and
+        action for the clip. Default (applied by RunComfy when not given): \"".
+    duration (int, optional): Length of the generated clip in seconds (3-15). Range: 3 <=
+        duration <= 15. Default (applied by RunComfy when not given): 5.
+    end_image (MediaInput, optional): Optional final frame to guide a controlled transition
+        from the start image to this image. Media input: an image as an https URL, a data:
+        URI, a Path, bytes or a binary file.
+    shot_type (ShotType, optional): Editing scope. Use intelligent for auto-decided pacing
+        and cuts, or customize for prompt-driven manual control. Default (applied by
+        RunComfy when not given): "customize".
+    sound (bool, optional): When enabled, synthesize synchronized audio alongside the video.
+        Adds 25% to the per-second cost. Default (applied by RunComfy when not given):
+        false.
+    """
+
+    image: Required[MediaInput]
+    prompt: Required[str]
+    duration: int | None
+    end_image: MediaInput | None
+    shot_type: ShotType | None
+    sound: bool | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[KlingKlingVideoO3ProImageToVideoInput, KlingKlingVideoO3ProImageToVideoOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.kling.kling_video_o3.pro.image_to_video",
     media={
@@ -61,63 +80,19 @@ _BINDING: Final[
 
 def run(
     *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    end_image: MediaInput | None = None,
-    shot_type: Literal["customize", "intelligent"] | None = None,
-    sound: bool | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> KlingKlingVideoO3ProImageToVideoOutput:
-    """Run kling/kling-video-o3/pro/image-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        duration (int, optional):
-            Length of the generated clip in seconds (3-15).
-            Range: 3 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        end_image (MediaInput, optional):
-            Optional final frame to guide a controlled transition from the start image to
-            this image.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image (MediaInput, required):
-            The first frame image to animate. Provide a public URL to a clear, well-lit
-            photo or render.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the desired motion, camera movement, lighting, and action for the clip.
-            Default (applied by RunComfy when not given): \"".
-        shot_type (str, optional):
-            Editing scope. Use intelligent for auto-decided pacing and cuts, or customize
-            for prompt-driven manual control.
-            Allowed values: "customize", "intelligent".
-            Default (applied by RunComfy when not given): "customize".
-        sound (bool, optional):
-            When enabled, synthesize synchronized audio alongside the video. Adds 25% to the
-            per-second cost.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "end_image": end_image,
-            "shot_type": shot_type,
-            "sound": sound,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -127,63 +102,15 @@ def run(
 
 async def run_async(
     *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    end_image: MediaInput | None = None,
-    shot_type: Literal["customize", "intelligent"] | None = None,
-    sound: bool | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> KlingKlingVideoO3ProImageToVideoOutput:
-    """Run kling/kling-video-o3/pro/image-to-video and wait for its output (async).
-
-    Args:
-        duration (int, optional):
-            Length of the generated clip in seconds (3-15).
-            Range: 3 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        end_image (MediaInput, optional):
-            Optional final frame to guide a controlled transition from the start image to
-            this image.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image (MediaInput, required):
-            The first frame image to animate. Provide a public URL to a clear, well-lit
-            photo or render.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the desired motion, camera movement, lighting, and action for the clip.
-            Default (applied by RunComfy when not given): \"".
-        shot_type (str, optional):
-            Editing scope. Use intelligent for auto-decided pacing and cuts, or customize
-            for prompt-driven manual control.
-            Allowed values: "customize", "intelligent".
-            Default (applied by RunComfy when not given): "customize".
-        sound (bool, optional):
-            When enabled, synthesize synchronized audio alongside the video. Adds 25% to the
-            per-second cost.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "end_image": end_image,
-            "shot_type": shot_type,
-            "sound": sound,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -192,135 +119,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    end_image: MediaInput | None = None,
-    shot_type: Literal["customize", "intelligent"] | None = None,
-    sound: bool | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[KlingKlingVideoO3ProImageToVideoOutput]:
-    """Submit a kling/kling-video-o3/pro/image-to-video job and return its handle at once.
-
-    Args:
-        duration (int, optional):
-            Length of the generated clip in seconds (3-15).
-            Range: 3 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        end_image (MediaInput, optional):
-            Optional final frame to guide a controlled transition from the start image to
-            this image.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image (MediaInput, required):
-            The first frame image to animate. Provide a public URL to a clear, well-lit
-            photo or render.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the desired motion, camera movement, lighting, and action for the clip.
-            Default (applied by RunComfy when not given): \"".
-        shot_type (str, optional):
-            Editing scope. Use intelligent for auto-decided pacing and cuts, or customize
-            for prompt-driven manual control.
-            Allowed values: "customize", "intelligent".
-            Default (applied by RunComfy when not given): "customize".
-        sound (bool, optional):
-            When enabled, synthesize synchronized audio alongside the video. Adds 25% to the
-            per-second cost.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "end_image": end_image,
-            "shot_type": shot_type,
-            "sound": sound,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    image: MediaInput,
-    prompt: str,
-    duration: int | None = None,
-    end_image: MediaInput | None = None,
-    shot_type: Literal["customize", "intelligent"] | None = None,
-    sound: bool | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[KlingKlingVideoO3ProImageToVideoOutput]:
-    """Submit a kling/kling-video-o3/pro/image-to-video job and return its async handle at once.
-
-    Args:
-        duration (int, optional):
-            Length of the generated clip in seconds (3-15).
-            Range: 3 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        end_image (MediaInput, optional):
-            Optional final frame to guide a controlled transition from the start image to
-            this image.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        image (MediaInput, required):
-            The first frame image to animate. Provide a public URL to a clear, well-lit
-            photo or render.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, required):
-            Describe the desired motion, camera movement, lighting, and action for the clip.
-            Default (applied by RunComfy when not given): \"".
-        shot_type (str, optional):
-            Editing scope. Use intelligent for auto-decided pacing and cuts, or customize
-            for prompt-driven manual control.
-            Allowed values: "customize", "intelligent".
-            Default (applied by RunComfy when not given): "customize".
-        sound (bool, optional):
-            When enabled, synthesize synchronized audio alongside the video. Adds 25% to the
-            per-second cost.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "image": image,
-            "prompt": prompt,
-            "duration": duration,
-            "end_image": end_image,
-            "shot_type": shot_type,
-            "sound": sound,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[KlingKlingVideoO3ProImageToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier kling/kling-video-o3/pro/image-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[KlingKlingVideoO3ProImageToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier kling/kling-video-o3/pro/image-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

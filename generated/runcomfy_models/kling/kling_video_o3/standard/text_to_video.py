@@ -2,38 +2,30 @@
 """kling/kling-video-o3/standard/text-to-video (kling/kling-video-o3/standard/text-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.kling.kling_video_o3.standard.text_to_video import *  # noqa: F403
-    from runcomfy_models._types.kling.kling_video_o3.standard.text_to_video import (
-        Input,
-        KlingKlingVideoO3StandardTextToVideoInput,
-        KlingKlingVideoO3StandardTextToVideoOutput,
-        Output,
-    )
+    from runcomfy_models._types.kling.kling_video_o3.standard.text_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "ShotType",
     "job",
     "job_async",
     "run",
@@ -44,72 +36,56 @@ __all__ = [
 
 MODEL_ID: Final = "kling/kling-video-o3/standard/text-to-video"
 
+AspectRatio = Literal["16:9", "9:16", "1:1"]
+ShotType = Literal["customize", "intelligent"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Text description of the scene, subject, motion, camera, and
+        atmosphere to generate. Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Output frame ratio. 16:9 for landscape, 9:16 for
+        vertical social, 1:1 for square. Default (applied by RunComfy when not given):
+        "16:9".
+    duration (int, optional): Length of the generated clip in seconds (3-15). Range: 3 <=
+        duration <= 15. Default (applied by RunComfy when not given): 5.
+    shot_type (ShotType, optional): Editing scope. Use intelligent to let the model auto-
+        decide cuts and pacing, or customize for manual prompt-driven control. Default
+        (applied by RunComfy when not given): "customize".
+    sound (bool, optional): When enabled, synthesize synchronized sound alongside the video.
+        Adds ~33% to the per-second cost. Default (applied by RunComfy when not given):
+        false.
+    """
+
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    duration: int | None
+    shot_type: ShotType | None
+    sound: bool | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[
-        KlingKlingVideoO3StandardTextToVideoInput, KlingKlingVideoO3StandardTextToVideoOutput
-    ]
-] = LazyBinding(
-    MODEL_ID,
-    "runcomfy_models._types.kling.kling_video_o3.standard.text_to_video",
-    media={},
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID, "runcomfy_models._types.kling.kling_video_o3.standard.text_to_video", media={}
 )
 
 
 def run(
     *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1"] | None = None,
-    duration: int | None = None,
-    shot_type: Literal["customize", "intelligent"] | None = None,
-    sound: bool | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> KlingKlingVideoO3StandardTextToVideoOutput:
-    """Run kling/kling-video-o3/standard/text-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Output frame ratio. 16:9 for landscape, 9:16 for vertical social, 1:1 for
-            square.
-            Allowed values: "16:9", "9:16", "1:1".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Length of the generated clip in seconds (3-15).
-            Range: 3 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        prompt (str, required):
-            Text description of the scene, subject, motion, camera, and atmosphere to
-            generate.
-            Default (applied by RunComfy when not given): \"".
-        shot_type (str, optional):
-            Editing scope. Use intelligent to let the model auto-decide cuts and pacing, or
-            customize for manual prompt-driven control.
-            Allowed values: "customize", "intelligent".
-            Default (applied by RunComfy when not given): "customize".
-        sound (bool, optional):
-            When enabled, synthesize synchronized sound alongside the video. Adds ~33% to
-            the per-second cost.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "shot_type": shot_type,
-            "sound": sound,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -119,57 +95,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1"] | None = None,
-    duration: int | None = None,
-    shot_type: Literal["customize", "intelligent"] | None = None,
-    sound: bool | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> KlingKlingVideoO3StandardTextToVideoOutput:
-    """Run kling/kling-video-o3/standard/text-to-video and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Output frame ratio. 16:9 for landscape, 9:16 for vertical social, 1:1 for
-            square.
-            Allowed values: "16:9", "9:16", "1:1".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Length of the generated clip in seconds (3-15).
-            Range: 3 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        prompt (str, required):
-            Text description of the scene, subject, motion, camera, and atmosphere to
-            generate.
-            Default (applied by RunComfy when not given): \"".
-        shot_type (str, optional):
-            Editing scope. Use intelligent to let the model auto-decide cuts and pacing, or
-            customize for manual prompt-driven control.
-            Allowed values: "customize", "intelligent".
-            Default (applied by RunComfy when not given): "customize".
-        sound (bool, optional):
-            When enabled, synthesize synchronized sound alongside the video. Adds ~33% to
-            the per-second cost.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "shot_type": shot_type,
-            "sound": sound,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -178,123 +112,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1"] | None = None,
-    duration: int | None = None,
-    shot_type: Literal["customize", "intelligent"] | None = None,
-    sound: bool | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[KlingKlingVideoO3StandardTextToVideoOutput]:
-    """Submit a kling/kling-video-o3/standard/text-to-video job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output frame ratio. 16:9 for landscape, 9:16 for vertical social, 1:1 for
-            square.
-            Allowed values: "16:9", "9:16", "1:1".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Length of the generated clip in seconds (3-15).
-            Range: 3 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        prompt (str, required):
-            Text description of the scene, subject, motion, camera, and atmosphere to
-            generate.
-            Default (applied by RunComfy when not given): \"".
-        shot_type (str, optional):
-            Editing scope. Use intelligent to let the model auto-decide cuts and pacing, or
-            customize for manual prompt-driven control.
-            Allowed values: "customize", "intelligent".
-            Default (applied by RunComfy when not given): "customize".
-        sound (bool, optional):
-            When enabled, synthesize synchronized sound alongside the video. Adds ~33% to
-            the per-second cost.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "shot_type": shot_type,
-            "sound": sound,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16", "1:1"] | None = None,
-    duration: int | None = None,
-    shot_type: Literal["customize", "intelligent"] | None = None,
-    sound: bool | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[KlingKlingVideoO3StandardTextToVideoOutput]:
-    """Submit a kling/kling-video-o3/standard/text-to-video job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output frame ratio. 16:9 for landscape, 9:16 for vertical social, 1:1 for
-            square.
-            Allowed values: "16:9", "9:16", "1:1".
-            Default (applied by RunComfy when not given): "16:9".
-        duration (int, optional):
-            Length of the generated clip in seconds (3-15).
-            Range: 3 <= duration <= 15.
-            Default (applied by RunComfy when not given): 5.
-        prompt (str, required):
-            Text description of the scene, subject, motion, camera, and atmosphere to
-            generate.
-            Default (applied by RunComfy when not given): \"".
-        shot_type (str, optional):
-            Editing scope. Use intelligent to let the model auto-decide cuts and pacing, or
-            customize for manual prompt-driven control.
-            Allowed values: "customize", "intelligent".
-            Default (applied by RunComfy when not given): "customize".
-        sound (bool, optional):
-            When enabled, synthesize synchronized sound alongside the video. Adds ~33% to
-            the per-second cost.
-            Default (applied by RunComfy when not given): false.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "duration": duration,
-            "shot_type": shot_type,
-            "sound": sound,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[KlingKlingVideoO3StandardTextToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier kling/kling-video-o3/standard/text-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[KlingKlingVideoO3StandardTextToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier kling/kling-video-o3/standard/text-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,29 @@
 """kling/kling-video-o3/standard/video-to-video (kling/kling-video-o3/standard/video-to-video).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.kling.kling_video_o3.standard.video_to_video import *  # noqa: F403
-    from runcomfy_models._types.kling.kling_video_o3.standard.video_to_video import (
-        Input,
-        KlingKlingVideoO3StandardVideoToVideoInput,
-        KlingKlingVideoO3StandardVideoToVideoOutput,
-        Output,
-    )
+    from runcomfy_models._types.kling.kling_video_o3.standard.video_to_video import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "ShotType",
     "job",
     "job_async",
     "run",
@@ -45,13 +35,38 @@ __all__ = [
 
 MODEL_ID: Final = "kling/kling-video-o3/standard/video-to-video"
 
+ShotType = Literal["customize"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Describe the edit you want — what to add, remove, replace,
+        restyle, or relight in the source clip. Default (applied by RunComfy when not
+        given): \"".
+    video (MediaInput, required): Public URL of the input video to edit. Maximum duration 10
+        seconds. Media input: a video as an https URL, a data: URI, a Path, bytes or a
+        binary file.
+    images (Sequence[MediaInput], optional): Optional reference images that guide the target
+        element, scene, or style. Up to 4 URLs. Media input: image files as an https URL, a
+        data: URI, a Path, bytes or a binary file (a list). Items: 0 to 16.
+    keep_original_sound (bool, optional): When enabled, the original audio track of the
+        input video is retained in the edited output. Default (applied by RunComfy when not
+        given): true.
+    shot_type (ShotType, optional): Editing mode. Use intelligent for auto-decided edit
+        scope, or customize for prompt-driven manual control. Default (applied by RunComfy
+        when not given): "customize".
+    """
+
+    prompt: Required[str]
+    video: Required[MediaInput]
+    images: Sequence[MediaInput] | None
+    keep_original_sound: bool | None
+    shot_type: ShotType | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[
-        KlingKlingVideoO3StandardVideoToVideoInput, KlingKlingVideoO3StandardVideoToVideoOutput
-    ]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.kling.kling_video_o3.standard.video_to_video",
     media={
@@ -63,58 +78,19 @@ _BINDING: Final[
 
 def run(
     *,
-    prompt: str,
-    video: MediaInput,
-    images: Sequence[MediaInput] | None = None,
-    keep_original_sound: bool | None = None,
-    shot_type: Literal["customize"] | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> KlingKlingVideoO3StandardVideoToVideoOutput:
-    """Run kling/kling-video-o3/standard/video-to-video and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        images (Sequence[MediaInput], optional):
-            Optional reference images that guide the target element, scene, or style. Up to
-            4 URLs.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        keep_original_sound (bool, optional):
-            When enabled, the original audio track of the input video is retained in the
-            edited output.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the edit you want — what to add, remove, replace, restyle, or relight
-            in the source clip.
-            Default (applied by RunComfy when not given): \"".
-        shot_type (str, optional):
-            Editing mode. Use intelligent for auto-decided edit scope, or customize for
-            prompt-driven manual control.
-            Allowed values: "customize".
-            Default (applied by RunComfy when not given): "customize".
-        video (MediaInput, required):
-            Public URL of the input video to edit. Maximum duration 10 seconds.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "video": video,
-            "images": images,
-            "keep_original_sound": keep_original_sound,
-            "shot_type": shot_type,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -124,58 +100,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    video: MediaInput,
-    images: Sequence[MediaInput] | None = None,
-    keep_original_sound: bool | None = None,
-    shot_type: Literal["customize"] | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> KlingKlingVideoO3StandardVideoToVideoOutput:
-    """Run kling/kling-video-o3/standard/video-to-video and wait for its output (async).
-
-    Args:
-        images (Sequence[MediaInput], optional):
-            Optional reference images that guide the target element, scene, or style. Up to
-            4 URLs.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        keep_original_sound (bool, optional):
-            When enabled, the original audio track of the input video is retained in the
-            edited output.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the edit you want — what to add, remove, replace, restyle, or relight
-            in the source clip.
-            Default (applied by RunComfy when not given): \"".
-        shot_type (str, optional):
-            Editing mode. Use intelligent for auto-decided edit scope, or customize for
-            prompt-driven manual control.
-            Allowed values: "customize".
-            Default (applied by RunComfy when not given): "customize".
-        video (MediaInput, required):
-            Public URL of the input video to edit. Maximum duration 10 seconds.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "video": video,
-            "images": images,
-            "keep_original_sound": keep_original_sound,
-            "shot_type": shot_type,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -184,125 +117,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    video: MediaInput,
-    images: Sequence[MediaInput] | None = None,
-    keep_original_sound: bool | None = None,
-    shot_type: Literal["customize"] | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[KlingKlingVideoO3StandardVideoToVideoOutput]:
-    """Submit a kling/kling-video-o3/standard/video-to-video job and return its handle at once.
-
-    Args:
-        images (Sequence[MediaInput], optional):
-            Optional reference images that guide the target element, scene, or style. Up to
-            4 URLs.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        keep_original_sound (bool, optional):
-            When enabled, the original audio track of the input video is retained in the
-            edited output.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the edit you want — what to add, remove, replace, restyle, or relight
-            in the source clip.
-            Default (applied by RunComfy when not given): \"".
-        shot_type (str, optional):
-            Editing mode. Use intelligent for auto-decided edit scope, or customize for
-            prompt-driven manual control.
-            Allowed values: "customize".
-            Default (applied by RunComfy when not given): "customize".
-        video (MediaInput, required):
-            Public URL of the input video to edit. Maximum duration 10 seconds.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "video": video,
-            "images": images,
-            "keep_original_sound": keep_original_sound,
-            "shot_type": shot_type,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    video: MediaInput,
-    images: Sequence[MediaInput] | None = None,
-    keep_original_sound: bool | None = None,
-    shot_type: Literal["customize"] | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[KlingKlingVideoO3StandardVideoToVideoOutput]:
-    """Submit a kling/kling-video-o3/standard/video-to-video job and return its async handle at once.
-
-    Args:
-        images (Sequence[MediaInput], optional):
-            Optional reference images that guide the target element, scene, or style. Up to
-            4 URLs.
-            Media input: image files as an https URL, a data: URI, a Path, bytes or a binary
-            file (a list).
-            Items: 0 to 16.
-        keep_original_sound (bool, optional):
-            When enabled, the original audio track of the input video is retained in the
-            edited output.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the edit you want — what to add, remove, replace, restyle, or relight
-            in the source clip.
-            Default (applied by RunComfy when not given): \"".
-        shot_type (str, optional):
-            Editing mode. Use intelligent for auto-decided edit scope, or customize for
-            prompt-driven manual control.
-            Allowed values: "customize".
-            Default (applied by RunComfy when not given): "customize".
-        video (MediaInput, required):
-            Public URL of the input video to edit. Maximum duration 10 seconds.
-            Media input: a video as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "video": video,
-            "images": images,
-            "keep_original_sound": keep_original_sound,
-            "shot_type": shot_type,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[KlingKlingVideoO3StandardVideoToVideoOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier kling/kling-video-o3/standard/video-to-video job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[KlingKlingVideoO3StandardVideoToVideoOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier kling/kling-video-o3/standard/video-to-video job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,39 +2,29 @@
 """lightricks/ltx-2.5/audio-to-video/pro (lightricks/ltx-2.5/audio-to-video/pro).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        MediaInput,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.lightricks.ltx_2_5.audio_to_video.pro import *  # noqa: F403
-    from runcomfy_models._types.lightricks.ltx_2_5.audio_to_video.pro import (
-        Input,
-        LightricksLtx25AudioToVideoProInput,
-        LightricksLtx25AudioToVideoProOutput,
-        Output,
-    )
+    from runcomfy_models._types.lightricks.ltx_2_5.audio_to_video.pro import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
     "job",
     "job_async",
     "run",
@@ -45,11 +35,37 @@ __all__ = [
 
 MODEL_ID: Final = "lightricks/ltx-2.5/audio-to-video/pro"
 
+AspectRatio = Literal["auto", "16:9", "9:16"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    audio_url (MediaInput, required): URL of the audio file to drive the video. Duration
+        must be between 2 and 20 seconds. Media input: an audio as an https URL, a data:
+        URI, a Path, bytes or a binary file.
+    aspect_ratio (AspectRatio, optional): Output aspect ratio. auto follows the input image,
+        or defaults toward 16:9 without an image. Default (applied by RunComfy when not
+        given): "auto".
+    guidance_scale (float, optional): How closely the video follows the prompt. Higher
+        values stick more tightly to the text. Range: 1 <= guidance_scale <= 50. Default
+        (applied by RunComfy when not given): 9.
+    image_url (MediaInput, optional): Optional first-frame image. If omitted, prompt is
+        required. Media input: an image as an https URL, a data: URI, a Path, bytes or a
+        binary file.
+    prompt (str, optional): Describe how the video should look and move with the audio.
+        Required if no image is provided. Default (applied by RunComfy when not given): \"".
+    """
+
+    audio_url: Required[MediaInput]
+    aspect_ratio: AspectRatio | None
+    guidance_scale: float | None
+    image_url: MediaInput | None
+    prompt: str | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[LightricksLtx25AudioToVideoProInput, LightricksLtx25AudioToVideoProOutput]
-] = LazyBinding(
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.lightricks.ltx_2_5.audio_to_video.pro",
     media={
@@ -61,58 +77,19 @@ _BINDING: Final[
 
 def run(
     *,
-    audio_url: MediaInput,
-    aspect_ratio: Literal["auto", "16:9", "9:16"] | None = None,
-    guidance_scale: float | None = None,
-    image_url: MediaInput | None = None,
-    prompt: str | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> LightricksLtx25AudioToVideoProOutput:
-    """Run lightricks/ltx-2.5/audio-to-video/pro and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. auto follows the input image, or defaults toward 16:9
-            without an image.
-            Allowed values: "auto", "16:9", "9:16".
-            Default (applied by RunComfy when not given): "auto".
-        audio_url (MediaInput, required):
-            URL of the audio file to drive the video. Duration must be between 2 and 20
-            seconds.
-            Media input: an audio as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        guidance_scale (float, optional):
-            How closely the video follows the prompt. Higher values stick more tightly to
-            the text.
-            Range: 1 <= guidance_scale <= 50.
-            Default (applied by RunComfy when not given): 9.
-        image_url (MediaInput, optional):
-            Optional first-frame image. If omitted, prompt is required.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, optional):
-            Describe how the video should look and move with the audio. Required if no image
-            is provided.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "audio_url": audio_url,
-            "aspect_ratio": aspect_ratio,
-            "guidance_scale": guidance_scale,
-            "image_url": image_url,
-            "prompt": prompt,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -122,58 +99,15 @@ def run(
 
 async def run_async(
     *,
-    audio_url: MediaInput,
-    aspect_ratio: Literal["auto", "16:9", "9:16"] | None = None,
-    guidance_scale: float | None = None,
-    image_url: MediaInput | None = None,
-    prompt: str | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> LightricksLtx25AudioToVideoProOutput:
-    """Run lightricks/ltx-2.5/audio-to-video/pro and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. auto follows the input image, or defaults toward 16:9
-            without an image.
-            Allowed values: "auto", "16:9", "9:16".
-            Default (applied by RunComfy when not given): "auto".
-        audio_url (MediaInput, required):
-            URL of the audio file to drive the video. Duration must be between 2 and 20
-            seconds.
-            Media input: an audio as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        guidance_scale (float, optional):
-            How closely the video follows the prompt. Higher values stick more tightly to
-            the text.
-            Range: 1 <= guidance_scale <= 50.
-            Default (applied by RunComfy when not given): 9.
-        image_url (MediaInput, optional):
-            Optional first-frame image. If omitted, prompt is required.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, optional):
-            Describe how the video should look and move with the audio. Required if no image
-            is provided.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "audio_url": audio_url,
-            "aspect_ratio": aspect_ratio,
-            "guidance_scale": guidance_scale,
-            "image_url": image_url,
-            "prompt": prompt,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -182,125 +116,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    audio_url: MediaInput,
-    aspect_ratio: Literal["auto", "16:9", "9:16"] | None = None,
-    guidance_scale: float | None = None,
-    image_url: MediaInput | None = None,
-    prompt: str | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[LightricksLtx25AudioToVideoProOutput]:
-    """Submit a lightricks/ltx-2.5/audio-to-video/pro job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. auto follows the input image, or defaults toward 16:9
-            without an image.
-            Allowed values: "auto", "16:9", "9:16".
-            Default (applied by RunComfy when not given): "auto".
-        audio_url (MediaInput, required):
-            URL of the audio file to drive the video. Duration must be between 2 and 20
-            seconds.
-            Media input: an audio as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        guidance_scale (float, optional):
-            How closely the video follows the prompt. Higher values stick more tightly to
-            the text.
-            Range: 1 <= guidance_scale <= 50.
-            Default (applied by RunComfy when not given): 9.
-        image_url (MediaInput, optional):
-            Optional first-frame image. If omitted, prompt is required.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, optional):
-            Describe how the video should look and move with the audio. Required if no image
-            is provided.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "audio_url": audio_url,
-            "aspect_ratio": aspect_ratio,
-            "guidance_scale": guidance_scale,
-            "image_url": image_url,
-            "prompt": prompt,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    audio_url: MediaInput,
-    aspect_ratio: Literal["auto", "16:9", "9:16"] | None = None,
-    guidance_scale: float | None = None,
-    image_url: MediaInput | None = None,
-    prompt: str | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[LightricksLtx25AudioToVideoProOutput]:
-    """Submit a lightricks/ltx-2.5/audio-to-video/pro job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio. auto follows the input image, or defaults toward 16:9
-            without an image.
-            Allowed values: "auto", "16:9", "9:16".
-            Default (applied by RunComfy when not given): "auto".
-        audio_url (MediaInput, required):
-            URL of the audio file to drive the video. Duration must be between 2 and 20
-            seconds.
-            Media input: an audio as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        guidance_scale (float, optional):
-            How closely the video follows the prompt. Higher values stick more tightly to
-            the text.
-            Range: 1 <= guidance_scale <= 50.
-            Default (applied by RunComfy when not given): 9.
-        image_url (MediaInput, optional):
-            Optional first-frame image. If omitted, prompt is required.
-            Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
-            file.
-        prompt (str, optional):
-            Describe how the video should look and move with the audio. Required if no image
-            is provided.
-            Default (applied by RunComfy when not given): \"".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "audio_url": audio_url,
-            "aspect_ratio": aspect_ratio,
-            "guidance_scale": guidance_scale,
-            "image_url": image_url,
-            "prompt": prompt,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[LightricksLtx25AudioToVideoProOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier lightricks/ltx-2.5/audio-to-video/pro job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[LightricksLtx25AudioToVideoProOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier lightricks/ltx-2.5/audio-to-video/pro job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -2,38 +2,33 @@
 """lightricks/ltx-2.5/text-to-video/pro (lightricks/ltx-2.5/text-to-video/pro).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.lightricks.ltx_2_5.text_to_video.pro import *  # noqa: F403
-    from runcomfy_models._types.lightricks.ltx_2_5.text_to_video.pro import (
-        Input,
-        LightricksLtx25TextToVideoProInput,
-        LightricksLtx25TextToVideoProOutput,
-        Output,
-    )
+    from runcomfy_models._types.lightricks.ltx_2_5.text_to_video.pro import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "CameraMotion",
+    "Duration",
+    "Fps",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -44,88 +39,67 @@ __all__ = [
 
 MODEL_ID: Final = "lightricks/ltx-2.5/text-to-video/pro"
 
+AspectRatio = Literal["16:9", "9:16"]
+# fmt: off
+CameraMotion = Literal[
+    "dolly_in", "dolly_out", "dolly_left", "dolly_right", "jib_up", "jib_down", "static",
+    "focus_shift",
+]
+# fmt: on
+Duration = Literal["auto", "6", "8", "10"]
+Fps = Literal[24, 25, 50]
+Resolution = Literal["720p", "1080p"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Text prompt describing the video scene, motion, and audio.
+        Default (applied by RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): Output aspect ratio of the generated video.
+        Default (applied by RunComfy when not given): "16:9".
+    camera_motion (CameraMotion, optional): Optional camera motion preset. Leave unset for
+        prompt-only camera direction.
+    duration (Duration, optional): Video length in seconds. Use auto to let the model choose
+        from the prompt. Default (applied by RunComfy when not given): "10".
+    fps (Fps, optional): Frames per second of the generated video. Default (applied by
+        RunComfy when not given): 25.
+    generate_audio (bool, optional): Whether to generate synchronized audio with the video.
+        Default (applied by RunComfy when not given): true.
+    resolution (Resolution, optional): Output resolution of the generated video. Default
+        (applied by RunComfy when not given): "1080p".
+    """
+
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    camera_motion: CameraMotion | None
+    duration: Duration | None
+    fps: Fps | None
+    generate_audio: bool | None
+    resolution: Resolution | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[LightricksLtx25TextToVideoProInput, LightricksLtx25TextToVideoProOutput]
-] = LazyBinding(
-    MODEL_ID,
-    "runcomfy_models._types.lightricks.ltx_2_5.text_to_video.pro",
-    media={},
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID, "runcomfy_models._types.lightricks.ltx_2_5.text_to_video.pro", media={}
 )
 
 
 def run(
     *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16"] | None = None,
-    camera_motion: Literal[
-        "dolly_in",
-        "dolly_out",
-        "dolly_left",
-        "dolly_right",
-        "jib_up",
-        "jib_down",
-        "static",
-        "focus_shift",
-    ]
-    | None = None,
-    duration: Literal["auto", "6", "8", "10"] | None = None,
-    fps: Literal[24, 25, 50] | None = None,
-    generate_audio: bool | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> LightricksLtx25TextToVideoProOutput:
-    """Run lightricks/ltx-2.5/text-to-video/pro and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio of the generated video.
-            Allowed values: "16:9", "9:16".
-            Default (applied by RunComfy when not given): "16:9".
-        camera_motion (str, optional):
-            Optional camera motion preset. Leave unset for prompt-only camera direction.
-            Allowed values: "dolly_in", "dolly_out", "dolly_left", "dolly_right", "jib_up",
-            "jib_down", "static", "focus_shift".
-        duration (str, optional):
-            Video length in seconds. Use auto to let the model choose from the prompt.
-            Allowed values: "auto", "6", "8", "10".
-            Default (applied by RunComfy when not given): "10".
-        fps (int, optional):
-            Frames per second of the generated video.
-            Allowed values: 24, 25, 50.
-            Default (applied by RunComfy when not given): 25.
-        generate_audio (bool, optional):
-            Whether to generate synchronized audio with the video.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Text prompt describing the video scene, motion, and audio.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output resolution of the generated video.
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "camera_motion": camera_motion,
-            "duration": duration,
-            "fps": fps,
-            "generate_audio": generate_audio,
-            "resolution": resolution,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -135,75 +109,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16"] | None = None,
-    camera_motion: Literal[
-        "dolly_in",
-        "dolly_out",
-        "dolly_left",
-        "dolly_right",
-        "jib_up",
-        "jib_down",
-        "static",
-        "focus_shift",
-    ]
-    | None = None,
-    duration: Literal["auto", "6", "8", "10"] | None = None,
-    fps: Literal[24, 25, 50] | None = None,
-    generate_audio: bool | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> LightricksLtx25TextToVideoProOutput:
-    """Run lightricks/ltx-2.5/text-to-video/pro and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio of the generated video.
-            Allowed values: "16:9", "9:16".
-            Default (applied by RunComfy when not given): "16:9".
-        camera_motion (str, optional):
-            Optional camera motion preset. Leave unset for prompt-only camera direction.
-            Allowed values: "dolly_in", "dolly_out", "dolly_left", "dolly_right", "jib_up",
-            "jib_down", "static", "focus_shift".
-        duration (str, optional):
-            Video length in seconds. Use auto to let the model choose from the prompt.
-            Allowed values: "auto", "6", "8", "10".
-            Default (applied by RunComfy when not given): "10".
-        fps (int, optional):
-            Frames per second of the generated video.
-            Allowed values: 24, 25, 50.
-            Default (applied by RunComfy when not given): 25.
-        generate_audio (bool, optional):
-            Whether to generate synchronized audio with the video.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Text prompt describing the video scene, motion, and audio.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output resolution of the generated video.
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "camera_motion": camera_motion,
-            "duration": duration,
-            "fps": fps,
-            "generate_audio": generate_audio,
-            "resolution": resolution,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -212,159 +126,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16"] | None = None,
-    camera_motion: Literal[
-        "dolly_in",
-        "dolly_out",
-        "dolly_left",
-        "dolly_right",
-        "jib_up",
-        "jib_down",
-        "static",
-        "focus_shift",
-    ]
-    | None = None,
-    duration: Literal["auto", "6", "8", "10"] | None = None,
-    fps: Literal[24, 25, 50] | None = None,
-    generate_audio: bool | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[LightricksLtx25TextToVideoProOutput]:
-    """Submit a lightricks/ltx-2.5/text-to-video/pro job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio of the generated video.
-            Allowed values: "16:9", "9:16".
-            Default (applied by RunComfy when not given): "16:9".
-        camera_motion (str, optional):
-            Optional camera motion preset. Leave unset for prompt-only camera direction.
-            Allowed values: "dolly_in", "dolly_out", "dolly_left", "dolly_right", "jib_up",
-            "jib_down", "static", "focus_shift".
-        duration (str, optional):
-            Video length in seconds. Use auto to let the model choose from the prompt.
-            Allowed values: "auto", "6", "8", "10".
-            Default (applied by RunComfy when not given): "10".
-        fps (int, optional):
-            Frames per second of the generated video.
-            Allowed values: 24, 25, 50.
-            Default (applied by RunComfy when not given): 25.
-        generate_audio (bool, optional):
-            Whether to generate synchronized audio with the video.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Text prompt describing the video scene, motion, and audio.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output resolution of the generated video.
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "camera_motion": camera_motion,
-            "duration": duration,
-            "fps": fps,
-            "generate_audio": generate_audio,
-            "resolution": resolution,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["16:9", "9:16"] | None = None,
-    camera_motion: Literal[
-        "dolly_in",
-        "dolly_out",
-        "dolly_left",
-        "dolly_right",
-        "jib_up",
-        "jib_down",
-        "static",
-        "focus_shift",
-    ]
-    | None = None,
-    duration: Literal["auto", "6", "8", "10"] | None = None,
-    fps: Literal[24, 25, 50] | None = None,
-    generate_audio: bool | None = None,
-    resolution: Literal["720p", "1080p"] | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[LightricksLtx25TextToVideoProOutput]:
-    """Submit a lightricks/ltx-2.5/text-to-video/pro job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            Output aspect ratio of the generated video.
-            Allowed values: "16:9", "9:16".
-            Default (applied by RunComfy when not given): "16:9".
-        camera_motion (str, optional):
-            Optional camera motion preset. Leave unset for prompt-only camera direction.
-            Allowed values: "dolly_in", "dolly_out", "dolly_left", "dolly_right", "jib_up",
-            "jib_down", "static", "focus_shift".
-        duration (str, optional):
-            Video length in seconds. Use auto to let the model choose from the prompt.
-            Allowed values: "auto", "6", "8", "10".
-            Default (applied by RunComfy when not given): "10".
-        fps (int, optional):
-            Frames per second of the generated video.
-            Allowed values: 24, 25, 50.
-            Default (applied by RunComfy when not given): 25.
-        generate_audio (bool, optional):
-            Whether to generate synchronized audio with the video.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Text prompt describing the video scene, motion, and audio.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output resolution of the generated video.
-            Allowed values: "720p", "1080p".
-            Default (applied by RunComfy when not given): "1080p".
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "camera_motion": camera_motion,
-            "duration": duration,
-            "fps": fps,
-            "generate_audio": generate_audio,
-            "resolution": resolution,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[LightricksLtx25TextToVideoProOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier lightricks/ltx-2.5/text-to-video/pro job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[LightricksLtx25TextToVideoProOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier lightricks/ltx-2.5/text-to-video/pro job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

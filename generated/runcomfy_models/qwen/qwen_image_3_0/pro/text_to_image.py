@@ -2,38 +2,30 @@
 """qwen/qwen-image-3.0/pro/text-to-image (qwen/qwen-image-3.0/pro/text-to-image).
 
 Call :func:`run` (or :func:`run_async`) to run the model and wait for its output,
-or :func:`submit` for a job handle. Generated from the model's RunComfy schema.
+or :func:`submit` for a job handle; the inputs are keyword arguments (:class:`Params`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding
 
 if TYPE_CHECKING:
-    from runcomfy_models._runtime import (
-        AsyncJob,
-        AsyncRunComfy,
-        Job,
-        JobStatus,
-        RunComfy,
-    )
+    from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, RunComfy
 
-    # Re-exports every class of the model (nested ones too) for type checkers.
+    # Every class of the model (nested ones too), for type checkers; loaded on first use.
     from runcomfy_models._types.qwen.qwen_image_3_0.pro.text_to_image import *  # noqa: F403
-    from runcomfy_models._types.qwen.qwen_image_3_0.pro.text_to_image import (
-        Input,
-        Output,
-        QwenQwenImage30ProTextToImageInput,
-        QwenQwenImage30ProTextToImageOutput,
-    )
+    from runcomfy_models._types.qwen.qwen_image_3_0.pro.text_to_image import Input, Output
 
 __all__ = [
     "MODEL_ID",
     "Input",
     "Output",
+    "Params",
+    "AspectRatio",
+    "Resolution",
     "job",
     "job_async",
     "run",
@@ -44,67 +36,55 @@ __all__ = [
 
 MODEL_ID: Final = "qwen/qwen-image-3.0/pro/text-to-image"
 
+AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
+Resolution = Literal["1k", "2k"]
+
+
+class Params(TypedDict, total=False):
+    """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
+
+    prompt (str, required): Describe the subject, setting, style, and any exact text you
+        want rendered. Put wording in quotes to render it verbatim. Default (applied by
+        RunComfy when not given): \"".
+    aspect_ratio (AspectRatio, optional): The aspect ratio of the generated image. Default
+        (applied by RunComfy when not given): "1:1".
+    enable_prompt_expansion (bool, optional): Let the model enrich a short prompt with extra
+        detail before generating. Turn off when your prompt is already precise. Default
+        (applied by RunComfy when not given): true.
+    resolution (Resolution, optional): Output detail tier. Choose 1k for faster drafts or 2k
+        for maximum detail. Default (applied by RunComfy when not given): "2k".
+    seed (int, optional): Random seed for reproducibility. Use -1 for a random seed each
+        run. Default (applied by RunComfy when not given): -1.
+    """
+
+    prompt: Required[str]
+    aspect_ratio: AspectRatio | None
+    enable_prompt_expansion: bool | None
+    resolution: Resolution | None
+    seed: int | None
+
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
-_BINDING: Final[
-    LazyBinding[QwenQwenImage30ProTextToImageInput, QwenQwenImage30ProTextToImageOutput]
-] = LazyBinding(
-    MODEL_ID,
-    "runcomfy_models._types.qwen.qwen_image_3_0.pro.text_to_image",
-    media={},
+_BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
+    MODEL_ID, "runcomfy_models._types.qwen.qwen_image_3_0.pro.text_to_image", media={}
 )
 
 
 def run(
     *,
-    prompt: str,
-    aspect_ratio: Literal["1:1", "16:9", "9:16", "4:3", "3:4"] | None = None,
-    enable_prompt_expansion: bool | None = None,
-    resolution: Literal["1k", "2k"] | None = None,
-    seed: int | None = None,
     client: RunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> QwenQwenImage30ProTextToImageOutput:
-    """Run qwen/qwen-image-3.0/pro/text-to-image and wait for its output.
+    **inputs: Unpack[Params],
+) -> Output:
+    """Run the model on ``inputs`` (see :class:`Params`) and wait for its output.
 
-    Args:
-        aspect_ratio (str, optional):
-            The aspect ratio of the generated image.
-            Allowed values: "1:1", "16:9", "9:16", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "1:1".
-        enable_prompt_expansion (bool, optional):
-            Let the model enrich a short prompt with extra detail before generating. Turn
-            off when your prompt is already precise.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the subject, setting, style, and any exact text you want rendered. Put
-            wording in quotes to render it verbatim.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output detail tier. Choose 1k for faster drafts or 2k for maximum detail.
-            Allowed values: "1k", "2k".
-            Default (applied by RunComfy when not given): "2k".
-        seed (int, optional):
-            Random seed for reproducibility. Use -1 for a random seed each run.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.save()``.
+    ``timeout`` is the deadline in seconds; ``on_update`` gets each new status;
+    ``cancel_on_timeout`` cancels the job at the deadline. Files download with ``.save()``.
     """
     return _BINDING.resolve().run(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "enable_prompt_expansion": enable_prompt_expansion,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -114,54 +94,15 @@ def run(
 
 async def run_async(
     *,
-    prompt: str,
-    aspect_ratio: Literal["1:1", "16:9", "9:16", "4:3", "3:4"] | None = None,
-    enable_prompt_expansion: bool | None = None,
-    resolution: Literal["1k", "2k"] | None = None,
-    seed: int | None = None,
     client: AsyncRunComfy | None = None,
     timeout: float | None = None,
     on_update: Callable[[JobStatus], None] | None = None,
     cancel_on_timeout: bool = False,
-) -> QwenQwenImage30ProTextToImageOutput:
-    """Run qwen/qwen-image-3.0/pro/text-to-image and wait for its output (async).
-
-    Args:
-        aspect_ratio (str, optional):
-            The aspect ratio of the generated image.
-            Allowed values: "1:1", "16:9", "9:16", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "1:1".
-        enable_prompt_expansion (bool, optional):
-            Let the model enrich a short prompt with extra detail before generating. Turn
-            off when your prompt is already precise.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the subject, setting, style, and any exact text you want rendered. Put
-            wording in quotes to render it verbatim.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output detail tier. Choose 1k for faster drafts or 2k for maximum detail.
-            Allowed values: "1k", "2k".
-            Default (applied by RunComfy when not given): "2k".
-        seed (int, optional):
-            Random seed for reproducibility. Use -1 for a random seed each run.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: Overall deadline in seconds for the job.
-        on_update: Called with each new status while waiting.
-        cancel_on_timeout: Ask RunComfy to cancel the job when the deadline passes.
-
-    Returns:
-        The parsed output; files download with ``.asave()``.
-    """
+    **inputs: Unpack[Params],
+) -> Output:
+    """Async twin of :func:`run`; files download with ``.asave()``."""
     return await _BINDING.resolve().run_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "enable_prompt_expansion": enable_prompt_expansion,
-            "resolution": resolution,
-            "seed": seed,
-        },
+        inputs,
         client=client,
         timeout=timeout,
         on_update=on_update,
@@ -170,117 +111,25 @@ async def run_async(
 
 
 def submit(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["1:1", "16:9", "9:16", "4:3", "3:4"] | None = None,
-    enable_prompt_expansion: bool | None = None,
-    resolution: Literal["1k", "2k"] | None = None,
-    seed: int | None = None,
-    client: RunComfy | None = None,
-    timeout: float | None = None,
-) -> Job[QwenQwenImage30ProTextToImageOutput]:
-    """Submit a qwen/qwen-image-3.0/pro/text-to-image job and return its handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            The aspect ratio of the generated image.
-            Allowed values: "1:1", "16:9", "9:16", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "1:1".
-        enable_prompt_expansion (bool, optional):
-            Let the model enrich a short prompt with extra detail before generating. Turn
-            off when your prompt is already precise.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the subject, setting, style, and any exact text you want rendered. Put
-            wording in quotes to render it verbatim.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output detail tier. Choose 1k for faster drafts or 2k for maximum detail.
-            Allowed values: "1k", "2k".
-            Default (applied by RunComfy when not given): "2k".
-        seed (int, optional):
-            Random seed for reproducibility. Use -1 for a random seed each run.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        A Job: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return _BINDING.resolve().submit(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "enable_prompt_expansion": enable_prompt_expansion,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: RunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> Job[Output]:
+    """Submit a job and return its handle: ``status()``, ``result()``, ``cancel()``, ``wait()``."""
+    return _BINDING.resolve().submit(inputs, client=client, timeout=timeout)
 
 
 async def submit_async(
-    *,
-    prompt: str,
-    aspect_ratio: Literal["1:1", "16:9", "9:16", "4:3", "3:4"] | None = None,
-    enable_prompt_expansion: bool | None = None,
-    resolution: Literal["1k", "2k"] | None = None,
-    seed: int | None = None,
-    client: AsyncRunComfy | None = None,
-    timeout: float | None = None,
-) -> AsyncJob[QwenQwenImage30ProTextToImageOutput]:
-    """Submit a qwen/qwen-image-3.0/pro/text-to-image job and return its async handle at once.
-
-    Args:
-        aspect_ratio (str, optional):
-            The aspect ratio of the generated image.
-            Allowed values: "1:1", "16:9", "9:16", "4:3", "3:4".
-            Default (applied by RunComfy when not given): "1:1".
-        enable_prompt_expansion (bool, optional):
-            Let the model enrich a short prompt with extra detail before generating. Turn
-            off when your prompt is already precise.
-            Default (applied by RunComfy when not given): true.
-        prompt (str, required):
-            Describe the subject, setting, style, and any exact text you want rendered. Put
-            wording in quotes to render it verbatim.
-            Default (applied by RunComfy when not given): \"".
-        resolution (str, optional):
-            Output detail tier. Choose 1k for faster drafts or 2k for maximum detail.
-            Allowed values: "1k", "2k".
-            Default (applied by RunComfy when not given): "2k".
-        seed (int, optional):
-            Random seed for reproducibility. Use -1 for a random seed each run.
-            Default (applied by RunComfy when not given): -1.
-        client: The client to use; by default one configured from the environment.
-        timeout: HTTP timeout in seconds.
-
-    Returns:
-        An AsyncJob: ``status()``, ``result()``, ``cancel()``, ``wait()``.
-    """
-    return await _BINDING.resolve().submit_async(
-        {
-            "prompt": prompt,
-            "aspect_ratio": aspect_ratio,
-            "enable_prompt_expansion": enable_prompt_expansion,
-            "resolution": resolution,
-            "seed": seed,
-        },
-        client=client,
-        timeout=timeout,
-    )
+    *, client: AsyncRunComfy | None = None, timeout: float | None = None, **inputs: Unpack[Params]
+) -> AsyncJob[Output]:
+    """Async twin of :func:`submit`."""
+    return await _BINDING.resolve().submit_async(inputs, client=client, timeout=timeout)
 
 
-def job(
-    request_id: str, *, client: RunComfy | None = None
-) -> Job[QwenQwenImage30ProTextToImageOutput]:
+def job(request_id: str, *, client: RunComfy | None = None) -> Job[Output]:
     """Rebuild the handle of an earlier qwen/qwen-image-3.0/pro/text-to-image job from its request id."""
     return _BINDING.resolve().job(request_id, client=client)
 
 
-def job_async(
-    request_id: str, *, client: AsyncRunComfy | None = None
-) -> AsyncJob[QwenQwenImage30ProTextToImageOutput]:
+def job_async(request_id: str, *, client: AsyncRunComfy | None = None) -> AsyncJob[Output]:
     """Rebuild the async handle of an earlier qwen/qwen-image-3.0/pro/text-to-image job from its request id."""
     return _BINDING.resolve().job_async(request_id, client=client)
 

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.blackforestlabs.flux_3.first_last_frame_to_video as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "blackforestlabs/flux-3/first-last-frame-to-video"
 MODULE = "runcomfy_models.blackforestlabs.flux_3.first_last_frame_to_video"
@@ -16,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"]),
-            help='Aspect ratio of the generated video. auto lets the model choose. Allowed values: "auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16". Default (applied by RunComfy when not given): "16:9".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Aspect ratio of the generated video. auto lets the model choose. Default (applied by RunComfy when not given): "16:9".',
         ),
         click.Option(
             ["--duration", "duration"],
@@ -41,8 +45,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["720p", "1080p"]),
-            help='Resolution of the generated video. Allowed values: "720p", "1080p". Default (applied by RunComfy when not given): "720p".',
+            type=Choice(get_args(model.Resolution)),
+            help='Resolution of the generated video. Default (applied by RunComfy when not given): "720p".',
         ),
         click.Option(
             ["--safety-tolerance", "safety_tolerance"],

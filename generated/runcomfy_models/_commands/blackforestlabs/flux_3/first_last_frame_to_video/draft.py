@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.blackforestlabs.flux_3.first_last_frame_to_video.draft as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "blackforestlabs/flux-3/first-last-frame-to-video/draft"
 MODULE = "runcomfy_models.blackforestlabs.flux_3.first_last_frame_to_video.draft"
@@ -16,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"]),
-            help='Aspect ratio of the generated draft. auto lets the model choose. Allowed values: "auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16". Default (applied by RunComfy when not given): "auto".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Aspect ratio of the generated draft. auto lets the model choose. Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(
             ["--duration", "duration"],

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.blackforestlabs.flux_3.image_to_video.draft as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "blackforestlabs/flux-3/image-to-video/draft"
 MODULE = "runcomfy_models.blackforestlabs.flux_3.image_to_video.draft"
@@ -16,33 +20,13 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"]),
-            help='Aspect ratio of the generated draft. auto lets the model choose. Allowed values: "auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16". Default (applied by RunComfy when not given): "auto".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Aspect ratio of the generated draft. auto lets the model choose. Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(
             ["--duration", "duration"],
-            type=click.Choice(
-                [
-                    "auto",
-                    "5",
-                    "6",
-                    "7",
-                    "8",
-                    "9",
-                    "10",
-                    "11",
-                    "12",
-                    "13",
-                    "14",
-                    "15",
-                    "16",
-                    "17",
-                    "18",
-                    "19",
-                    "20",
-                ]
-            ),
-            help='Draft duration in whole seconds from 5 through 20, or auto. Allowed values: "auto", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20". Default (applied by RunComfy when not given): "auto".',
+            type=Choice(get_args(model.Duration)),
+            help='Draft duration in whole seconds from 5 through 20, or auto. Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(
             ["--generate-audio/--no-generate-audio", "generate_audio"],

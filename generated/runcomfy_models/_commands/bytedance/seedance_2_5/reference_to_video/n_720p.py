@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.bytedance.seedance_2_5.reference_to_video.n_720p as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "bytedance/seedance-2.5/reference-to-video/720p"
 MODULE = "runcomfy_models.bytedance.seedance_2_5.reference_to_video.n_720p"
@@ -16,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"]),
-            help='Aspect ratio of the generated video. Allowed values: "16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive". Default (applied by RunComfy when not given): "16:9".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Aspect ratio of the generated video. Default (applied by RunComfy when not given): "16:9".',
         ),
         click.Option(
             ["--audios", "audios"],

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.kling.kling_video_o3.pro.image_to_video as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "kling/kling-video-o3/pro/image-to-video"
 MODULE = "runcomfy_models.kling.kling_video_o3.pro.image_to_video"
@@ -36,8 +40,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--shot-type", "shot_type"],
-            type=click.Choice(["customize", "intelligent"]),
-            help='Editing scope. Use intelligent for auto-decided pacing and cuts, or customize for prompt-driven manual control. Allowed values: "customize", "intelligent". Default (applied by RunComfy when not given): "customize".',
+            type=Choice(get_args(model.ShotType)),
+            help='Editing scope. Use intelligent for auto-decided pacing and cuts, or customize for prompt-driven manual control. Default (applied by RunComfy when not given): "customize".',
         ),
         click.Option(
             ["--sound/--no-sound", "sound"],

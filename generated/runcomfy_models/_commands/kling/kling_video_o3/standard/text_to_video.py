@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
+
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.kling.kling_video_o3.standard.text_to_video as model
+from runcomfy_models._runtime.cli.params import Choice
 
 MODEL_ID = "kling/kling-video-o3/standard/text-to-video"
 MODULE = "runcomfy_models.kling.kling_video_o3.standard.text_to_video"
@@ -14,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["16:9", "9:16", "1:1"]),
-            help='Output frame ratio. 16:9 for landscape, 9:16 for vertical social, 1:1 for square. Allowed values: "16:9", "9:16", "1:1". Default (applied by RunComfy when not given): "16:9".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Output frame ratio. 16:9 for landscape, 9:16 for vertical social, 1:1 for square. Default (applied by RunComfy when not given): "16:9".',
         ),
         click.Option(
             ["--duration", "duration"],
@@ -29,8 +35,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--shot-type", "shot_type"],
-            type=click.Choice(["customize", "intelligent"]),
-            help='Editing scope. Use intelligent to let the model auto-decide cuts and pacing, or customize for manual prompt-driven control. Allowed values: "customize", "intelligent". Default (applied by RunComfy when not given): "customize".',
+            type=Choice(get_args(model.ShotType)),
+            help='Editing scope. Use intelligent to let the model auto-decide cuts and pacing, or customize for manual prompt-driven control. Default (applied by RunComfy when not given): "customize".',
         ),
         click.Option(
             ["--sound/--no-sound", "sound"],

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.kling.kling_video_o3.standard.video_to_video as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "kling/kling-video-o3/standard/video-to-video"
 MODULE = "runcomfy_models.kling.kling_video_o3.standard.video_to_video"
@@ -32,8 +36,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--shot-type", "shot_type"],
-            type=click.Choice(["customize"]),
-            help='Editing mode. Use intelligent for auto-decided edit scope, or customize for prompt-driven manual control. Allowed values: "customize". Default (applied by RunComfy when not given): "customize".',
+            type=Choice(get_args(model.ShotType)),
+            help='Editing mode. Use intelligent for auto-decided edit scope, or customize for prompt-driven manual control. Default (applied by RunComfy when not given): "customize".',
         ),
         click.Option(
             ["--video", "video"],

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.lightricks.ltx_2_5.audio_to_video.pro as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "lightricks/ltx-2.5/audio-to-video/pro"
 MODULE = "runcomfy_models.lightricks.ltx_2_5.audio_to_video.pro"
@@ -16,8 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["auto", "16:9", "9:16"]),
-            help='Output aspect ratio. auto follows the input image, or defaults toward 16:9 without an image. Allowed values: "auto", "16:9", "9:16". Default (applied by RunComfy when not given): "auto".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Output aspect ratio. auto follows the input image, or defaults toward 16:9 without an image. Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(
             ["--audio-url", "audio_url"],

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.lightricks.ltx_2_5.image_to_video.pro as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "lightricks/ltx-2.5/image-to-video/pro"
 MODULE = "runcomfy_models.lightricks.ltx_2_5.image_to_video.pro"
@@ -16,29 +20,18 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(["auto", "16:9", "9:16"]),
-            help='Output aspect ratio. auto follows the input image. Allowed values: "auto", "16:9", "9:16". Default (applied by RunComfy when not given): "auto".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Output aspect ratio. auto follows the input image. Default (applied by RunComfy when not given): "auto".',
         ),
         click.Option(
             ["--camera-motion", "camera_motion"],
-            type=click.Choice(
-                [
-                    "dolly_in",
-                    "dolly_out",
-                    "dolly_left",
-                    "dolly_right",
-                    "jib_up",
-                    "jib_down",
-                    "static",
-                    "focus_shift",
-                ]
-            ),
-            help='Optional camera motion preset. Leave unset for prompt-only camera direction. Allowed values: "dolly_in", "dolly_out", "dolly_left", "dolly_right", "jib_up", "jib_down", "static", "focus_shift".',
+            type=Choice(get_args(model.CameraMotion)),
+            help="Optional camera motion preset. Leave unset for prompt-only camera direction.",
         ),
         click.Option(
             ["--duration", "duration"],
-            type=click.Choice(["auto", "6", "8", "10"]),
-            help='Video length in seconds. Use auto to let the model choose from the prompt. Allowed values: "auto", "6", "8", "10". Default (applied by RunComfy when not given): "10".',
+            type=Choice(get_args(model.Duration)),
+            help='Video length in seconds. Use auto to let the model choose from the prompt. Default (applied by RunComfy when not given): "10".',
         ),
         click.Option(
             ["--end-image-url", "end_image_url"],
@@ -67,8 +60,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["720p", "1080p"]),
-            help='Output resolution of the generated video. Allowed values: "720p", "1080p". Default (applied by RunComfy when not given): "1080p".',
+            type=Choice(get_args(model.Resolution)),
+            help='Output resolution of the generated video. Default (applied by RunComfy when not given): "1080p".',
         ),
     ]
 

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.openai.gpt_image_2_5.flare.edit as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "openai/gpt-image-2.5/flare/edit"
 MODULE = "runcomfy_models.openai.gpt_image_2_5.flare.edit"
@@ -16,26 +20,8 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--aspect-ratio", "aspect_ratio"],
-            type=click.Choice(
-                [
-                    "1:1",
-                    "3:2",
-                    "2:3",
-                    "3:4",
-                    "4:3",
-                    "4:5",
-                    "5:4",
-                    "9:16",
-                    "16:9",
-                    "21:9",
-                    "2:1",
-                    "1:2",
-                    "3:1",
-                    "1:3",
-                    "9:21",
-                ]
-            ),
-            help='Output aspect ratio for the edited image. Allowed values: "1:1", "3:2", "2:3", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9", "2:1", "1:2", "3:1", "1:3", "9:21". Default (applied by RunComfy when not given): "3:4".',
+            type=Choice(get_args(model.AspectRatio)),
+            help='Output aspect ratio for the edited image. Default (applied by RunComfy when not given): "3:4".',
         ),
         click.Option(
             ["--images", "images"],
@@ -45,8 +31,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--output-format", "output_format"],
-            type=click.Choice(["png", "jpeg", "webp"]),
-            help='Output image file format. Allowed values: "png", "jpeg", "webp". Default (applied by RunComfy when not given): "png".',
+            type=Choice(get_args(model.OutputFormat)),
+            help='Output image file format. Default (applied by RunComfy when not given): "png".',
         ),
         click.Option(
             ["--prompt", "prompt"],
@@ -55,13 +41,13 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--quality", "quality"],
-            type=click.Choice(["low", "medium", "high", "xhigh", "max"]),
-            help='Rendering quality. Higher quality adds detail but costs more. Allowed values: "low", "medium", "high", "xhigh", "max". Default (applied by RunComfy when not given): "medium".',
+            type=Choice(get_args(model.Quality)),
+            help='Rendering quality. Higher quality adds detail but costs more. Default (applied by RunComfy when not given): "medium".',
         ),
         click.Option(
             ["--resolution", "resolution"],
-            type=click.Choice(["1k", "2k", "4k"]),
-            help='Output resolution tier. Allowed values: "1k", "2k", "4k". Default (applied by RunComfy when not given): "1k".',
+            type=Choice(get_args(model.Resolution)),
+            help='Output resolution tier. Default (applied by RunComfy when not given): "1k".',
         ),
     ]
 

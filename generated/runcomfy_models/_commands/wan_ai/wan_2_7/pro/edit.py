@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+# The model module (light: no pydantic) names each enum's values once; the options read them.
+import runcomfy_models.wan_ai.wan_2_7.pro.edit as model
+from runcomfy_models._runtime.cli.params import MEDIA, Choice
 
 MODEL_ID = "wan-ai/wan-2.7/pro/edit"
 MODULE = "runcomfy_models.wan_ai.wan_2_7.pro.edit"
@@ -21,17 +25,8 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--image-size", "image_size"],
-            type=click.Choice(
-                [
-                    "square_hd",
-                    "square",
-                    "portrait_4_3",
-                    "portrait_16_9",
-                    "landscape_4_3",
-                    "landscape_16_9",
-                ]
-            ),
-            help='Output image size preset; mapped to the provider’s internal size format. Allowed values: "square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9". Default (applied by RunComfy when not given): "square_hd".',
+            type=Choice(get_args(model.ImageSize)),
+            help='Output image size preset; mapped to the provider’s internal size format. Default (applied by RunComfy when not given): "square_hd".',
         ),
         click.Option(
             ["--image-urls", "image_urls"],

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
 
 __all__ = [
     "Input",
@@ -30,7 +30,7 @@ class BlackforestlabsFlux2Klein4bTextToImageInput(BaseModel):
     width: Annotated[StrictInt, Field(ge=64, le=2048)] = 1024
 
 
-class BlackforestlabsFlux2Klein4bTextToImageOutput(BaseModel):
+class BlackforestlabsFlux2Klein4bTextToImageOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
 
 __all__ = [
     "Input",
@@ -31,7 +31,7 @@ class BlackforestlabsFlux2Klein9bTextToImageInput(BaseModel):
     width: Annotated[StrictInt, Field(ge=512, le=1536)] = 1024
 
 
-class BlackforestlabsFlux2Klein9bTextToImageOutput(BaseModel):
+class BlackforestlabsFlux2Klein9bTextToImageOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

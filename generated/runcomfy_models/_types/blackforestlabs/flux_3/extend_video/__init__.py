@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.blackforestlabs.flux_3.extend_video import AspectRatio, Duration, Resolution
 
 __all__ = [
     "Input",
@@ -25,34 +26,16 @@ class BlackforestlabsFlux3ExtendVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"] = "auto"
-    duration: Literal[
-        "auto",
-        "5",
-        "6",
-        "7",
-        "8",
-        "9",
-        "10",
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "16",
-        "17",
-        "18",
-        "19",
-        "20",
-    ] = "auto"
+    aspect_ratio: AspectRatio = "auto"
+    duration: Duration = "auto"
     generate_audio: StrictBool = True
     prompt: StrictStr
-    resolution: Literal["720p", "1080p"] = "720p"
+    resolution: Resolution = "720p"
     safety_tolerance: Annotated[StrictInt, Field(ge=0, le=4)] = 2
     video_url: StrictStr
 
 
-class BlackforestlabsFlux3ExtendVideoOutput(BaseModel):
+class BlackforestlabsFlux3ExtendVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,15 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.blackforestlabs.flux_3.first_last_frame_to_video.draft import (
+    AspectRatio,
+    Duration,
+)
 
 __all__ = [
     "Input",
@@ -25,8 +29,8 @@ class BlackforestlabsFlux3FirstLastFrameToVideoDraftInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"] = "auto"
-    duration: Literal[5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20] = 5
+    aspect_ratio: AspectRatio = "auto"
+    duration: Duration = 5
     end_image_url: StrictStr
     generate_audio: StrictBool = True
     prompt: StrictStr
@@ -34,7 +38,7 @@ class BlackforestlabsFlux3FirstLastFrameToVideoDraftInput(BaseModel):
     start_image_url: StrictStr
 
 
-class BlackforestlabsFlux3FirstLastFrameToVideoDraftOutput(BaseModel):
+class BlackforestlabsFlux3FirstLastFrameToVideoDraftOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

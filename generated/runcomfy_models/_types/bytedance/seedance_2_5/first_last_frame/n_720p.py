@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
 
 __all__ = [
     "Input",
@@ -32,7 +32,7 @@ class BytedanceSeedance25FirstLastFrame720pInput(BaseModel):
     prompt: StrictStr
 
 
-class BytedanceSeedance25FirstLastFrame720pOutput(BaseModel):
+class BytedanceSeedance25FirstLastFrame720pOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.bytedance.seedance_2_5.reference_to_video.n_720p import AspectRatio
 
 __all__ = [
     "Input",
@@ -25,7 +26,7 @@ class BytedanceSeedance25ReferenceToVideo720pInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"] = "16:9"
+    aspect_ratio: AspectRatio = "16:9"
     audios: Annotated[list[StrictStr] | None, Field(max_length=3)] = None
     duration: Annotated[StrictInt, Field(ge=4, le=30)] = 5
     generate_audio: StrictBool = True
@@ -34,7 +35,7 @@ class BytedanceSeedance25ReferenceToVideo720pInput(BaseModel):
     videos: Annotated[list[StrictStr] | None, Field(max_length=3)] = None
 
 
-class BytedanceSeedance25ReferenceToVideo720pOutput(BaseModel):
+class BytedanceSeedance25ReferenceToVideo720pOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

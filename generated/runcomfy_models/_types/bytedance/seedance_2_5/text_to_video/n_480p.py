@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.bytedance.seedance_2_5.text_to_video.n_480p import AspectRatio
 
 __all__ = [
     "Input",
@@ -25,13 +26,13 @@ class BytedanceSeedance25TextToVideo480pInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"] = "16:9"
+    aspect_ratio: AspectRatio = "16:9"
     duration: Annotated[StrictInt, Field(ge=4, le=30)] = 5
     generate_audio: StrictBool = True
     prompt: StrictStr
 
 
-class BytedanceSeedance25TextToVideo480pOutput(BaseModel):
+class BytedanceSeedance25TextToVideo480pOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,10 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.kling.kling_video_o3.n_4k.text_to_video import AspectRatio, Duration, ShotType
 
 __all__ = [
     "Input",
@@ -25,14 +24,14 @@ class KlingKlingVideoO34KTextToVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["16:9", "9:16", "1:1"] = "16:9"
-    duration: Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] = 5
+    aspect_ratio: AspectRatio = "16:9"
+    duration: Duration = 5
     prompt: StrictStr
-    shot_type: Literal["customize", "intelligent"] = "customize"
+    shot_type: ShotType = "customize"
     sound: StrictBool = False
 
 
-class KlingKlingVideoO34KTextToVideoOutput(BaseModel):
+class KlingKlingVideoO34KTextToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.kling.kling_video_o3.pro.image_to_video import ShotType
 
 __all__ = [
     "Input",
@@ -29,11 +30,11 @@ class KlingKlingVideoO3ProImageToVideoInput(BaseModel):
     end_image: StrictStr | None = None
     image: StrictStr
     prompt: StrictStr
-    shot_type: Literal["customize", "intelligent"] = "customize"
+    shot_type: ShotType = "customize"
     sound: StrictBool = False
 
 
-class KlingKlingVideoO3ProImageToVideoOutput(BaseModel):
+class KlingKlingVideoO3ProImageToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.kling.kling_video_o3.standard.text_to_video import AspectRatio, ShotType
 
 __all__ = [
     "Input",
@@ -25,14 +26,14 @@ class KlingKlingVideoO3StandardTextToVideoInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["16:9", "9:16", "1:1"] = "16:9"
+    aspect_ratio: AspectRatio = "16:9"
     duration: Annotated[StrictInt, Field(ge=3, le=15)] = 5
     prompt: StrictStr
-    shot_type: Literal["customize", "intelligent"] = "customize"
+    shot_type: ShotType = "customize"
     sound: StrictBool = False
 
 
-class KlingKlingVideoO3StandardTextToVideoOutput(BaseModel):
+class KlingKlingVideoO3StandardTextToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

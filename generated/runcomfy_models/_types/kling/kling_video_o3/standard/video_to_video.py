@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.kling.kling_video_o3.standard.video_to_video import ShotType
 
 __all__ = [
     "Input",
@@ -28,11 +29,11 @@ class KlingKlingVideoO3StandardVideoToVideoInput(BaseModel):
     images: Annotated[list[Any] | None, Field(max_length=16)] = None
     keep_original_sound: StrictBool = True
     prompt: StrictStr
-    shot_type: Literal["customize"] = "customize"
+    shot_type: ShotType = "customize"
     video: StrictStr
 
 
-class KlingKlingVideoO3StandardVideoToVideoOutput(BaseModel):
+class KlingKlingVideoO3StandardVideoToVideoOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

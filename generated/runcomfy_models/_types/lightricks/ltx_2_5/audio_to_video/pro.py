@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.lightricks.ltx_2_5.audio_to_video.pro import AspectRatio
 
 __all__ = [
     "Input",
@@ -25,14 +26,14 @@ class LightricksLtx25AudioToVideoProInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["auto", "16:9", "9:16"] = "auto"
+    aspect_ratio: AspectRatio = "auto"
     audio_url: StrictStr
     guidance_scale: Annotated[StrictFloat, Field(ge=1.0, le=50.0)] = 9
     image_url: StrictStr | None = None
     prompt: StrictStr = ""
 
 
-class LightricksLtx25AudioToVideoProOutput(BaseModel):
+class LightricksLtx25AudioToVideoProOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,16 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.lightricks.ltx_2_5.image_to_video.fast import (
+    AspectRatio,
+    CameraMotion,
+    Duration,
+    Fps,
+    Resolution,
+)
 
 __all__ = [
     "Input",
@@ -25,30 +30,18 @@ class LightricksLtx25ImageToVideoFastInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["auto", "16:9", "9:16"] = "auto"
-    camera_motion: (
-        Literal[
-            "dolly_in",
-            "dolly_out",
-            "dolly_left",
-            "dolly_right",
-            "jib_up",
-            "jib_down",
-            "static",
-            "focus_shift",
-        ]
-        | None
-    ) = None
-    duration: Literal["auto", "6", "8", "10", "12", "14", "16", "18", "20"] = "10"
+    aspect_ratio: AspectRatio = "auto"
+    camera_motion: CameraMotion | None = None
+    duration: Duration = "10"
     end_image_url: StrictStr | None = None
-    fps: Literal[24, 25, 48, 50] = 25
+    fps: Fps = 25
     generate_audio: StrictBool = True
     image_url: StrictStr
     prompt: StrictStr
-    resolution: Literal["720p", "1080p", "1440p", "2160p"] = "1080p"
+    resolution: Resolution = "1080p"
 
 
-class LightricksLtx25ImageToVideoFastOutput(BaseModel):
+class LightricksLtx25ImageToVideoFastOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

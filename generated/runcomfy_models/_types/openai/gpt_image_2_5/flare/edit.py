@@ -7,11 +7,17 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.openai.gpt_image_2_5.flare.edit import (
+    AspectRatio,
+    OutputFormat,
+    Quality,
+    Resolution,
+)
 
 __all__ = [
     "Input",
@@ -25,31 +31,15 @@ class OpenaiGptImage25FlareEditInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal[
-        "1:1",
-        "3:2",
-        "2:3",
-        "3:4",
-        "4:3",
-        "4:5",
-        "5:4",
-        "9:16",
-        "16:9",
-        "21:9",
-        "2:1",
-        "1:2",
-        "3:1",
-        "1:3",
-        "9:21",
-    ] = "3:4"
+    aspect_ratio: AspectRatio = "3:4"
     images: Annotated[list[StrictStr], Field(max_length=16, min_length=1)]
-    output_format: Literal["png", "jpeg", "webp"] = "png"
+    output_format: OutputFormat = "png"
     prompt: StrictStr
-    quality: Literal["low", "medium", "high", "xhigh", "max"] = "medium"
-    resolution: Literal["1k", "2k", "4k"] = "1k"
+    quality: Quality = "medium"
+    resolution: Resolution = "1k"
 
 
-class OpenaiGptImage25FlareEditOutput(BaseModel):
+class OpenaiGptImage25FlareEditOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

@@ -7,11 +7,10 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.qwen.qwen_image_3_0.pro.text_to_image import AspectRatio, Resolution
 
 __all__ = [
     "Input",
@@ -25,14 +24,14 @@ class QwenQwenImage30ProTextToImageInput(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    aspect_ratio: Literal["1:1", "16:9", "9:16", "4:3", "3:4"] = "1:1"
+    aspect_ratio: AspectRatio = "1:1"
     enable_prompt_expansion: StrictBool = True
     prompt: StrictStr
-    resolution: Literal["1k", "2k"] = "2k"
+    resolution: Resolution = "2k"
     seed: StrictInt = -1
 
 
-class QwenQwenImage30ProTextToImageOutput(BaseModel):
+class QwenQwenImage30ProTextToImageOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,

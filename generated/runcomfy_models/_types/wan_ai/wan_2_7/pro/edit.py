@@ -7,11 +7,12 @@ it loads this one when its ``Input`` or ``Output`` is first used or a job is fir
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import RemoteFile
+from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models.wan_ai.wan_2_7.pro.edit import ImageSize
 
 __all__ = [
     "Input",
@@ -26,9 +27,7 @@ class WanAiWan27ProEditInput(BaseModel):
         populate_by_name=True,
     )
     enable_prompt_expansion: StrictBool = True
-    image_size: Literal[
-        "square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"
-    ] = "square_hd"
+    image_size: ImageSize = "square_hd"
     image_urls: Annotated[list[StrictStr], Field(max_length=4, min_length=1)]
     negative_prompt: StrictStr = ""
     num_images: Annotated[StrictInt, Field(ge=1, le=4)] = 1
@@ -36,7 +35,7 @@ class WanAiWan27ProEditInput(BaseModel):
     seed: Annotated[StrictInt | None, Field(ge=0, le=2147483647)] = None
 
 
-class WanAiWan27ProEditOutput(BaseModel):
+class WanAiWan27ProEditOutput(ModelOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
