@@ -21,7 +21,7 @@ from .downloads import (
     resolve_target,
 )
 from .filenames import unique_filename
-from .lazy_binding import OutputT
+from .model_types import OutputT
 from .remote_file import RemoteFile
 
 __all__ = [

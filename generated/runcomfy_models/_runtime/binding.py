@@ -15,13 +15,13 @@ from typing import Any, Generic
 from pydantic import AliasChoices, ValidationError
 from pydantic.fields import FieldInfo
 
-from .async_client import AsyncRunComfy
-from .client import RunComfy
+from .async_client import AsyncJob, AsyncRunComfy
+from .client import Job, RunComfy
 from .defaults import get_default_async_client, get_default_client
 from .errors import InvalidInputError
 from .files import encode_media
-from .jobs import AsyncJob, Job, StatusCallback
-from .lazy_binding import InputT, MediaField, OutputT
+from .model_types import InputT, MediaField, OutputT
+from .waiting import StatusCallback
 from .wire import validate_model_id
 
 __all__ = ["InputT", "MediaField", "ModelBinding", "OutputT"]
