@@ -28,6 +28,7 @@ from runcomfy_codegen.models import (
     model_source,
 )
 from runcomfy_codegen.parallel import Workers
+from runcomfy_codegen.unasync import DERIVED, unasync
 from runcomfy_codegen.validate import check_entry
 from runcomfy_codegen.write import WriteError, format_python
 
@@ -146,12 +147,18 @@ def templates_digest(templates: render.Templates) -> str:
 
 
 def _runtime_files(templates: render.Templates) -> dict[str, bytes]:
+    """The runtime, copied; and the sync client derived from the async one (see unasync)."""
     root = templates.runtime_dir
     files: dict[str, bytes] = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if path.is_file() and path.suffix in RUNTIME_SUFFIXES and "__pycache__" not in rel.parts:
-            files[f"{render.PACKAGE}/_runtime/{rel.as_posix()}"] = path.read_bytes()
+            content = path.read_bytes()
+            files[f"{render.PACKAGE}/_runtime/{rel.as_posix()}"] = content
+            derived = DERIVED.get(rel.as_posix())
+            if derived is not None:
+                sync = unasync(content.decode("utf-8"))
+                files[f"{render.PACKAGE}/_runtime/{derived}"] = sync.encode("utf-8")
     return files
 
 

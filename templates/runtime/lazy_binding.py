@@ -16,19 +16,14 @@ import sys
 import threading
 from collections.abc import Collection, Mapping
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic
+
+from .model_types import InputT, MediaField, MediaKind, OutputT
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from .binding import ModelBinding
 
 __all__ = ["InputT", "LazyBinding", "MediaField", "MediaKind", "OutputT"]
-
-InputT = TypeVar("InputT", bound="BaseModel")
-OutputT = TypeVar("OutputT", bound="BaseModel")
-
-MediaKind = Literal["image", "video", "audio"]
 
 # The runtime names a model module's signatures mention; it imports them for type checkers
 # only, and gets them once its binding is first used (so ``typing.get_type_hints`` works then).
@@ -43,13 +38,6 @@ _SIGNATURE_NAMES: Final = (
 
 # Re-entrant: loading one model's classes may, through imports, load another's.
 _LOCK = threading.RLock()
-
-
-class MediaField(NamedTuple):
-    """One media input field: its kind, and whether it holds a list (``*_uris`` fields)."""
-
-    kind: MediaKind
-    many: bool = False
 
 
 class LazyBinding(Generic[InputT, OutputT]):

@@ -25,10 +25,19 @@ from .errors import (
     UnexpectedResponseError,
 )
 from .job_types import CancelOutcome, JobResult, JobStatus
-from .outputs import OutputT
+from .model_types import OutputT
 from .transport import DeadlineReached
+from .wire import validate_request_id
 
-__all__ = ["Deadline", "Poller", "StatusCallback", "WaitLoop", "outcome_of", "timeout_error"]
+__all__ = [
+    "Deadline",
+    "JobBase",
+    "Poller",
+    "StatusCallback",
+    "WaitLoop",
+    "outcome_of",
+    "timeout_error",
+]
 
 StatusCallback = Callable[[JobStatus], None]
 
@@ -225,3 +234,43 @@ def timeout_error(
         cancel_error=cancel_error,
         last_status=last_status,
     )
+
+
+class JobBase(Generic[OutputT]):
+    """What ``Job`` and ``AsyncJob`` share: the identity of a job and its wait loop."""
+
+    def __init__(
+        self, request_id: str, *, model_id: str | None, output_type: type[OutputT]
+    ) -> None:
+        self._request_id = validate_request_id(request_id)
+        self._model_id = model_id
+        self._output_type = output_type
+
+    @property
+    def request_id(self) -> str:
+        return self._request_id
+
+    @property
+    def model_id(self) -> str | None:
+        return self._model_id
+
+    @property
+    def output_type(self) -> type[OutputT]:
+        return self._output_type
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(request_id={self._request_id!r}, model_id={self._model_id!r})"
+        )
+
+    def _wait_loop(
+        self, policy: PollPolicy, timeout: float | None, on_update: StatusCallback | None
+    ) -> WaitLoop[OutputT]:
+        return WaitLoop(
+            request_id=self._request_id,
+            model_id=self._model_id,
+            output_type=self._output_type,
+            policy=policy,
+            timeout=timeout,
+            on_update=on_update,
+        )

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from .lazy_exports import LazyExports
 
 if TYPE_CHECKING:
-    from .async_client import AsyncRunComfy
+    from .async_client import AsyncJob, AsyncRunComfy
     from .binding import ModelBinding
-    from .client import RunComfy
+    from .client import Job, RunComfy
     from .config import (
         DEFAULT_BASE_URL,
         PollPolicy,
@@ -70,7 +70,6 @@ if TYPE_CHECKING:
         JobStatus,
         ResultState,
     )
-    from .jobs import AsyncJob, Job, StatusCallback
     from .lazy_binding import (
         InputT,
         LazyBinding,
@@ -85,6 +84,7 @@ if TYPE_CHECKING:
     )
     from .remote_file import RemoteFile
     from .retry import backoff_delay, parse_retry_after
+    from .waiting import StatusCallback
 
 
 __all__ = [
@@ -152,7 +152,7 @@ _MODULES = {
     "APIConnectionError": "errors",
     "APIError": "errors",
     "APITimeoutError": "errors",
-    "AsyncJob": "jobs",
+    "AsyncJob": "async_client",
     "AsyncRunComfy": "async_client",
     "AuthenticationError": "errors",
     "BadRequestError": "errors",
@@ -164,7 +164,7 @@ _MODULES = {
     "InsufficientBalanceError": "errors",
     "InvalidInputError": "errors",
     "InvalidTokenError": "errors",
-    "Job": "jobs",
+    "Job": "client",
     "JobCancelledError": "errors",
     "JobError": "errors",
     "JobFailedError": "errors",
@@ -192,7 +192,7 @@ _MODULES = {
     "DownloadLimits": "downloads",
     "RunComfyError": "errors",
     "ServerError": "errors",
-    "StatusCallback": "jobs",
+    "StatusCallback": "waiting",
     "SubmitOutcomeUnknownError": "errors",
     "UnexpectedOutputError": "errors",
     "UnexpectedResponseError": "errors",

@@ -16,14 +16,14 @@ from pydantic import AliasChoices, BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from .async_client import AsyncRunComfy
-from .client import RunComfy
+from .async_client import AsyncJob, AsyncRunComfy
+from .client import Job, RunComfy
 from .defaults import get_default_async_client, get_default_client
 from .errors import InvalidInputError
 from .files import encode_media
-from .jobs import AsyncJob, Job, StatusCallback
-from .lazy_binding import InputT, MediaField, OutputT
+from .model_types import InputT, MediaField, OutputT
 from .suggest import suggestion
+from .waiting import StatusCallback
 from .wire import validate_model_id
 
 __all__ = ["InputT", "MediaField", "ModelBinding", "OutputT"]

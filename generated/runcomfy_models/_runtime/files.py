@@ -17,7 +17,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from .errors import InvalidInputError
-from .lazy_binding import MediaKind
+from .model_types import MediaKind
 
 __all__ = [
     "DEFAULT_MIME_TYPES",

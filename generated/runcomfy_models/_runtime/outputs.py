@@ -22,7 +22,7 @@ from .downloads import (
 )
 from .errors import UnexpectedOutputError
 from .filenames import unique_filename
-from .lazy_binding import OutputT
+from .model_types import OutputT
 from .remote_file import RemoteFile
 
 __all__ = [

@@ -11,6 +11,7 @@ from typing import Any
 import click
 from pydantic import BaseModel
 
+from ..client import Job
 from ..errors import (
     DownloadError,
     JobCancelledError,
@@ -19,7 +20,6 @@ from ..errors import (
     JobTimeoutError,
     RunComfyError,
 )
-from ..jobs import Job
 from ..outputs import download_all
 from . import exits
 from .folders import writable_folder
