@@ -365,9 +365,9 @@ def test_a_raw_catalog_entry_generates_with_its_catalog_keys(tmp_path: Path) -> 
     )
     page = (out / "docs" / f"{model_id}.md").read_text(encoding="utf-8")
     assert page.startswith("<!-- ") and "# Kling O3 4K Text to Video\n" in page
-    # Markdown-escaped text.
+    # Plain text: nothing here that Markdown would read as markup.
     assert "Categories: video, text-to-video\n" in page
-    assert "Limitation: No multi\\-shot prompts\\.\n" in page
+    assert "Limitation: No multi-shot prompts.\n" in page
     assert "`multi_prompt`" in page
     assert "Source:" not in page
     module = out / "runcomfy_models" / "kling" / "kling_video_o3" / "n_4k" / "text_to_video.py"
