@@ -17,7 +17,7 @@ from pathlib import Path
 import benchlib as b
 
 sys.path.insert(0, str(b.ROOT / "generator"))
-from runcomfy_codegen.write import compare, read_tree
+from runcomfy_codegen.pipeline.write import compare, read_tree
 
 TARGET_SAME = 1.0
 TARGET_ONE = 2.0

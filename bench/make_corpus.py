@@ -193,7 +193,7 @@ def real_entries(schemas: Path) -> list[dict[str, Any]]:
 
 def _module_key(model_id: str) -> tuple[str, ...]:
     """The generated module of an id, so no two synthetic ids collide in Python."""
-    from runcomfy_codegen.naming import module_parts
+    from runcomfy_codegen.pipeline.naming import module_parts
 
     return module_parts(model_id)
 

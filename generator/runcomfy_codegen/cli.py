@@ -12,9 +12,9 @@ import click
 
 from runcomfy_codegen import __version__
 from runcomfy_codegen.cache import Cache
-from runcomfy_codegen.diagnostics import Diagnostic, Level
-from runcomfy_codegen.pipeline import analyse, generate
-from runcomfy_codegen.write import (
+from runcomfy_codegen.pipeline.build import analyse, generate
+from runcomfy_codegen.pipeline.diagnostics import Diagnostic, Level
+from runcomfy_codegen.pipeline.write import (
     WriteError,
     check_output_folder,
     compare,
@@ -47,8 +47,8 @@ class _Commands(click.Group):
     diff machinery, which ``generate`` does not need."""
 
     LAZY: ClassVar[dict[str, tuple[str, str]]] = {
-        "pull": ("runcomfy_codegen.lifecycle_cli", "pull_cmd"),
-        "diff": ("runcomfy_codegen.lifecycle_cli", "diff_cmd"),
+        "pull": ("runcomfy_codegen.lifecycle.commands", "pull_cmd"),
+        "diff": ("runcomfy_codegen.lifecycle.commands", "diff_cmd"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -157,7 +157,7 @@ def generate_cmd(
         f"{len(changes.changed)} changed, {len(changes.removed)} removed"
     )
     if changes:
-        from runcomfy_codegen.change_report import CATALOG_FILE, summarize_change
+        from runcomfy_codegen.lifecycle.change_report import CATALOG_FILE, summarize_change
 
         old_catalog, new_catalog = existing.get(CATALOG_FILE), build.files.get(CATALOG_FILE)
         for line in summarize_change(old_catalog, build.specs, new_catalog):

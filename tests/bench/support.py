@@ -9,10 +9,10 @@ from pathlib import Path
 from types import ModuleType
 
 from click.testing import CliRunner, Result
-from runcomfy_codegen import render
 from runcomfy_codegen.cli import cli
-from runcomfy_codegen.pipeline import analyse
-from runcomfy_codegen.write import read_tree
+from runcomfy_codegen.pipeline import render
+from runcomfy_codegen.pipeline.build import analyse
+from runcomfy_codegen.pipeline.write import read_tree
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / "bench"

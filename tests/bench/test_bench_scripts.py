@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runcomfy_codegen.diagnostics import has_errors
-from runcomfy_codegen.pipeline import analyse
+from runcomfy_codegen.pipeline.build import analyse
+from runcomfy_codegen.pipeline.diagnostics import has_errors
 
 from .support import BENCH, REPO, bench_module
 

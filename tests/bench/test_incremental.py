@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from runcomfy_codegen import cache as cache_module
-from runcomfy_codegen import models as models_module
 from runcomfy_codegen.cache import CACHE_FILE, Cache
-from runcomfy_codegen.pipeline import generate as generate_build
-from runcomfy_codegen.write import CACHE_DIR, compare
+from runcomfy_codegen.pipeline import models as models_module
+from runcomfy_codegen.pipeline.build import generate as generate_build
+from runcomfy_codegen.pipeline.write import CACHE_DIR, compare
 
 from .support import (
     CATALOG,

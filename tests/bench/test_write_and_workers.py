@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-from runcomfy_codegen import validate, write
-from runcomfy_codegen.parallel import Workers, chunked
-from runcomfy_codegen.write import read_tree, replace_tree
+from runcomfy_codegen.pipeline import validate, write
+from runcomfy_codegen.pipeline.parallel import Workers, chunked
+from runcomfy_codegen.pipeline.write import read_tree, replace_tree
 
 BASE = {f"pkg/m{i}.py": f"m = {i}\n".encode() for i in range(20)}
 OLD = {**BASE, "a/x.py": b"x = 1\n", "a/y.py": b"y = 2\n", "b/c/z.md": b"z\n", "top.txt": b"t\n"}

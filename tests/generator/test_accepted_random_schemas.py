@@ -16,8 +16,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from runcomfy_codegen.load import RawEntry
-from runcomfy_codegen.validate import check_entry
+from runcomfy_codegen.pipeline.load import RawEntry
+from runcomfy_codegen.pipeline.validate import check_entry
 
 from .support import imported_tree, run_cli
 

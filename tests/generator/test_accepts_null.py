@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from runcomfy_codegen.interpret import accepts_null
+from runcomfy_codegen.pipeline.interpret import accepts_null
 
 CASES: list[tuple[dict[str, Any], bool]] = [
     ({"type": "string"}, False),

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from runcomfy_codegen.write import compare
+from runcomfy_codegen.pipeline.write import compare
 
 from .support import SCHEMAS, SEED_MODEL, TEMPLATES, all_files, run_cli, tree
 
@@ -375,7 +375,7 @@ def test_a_raw_catalog_entry_generates_with_its_catalog_keys(tmp_path: Path) -> 
     catalog = json.loads((out / "runcomfy_models" / "_catalog.json").read_text(encoding="utf-8"))
     assert catalog["models"][0]["categories"] == ["video", "text-to-video"]
 
-    from runcomfy_codegen.pipeline import analyse
+    from runcomfy_codegen.pipeline.build import analyse
 
     (spec,) = analyse(schemas).specs
     assert (spec.display_name, spec.categories, spec.kind) == (

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from runcomfy_codegen.write import compare
+from runcomfy_codegen.pipeline.write import compare
 
 from .support import SCHEMAS, run_cli, tree
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from runcomfy_codegen.write import compare
+from runcomfy_codegen.pipeline.write import compare
 
 from .support import GENERATED, SCHEMAS, all_files, run_cli, tree
 

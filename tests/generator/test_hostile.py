@@ -34,8 +34,8 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel, ValidationError
-from runcomfy_codegen.diagnostics import Diagnostic
-from runcomfy_codegen.pipeline import analyse, generate
+from runcomfy_codegen.pipeline.build import analyse, generate
+from runcomfy_codegen.pipeline.diagnostics import Diagnostic
 
 from .support import (
     HOSTILE,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from runcomfy_codegen import escape, naming
+from runcomfy_codegen.pipeline import escape, naming
 
 from .support import GENERATED, HYPOTHESIS, PACKAGE, module_level_bindings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 
 import pytest
-from runcomfy_codegen.unasync import UnasyncError, unasync
+from runcomfy_codegen.pipeline.unasync import UnasyncError, unasync
 from runcomfy_models._runtime import AsyncJob, AsyncRunComfy, Job, RunComfy
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from runcomfy_codegen.interpret import build_spec
-from runcomfy_codegen.load import RawEntry
-from runcomfy_codegen.validate import check_entry
+from runcomfy_codegen.pipeline.interpret import build_spec
+from runcomfy_codegen.pipeline.load import RawEntry
+from runcomfy_codegen.pipeline.validate import check_entry
 
 from .support import HYPOTHESIS
 

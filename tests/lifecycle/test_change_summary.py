@@ -6,11 +6,11 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from runcomfy_codegen.change_report import SUMMARY_LINES, summarize_change
-from runcomfy_codegen.entry_file import dump_entry
-from runcomfy_codegen.ir import ModelSpec
-from runcomfy_codegen.pipeline import analyse
-from runcomfy_codegen.render import render_catalog
+from runcomfy_codegen.lifecycle.change_report import SUMMARY_LINES, summarize_change
+from runcomfy_codegen.lifecycle.entry_file import dump_entry
+from runcomfy_codegen.pipeline.build import analyse
+from runcomfy_codegen.pipeline.ir import ModelSpec
+from runcomfy_codegen.pipeline.render import render_catalog
 
 from .support import invoke
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runcomfy_codegen.api_surface import compare_specs, interpret_entries
-from runcomfy_codegen.changes import Severity, Side
-from runcomfy_codegen.diff import diff_entry
-from runcomfy_codegen.entry_file import dump_entry
+from runcomfy_codegen.lifecycle.api_surface import compare_specs, interpret_entries
+from runcomfy_codegen.lifecycle.changes import Severity, Side
+from runcomfy_codegen.lifecycle.diff import diff_entry
+from runcomfy_codegen.lifecycle.entry_file import dump_entry
 
 from .support import invoke
 

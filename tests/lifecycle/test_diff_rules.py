@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from runcomfy_codegen.changes import Change, Severity, Side
-from runcomfy_codegen.diff import RULES, diff_catalogs, diff_entry
+from runcomfy_codegen.lifecycle.changes import Change, Severity, Side
+from runcomfy_codegen.lifecycle.diff import RULES, diff_catalogs, diff_entry
 
 B, W, I = Severity.BREAKING, Severity.WARNING, Severity.INFO  # noqa: E741
 

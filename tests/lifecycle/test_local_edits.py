@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runcomfy_codegen.local_edits import apply_edits, parse_pointer
+from runcomfy_codegen.lifecycle.local_edits import apply_edits, parse_pointer
 
 
 def upstream() -> dict[str, Any]:

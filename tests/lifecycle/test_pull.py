@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runcomfy_codegen.catalog_client import CatalogClient
-from runcomfy_codegen.pull import prepare
+from runcomfy_codegen.lifecycle.catalog_client import CatalogClient
+from runcomfy_codegen.lifecycle.pull import prepare
 from runcomfy_models._runtime.emulator import FaultRule
 
 from .conftest import Serve

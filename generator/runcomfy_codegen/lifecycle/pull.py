@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from runcomfy_codegen import naming
-from runcomfy_codegen.catalog_client import CatalogClient
-from runcomfy_codegen.changes import count_line
-from runcomfy_codegen.diagnostics import Collector, Diagnostic, Level
-from runcomfy_codegen.diff import diff_entry, printable
-from runcomfy_codegen.entry_file import dump_entry, write_atomic
-from runcomfy_codegen.interpret import build_spec
-from runcomfy_codegen.load import RawEntry, display_path
-from runcomfy_codegen.local_edits import EditResult, apply_edits
-from runcomfy_codegen.validate import CATALOG_KEYS, check_entry, check_model_id
+from runcomfy_codegen.lifecycle.catalog_client import CatalogClient
+from runcomfy_codegen.lifecycle.changes import count_line
+from runcomfy_codegen.lifecycle.diff import diff_entry, printable
+from runcomfy_codegen.lifecycle.entry_file import dump_entry, write_atomic
+from runcomfy_codegen.lifecycle.local_edits import EditResult, apply_edits
+from runcomfy_codegen.pipeline import naming
+from runcomfy_codegen.pipeline.diagnostics import Collector, Diagnostic, Level
+from runcomfy_codegen.pipeline.interpret import build_spec
+from runcomfy_codegen.pipeline.load import RawEntry, display_path
+from runcomfy_codegen.pipeline.validate import CATALOG_KEYS, check_entry, check_model_id
 
 Status = Literal["added", "changed", "unchanged", "gone", "failed"]
 STATUSES: tuple[Status, ...] = ("added", "changed", "unchanged", "gone", "failed")

@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from runcomfy_codegen.ir import Field, ModelSpec
+from runcomfy_codegen.pipeline.ir import Field, ModelSpec
 
 REMOTE_FILE_TYPE = "runcomfy_models._runtime.RemoteFile"
 OUTPUT_BASE = "runcomfy_models._runtime.ModelOutput"

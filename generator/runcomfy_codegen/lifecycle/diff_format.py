@@ -6,8 +6,8 @@ import json
 import re
 from collections.abc import Sequence
 
-from runcomfy_codegen.changes import Change, DiffReport, Severity, Side, by_model
-from runcomfy_codegen.diff import printable
+from runcomfy_codegen.lifecycle.changes import Change, DiffReport, Severity, Side, by_model
+from runcomfy_codegen.lifecycle.diff import printable
 
 FORMATS = ("text", "json", "markdown")
 

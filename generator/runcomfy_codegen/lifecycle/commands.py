@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from runcomfy_codegen.catalog_client import (
+from runcomfy_codegen.cli import SCHEMAS
+from runcomfy_codegen.lifecycle.catalog_client import (
     DEFAULT_PAGE_SIZE,
     EXIT_AUTH,
     TOKEN_ENV_VARS,
@@ -17,13 +18,12 @@ from runcomfy_codegen.catalog_client import (
     resolve_base_url,
     resolve_token,
 )
-from runcomfy_codegen.change_report import build_report
-from runcomfy_codegen.changes import Severity
-from runcomfy_codegen.cli import SCHEMAS
-from runcomfy_codegen.diff import printable
-from runcomfy_codegen.diff_format import FORMATS, render
-from runcomfy_codegen.diff_sources import SourceError, read_path, read_side
-from runcomfy_codegen.pull import Outcome, PullResult, pull_all, pull_ids
+from runcomfy_codegen.lifecycle.change_report import build_report
+from runcomfy_codegen.lifecycle.changes import Severity
+from runcomfy_codegen.lifecycle.diff import printable
+from runcomfy_codegen.lifecycle.diff_format import FORMATS, render
+from runcomfy_codegen.lifecycle.diff_sources import SourceError, read_path, read_side
+from runcomfy_codegen.lifecycle.pull import Outcome, PullResult, pull_all, pull_ids
 
 EXIT_USAGE = 2
 

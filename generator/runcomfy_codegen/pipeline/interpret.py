@@ -7,9 +7,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from runcomfy_codegen import naming
-from runcomfy_codegen.diagnostics import Collector, Diagnostic, json_pointer
-from runcomfy_codegen.ir import (
+from runcomfy_codegen.pipeline import naming
+from runcomfy_codegen.pipeline.diagnostics import Collector, Diagnostic, json_pointer
+from runcomfy_codegen.pipeline.ir import (
     Field,
     FieldType,
     JsonScalar,
@@ -18,7 +18,7 @@ from runcomfy_codegen.ir import (
     TypeKind,
     Validation,
 )
-from runcomfy_codegen.validate import MEDIA_FORMATS, CheckedEntry
+from runcomfy_codegen.pipeline.validate import MEDIA_FORMATS, CheckedEntry
 
 _KINDS: frozenset[str] = frozenset(
     {"string", "integer", "number", "boolean", "array", "object", "null"}

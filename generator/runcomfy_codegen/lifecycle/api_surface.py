@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runcomfy_codegen.changes import Change, Severity, Side
-from runcomfy_codegen.diagnostics import Level
-from runcomfy_codegen.diff import show
-from runcomfy_codegen.ir import Field, FieldType, ModelSpec
-from runcomfy_codegen.naming import MODEL_ID_RE
-from runcomfy_codegen.pipeline import analyse
-from runcomfy_codegen.render import PACKAGE
+from runcomfy_codegen.lifecycle.changes import Change, Severity, Side
+from runcomfy_codegen.lifecycle.diff import show
+from runcomfy_codegen.pipeline.build import analyse
+from runcomfy_codegen.pipeline.diagnostics import Level
+from runcomfy_codegen.pipeline.ir import Field, FieldType, ModelSpec
+from runcomfy_codegen.pipeline.naming import MODEL_ID_RE
+from runcomfy_codegen.pipeline.render import PACKAGE
 
 _PLACEHOLDER_SOURCE = "compared catalog entry"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runcomfy_codegen.diagnostics import Collector, Diagnostic
+from runcomfy_codegen.pipeline.diagnostics import Collector, Diagnostic
 
 
 @dataclass(frozen=True)

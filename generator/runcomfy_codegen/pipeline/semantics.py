@@ -21,7 +21,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from runcomfy_codegen.diagnostics import Collector, json_pointer
+from runcomfy_codegen.pipeline.diagnostics import Collector, json_pointer
 
 _META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf")

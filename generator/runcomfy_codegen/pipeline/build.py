@@ -15,22 +15,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from runcomfy_codegen import render
 from runcomfy_codegen.cache import Analysed, Cache
-from runcomfy_codegen.diagnostics import Collector, Diagnostic, has_errors, promote_warnings
-from runcomfy_codegen.interpret import build_spec, check_collisions
-from runcomfy_codegen.ir import ModelSpec
-from runcomfy_codegen.load import RawEntry, discover, entry_names, read_entry
-from runcomfy_codegen.models import (
+from runcomfy_codegen.pipeline import render
+from runcomfy_codegen.pipeline.diagnostics import (
+    Collector,
+    Diagnostic,
+    has_errors,
+    promote_warnings,
+)
+from runcomfy_codegen.pipeline.interpret import build_spec, check_collisions
+from runcomfy_codegen.pipeline.ir import ModelSpec
+from runcomfy_codegen.pipeline.load import RawEntry, discover, entry_names, read_entry
+from runcomfy_codegen.pipeline.models import (
     ModelGenerationError,
     ModelSource,
     generator_input,
     model_source,
 )
-from runcomfy_codegen.parallel import Workers
-from runcomfy_codegen.unasync import DERIVED, unasync
-from runcomfy_codegen.validate import check_entry
-from runcomfy_codegen.write import WriteError, format_python
+from runcomfy_codegen.pipeline.parallel import Workers
+from runcomfy_codegen.pipeline.unasync import DERIVED, unasync
+from runcomfy_codegen.pipeline.validate import check_entry
+from runcomfy_codegen.pipeline.write import WriteError, format_python
 
 RUNTIME_SUFFIXES = (".py", ".md", ".json")
 

@@ -17,7 +17,7 @@ from typing import Any, Final
 import jinja2
 
 from runcomfy_codegen import __version__
-from runcomfy_codegen.escape import (
+from runcomfy_codegen.pipeline.escape import (
     Markdown,
     Source,
     comment,
@@ -27,16 +27,16 @@ from runcomfy_codegen.escape import (
     md_text,
     py_literal,
 )
-from runcomfy_codegen.ir import Field, FieldType, ModelSpec
-from runcomfy_codegen.literal_types import (
+from runcomfy_codegen.pipeline.ir import Field, FieldType, ModelSpec
+from runcomfy_codegen.pipeline.literal_types import (
     LiteralType,
     literal_types,
     quoted,
     type_name_of,
     use_names,
 )
-from runcomfy_codegen.models import ModelSource
-from runcomfy_codegen.validate import GENERIC_OUTPUT_SCHEMA
+from runcomfy_codegen.pipeline.models import ModelSource
+from runcomfy_codegen.pipeline.validate import GENERIC_OUTPUT_SCHEMA
 
 PACKAGE = "runcomfy_models"
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
@@ -97,8 +97,8 @@ class Templates:
 
 def template_root() -> Path:
     """The packaged templates: ``templates/`` in a checkout, package data in an installed wheel."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parents[1] / "templates", here / "_templates"):
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package.parents[1] / "templates", package / "_templates"):
         if (candidate / "model.py.jinja").is_file():
             return candidate
     raise FileNotFoundError("the packaged templates are missing from this installation")

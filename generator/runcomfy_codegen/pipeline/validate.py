@@ -18,10 +18,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from runcomfy_codegen.diagnostics import Collector, Diagnostic, has_errors, json_pointer
-from runcomfy_codegen.load import RawEntry
-from runcomfy_codegen.naming import MODEL_ID_RE
-from runcomfy_codegen.semantics import check_semantics
+from runcomfy_codegen.pipeline.diagnostics import Collector, Diagnostic, has_errors, json_pointer
+from runcomfy_codegen.pipeline.load import RawEntry
+from runcomfy_codegen.pipeline.naming import MODEL_ID_RE
+from runcomfy_codegen.pipeline.semantics import check_semantics
 
 MAX_DEPTH = 24
 """Deepest nesting of schemas accepted; deeper input is almost certainly hostile."""

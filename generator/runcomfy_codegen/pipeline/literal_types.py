@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from runcomfy_codegen.escape import py_literal
-from runcomfy_codegen.ir import Field, FieldType, JsonScalar, ModelSpec
-from runcomfy_codegen.models import ModelSource
-from runcomfy_codegen.naming import type_names
+from runcomfy_codegen.pipeline.escape import py_literal
+from runcomfy_codegen.pipeline.ir import Field, FieldType, JsonScalar, ModelSpec
+from runcomfy_codegen.pipeline.models import ModelSource
+from runcomfy_codegen.pipeline.naming import type_names
 
 _LINE = 100
 _PACKED_FROM = 8

@@ -6,11 +6,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from runcomfy_codegen.api_surface import compare_specs, interpret_entries
-from runcomfy_codegen.changes import Change, DiffReport, Severity, Side
-from runcomfy_codegen.diff import diff_catalogs, printable
-from runcomfy_codegen.ir import ModelSpec
-from runcomfy_codegen.render import PACKAGE, render_catalog
+from runcomfy_codegen.lifecycle.api_surface import compare_specs, interpret_entries
+from runcomfy_codegen.lifecycle.changes import Change, DiffReport, Severity, Side
+from runcomfy_codegen.lifecycle.diff import diff_catalogs, printable
+from runcomfy_codegen.pipeline.ir import ModelSpec
+from runcomfy_codegen.pipeline.render import PACKAGE, render_catalog
 
 CATALOG_FILE = f"{PACKAGE}/_catalog.json"
 """Where the generated tree keeps the catalog it was generated from (the old side of a summary)."""

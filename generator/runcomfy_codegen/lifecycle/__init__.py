@@ -1,0 +1,1 @@
+"""Keeping schemas current: ``pull`` from the catalog, ``diff`` what a change breaks."""
