@@ -42,8 +42,10 @@ def test_after_a_few_jobs_a_new_one_is_first_polled_at_its_expected_finish() -> 
     assert pacer.schedule(just_submitted=True).window is None
     pacer.record(_finished(44.0))
     schedule = pacer.schedule(just_submitted=True)
-    assert schedule.next_sleep(0.0) == 40.0  # nothing to find before the quickest finish
-    assert schedule.next_sleep(40.0) == pytest.approx(2.05)  # then every 5% of 41 s
+    # Nothing to find before the quickest finish (40 s): the first poll finds any job that
+    # ended by 40 s + the lag (5% of the median, 41 s), then one every lag.
+    assert schedule.next_sleep(0.0) == pytest.approx(42.05)
+    assert schedule.next_sleep(42.05) == pytest.approx(2.05)
     # A job picked up from the journal is of unknown age: the policy alone.
     assert pacer.schedule(just_submitted=False).window is None
 
@@ -69,7 +71,7 @@ def test_the_batch_starts_from_the_machines_history_and_adds_to_it(tmp_path: Pat
         history.record(REFRAME, _finished(seconds))
     pacer = PollPacer(POLICY, model_id=REFRAME, timings=history)
     assert pacer.durations == [10.0, 11.0, 12.0]
-    assert pacer.schedule(just_submitted=True).next_sleep(0.0) == 10.0
+    assert pacer.schedule(just_submitted=True).next_sleep(0.0) == pytest.approx(10.55)
     pacer.record(_finished(13.0))
     assert history.durations(REFRAME) == [10.0, 11.0, 12.0, 13.0]
 
