@@ -25,6 +25,7 @@ BENCHES = (
     "overhead",
     "batch",
     "batch_validate",
+    "time_to_result",
 )
 
 

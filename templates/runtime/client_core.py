@@ -21,6 +21,7 @@ from .config import (
 )
 from .errors import InvalidInputError, UnexpectedResponseError
 from .job_types import JobResult
+from .timings import TimingHistory, default_history
 from .transport import ApiRequest, Attempts
 from .wire import Action, model_url, parse_result, parse_submit, request_url
 
@@ -93,6 +94,7 @@ class ClientCore:
         retry: RetryPolicy | None = None,
         poll: PollPolicy | None = None,
         allow_insecure_http: bool = False,
+        learn_timings: bool = True,
     ) -> None:
         self._token = resolve_token(token)
         self._base_url = resolve_base_url(base_url, allow_insecure_http=allow_insecure_http)
@@ -102,6 +104,7 @@ class ClientCore:
             policy = replace(policy, max_retries=max_retries)
         self._retry = policy
         self._poll = poll or PollPolicy()
+        self._timings = default_history() if learn_timings else None
 
     @property
     def base_url(self) -> str:
@@ -118,6 +121,11 @@ class ClientCore:
     @property
     def poll_policy(self) -> PollPolicy:
         return self._poll
+
+    @property
+    def timings(self) -> TimingHistory | None:
+        """Where this machine's job durations are kept (None when not learning)."""
+        return self._timings
 
     @property
     def max_retries(self) -> int:

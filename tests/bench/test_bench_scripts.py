@@ -15,7 +15,16 @@ from runcomfy_codegen.pipeline.diagnostics import has_errors
 
 from .support import BENCH, REPO, bench_module
 
-SCRIPTS = ("generate", "regenerate", "import", "cli", "overhead", "batch", "batch_validate")
+SCRIPTS = (
+    "generate",
+    "regenerate",
+    "import",
+    "cli",
+    "overhead",
+    "batch",
+    "batch_validate",
+    "time_to_result",
+)
 
 
 @pytest.fixture(scope="module")

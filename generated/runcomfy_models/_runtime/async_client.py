@@ -40,7 +40,8 @@ class AsyncRunComfy(ClientCore):
 
     The token is sent only to the base URL, never over plain ``http://`` except
     to a loopback host (a local emulator), unless ``allow_insecure_http=True``.
-    Redirects are not followed.
+    Redirects are not followed. ``learn_timings`` keeps how long each model's jobs
+    take (see ``timings``), so ``wait`` polls around the expected finish.
     """
 
     def __init__(
@@ -54,6 +55,7 @@ class AsyncRunComfy(ClientCore):
         poll: PollPolicy | None = None,
         allow_insecure_http: bool = False,
         http_client: httpx.AsyncClient | None = None,
+        learn_timings: bool = True,
     ) -> None:
         super().__init__(
             token,
@@ -63,6 +65,7 @@ class AsyncRunComfy(ClientCore):
             retry=retry,
             poll=poll,
             allow_insecure_http=allow_insecure_http,
+            learn_timings=learn_timings,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
@@ -322,7 +325,7 @@ class AsyncJob(JobBase[OutputT]):
         JobTimeoutError after ``timeout`` seconds (the job keeps running unless
         ``cancel_on_timeout``).
         """
-        loop = self._wait_loop(self._client.poll_policy, timeout, on_update)
+        loop = self._wait_loop(self._client.poll_policy, timeout, on_update, self._client.timings)
         at = loop.deadline.at
         try:
             while True:

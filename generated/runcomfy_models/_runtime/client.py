@@ -36,7 +36,8 @@ class RunComfy(ClientCore):
 
     The token is sent only to the base URL, never over plain ``http://`` except
     to a loopback host (a local emulator), unless ``allow_insecure_http=True``.
-    Redirects are not followed.
+    Redirects are not followed. ``learn_timings`` keeps how long each model's jobs
+    take (see ``timings``), so ``wait`` polls around the expected finish.
     """
 
     def __init__(
@@ -50,6 +51,7 @@ class RunComfy(ClientCore):
         poll: PollPolicy | None = None,
         allow_insecure_http: bool = False,
         http_client: httpx.Client | None = None,
+        learn_timings: bool = True,
     ) -> None:
         super().__init__(
             token,
@@ -59,6 +61,7 @@ class RunComfy(ClientCore):
             retry=retry,
             poll=poll,
             allow_insecure_http=allow_insecure_http,
+            learn_timings=learn_timings,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self.timeout, follow_redirects=False)
@@ -318,7 +321,7 @@ class Job(JobBase[OutputT]):
         JobTimeoutError after ``timeout`` seconds (the job keeps running unless
         ``cancel_on_timeout``).
         """
-        loop = self._wait_loop(self._client.poll_policy, timeout, on_update)
+        loop = self._wait_loop(self._client.poll_policy, timeout, on_update, self._client.timings)
         at = loop.deadline.at
         try:
             while True:

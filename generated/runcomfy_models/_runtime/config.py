@@ -84,11 +84,14 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """How often ``wait`` polls: start at ``initial`` seconds, grow by ``factor``, up to ``max_interval``."""
+    """How often ``wait`` polls a job whose model has no timing history yet: start at
+    ``initial`` seconds, grow by ``factor``, up to ``max_interval``. The default polls
+    every 2 seconds, as RunComfy's own CLI does. ``max_interval`` also caps the
+    learned schedule (see ``schedule``)."""
 
-    initial: float = 0.5
-    factor: float = 1.5
-    max_interval: float = 5.0
+    initial: float = 2.0
+    factor: float = 1.0
+    max_interval: float = 2.0
 
     def __post_init__(self) -> None:
         for name in ("initial", "factor", "max_interval"):

@@ -26,13 +26,14 @@ from .errors import (
 )
 from .job_types import CancelOutcome, JobResult, JobStatus
 from .model_types import OutputT
+from .schedule import Schedule
+from .timings import TimingHistory
 from .transport import DeadlineReached
 from .wire import validate_request_id
 
 __all__ = [
     "Deadline",
     "JobBase",
-    "Poller",
     "StatusCallback",
     "WaitLoop",
     "outcome_of",
@@ -63,21 +64,6 @@ class Deadline:
         return self.at is not None and self._clock() >= self.at
 
 
-class Poller:
-    """Sleep lengths between polls: start fast, back off to a cap, never past the deadline."""
-
-    def __init__(self, policy: PollPolicy, deadline: Deadline) -> None:
-        self._policy = policy
-        self._deadline = deadline
-        self._interval = policy.initial
-
-    def next_sleep(self) -> float:
-        sleep = self._interval
-        self._interval = self._policy.next_interval(self._interval)
-        remaining = self._deadline.remaining()
-        return sleep if remaining is None else min(sleep, remaining)
-
-
 class WaitLoop(Generic[OutputT]):
     """The state of one ``wait``: the deadline, the poll intervals and the last status seen.
 
@@ -96,13 +82,18 @@ class WaitLoop(Generic[OutputT]):
         timeout: float | None,
         on_update: StatusCallback | None,
         clock: Callable[[], float] = time.monotonic,
+        timings: TimingHistory | None = None,
     ) -> None:
         self.request_id = request_id
         self.model_id = model_id
         self._output_type = output_type
         self._on_update = on_update
+        self._clock = clock
+        self._started = clock()
         self.deadline = Deadline(timeout, clock)
-        self._poller = Poller(policy, self.deadline)
+        self._timings = timings
+        durations = timings.durations(model_id) if timings is not None else ()
+        self._schedule = Schedule(policy, durations)
         self._last: JobStatus | None = None
         self._last_word: str | None = None
         self._unknown_logged = False
@@ -123,6 +114,8 @@ class WaitLoop(Generic[OutputT]):
     def outcome(self, result: JobResult) -> OutputT | None:
         """The parsed output, None while ``/result`` still reports a running job."""
         self._note_word(result.word, result.state == "unknown")
+        if self._timings is not None:
+            self._timings.record(self.model_id, result, self._schedule.queued_for)
         return outcome_of(result, self._output_type, self.model_id)
 
     def _note_word(self, word: str | None, unknown: bool) -> None:
@@ -141,7 +134,14 @@ class WaitLoop(Generic[OutputT]):
         """Seconds to sleep before the next poll; raises DeadlineReached when time is up."""
         if self.deadline.expired():
             raise DeadlineReached()
-        return self._poller.next_sleep()
+        last = self._last
+        sleep = self._schedule.next_sleep(
+            self._clock() - self._started,
+            queued=last is not None and last.state == "in_queue",
+            queue_position=None if last is None else last.queue_position,
+        )
+        remaining = self.deadline.remaining()
+        return sleep if remaining is None else min(sleep, remaining)
 
     def timed_out(
         self,
@@ -264,7 +264,11 @@ class JobBase(Generic[OutputT]):
         )
 
     def _wait_loop(
-        self, policy: PollPolicy, timeout: float | None, on_update: StatusCallback | None
+        self,
+        policy: PollPolicy,
+        timeout: float | None,
+        on_update: StatusCallback | None,
+        timings: TimingHistory | None = None,
     ) -> WaitLoop[OutputT]:
         return WaitLoop(
             request_id=self._request_id,
@@ -273,4 +277,5 @@ class JobBase(Generic[OutputT]):
             policy=policy,
             timeout=timeout,
             on_update=on_update,
+            timings=timings,
         )

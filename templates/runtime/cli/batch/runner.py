@@ -91,7 +91,9 @@ class BatchRunner:
         self.progress = progress
         self.report = report
         self.job_timeout = job_timeout
-        self.pacer = PollPacer(clients.first.poll_policy)
+        self.pacer = PollPacer(
+            clients.first.poll_policy, model_id=model_id, timings=clients.first.timings
+        )
         self.fatal: RunComfyError | None = None
         self.last_line = 0
         self.stop_requested = False
@@ -259,12 +261,19 @@ class BatchRunner:
         error (UnexpectedResponseError), never taken for "still running". The
         waits between polls come from the pacer (see :mod:`.pacing`).
         """
-        waits = self.pacer.waits(just_submitted=just_submitted)
+        schedule = self.pacer.schedule(just_submitted=just_submitted)
+        started = time.monotonic()
         failures = 0
-        deadline = None if self.job_timeout is None else time.monotonic() + self.job_timeout
+        deadline = None if self.job_timeout is None else started + self.job_timeout
         word: str | None = None
+        queued = False
+        polls = 0
         while not self.stopping:
-            wait = next(waits)
+            if polls == 0 and not just_submitted:
+                wait = 0.0  # of unknown age: it may have ended long ago
+            else:
+                wait = schedule.next_sleep(time.monotonic() - started, queued=queued)
+            polls += 1
             if deadline is not None:
                 wait = min(wait, max(0.0, deadline - time.monotonic()))
             if wait > 0:
@@ -282,7 +291,7 @@ class BatchRunner:
                 result = await client.result(request_id, include_cost=True)
                 if result.is_final:
                     await self._finish(line, result)
-                    self.pacer.record(result)
+                    self.pacer.record(result, schedule.queued_for)
                     return
                 if result.state == "unknown" and word != result.word:
                     self.report(
@@ -290,6 +299,7 @@ class BatchRunner:
                         f"{result.word!r}; following it until it ends"
                     )
                 word = result.word
+                queued = result.state == "in_queue"
                 failures = 0
             except NotFoundError as exc:
                 self.journal.mark_failed(line, str(exc))
