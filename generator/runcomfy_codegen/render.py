@@ -28,6 +28,7 @@ from runcomfy_codegen.escape import (
 )
 from runcomfy_codegen.ir import Field, FieldType, ModelSpec
 from runcomfy_codegen.models import ModelSource
+from runcomfy_codegen.price import known_rate, price_line, price_source, price_text
 
 PACKAGE = "runcomfy_models"
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
@@ -383,6 +384,11 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
         module_doc=module_doc,
         model_id=py_literal(mid),
         model_id_text=Source(mid),
+        price=price_source(spec, lead=len("PRICE: Final = ")),
+        price_doc=docstring(
+            f"The price in RunComfy's catalog: {price_text(spec)}. "
+            "``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."
+        ),
         types_module=Source(layout.types_module(spec)),
         types_module_literal=py_literal(layout.types_module(spec)),
         input_class=identifier(spec.input_class),
@@ -539,6 +545,7 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
         example_args=Markdown(example_args),
         source=md_text(spec.source),
         categories=md_text(", ".join(spec.categories)),
+        price=md_text(price_line(spec)),
         limitations=[md_text(line) for line in spec.limitations],
         omitted_inputs=Markdown(", ".join(str(md_code(name)) for name in spec.omitted_inputs)),
         inputs=inputs,
@@ -553,6 +560,7 @@ def render_registry(t: Templates, specs: Sequence[ModelSpec], layout: Layout, di
             "module": py_literal(f"{PACKAGE}.{s.module_name}"),
             "command_module": py_literal(layout.command_module(s)),
             "display_name": py_literal(s.display_name),
+            "price": price_source(s, indent=" " * 8, lead=8, trail=","),
         }
         for s in sorted(specs, key=lambda s: s.model_id)
     ]
@@ -595,6 +603,9 @@ def catalog_entry(spec: ModelSpec) -> str:
         "input_schema": json.loads(spec.original_input_schema_json),
         "output_schema": json.loads(spec.output_schema_json),
     }
+    rate = known_rate(spec)
+    if rate is not None:
+        entry["base_price_usd"], entry["price_unit"] = rate
     # JSON strings hold no raw line breaks, so this only indents the entry's own lines.
     return json.dumps(entry, indent=1, sort_keys=True, ensure_ascii=False).replace("\n", "\n  ")
 

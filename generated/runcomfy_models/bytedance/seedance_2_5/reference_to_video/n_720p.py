@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final, Literal
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
+from runcomfy_models._runtime.pricing import Price
 
 if TYPE_CHECKING:
     from runcomfy_models._runtime import (
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_ID",
+    "PRICE",
     "Input",
     "Output",
     "job",
@@ -44,6 +46,8 @@ __all__ = [
 ]
 
 MODEL_ID: Final = "bytedance/seedance-2.5/reference-to-video/720p"
+PRICE: Final = Price(duration_input="duration", duration_default=5)
+"""The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
 
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
