@@ -35,6 +35,7 @@ class _JobBase(Generic[OutputT]):
         self._request_id = validate_request_id(request_id)
         self._model_id = model_id
         self._output_type = output_type
+        self._last_result: JobResult | None = None
 
     @property
     def request_id(self) -> str:
@@ -47,6 +48,22 @@ class _JobBase(Generic[OutputT]):
     @property
     def output_type(self) -> type[OutputT]:
         return self._output_type
+
+    @property
+    def last_result(self) -> JobResult | None:
+        """The ``/result`` answer that ended :meth:`wait` (with its cost); None before."""
+        return self._last_result
+
+    @property
+    def cost(self) -> float | None:
+        """What the finished job cost in USD, as RunComfy reported it when :meth:`wait` ended
+        (succeeded, or failed and raised); None before that or when RunComfy gave no cost."""
+        return None if self._last_result is None else self._last_result.cost_usd
+
+    def _ended(self, result: JobResult) -> JobResult:
+        if result.is_final:
+            self._last_result = result
+        return result
 
     def __repr__(self) -> str:
         return (
@@ -126,7 +143,10 @@ class Job(_JobBase[OutputT]):
         try:
             while True:
                 if loop.seen(self._client._fetch_status(self._request_id, deadline=at)):
-                    output = loop.outcome(self._client._fetch_result(self._request_id, deadline=at))
+                    result = self._client._fetch_result(
+                        self._request_id, include_cost=True, deadline=at
+                    )
+                    output = loop.outcome(self._ended(result))
                     if output is not None:
                         return output
                 time.sleep(loop.next_sleep())
@@ -192,8 +212,10 @@ class AsyncJob(_JobBase[OutputT]):
         try:
             while True:
                 if loop.seen(await self._client._fetch_status(self._request_id, deadline=at)):
-                    result = await self._client._fetch_result(self._request_id, deadline=at)
-                    output = loop.outcome(result)
+                    result = await self._client._fetch_result(
+                        self._request_id, include_cost=True, deadline=at
+                    )
+                    output = loop.outcome(self._ended(result))
                     if output is not None:
                         return output
                 await asyncio.sleep(loop.next_sleep())
