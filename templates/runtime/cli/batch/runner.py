@@ -38,9 +38,11 @@ from ...errors import (
 )
 from ...filenames import safe_filename, unique_filename
 from ...job_types import JobResult
+from ...pricing import Price
 from .. import exits
 from ..inputs import InputProblems, InputShape
 from ..render import file_urls
+from .budget import Budget
 from .clients import BatchClients
 from .journal import Journal
 from .pacing import PollPacer
@@ -78,6 +80,8 @@ class BatchRunner:
         progress: Progress,
         report: Callable[[str], None],
         job_timeout: float | None = None,
+        price: Price | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.model_id = model_id
         self.shape = shape
@@ -91,6 +95,10 @@ class BatchRunner:
         self.progress = progress
         self.report = report
         self.job_timeout = job_timeout
+        self.price = price or Price()
+        self.budget = budget or Budget(limit=None)
+        self.budget_stop: str | None = None
+        """Why the budget stopped the run (no line is sent after it)."""
         self.pacer = PollPacer(clients.first.poll_policy)
         self.fatal: RunComfyError | None = None
         self.last_line = 0
@@ -153,7 +161,7 @@ class BatchRunner:
     async def _produce(self, queue: asyncio.Queue[Work | None]) -> None:
         records = iter(self.records)
         count = 0
-        while not self.stopping:
+        while not self.stopping and self.budget_stop is None:
             try:
                 record = next(records, None)
             except (InputFileError, OSError, ValueError) as exc:
@@ -178,7 +186,7 @@ class BatchRunner:
 
     async def _worker(self, queue: asyncio.Queue[Work | None], client: AsyncRunComfy) -> None:
         while (work := await queue.get()) is not None:
-            if self.stopping:
+            if self.stopping or (work.kind == "submit" and self.budget_stop is not None):
                 continue
             self.progress.started()
             try:
@@ -186,7 +194,7 @@ class BatchRunner:
                     await self._submit(work, client)
                 elif work.kind == "follow":
                     assert work.request_id is not None
-                    await self._follow(work.line, work.request_id, client)
+                    await self._follow(work.line, work.request_id, client, work.estimate)
                 else:
                     await self._save(work.line, work.files)
             finally:
@@ -211,10 +219,15 @@ class BatchRunner:
             self.progress.finished("invalid")
             self.report(f"line {line}: {exc.message}")
             return
-        if self.stopping:
+        if self.stopping or self.budget_stop is not None:
             return
-        self.journal.mark_prepared(line, work.hash)
-        sending = _FirstWrite(lambda: self.journal.mark_submitting(line, work.hash))
+        estimate = self.price.estimate(payload)
+        refusal = self.budget.admit(estimate)
+        if refusal is not None:
+            self._budget_reached(line, work.hash, estimate, refusal)
+            return
+        self.journal.mark_prepared(line, work.hash, estimate)
+        sending = _FirstWrite(lambda: self.journal.mark_submitting(line, work.hash, estimate))
         try:
             with on_sending(sending):
                 job = await client.submit(self.model_id, payload)
@@ -227,10 +240,19 @@ class BatchRunner:
             )
             return
         except RunComfyError as exc:
+            self.budget.release(estimate)
             self._refused(line, exc)
             return
         self.journal.mark_submitted(line, job.request_id)
-        await self._follow(line, job.request_id, client, just_submitted=True)
+        await self._follow(line, job.request_id, client, estimate, just_submitted=True)
+
+    def _budget_reached(self, line: int, digest: str, estimate: float | None, why: str) -> None:
+        """The first line the budget refuses ends the sending; jobs in flight are followed."""
+        self.journal.mark_left(line, digest, estimate, f"not sent under --max-cost: {why}")
+        self.progress.finished("not sent")
+        if self.budget_stop is None:
+            self.budget_stop = f"line {line} was not sent: {why}"
+            self.report(f"Budget: {self.budget_stop}; sending no more lines.")
 
     def _refused(self, line: int, exc: RunComfyError) -> None:
         """The submit failed in a way that certainly created no job."""
@@ -248,7 +270,13 @@ class BatchRunner:
             self.report(f"line {line}: not sent: {exc}")
 
     async def _follow(
-        self, line: int, request_id: str, client: AsyncRunComfy, *, just_submitted: bool = False
+        self,
+        line: int,
+        request_id: str,
+        client: AsyncRunComfy,
+        estimate: float | None = None,
+        *,
+        just_submitted: bool = False,
     ) -> None:
         """Poll ``/result`` until the job ends, then record its outcome.
 
@@ -281,7 +309,7 @@ class BatchRunner:
             try:
                 result = await client.result(request_id, include_cost=True)
                 if result.is_final:
-                    await self._finish(line, result)
+                    await self._finish(line, result, estimate)
                     self.pacer.record(result)
                     return
                 if result.state == "unknown" and word != result.word:
@@ -308,8 +336,10 @@ class BatchRunner:
                     )
                     return
 
-    async def _finish(self, line: int, result: JobResult) -> None:
-        cost = _number(result.cost)
+    async def _finish(self, line: int, result: JobResult, estimate: float | None) -> None:
+        cost = result.cost_usd
+        self.budget.settle(estimate, cost)
+        self.progress.cost = self.budget.spent
         if result.state == "succeeded":
             output = result.output or {}
             files = self._files(output)
@@ -369,8 +399,3 @@ class _FirstWrite:
             action, self._action = self._action, None
             action()
 
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)

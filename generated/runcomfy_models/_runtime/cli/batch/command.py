@@ -53,7 +53,20 @@ __all__ = ["batch_command"]
     is_flag=True,
     help="Validate every line first; send nothing if any is invalid (exit 65).",
 )
-@click.option("--dry-run", is_flag=True, help="Only validate the lines; send nothing.")
+@click.option(
+    "--max-cost",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="USD",
+    help="Send no line that could take the cost of this batch's jobs (reported costs, plus "
+    "the estimates of jobs not finished yet) past USD; lines whose cost cannot be estimated "
+    "are not sent. The journal keeps the count across reruns.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Only validate the lines and print their estimated cost; send nothing.",
+)
 @click.option(
     "--results",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -71,6 +84,7 @@ def batch_command(
     resubmit_unknown: bool,
     job_timeout: float | None,
     all_or_nothing: bool,
+    max_cost: float | None,
     dry_run: bool,
     results: Path | None,
 ) -> None:
@@ -109,5 +123,6 @@ def batch_command(
         job_timeout=job_timeout,
         all_or_nothing=all_or_nothing,
         dry_run=dry_run,
+        max_cost=max_cost,
     )
     ctx.exit(run_batch(get_settings(ctx), options))
