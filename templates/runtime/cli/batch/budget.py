@@ -4,7 +4,8 @@ The guard admits a line only when what is committed (costs RunComfy reported,
 plus the estimate of every job that may exist and whose cost is not known yet:
 in flight, or whose submit outcome is unknown) plus the line's own estimate stays
 within the budget. A line whose estimate is unknown is never admitted under a
-budget. Committed money starts from the journal, so a rerun after a crash or
+budget (it is left, and the run goes on with the others; the first line over the
+budget ends the sending). Committed money starts from the journal, so a rerun after a crash or
 ``kill -9`` counts every job of the earlier runs.
 """
 

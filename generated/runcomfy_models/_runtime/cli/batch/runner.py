@@ -223,6 +223,11 @@ class BatchRunner:
             return
         estimate = self.price.estimate(payload)
         refusal = self.budget.admit(estimate)
+        if refusal is not None and estimate is None:
+            self.journal.mark_left(line, work.hash, None, f"not sent under --max-cost: {refusal}")
+            self.progress.finished("not sent")
+            self.report(f"line {line}: not sent: {refusal}")
+            return
         if refusal is not None:
             self._budget_reached(line, work.hash, estimate, refusal)
             return
