@@ -7,6 +7,7 @@ second for video models; its jobs cost what that price says.
 
 from __future__ import annotations
 
+import io
 import signal
 import sqlite3
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from runcomfy_models._runtime.cli.batch.journal import Journal
+from runcomfy_models._runtime.cli.batch.progress import Progress
 from runcomfy_models._runtime.emulator import FaultRule, RunningEmulator
 
 from .support import (
@@ -239,3 +241,11 @@ def test_kill_9_midway_keeps_the_budget_and_sends_nothing_twice(
     done_ids = [record["request_id"] for record in records if record["state"] == "done"]
     assert len(set(done_ids)) == done
     assert f"{lines - 30} line(s) left" in stderr
+
+
+def test_the_progress_line_shows_the_running_total() -> None:
+    progress = Progress(10, stream=io.StringIO(), enabled=False)
+    progress.finished("done")
+    assert "cost" not in progress.describe()
+    progress.cost = 0.12
+    assert progress.describe() == "1 done, cost $0.12"
