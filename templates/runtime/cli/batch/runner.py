@@ -403,4 +403,3 @@ class _FirstWrite:
         if self._action is not None:
             action, self._action = self._action, None
             action()
-
