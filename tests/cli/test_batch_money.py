@@ -15,13 +15,16 @@ import time
 from pathlib import Path
 
 import pytest
+from runcomfy_models._runtime import RunComfy
 from runcomfy_models._runtime.cli.batch.journal import Journal
 from runcomfy_models._runtime.cli.batch.progress import Progress
+from runcomfy_models._runtime.cli.batch.reader import input_hash
 from runcomfy_models._runtime.emulator import FaultRule, RunningEmulator
 
 from .support import (
     IMAGE_URL,
     REFRAME,
+    TOKEN,
     WAN,
     cli_command,
     cli_env,
@@ -116,6 +119,11 @@ def test_per_second_costs_follow_each_lines_duration(emu: RunningEmulator, tmp_p
     code, stderr = _batch(emu, WAN, str(inputs), "--dry-run")
     assert code == 0
     assert "Estimated cost: $2.1 for 3 line(s) at $0.1 per second." in stderr
+    assert (
+        "--max-cost $2.1: every line fits."
+        in _batch(emu, WAN, str(inputs), "--dry-run", "--max-cost", "2.1")[1]
+    )
+    assert "would stop" in _batch(emu, WAN, str(inputs), "--dry-run", "--max-cost", "2")[1]
     assert _submits(emu) == 0
     code, stderr = _batch(emu, WAN, str(inputs), "--max-cost", "2.1")
     assert code == 0, stderr
@@ -249,3 +257,30 @@ def test_the_progress_line_shows_the_running_total() -> None:
     assert "cost" not in progress.describe()
     progress.cost = 0.12
     assert progress.describe() == "1 done, cost $0.12"
+
+
+def test_jobs_of_an_earlier_run_are_followed_after_the_budget_stops(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    """The budget ends the sending, never the following of jobs already paid for."""
+    rows = [reframe_line(i) for i in range(10)]
+    inputs = write_jsonl(tmp_path / "in.jsonl", rows)
+    client = RunComfy(token=TOKEN, base_url=emu.base_url)
+    journal = Journal(tmp_path / "in.jsonl.journal.db", REFRAME)
+    try:
+        job = client.submit(REFRAME, rows[9])
+        journal.mark_prepared(10, input_hash(rows[9]), PER_IMAGE)
+        journal.mark_submitted(10, job.request_id)
+    finally:
+        journal.close()
+        client.close()
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--max-cost", "0.1")
+    assert code == 1
+    records = read_results(tmp_path / "in.jsonl.results.jsonl")
+    states = [record["state"] for record in records]
+    # Line 10's job counts at its estimate until it ends: $0.04 + one line = $0.08; a
+    # second line would make $0.12.
+    assert states == ["done", *["not_sent"] * 8, "done"]
+    assert records[9]["request_id"] == job.request_id and records[9]["cost"] == PER_IMAGE
+    assert _submits(emu) == 2
+    assert "8 line(s) left, estimated $0.32" in stderr

@@ -11,7 +11,7 @@ budget ends the sending). Committed money starts from the journal, so a rerun af
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ...pricing import Price, format_usd
 
@@ -60,7 +60,6 @@ class Budget:
     """Estimates of jobs that may exist and whose cost is not known yet."""
     unaccounted: int = 0
     """Jobs that may exist with neither a cost nor an estimate (from runs without a price)."""
-    refused: list[str] = field(default_factory=list)
 
     @property
     def committed(self) -> float:

@@ -63,6 +63,8 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
             invalid = _validate_all(shape, options.inputs, price, estimate)
             if options.dry_run:
                 note(f"Estimated cost: {estimate.text(price)}.")
+                if options.max_cost is not None:
+                    note(_budget_check(estimate, options.max_cost))
             if options.dry_run or invalid:
                 if invalid and options.all_or_nothing:
                     error(f"{invalid} invalid line(s): nothing was sent (--all-or-nothing).")
@@ -121,6 +123,18 @@ def _price(settings: Settings, info: ModelInfo) -> Price:
     if price.known:
         note(f"Price of {info.model_id} from RunComfy's catalog: {price}.")
     return price
+
+
+def _budget_check(estimate: Estimate, limit: float) -> str:
+    """What --max-cost would do to the lines of a dry run (before any earlier run's spending)."""
+    if estimate.unknown:
+        return (
+            f"--max-cost {format_usd(limit)}: {estimate.unknown} line(s) of unknown cost would "
+            "not be sent."
+        )
+    if estimate.total <= limit + 1e-9:
+        return f"--max-cost {format_usd(limit)}: every line fits."
+    return f"--max-cost {format_usd(limit)}: the run would stop before its last line(s)."
 
 
 def _validate_all(

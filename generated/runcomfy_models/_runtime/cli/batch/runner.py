@@ -161,7 +161,7 @@ class BatchRunner:
     async def _produce(self, queue: asyncio.Queue[Work | None]) -> None:
         records = iter(self.records)
         count = 0
-        while not self.stopping and self.budget_stop is None:
+        while not self.stopping:
             try:
                 record = next(records, None)
             except (InputFileError, OSError, ValueError) as exc:
@@ -182,6 +182,8 @@ class BatchRunner:
                 if count % 256 == 0:
                     await asyncio.sleep(0)
                 continue
+            if decision.kind == "submit" and self.budget_stop is not None:
+                continue  # left for the budget's account at the end (see execute)
             await queue.put(decision)
 
     async def _worker(self, queue: asyncio.Queue[Work | None], client: AsyncRunComfy) -> None:
