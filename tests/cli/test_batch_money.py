@@ -26,6 +26,7 @@ from .support import (
     REFRAME,
     TOKEN,
     WAN,
+    RecordingApi,
     cli_command,
     cli_env,
     invoke,
@@ -284,3 +285,15 @@ def test_jobs_of_an_earlier_run_are_followed_after_the_budget_stops(
     assert records[9]["request_id"] == job.request_id and records[9]["cost"] == PER_IMAGE
     assert _submits(emu) == 2
     assert "8 line(s) left, estimated $0.32" in stderr
+
+
+def test_a_budget_for_a_model_of_unknown_price_sends_nothing(
+    recorder: RecordingApi, tmp_path: Path
+) -> None:
+    """An API whose catalog gives no price: --max-cost refuses at once, nothing is sent."""
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(1)])
+    result = invoke(["batch", REFRAME, str(inputs), "--max-cost", "10"], base_url=recorder.base_url)
+    assert result.exit_code == 65
+    assert "--max-cost needs a price" in result.stderr and "unknown" in result.stderr
+    assert recorder.bodies == []
+    assert not (tmp_path / "in.jsonl.journal.db").exists()

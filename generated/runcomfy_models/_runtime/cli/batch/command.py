@@ -103,11 +103,16 @@ def batch_command(
     lines whose submit outcome is unknown are reported, not resent, unless
     --resubmit-unknown.
 
-    Exit codes: 0 every line done, 1 some line failed, unknown, invalid or
-    unfinished, 65 invalid inputs with --all-or-nothing or --dry-run, an
-    inputs file that cannot be read, or a journal, results or download path
-    that cannot be used, 75 the journal is in use by another run,
-    77 authentication, 130 interrupted.
+    With --max-cost USD, no line is sent that could take the batch's cost
+    past USD (see the README for the estimate of a line); the run stops at
+    the first line over the budget and says what the lines left would cost.
+
+    Exit codes: 0 every line done, 1 some line failed, unknown, invalid,
+    unfinished or left by --max-cost, 65 invalid inputs with --all-or-nothing
+    or --dry-run, an inputs file that cannot be read, a journal, results or
+    download path that cannot be used, or --max-cost for a model whose price
+    is unknown, 75 the journal is in use by another run, 77 authentication,
+    130 interrupted.
     """
     from .execute import BatchOptions, run_batch
 

@@ -75,13 +75,21 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
         if problem is not None:
             error(f"{problem}: nothing was sent.")
             return exits.BAD_INPUT
+        price = info.price
+        if options.max_cost is not None:
+            price = _price(settings, info)
+            if not price.known:
+                error(
+                    f"--max-cost needs a price, and the price of {info.model_id} is unknown "
+                    "(neither the package nor RunComfy's catalog entry has one): nothing was sent."
+                )
+                return exits.BAD_INPUT
         try:
             journal = Journal(options.journal, info.model_id)
         except JournalError as exc:
             error(str(exc))
             return exc.exit_code
         try:
-            price = _price(settings, info) if options.max_cost is not None else info.price
             return _run(settings, options, shape, journal, price)
         finally:
             journal.close()
