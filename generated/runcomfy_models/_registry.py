@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
+from runcomfy_models._runtime.pricing import Price
+
 
 class Entry(NamedTuple):
     module: str
     command_module: str
     display_name: str
+    price: Price
 
 
 MODELS: Final[dict[str, Entry]] = {
@@ -17,320 +20,384 @@ MODELS: Final[dict[str, Entry]] = {
         "runcomfy_models.acestep_ai.ace_step.audio_inpaint",
         "runcomfy_models._commands.acestep_ai.ace_step.audio_inpaint",
         "acestep-ai/ace-step/audio-inpaint",
+        Price(),
     ),
     "alibaba/happyhorse-1.1/image-to-video": Entry(
         "runcomfy_models.alibaba.happyhorse_1_1.image_to_video",
         "runcomfy_models._commands.alibaba.happyhorse_1_1.image_to_video",
         "alibaba/happyhorse-1.1/image-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "blackforestlabs/flux-2-klein/4b/text-to-image": Entry(
         "runcomfy_models.blackforestlabs.flux_2_klein.n_4b.text_to_image",
         "runcomfy_models._commands.blackforestlabs.flux_2_klein.n_4b.text_to_image",
         "blackforestlabs/flux-2-klein/4b/text-to-image",
+        Price(),
     ),
     "blackforestlabs/flux-2-klein/9b/text-to-image": Entry(
         "runcomfy_models.blackforestlabs.flux_2_klein.n_9b.text_to_image",
         "runcomfy_models._commands.blackforestlabs.flux_2_klein.n_9b.text_to_image",
         "blackforestlabs/flux-2-klein/9b/text-to-image",
+        Price(),
     ),
     "blackforestlabs/flux-3/extend-video": Entry(
         "runcomfy_models.blackforestlabs.flux_3.extend_video",
         "runcomfy_models._commands.blackforestlabs.flux_3.extend_video",
         "blackforestlabs/flux-3/extend-video",
+        Price(duration_input="duration", duration_default="auto"),
     ),
     "blackforestlabs/flux-3/extend-video/draft": Entry(
         "runcomfy_models.blackforestlabs.flux_3.extend_video.draft",
         "runcomfy_models._commands.blackforestlabs.flux_3.extend_video.draft",
         "blackforestlabs/flux-3/extend-video/draft",
+        Price(duration_input="duration", duration_default="auto"),
     ),
     "blackforestlabs/flux-3/first-last-frame-to-video": Entry(
         "runcomfy_models.blackforestlabs.flux_3.first_last_frame_to_video",
         "runcomfy_models._commands.blackforestlabs.flux_3.first_last_frame_to_video",
         "blackforestlabs/flux-3/first-last-frame-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "blackforestlabs/flux-3/first-last-frame-to-video/draft": Entry(
         "runcomfy_models.blackforestlabs.flux_3.first_last_frame_to_video.draft",
         "runcomfy_models._commands.blackforestlabs.flux_3.first_last_frame_to_video.draft",
         "blackforestlabs/flux-3/first-last-frame-to-video/draft",
+        Price(duration_input="duration", duration_default=5),
     ),
     "blackforestlabs/flux-3/image-to-video/draft": Entry(
         "runcomfy_models.blackforestlabs.flux_3.image_to_video.draft",
         "runcomfy_models._commands.blackforestlabs.flux_3.image_to_video.draft",
         "blackforestlabs/flux-3/image-to-video/draft",
+        Price(duration_input="duration", duration_default="auto"),
     ),
     "blackforestlabs/flux-3/text-to-video": Entry(
         "runcomfy_models.blackforestlabs.flux_3.text_to_video",
         "runcomfy_models._commands.blackforestlabs.flux_3.text_to_video",
         "blackforestlabs/flux-3/text-to-video",
+        Price(duration_input="duration", duration_default="auto"),
     ),
     "bytedance/seed-audio-1.0/text-to-audio": Entry(
         "runcomfy_models.bytedance.seed_audio_1_0.text_to_audio",
         "runcomfy_models._commands.bytedance.seed_audio_1_0.text_to_audio",
         "bytedance/seed-audio-1.0/text-to-audio",
+        Price(),
     ),
     "bytedance/seedance-2.0-mini/image-to-video": Entry(
         "runcomfy_models.bytedance.seedance_2_0_mini.image_to_video",
         "runcomfy_models._commands.bytedance.seedance_2_0_mini.image_to_video",
         "bytedance/seedance-2.0-mini/image-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "bytedance/seedance-2.0-mini/video-to-video": Entry(
         "runcomfy_models.bytedance.seedance_2_0_mini.video_to_video",
         "runcomfy_models._commands.bytedance.seedance_2_0_mini.video_to_video",
         "bytedance/seedance-2.0-mini/video-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "bytedance/seedance-2.0/pro": Entry(
         "runcomfy_models.bytedance.seedance_2_0.pro",
         "runcomfy_models._commands.bytedance.seedance_2_0.pro",
         "bytedance/seedance-2.0/pro",
+        Price(duration_input="duration", duration_default=5),
     ),
     "bytedance/seedance-2.5/first-last-frame/720p": Entry(
         "runcomfy_models.bytedance.seedance_2_5.first_last_frame.n_720p",
         "runcomfy_models._commands.bytedance.seedance_2_5.first_last_frame.n_720p",
         "bytedance/seedance-2.5/first-last-frame/720p",
+        Price(duration_input="duration", duration_default=5),
     ),
     "bytedance/seedance-2.5/image-to-video/1080p": Entry(
         "runcomfy_models.bytedance.seedance_2_5.image_to_video.n_1080p",
         "runcomfy_models._commands.bytedance.seedance_2_5.image_to_video.n_1080p",
         "bytedance/seedance-2.5/image-to-video/1080p",
+        Price(duration_input="duration", duration_default=5),
     ),
     "bytedance/seedance-2.5/reference-to-video/1080p": Entry(
         "runcomfy_models.bytedance.seedance_2_5.reference_to_video.n_1080p",
         "runcomfy_models._commands.bytedance.seedance_2_5.reference_to_video.n_1080p",
         "bytedance/seedance-2.5/reference-to-video/1080p",
+        Price(duration_input="duration", duration_default=5),
     ),
     "bytedance/seedance-2.5/reference-to-video/720p": Entry(
         "runcomfy_models.bytedance.seedance_2_5.reference_to_video.n_720p",
         "runcomfy_models._commands.bytedance.seedance_2_5.reference_to_video.n_720p",
         "bytedance/seedance-2.5/reference-to-video/720p",
+        Price(duration_input="duration", duration_default=5),
     ),
     "bytedance/seedance-2.5/text-to-video/480p": Entry(
         "runcomfy_models.bytedance.seedance_2_5.text_to_video.n_480p",
         "runcomfy_models._commands.bytedance.seedance_2_5.text_to_video.n_480p",
         "bytedance/seedance-2.5/text-to-video/480p",
+        Price(duration_input="duration", duration_default=5),
     ),
     "bytedance/seedance-2.5/text-to-video/720p": Entry(
         "runcomfy_models.bytedance.seedance_2_5.text_to_video.n_720p",
         "runcomfy_models._commands.bytedance.seedance_2_5.text_to_video.n_720p",
         "bytedance/seedance-2.5/text-to-video/720p",
+        Price(duration_input="duration", duration_default=5),
     ),
     "bytedance/seedream-5.0-pro/image-to-image": Entry(
         "runcomfy_models.bytedance.seedream_5_0_pro.image_to_image",
         "runcomfy_models._commands.bytedance.seedream_5_0_pro.image_to_image",
         "bytedance/seedream-5.0-pro/image-to-image",
+        Price(),
     ),
     "bytedance/seedream-5.0-pro/text-to-image": Entry(
         "runcomfy_models.bytedance.seedream_5_0_pro.text_to_image",
         "runcomfy_models._commands.bytedance.seedream_5_0_pro.text_to_image",
         "bytedance/seedream-5.0-pro/text-to-image",
+        Price(),
     ),
     "elevenlabs/elevenlabs/music-generation": Entry(
         "runcomfy_models.elevenlabs.elevenlabs.music_generation",
         "runcomfy_models._commands.elevenlabs.elevenlabs.music_generation",
         "elevenlabs/elevenlabs/music-generation",
+        Price(),
     ),
     "google/gemini-omni-flash/image-to-video": Entry(
         "runcomfy_models.google.gemini_omni_flash.image_to_video",
         "runcomfy_models._commands.google.gemini_omni_flash.image_to_video",
         "google/gemini-omni-flash/image-to-video",
+        Price(duration_input="duration", duration_default=8),
     ),
     "google/gemini-omni-flash/video-edit": Entry(
         "runcomfy_models.google.gemini_omni_flash.video_edit",
         "runcomfy_models._commands.google.gemini_omni_flash.video_edit",
         "google/gemini-omni-flash/video-edit",
+        Price(),
     ),
     "google/nano-banana-2-lite/text-to-image": Entry(
         "runcomfy_models.google.nano_banana_2_lite.text_to_image",
         "runcomfy_models._commands.google.nano_banana_2_lite.text_to_image",
         "google/nano-banana-2-lite/text-to-image",
+        Price(),
     ),
     "happyhorse/happyhorse-1.0/reference-to-video": Entry(
         "runcomfy_models.happyhorse.happyhorse_1_0.reference_to_video",
         "runcomfy_models._commands.happyhorse.happyhorse_1_0.reference_to_video",
         "happyhorse/happyhorse-1.0/reference-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "happyhorse/happyhorse-1.0/video-edit": Entry(
         "runcomfy_models.happyhorse.happyhorse_1_0.video_edit",
         "runcomfy_models._commands.happyhorse.happyhorse_1_0.video_edit",
         "happyhorse/happyhorse-1.0/video-edit",
+        Price(),
     ),
     "ideogram-ai/ideogram-v4/text-to-image": Entry(
         "runcomfy_models.ideogram_ai.ideogram_v4.text_to_image",
         "runcomfy_models._commands.ideogram_ai.ideogram_v4.text_to_image",
         "ideogram-ai/ideogram-v4/text-to-image",
+        Price(),
     ),
     "ideogram/ideogram-v3/reframe": Entry(
         "runcomfy_models.ideogram.ideogram_v3.reframe",
         "runcomfy_models._commands.ideogram.ideogram_v3.reframe",
         "Ideogram V3 Reframe",
+        Price(),
     ),
     "kling/kling-video-o3/4K/text-to-video": Entry(
         "runcomfy_models.kling.kling_video_o3.n_4k.text_to_video",
         "runcomfy_models._commands.kling.kling_video_o3.n_4k.text_to_video",
         "kling/kling-video-o3/4K/text-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "kling/kling-video-o3/pro/image-to-video": Entry(
         "runcomfy_models.kling.kling_video_o3.pro.image_to_video",
         "runcomfy_models._commands.kling.kling_video_o3.pro.image_to_video",
         "kling/kling-video-o3/pro/image-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "kling/kling-video-o3/pro/text-to-video": Entry(
         "runcomfy_models.kling.kling_video_o3.pro.text_to_video",
         "runcomfy_models._commands.kling.kling_video_o3.pro.text_to_video",
         "kling/kling-video-o3/pro/text-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "kling/kling-video-o3/standard/text-to-video": Entry(
         "runcomfy_models.kling.kling_video_o3.standard.text_to_video",
         "runcomfy_models._commands.kling.kling_video_o3.standard.text_to_video",
         "kling/kling-video-o3/standard/text-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "kling/kling-video-o3/standard/video-to-video": Entry(
         "runcomfy_models.kling.kling_video_o3.standard.video_to_video",
         "runcomfy_models._commands.kling.kling_video_o3.standard.video_to_video",
         "kling/kling-video-o3/standard/video-to-video",
+        Price(),
     ),
     "lightricks/ltx-2.5/audio-to-video/pro": Entry(
         "runcomfy_models.lightricks.ltx_2_5.audio_to_video.pro",
         "runcomfy_models._commands.lightricks.ltx_2_5.audio_to_video.pro",
         "lightricks/ltx-2.5/audio-to-video/pro",
+        Price(),
     ),
     "lightricks/ltx-2.5/image-to-video/fast": Entry(
         "runcomfy_models.lightricks.ltx_2_5.image_to_video.fast",
         "runcomfy_models._commands.lightricks.ltx_2_5.image_to_video.fast",
         "lightricks/ltx-2.5/image-to-video/fast",
+        Price(duration_input="duration", duration_default="10"),
     ),
     "lightricks/ltx-2.5/image-to-video/pro": Entry(
         "runcomfy_models.lightricks.ltx_2_5.image_to_video.pro",
         "runcomfy_models._commands.lightricks.ltx_2_5.image_to_video.pro",
         "lightricks/ltx-2.5/image-to-video/pro",
+        Price(duration_input="duration", duration_default="10"),
     ),
     "lightricks/ltx-2.5/text-to-video/pro": Entry(
         "runcomfy_models.lightricks.ltx_2_5.text_to_video.pro",
         "runcomfy_models._commands.lightricks.ltx_2_5.text_to_video.pro",
         "lightricks/ltx-2.5/text-to-video/pro",
+        Price(duration_input="duration", duration_default="10"),
     ),
     "minimax/minimax-h3-max/image-to-video": Entry(
         "runcomfy_models.minimax.minimax_h3_max.image_to_video",
         "runcomfy_models._commands.minimax.minimax_h3_max.image_to_video",
         "minimax/minimax-h3-max/image-to-video",
+        Price(duration_input="duration", duration_default=8),
     ),
     "minimax/minimax-h3-max/reference-to-video": Entry(
         "runcomfy_models.minimax.minimax_h3_max.reference_to_video",
         "runcomfy_models._commands.minimax.minimax_h3_max.reference_to_video",
         "minimax/minimax-h3-max/reference-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "openai/gpt-image-2.5/flare/edit": Entry(
         "runcomfy_models.openai.gpt_image_2_5.flare.edit",
         "runcomfy_models._commands.openai.gpt_image_2_5.flare.edit",
         "openai/gpt-image-2.5/flare/edit",
+        Price(),
     ),
     "openai/gpt-image-2.5/flare/text-to-image": Entry(
         "runcomfy_models.openai.gpt_image_2_5.flare.text_to_image",
         "runcomfy_models._commands.openai.gpt_image_2_5.flare.text_to_image",
         "openai/gpt-image-2.5/flare/text-to-image",
+        Price(),
     ),
     "openai/gpt-image-2/edit": Entry(
         "runcomfy_models.openai.gpt_image_2.edit",
         "runcomfy_models._commands.openai.gpt_image_2.edit",
         "openai/gpt-image-2/edit",
+        Price(),
     ),
     "pixverse/pixverse-c1/image-to-video": Entry(
         "runcomfy_models.pixverse.pixverse_c1.image_to_video",
         "runcomfy_models._commands.pixverse.pixverse_c1.image_to_video",
         "pixverse/pixverse-c1/image-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "pixverse/pixverse-c1/reference-to-video": Entry(
         "runcomfy_models.pixverse.pixverse_c1.reference_to_video",
         "runcomfy_models._commands.pixverse.pixverse_c1.reference_to_video",
         "pixverse/pixverse-c1/reference-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "pixverse/pixverse-c1/text-to-video": Entry(
         "runcomfy_models.pixverse.pixverse_c1.text_to_video",
         "runcomfy_models._commands.pixverse.pixverse_c1.text_to_video",
         "pixverse/pixverse-c1/text-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "pixverse/pixverse-c1/transition": Entry(
         "runcomfy_models.pixverse.pixverse_c1.transition",
         "runcomfy_models._commands.pixverse.pixverse_c1.transition",
         "pixverse/pixverse-c1/transition",
+        Price(duration_input="duration", duration_default=5),
     ),
     "pixverse/pixverse-v6/extend": Entry(
         "runcomfy_models.pixverse.pixverse_v6.extend",
         "runcomfy_models._commands.pixverse.pixverse_v6.extend",
         "pixverse/pixverse-v6/extend",
+        Price(duration_input="duration", duration_default=5),
     ),
     "pixverse/pixverse-v6/image-to-video": Entry(
         "runcomfy_models.pixverse.pixverse_v6.image_to_video",
         "runcomfy_models._commands.pixverse.pixverse_v6.image_to_video",
         "pixverse/pixverse-v6/image-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "pixverse/pixverse-v6/reference-to-video": Entry(
         "runcomfy_models.pixverse.pixverse_v6.reference_to_video",
         "runcomfy_models._commands.pixverse.pixverse_v6.reference_to_video",
         "pixverse/pixverse-v6/reference-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "qwen/qwen-image-2.1/edit": Entry(
         "runcomfy_models.qwen.qwen_image_2_1.edit",
         "runcomfy_models._commands.qwen.qwen_image_2_1.edit",
         "qwen/qwen-image-2.1/edit",
+        Price(),
     ),
     "qwen/qwen-image-2.1/text-to-image": Entry(
         "runcomfy_models.qwen.qwen_image_2_1.text_to_image",
         "runcomfy_models._commands.qwen.qwen_image_2_1.text_to_image",
         "qwen/qwen-image-2.1/text-to-image",
+        Price(),
     ),
     "qwen/qwen-image-3.0/pro/text-to-image": Entry(
         "runcomfy_models.qwen.qwen_image_3_0.pro.text_to_image",
         "runcomfy_models._commands.qwen.qwen_image_3_0.pro.text_to_image",
         "qwen/qwen-image-3.0/pro/text-to-image",
+        Price(),
     ),
     "qwen/qwen-image-3.0/text-to-image": Entry(
         "runcomfy_models.qwen.qwen_image_3_0.text_to_image",
         "runcomfy_models._commands.qwen.qwen_image_3_0.text_to_image",
         "qwen/qwen-image-3.0/text-to-image",
+        Price(),
     ),
     "runwayml/runway-aleph-2/video-to-video": Entry(
         "runcomfy_models.runwayml.runway_aleph_2.video_to_video",
         "runcomfy_models._commands.runwayml.runway_aleph_2.video_to_video",
         "runwayml/runway-aleph-2/video-to-video",
+        Price(),
     ),
     "wan-ai/wan-2.7/edit": Entry(
         "runcomfy_models.wan_ai.wan_2_7.edit",
         "runcomfy_models._commands.wan_ai.wan_2_7.edit",
         "wan-ai/wan-2.7/edit",
+        Price(count_input="num_images", count_default=1),
     ),
     "wan-ai/wan-2.7/edit-video": Entry(
         "runcomfy_models.wan_ai.wan_2_7.edit_video",
         "runcomfy_models._commands.wan_ai.wan_2_7.edit_video",
         "wan-ai/wan-2.7/edit-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "wan-ai/wan-2.7/image-to-video": Entry(
         "runcomfy_models.wan_ai.wan_2_7.image_to_video",
         "runcomfy_models._commands.wan_ai.wan_2_7.image_to_video",
         "wan-ai/wan-2.7/image-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "wan-ai/wan-2.7/pro/edit": Entry(
         "runcomfy_models.wan_ai.wan_2_7.pro.edit",
         "runcomfy_models._commands.wan_ai.wan_2_7.pro.edit",
         "wan-ai/wan-2.7/pro/edit",
+        Price(count_input="num_images", count_default=1),
     ),
     "wan-ai/wan-2.7/reference-to-video": Entry(
         "runcomfy_models.wan_ai.wan_2_7.reference_to_video",
         "runcomfy_models._commands.wan_ai.wan_2_7.reference_to_video",
         "wan-ai/wan-2.7/reference-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "wan-ai/wan-3.0-prime/reference-to-video": Entry(
         "runcomfy_models.wan_ai.wan_3_0_prime.reference_to_video",
         "runcomfy_models._commands.wan_ai.wan_3_0_prime.reference_to_video",
         "wan-ai/wan-3.0-prime/reference-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "wan-ai/wan-3.0-prime/text-to-video": Entry(
         "runcomfy_models.wan_ai.wan_3_0_prime.text_to_video",
         "runcomfy_models._commands.wan_ai.wan_3_0_prime.text_to_video",
         "wan-ai/wan-3.0-prime/text-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
     "wan-ai/wan-3.0/image-to-video": Entry(
         "runcomfy_models.wan_ai.wan_3_0.image_to_video",
         "runcomfy_models._commands.wan_ai.wan_3_0.image_to_video",
         "wan-ai/wan-3.0/image-to-video",
+        Price(duration_input="duration", duration_default=5),
     ),
 }

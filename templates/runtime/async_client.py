@@ -330,8 +330,12 @@ class AsyncJob(JobBase[OutputT]):
         try:
             while True:
                 if loop.seen(await self._client._fetch_status(self._request_id, deadline=at)):
-                    result = await self._client._fetch_result(self._request_id, deadline=at)
-                    output = loop.outcome(result)
+                    result = await self._client._fetch_result(
+                        self._request_id,
+                        include_cost=True,
+                        deadline=at,
+                    )
+                    output = loop.outcome(self._ended(result))
                     if output is not None:
                         return output
                 await asyncio.sleep(loop.next_sleep())

@@ -245,6 +245,7 @@ class JobBase(Generic[OutputT]):
         self._request_id = validate_request_id(request_id)
         self._model_id = model_id
         self._output_type = output_type
+        self._last_result: JobResult | None = None
 
     @property
     def request_id(self) -> str:
@@ -257,6 +258,22 @@ class JobBase(Generic[OutputT]):
     @property
     def output_type(self) -> type[OutputT]:
         return self._output_type
+
+    @property
+    def last_result(self) -> JobResult | None:
+        """The ``/result`` answer that ended :meth:`wait` (with its cost); None before."""
+        return self._last_result
+
+    @property
+    def cost(self) -> float | None:
+        """What the finished job cost in USD, as RunComfy reported it when ``wait`` ended
+        (succeeded, or failed and raised); None before that or when RunComfy gave no cost."""
+        return None if self._last_result is None else self._last_result.cost_usd
+
+    def _ended(self, result: JobResult) -> JobResult:
+        if result.is_final:
+            self._last_result = result
+        return result
 
     def __repr__(self) -> str:
         return (

@@ -67,7 +67,7 @@ def test_several_hundred_jobs_through_faults_submit_each_line_once(
         assert Path(path).name.startswith(f"{record['line']}-")
         assert Path(path).read_bytes().startswith(b"\x89PNG")
     assert f"{lines} lines: {lines} done" in stderr
-    assert "cost 12" in stderr
+    assert "cost $12" in stderr
 
 
 def test_jobs_are_followed_through_result_alone_until_they_end(
@@ -213,11 +213,15 @@ def test_dry_run_validates_only(emu: RunningEmulator, tmp_path: Path) -> None:
     code, stderr = _batch(emu, REFRAME, str(inputs), "--dry-run")
     assert code == 0
     assert "50 lines: 50 valid, 0 invalid" in stderr
+    # The schema has no price: the one read of the catalog entry gives the emulator's.
+    assert "Estimated cost: $2 for 50 line(s) at $0.04 per output." in stderr
     write_jsonl(inputs, [reframe_line(1), {"image": "no-such-file.png", "resolution": SQUARE}])
     code, stderr = _batch(emu, REFRAME, str(inputs), "--dry-run")
     assert code == 65
     assert "line 2: image: file not found" in stderr
-    assert sum(emu.stats()["routes"].values()) == 0
+    routes = emu.stats()["routes"]
+    assert routes.pop("catalog") == 2
+    assert sum(routes.values()) == 0
     assert not (tmp_path / "in.jsonl.journal.db").exists()
 
 
@@ -361,6 +365,7 @@ def test_results_file_option_and_json_lines(emu: RunningEmulator, tmp_path: Path
         "output",
         "error",
         "cost",
+        "estimate",
     }
     assert record["files"] == [record["output"]["image"]]
     assert json.dumps(record)

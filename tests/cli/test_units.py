@@ -173,7 +173,7 @@ def test_text_lines_of_a_result() -> None:
         "Request r1: succeeded",
         "  file   https://cdn/x.png",
         "  saved  out/x.png",
-        "  cost   0.04",
+        "  cost   $0.04",
     ]
 
 

@@ -326,8 +326,12 @@ class Job(JobBase[OutputT]):
         try:
             while True:
                 if loop.seen(self._client._fetch_status(self._request_id, deadline=at)):
-                    result = self._client._fetch_result(self._request_id, deadline=at)
-                    output = loop.outcome(result)
+                    result = self._client._fetch_result(
+                        self._request_id,
+                        include_cost=True,
+                        deadline=at,
+                    )
+                    output = loop.outcome(self._ended(result))
                     if output is not None:
                         return output
                 time.sleep(loop.next_sleep())

@@ -108,6 +108,19 @@ class JobResult:
         return self.state in FINAL_RESULT_STATES
 
     @property
+    def cost_usd(self) -> float | None:
+        """``cost`` as a number of USD (asked for with ``include_cost``); None when not given."""
+        cost = self.cost
+        if isinstance(cost, str):
+            try:
+                cost = float(cost)
+            except ValueError:
+                return None
+        if isinstance(cost, bool) or not isinstance(cost, int | float) or cost != cost:
+            return None
+        return float(cost)
+
+    @property
     def error_message(self) -> str | None:
         """A readable form of ``error`` (the server sends a string or an object)."""
         return describe_error(self.error)

@@ -36,6 +36,7 @@ from runcomfy_codegen.pipeline.literal_types import (
     use_names,
 )
 from runcomfy_codegen.pipeline.models import ModelSource
+from runcomfy_codegen.pipeline.price import known_rate, price_line, price_source, price_text
 from runcomfy_codegen.pipeline.validate import GENERIC_OUTPUT_SCHEMA
 
 PACKAGE = "runcomfy_models"
@@ -314,6 +315,11 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
         params_doc=params_doc,
         model_id=py_literal(mid),
         model_id_text=Source(mid),
+        price=price_source(spec, lead=len("PRICE: Final = ")),
+        price_doc=docstring(
+            f"The price in RunComfy's catalog: {price_text(spec)}. "
+            "``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."
+        ),
         types_module=Source(layout.types_module(spec)),
         types_module_literal=py_literal(layout.types_module(spec)),
         literal_types=[Source(lt.source()) for lt in types],
@@ -551,6 +557,7 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
         saves_file=any(f.is_file for f in spec.outputs),
         source=md_text(spec.source),
         categories=md_text(", ".join(spec.categories)),
+        price=md_text(price_line(spec)),
         limitations=[md_text(line) for line in spec.limitations],
         omitted_inputs=Markdown(", ".join(str(md_code(name)) for name in spec.omitted_inputs)),
         inputs=inputs,
@@ -591,6 +598,7 @@ def render_registry(t: Templates, specs: Sequence[ModelSpec], layout: Layout, di
             "module": py_literal(f"{PACKAGE}.{s.module_name}"),
             "command_module": py_literal(layout.command_module(s)),
             "display_name": py_literal(s.display_name),
+            "price": price_source(s, indent=" " * 8, lead=8, trail=","),
         }
         for s in sorted(specs, key=lambda s: s.model_id)
     ]
@@ -633,6 +641,9 @@ def catalog_entry(spec: ModelSpec) -> str:
         "input_schema": json.loads(spec.original_input_schema_json),
         "output_schema": json.loads(spec.output_schema_json),
     }
+    rate = known_rate(spec)
+    if rate is not None:
+        entry["base_price_usd"], entry["price_unit"] = rate
     # JSON strings hold no raw line breaks, so this only indents the entry's own lines.
     return json.dumps(entry, indent=1, sort_keys=True, ensure_ascii=False).replace("\n", "\n  ")
 

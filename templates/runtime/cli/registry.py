@@ -19,6 +19,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from ..lazy_binding import LazyBinding
+from ..pricing import Price
 
 if TYPE_CHECKING:
     from ..binding import ModelBinding
@@ -44,6 +45,8 @@ class ModelInfo:
     module: str
     command_module: str
     display_name: str
+    price: Price = Price()
+    """The price in RunComfy's catalog as generated (``usd`` None: unknown)."""
 
 
 class UnknownModelError(click.UsageError):
@@ -69,9 +72,15 @@ def all_models() -> Mapping[str, ModelInfo]:
             module=str(entry.module),
             command_module=str(entry.command_module),
             display_name=str(entry.display_name),
+            price=_price_of(entry),
         )
         for model_id, entry in sorted(entries.items())
     }
+
+
+def _price_of(entry: Any) -> Price:
+    price = getattr(entry, "price", None)
+    return price if isinstance(price, Price) else Price()
 
 
 def find_model(model_id: str, ctx: click.Context | None = None) -> ModelInfo:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..job_types import CANCEL_DESCRIPTIONS, CancelOutcome, JobResult, JobStatus
 from ..outputs import GenericOutput, iter_remote_files
+from ..pricing import format_usd
 from .style import is_terminal, styled
 
 __all__ = [
@@ -79,7 +80,7 @@ def result_record(
     if result.error_message is not None:
         record["error"] = result.error_message
     if result.cost is not None:
-        record["cost"] = result.cost
+        record["cost"] = result.cost_usd
     if result.created_at is not None:
         record["created_at"] = result.created_at
     if result.finished_at is not None:
@@ -129,7 +130,7 @@ def text_lines(record: Mapping[str, Any]) -> Iterable[str]:
         yield f"  file   {url}"
     for path in record.get("saved", ()):
         yield f"  saved  {path}"
-    if record.get("cost") is not None:
-        yield f"  cost   {record['cost']}"
+    if "cost" in record:
+        yield f"  cost   {format_usd(record['cost'])}"
     if record.get("hint"):
         yield f"  {record['hint']}"

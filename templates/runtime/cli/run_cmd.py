@@ -160,6 +160,7 @@ def _success_record(job: Job[Any], output: BaseModel, saved: list[Path] | None) 
         "status": "succeeded",
         "output": output.model_dump(mode="json", exclude_none=True),
         "files": file_urls(output),
+        "cost": job.cost,
     }
     if saved is not None:
         record["saved"] = [str(path) for path in saved]
@@ -171,6 +172,7 @@ def _job_error(exc: JobError, job: Job[Any], printer: Printer) -> int:
     if isinstance(exc, JobFailedError):
         record["status"] = "failed"
         record["error"] = exc.error_message or exc.message
+        record["cost"] = job.cost
     elif isinstance(exc, JobCancelledError):
         record["status"] = "cancelled"
     elif isinstance(exc, JobTimeoutError):

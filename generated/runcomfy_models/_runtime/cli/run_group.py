@@ -117,7 +117,7 @@ def build_run_command(commands: ModelCommands) -> click.Command:
         name=info.model_id,
         params=[*model_params, *shared],
         callback=callback,
-        help=f"Run {title} and wait for its output.",
+        help=f"Run {title} and wait for its output.\n\nPrice: {info.price.describe()}",
         short_help=info.display_name,
         epilog=_EPILOG,
     )

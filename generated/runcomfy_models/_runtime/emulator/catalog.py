@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
+from ..pricing import PRICE_UNITS, price_from_entry
 from .media import plan_output
 
 CATALOG_PACKAGE: Final = "runcomfy_models"
@@ -27,7 +28,6 @@ GENERIC_OUTPUT_SCHEMA: Final[dict[str, Any]] = {
 }
 
 
-PRICE_UNITS: Final = ("output", "second")
 # RunComfy's catalog prices every model; an entry without a price gets one of these, so
 # that clients which need a price (RunComfy's own do) work against the emulator.
 STAND_IN_PRICES: Final[dict[str, tuple[float, str]]] = {
@@ -187,14 +187,11 @@ def _stand_in_price(entry: Mapping[str, Any]) -> tuple[float, str]:
 
 
 def job_cost(entry: Mapping[str, Any], inputs: Mapping[str, Any]) -> float:
-    """What a succeeded job costs: the price per output, or per second of the requested
-    ``duration`` (an input given as a number or a numeric string)."""
-    price = float(entry["base_price_usd"])
-    if entry["price_unit"] != "second":
-        return price
-    duration: Any = inputs.get("duration")
-    try:
-        seconds = float(duration) if not isinstance(duration, bool) else DEFAULT_BILLED_SECONDS
-    except (TypeError, ValueError):
-        seconds = DEFAULT_BILLED_SECONDS
-    return round(price * seconds, 6)
+    """What a succeeded job costs: the rule of :mod:`..pricing` (per output asked for, or per
+    second of the requested duration); a per-second job whose seconds cannot be read is billed
+    as :data:`DEFAULT_BILLED_SECONDS`."""
+    price = price_from_entry(entry)
+    cost = price.estimate(inputs)
+    if cost is not None:
+        return cost
+    return round(float(entry["base_price_usd"]) * DEFAULT_BILLED_SECONDS, 6)

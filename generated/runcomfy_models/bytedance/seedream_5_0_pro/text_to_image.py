@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding
+from runcomfy_models._runtime.pricing import Price
 
 if TYPE_CHECKING:
     from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, RunComfy
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_ID",
+    "PRICE",
     "Input",
     "Output",
     "Params",
@@ -36,6 +38,8 @@ __all__ = [
 ]
 
 MODEL_ID: Final = "bytedance/seedream-5.0-pro/text-to-image"
+PRICE: Final = Price()
+"""The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
 
 AspectRatio = Literal["1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"]
 OutputFormat = Literal["png", "jpeg"]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
+from runcomfy_models._runtime.pricing import Price
 
 if TYPE_CHECKING:
     from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_ID",
+    "PRICE",
     "Input",
     "Output",
     "Params",
@@ -36,6 +38,8 @@ __all__ = [
 ]
 
 MODEL_ID: Final = "wan-ai/wan-2.7/reference-to-video"
+PRICE: Final = Price(duration_input="duration", duration_default=5)
+"""The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
 
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
 Duration = Literal[2, 3, 4, 5, 6, 7, 8, 9, 10]

@@ -53,7 +53,20 @@ __all__ = ["batch_command"]
     is_flag=True,
     help="Validate every line first; send nothing if any is invalid (exit 65).",
 )
-@click.option("--dry-run", is_flag=True, help="Only validate the lines; send nothing.")
+@click.option(
+    "--max-cost",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="USD",
+    help="Send no line that could take the cost of this batch's jobs (reported costs, plus "
+    "the estimates of jobs not finished yet) past USD; lines whose cost cannot be estimated "
+    "are not sent. The journal keeps the count across reruns.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Only validate the lines and print their estimated cost; send nothing.",
+)
 @click.option(
     "--results",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -71,6 +84,7 @@ def batch_command(
     resubmit_unknown: bool,
     job_timeout: float | None,
     all_or_nothing: bool,
+    max_cost: float | None,
     dry_run: bool,
     results: Path | None,
 ) -> None:
@@ -89,11 +103,16 @@ def batch_command(
     lines whose submit outcome is unknown are reported, not resent, unless
     --resubmit-unknown.
 
-    Exit codes: 0 every line done, 1 some line failed, unknown, invalid or
-    unfinished, 65 invalid inputs with --all-or-nothing or --dry-run, an
-    inputs file that cannot be read, or a journal, results or download path
-    that cannot be used, 75 the journal is in use by another run,
-    77 authentication, 130 interrupted.
+    With --max-cost USD, no line is sent that could take the batch's cost
+    past USD (see the README for the estimate of a line); the run stops at
+    the first line over the budget and says what the lines left would cost.
+
+    Exit codes: 0 every line done, 1 some line failed, unknown, invalid,
+    unfinished or left by --max-cost, 65 invalid inputs with --all-or-nothing
+    or --dry-run, an inputs file that cannot be read, a journal, results or
+    download path that cannot be used, or --max-cost for a model whose price
+    is unknown, 75 the journal is in use by another run, 77 authentication,
+    130 interrupted.
     """
     from .execute import BatchOptions, run_batch
 
@@ -109,5 +128,6 @@ def batch_command(
         job_timeout=job_timeout,
         all_or_nothing=all_or_nothing,
         dry_run=dry_run,
+        max_cost=max_cost,
     )
     ctx.exit(run_batch(get_settings(ctx), options))

@@ -37,6 +37,8 @@ class Work:
     params: dict[str, Any] = field(default_factory=dict)
     request_id: str | None = None
     files: list[str] = field(default_factory=list)
+    estimate: float | None = None
+    """The estimated cost journaled before its submit (a job followed on a rerun)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +105,9 @@ class Planner:
                 self.journal.mark_done(line, None)
                 return Skip(line, "done")
             if state == "submitted" and row.request_id:
-                return Work(line, digest, "follow", request_id=row.request_id)
+                return Work(
+                    line, digest, "follow", request_id=row.request_id, estimate=row.estimate
+                )
             if state in ("submitting", "submitted") and not self.resubmit_unknown:
                 self.journal.mark_unknown(line, _UNKNOWN_NOTE)
                 return Skip(line, "unknown", f"line {line}: {_UNKNOWN_NOTE}")

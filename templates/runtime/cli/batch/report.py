@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 import click
 
+from ...pricing import format_usd
 from .. import exits
 from ..style import styled
 from .journal import Journal, JournalRow
@@ -69,7 +70,7 @@ class Summary:
                 parts.append(styled(f"{count} {label}", fg=color, bold=state == "done"))
         text = f"{self.total} lines: " + ", ".join(parts)
         if self.cost is not None:
-            text += f"; cost {self.cost:g}"
+            text += f"; cost {format_usd(self.cost)}"
         return text
 
 
@@ -87,6 +88,7 @@ def result_record(row: JournalRow) -> dict[str, Any]:
         "output": _loads(row.output),
         "error": row.error,
         "cost": row.cost,
+        "estimate": row.estimate,
     }
 
 

@@ -38,9 +38,11 @@ from ...errors import (
 )
 from ...filenames import safe_filename, unique_filename
 from ...job_types import JobResult
+from ...pricing import Price
 from .. import exits
 from ..inputs import InputProblems, InputShape
 from ..render import file_urls
+from .budget import Budget
 from .clients import BatchClients
 from .journal import Journal
 from .pacing import PollPacer
@@ -78,6 +80,8 @@ class BatchRunner:
         progress: Progress,
         report: Callable[[str], None],
         job_timeout: float | None = None,
+        price: Price | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.model_id = model_id
         self.shape = shape
@@ -91,6 +95,10 @@ class BatchRunner:
         self.progress = progress
         self.report = report
         self.job_timeout = job_timeout
+        self.price = price or Price()
+        self.budget = budget or Budget(limit=None)
+        self.budget_stop: str | None = None
+        """Why the budget stopped the run (no line is sent after it)."""
         self.pacer = PollPacer(
             clients.first.poll_policy, model_id=model_id, timings=clients.first.timings
         )
@@ -176,11 +184,13 @@ class BatchRunner:
                 if count % 256 == 0:
                     await asyncio.sleep(0)
                 continue
+            if decision.kind == "submit" and self.budget_stop is not None:
+                continue  # left for the budget's account at the end (see execute)
             await queue.put(decision)
 
     async def _worker(self, queue: asyncio.Queue[Work | None], client: AsyncRunComfy) -> None:
         while (work := await queue.get()) is not None:
-            if self.stopping:
+            if self.stopping or (work.kind == "submit" and self.budget_stop is not None):
                 continue
             self.progress.started()
             try:
@@ -188,7 +198,7 @@ class BatchRunner:
                     await self._submit(work, client)
                 elif work.kind == "follow":
                     assert work.request_id is not None
-                    await self._follow(work.line, work.request_id, client)
+                    await self._follow(work.line, work.request_id, client, work.estimate)
                 else:
                     await self._save(work.line, work.files)
             finally:
@@ -213,10 +223,20 @@ class BatchRunner:
             self.progress.finished("invalid")
             self.report(f"line {line}: {exc.message}")
             return
-        if self.stopping:
+        if self.stopping or self.budget_stop is not None:
             return
-        self.journal.mark_prepared(line, work.hash)
-        sending = _FirstWrite(lambda: self.journal.mark_submitting(line, work.hash))
+        estimate = self.price.estimate(payload)
+        refusal = self.budget.admit(estimate)
+        if refusal is not None and estimate is None:
+            self.journal.mark_left(line, work.hash, None, f"not sent under --max-cost: {refusal}")
+            self.progress.finished("not sent")
+            self.report(f"line {line}: not sent: {refusal}")
+            return
+        if refusal is not None:
+            self._budget_reached(line, work.hash, estimate, refusal)
+            return
+        self.journal.mark_prepared(line, work.hash, estimate)
+        sending = _FirstWrite(lambda: self.journal.mark_submitting(line, work.hash, estimate))
         try:
             with on_sending(sending):
                 job = await client.submit(self.model_id, payload)
@@ -229,10 +249,19 @@ class BatchRunner:
             )
             return
         except RunComfyError as exc:
+            self.budget.release(estimate)
             self._refused(line, exc)
             return
         self.journal.mark_submitted(line, job.request_id)
-        await self._follow(line, job.request_id, client, just_submitted=True)
+        await self._follow(line, job.request_id, client, estimate, just_submitted=True)
+
+    def _budget_reached(self, line: int, digest: str, estimate: float | None, why: str) -> None:
+        """The first line the budget refuses ends the sending; jobs in flight are followed."""
+        self.journal.mark_left(line, digest, estimate, f"not sent under --max-cost: {why}")
+        self.progress.finished("not sent")
+        if self.budget_stop is None:
+            self.budget_stop = f"line {line} was not sent: {why}"
+            self.report(f"Budget: {self.budget_stop}; sending no more lines.")
 
     def _refused(self, line: int, exc: RunComfyError) -> None:
         """The submit failed in a way that certainly created no job."""
@@ -250,7 +279,13 @@ class BatchRunner:
             self.report(f"line {line}: not sent: {exc}")
 
     async def _follow(
-        self, line: int, request_id: str, client: AsyncRunComfy, *, just_submitted: bool = False
+        self,
+        line: int,
+        request_id: str,
+        client: AsyncRunComfy,
+        estimate: float | None = None,
+        *,
+        just_submitted: bool = False,
     ) -> None:
         """Poll ``/result`` until the job ends, then record its outcome.
 
@@ -290,7 +325,7 @@ class BatchRunner:
             try:
                 result = await client.result(request_id, include_cost=True)
                 if result.is_final:
-                    await self._finish(line, result)
+                    await self._finish(line, result, estimate)
                     self.pacer.record(result, schedule.queued_for)
                     return
                 if result.state == "unknown" and word != result.word:
@@ -318,8 +353,10 @@ class BatchRunner:
                     )
                     return
 
-    async def _finish(self, line: int, result: JobResult) -> None:
-        cost = _number(result.cost)
+    async def _finish(self, line: int, result: JobResult, estimate: float | None) -> None:
+        cost = result.cost_usd
+        self.budget.settle(estimate, cost)
+        self.progress.cost = self.budget.spent
         if result.state == "succeeded":
             output = result.output or {}
             files = self._files(output)
@@ -378,9 +415,3 @@ class _FirstWrite:
         if self._action is not None:
             action, self._action = self._action, None
             action()
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)

@@ -11,15 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...config import resolve_token
-from ...errors import MissingTokenError
+from ...errors import MissingTokenError, RunComfyError
+from ...pricing import Price, format_usd
 from ...suggest import suggestion
 from .. import exits
 from ..folders import writable_folder
 from ..inputs import InputShape
 from ..logs import configure_logging
-from ..registry import find_model, load_commands
+from ..registry import ModelInfo, find_model, load_commands
 from ..settings import Settings
 from ..style import error, is_terminal, note, warning
+from .budget import Budget, Estimate
 from .clients import BatchClients, sniffio_import_short_cut
 from .journal import Journal, JournalError
 from .planner import Planner, check_record
@@ -47,6 +49,7 @@ class BatchOptions:
     all_or_nothing: bool
     dry_run: bool
     job_timeout: float | None = None
+    max_cost: float | None = None
 
 
 def run_batch(settings: Settings, options: BatchOptions) -> int:
@@ -56,7 +59,13 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
     try:
         _check_columns(shape, options.inputs)
         if options.dry_run or options.all_or_nothing:
-            invalid = _validate_all(shape, options.inputs)
+            price = _price(settings, info) if options.dry_run else Price()
+            estimate = Estimate()
+            invalid = _validate_all(shape, options.inputs, price, estimate)
+            if options.dry_run:
+                note(f"Estimated cost: {estimate.text(price)}.")
+                if options.max_cost is not None:
+                    note(_budget_check(estimate, options.max_cost))
             if options.dry_run or invalid:
                 if invalid and options.all_or_nothing:
                     error(f"{invalid} invalid line(s): nothing was sent (--all-or-nothing).")
@@ -67,13 +76,22 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
         if problem is not None:
             error(f"{problem}: nothing was sent.")
             return exits.BAD_INPUT
+        price = info.price
+        if options.max_cost is not None:
+            price = _price(settings, info)
+            if not price.known:
+                error(
+                    f"--max-cost needs a price, and the price of {info.model_id} is unknown "
+                    "(neither the package nor RunComfy's catalog entry has one): nothing was sent."
+                )
+                return exits.BAD_INPUT
         try:
             journal = Journal(options.journal, info.model_id)
         except JournalError as exc:
             error(str(exc))
             return exc.exit_code
         try:
-            return _run(settings, options, shape, journal)
+            return _run(settings, options, shape, journal, price)
         finally:
             journal.close()
     except InputFileError as exc:
@@ -103,8 +121,42 @@ def _check_columns(shape: InputShape, inputs: Path) -> None:
         )
 
 
-def _validate_all(shape: InputShape, inputs: Path) -> int:
-    """Validate every line (streaming); report the invalid ones; returns how many."""
+def _price(settings: Settings, info: ModelInfo) -> Price:
+    """The model's price: as generated, else from RunComfy's catalog entry when a token is set
+    (the schema the package was made from may carry none); unknown when neither says."""
+    if info.price.known or resolve_token(None) is None:
+        return info.price
+    try:
+        with settings.client(max_retries=2) as client:
+            entry = client.get_model(info.model_id)
+    except RunComfyError as exc:
+        warning(f"The price of {info.model_id} could not be read from the catalog: {exc}")
+        return info.price
+    price = info.price.with_rate(entry.get("base_price_usd"), entry.get("price_unit"))
+    if price.known:
+        note(f"Price of {info.model_id} from RunComfy's catalog: {price}.")
+    return price
+
+
+def _budget_check(estimate: Estimate, limit: float) -> str:
+    """What --max-cost would do to the lines of a dry run (before any earlier run's spending)."""
+    if estimate.unknown:
+        return (
+            f"--max-cost {format_usd(limit)}: {estimate.unknown} line(s) of unknown cost would "
+            "not be sent."
+        )
+    if estimate.total <= limit + 1e-9:
+        return f"--max-cost {format_usd(limit)}: every line fits."
+    return f"--max-cost {format_usd(limit)}: the run would stop before its last line(s)."
+
+
+def _validate_all(
+    shape: InputShape, inputs: Path, price: Price | None = None, estimate: Estimate | None = None
+) -> int:
+    """Validate every line (streaming); report the invalid ones; returns how many.
+
+    With ``estimate``, the estimated cost of each valid line is added to it.
+    """
     report = Reporter()
     base = inputs.parent
     valid = invalid = 0
@@ -115,15 +167,22 @@ def _validate_all(shape: InputShape, inputs: Path) -> int:
             report(f"line {record.line}: {problem}")
         else:
             valid += 1
+            if estimate is not None and price is not None and record.data is not None:
+                estimate.add(price.estimate(record.data))
     report.close("the lines above")
     note(f"{valid + invalid} lines: {valid} valid, {invalid} invalid.")
     return invalid
 
 
-def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: Journal) -> int:
+def _run(
+    settings: Settings, options: BatchOptions, shape: InputShape, journal: Journal, price: Price
+) -> int:
     configure_logging(settings.verbose, quiet_retries=True)
     on_terminal = is_terminal(sys.stderr)
     progress = Progress(count_records(options.inputs) if on_terminal else None)
+    spent, pending, unaccounted = journal.money()
+    budget = Budget(options.max_cost, spent, pending, unaccounted)
+    progress.cost = spent if spent else None
     report = Reporter(progress.message)
     runner = BatchRunner(
         model_id=shape.model_id,
@@ -145,6 +204,8 @@ def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: 
         progress=progress,
         report=report,
         job_timeout=options.job_timeout,
+        price=price,
+        budget=budget,
     )
     interrupted = False
     try:
@@ -159,9 +220,19 @@ def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: 
         runner.stop_requested and runner.fatal is None and runner.input_error is None
     )
 
+    left: Estimate | None = None
+    if runner.budget_stop is not None:
+        left, runner.last_line = _journal_left(shape, options, journal, price, runner.budget_stop)
     summary = Summary.from_journal(journal, runner.last_line)
     write_results(journal, options.results, runner.last_line)
     note(summary.text())
+    if left is not None and options.max_cost is not None:
+        warning(
+            f"Budget {format_usd(options.max_cost)} reached ({format_usd(budget.spent)} spent, "
+            f"{format_usd(budget.pending)} more in jobs whose cost is not known yet): "
+            f"{left.known + left.unknown} line(s) left, estimated {left.text(price)}. "
+            "Rerun with a higher --max-cost to send them."
+        )
     note(f"Results: {options.results}  Journal: {options.journal}")
     if runner.fatal is not None:
         error(str(runner.fatal))
@@ -176,6 +247,29 @@ def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: 
         warning("Interrupted: rerun the same command to resume.")
         return exits.INTERRUPTED
     return summary.exit_code
+
+
+def _journal_left(
+    shape: InputShape, options: BatchOptions, journal: Journal, price: Price, why: str
+) -> tuple[Estimate, int]:
+    """After a budget stop: journal every line not sent as pending with its estimate; returns
+    what they would cost and the last line of the file."""
+    left = Estimate()
+    last = 0
+    for record in read_records(options.inputs, shape.text_keys()):
+        last = record.line
+        row = journal.get(record.line)
+        if row is not None and row.state not in ("pending", "prepared"):
+            continue
+        params, problem = check_record(shape, record, options.inputs.parent)
+        if params is None or record.data is None:
+            journal.mark_invalid(record.line, record.hash(), problem or "invalid")
+            continue
+        estimate = price.estimate(record.data)
+        left.add(estimate)
+        if row is None or row.error is None:
+            journal.mark_left(record.line, record.hash(), estimate, f"not sent: {why}")
+    return left, last
 
 
 async def _drive(runner: BatchRunner) -> None:

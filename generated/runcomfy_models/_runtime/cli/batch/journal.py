@@ -61,10 +61,15 @@ _SCHEMA: Final = (
     error TEXT,
     cost REAL,
     changed INTEGER NOT NULL DEFAULT 0,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    estimate REAL
 )""",
 )
-_COLUMNS: Final = "line, hash, state, request_id, output, files, paths, error, cost, changed"
+_COLUMNS: Final = (
+    "line, hash, state, request_id, output, files, paths, error, cost, changed, estimate"
+)
+# A job that may exist: it has a request id, or its submit outcome is unknown.
+_MAY_EXIST: Final = "(request_id IS NOT NULL OR state IN ('submitting', 'unknown'))"
 
 
 class JournalError(Exception):
@@ -91,12 +96,14 @@ class JournalRow:
     error: str | None
     cost: float | None
     changed: bool
+    estimate: float | None = None
+    """The estimated cost written before the submit (None: unknown, or no price then)."""
 
 
 def _row(values: tuple[Any, ...]) -> JournalRow:
-    line, digest, state, request_id, output, files, paths, error, cost, changed = values
+    line, digest, state, request_id, output, files, paths, error, cost, changed, estimate = values
     return JournalRow(
-        line, digest, state, request_id, output, files, paths, error, cost, bool(changed)
+        line, digest, state, request_id, output, files, paths, error, cost, bool(changed), estimate
     )
 
 
@@ -143,6 +150,9 @@ class Journal:
         try:
             for statement in _SCHEMA:
                 db.execute(statement)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(lines)").fetchall()}
+            if "estimate" not in columns:  # a journal of an earlier version
+                db.execute("ALTER TABLE lines ADD COLUMN estimate REAL")
             stored = dict(db.execute("SELECT key, value FROM meta").fetchall())
             if not stored:
                 db.executemany(
@@ -202,16 +212,35 @@ class Journal:
         ).fetchone()
         return None if cost is None else float(cost)
 
+    def money(self) -> tuple[float, float, int]:
+        """(reported costs, estimates of jobs that may exist without a cost yet, such jobs
+        without an estimate): what earlier runs committed, for the budget."""
+        spent, pending, unaccounted = self._db.execute(
+            "SELECT COALESCE(SUM(cost), 0), "
+            f"COALESCE(SUM(CASE WHEN cost IS NULL AND {_MAY_EXIST} THEN estimate END), 0), "
+            f"COUNT(CASE WHEN cost IS NULL AND estimate IS NULL AND {_MAY_EXIST} THEN 1 END) "
+            "FROM lines"
+        ).fetchone()
+        return float(spent), float(pending), int(unaccounted)
+
     # -- writing (each call is one durable transaction) -----------------------
 
-    def _upsert(self, line: int, digest: str, state: str, error: str | None = None) -> None:
+    def _upsert(
+        self,
+        line: int,
+        digest: str,
+        state: str,
+        error: str | None = None,
+        estimate: float | None = None,
+    ) -> None:
         self._db.execute(
-            "INSERT INTO lines (line, hash, state, error, changed, updated_at) "
-            "VALUES (?, ?, ?, ?, 0, ?) "
+            "INSERT INTO lines (line, hash, state, error, changed, updated_at, estimate) "
+            "VALUES (?, ?, ?, ?, 0, ?, ?) "
             "ON CONFLICT (line) DO UPDATE SET hash = excluded.hash, state = excluded.state, "
             "request_id = NULL, output = NULL, files = NULL, paths = NULL, "
-            "error = excluded.error, cost = NULL, changed = 0, updated_at = excluded.updated_at",
-            (line, digest, state, error, time.time()),
+            "error = excluded.error, cost = NULL, changed = 0, updated_at = excluded.updated_at, "
+            "estimate = excluded.estimate",
+            (line, digest, state, error, time.time(), estimate),
         )
 
     def _update(self, line: int, assignments: str, values: tuple[Any, ...]) -> None:
@@ -223,13 +252,17 @@ class Journal:
     def mark_invalid(self, line: int, digest: str, error: str) -> None:
         self._upsert(line, digest, "invalid", error)
 
-    def mark_prepared(self, line: int, digest: str) -> None:
+    def mark_prepared(self, line: int, digest: str, estimate: float | None = None) -> None:
         """Written before the submit: nothing has been sent yet."""
-        self._upsert(line, digest, "prepared")
+        self._upsert(line, digest, "prepared", estimate=estimate)
 
-    def mark_submitting(self, line: int, digest: str) -> None:
+    def mark_submitting(self, line: int, digest: str, estimate: float | None = None) -> None:
         """Written when the submit starts being written: from here on the job may exist."""
-        self._upsert(line, digest, "submitting")
+        self._upsert(line, digest, "submitting", estimate=estimate)
+
+    def mark_left(self, line: int, digest: str, estimate: float | None, reason: str) -> None:
+        """A line the run did not send (a budget stop): pending, with what it would cost."""
+        self._upsert(line, digest, "pending", reason, estimate)
 
     def mark_submitted(self, line: int, request_id: str) -> None:
         self._update(line, "state = 'submitted', request_id = ?, error = NULL", (request_id,))

@@ -1,4 +1,5 @@
-"""The batch's one progress line on stderr: a bar, counts by state and an ETA (terminal only)."""
+"""The batch's one progress line on stderr: a bar, counts by state, the cost so far and an ETA
+(terminal only)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, TextIO
 
 import click
 
+from ...pricing import format_usd
 from ..style import is_terminal, styled
 
 __all__ = ["Progress"]
@@ -34,6 +36,8 @@ class Progress:
         self.stream: TextIO = sys.stderr if stream is None else stream
         self.enabled = (is_terminal(self.stream) if enabled is None else enabled) and bool(total)
         self.counts: Counter[str] = Counter()
+        self.cost: float | None = None
+        """The running total of reported costs (USD), shown once there is one."""
         self._bar: Any = None
         if self.enabled:
             self._bar = click.progressbar(
@@ -53,6 +57,8 @@ class Progress:
             for state, color in _SHOWN
             if self.counts[state] or state == "done"
         ]
+        if self.cost is not None:
+            parts.append(f"cost {format_usd(self.cost)}")
         return ", ".join(parts)
 
     def started(self) -> None:

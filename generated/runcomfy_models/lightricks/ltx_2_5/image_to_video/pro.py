@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final, Literal, Required, TypedDict, Unpack
 
 from runcomfy_models._runtime.lazy_binding import LazyBinding, MediaField
+from runcomfy_models._runtime.pricing import Price
 
 if TYPE_CHECKING:
     from runcomfy_models import AsyncJob, AsyncRunComfy, Job, JobStatus, MediaInput, RunComfy
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_ID",
+    "PRICE",
     "Input",
     "Output",
     "Params",
@@ -38,6 +40,8 @@ __all__ = [
 ]
 
 MODEL_ID: Final = "lightricks/ltx-2.5/image-to-video/pro"
+PRICE: Final = Price(duration_input="duration", duration_default="10")
+"""The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
 
 AspectRatio = Literal["auto", "16:9", "9:16"]
 # fmt: off
