@@ -104,10 +104,10 @@ def test_catalog_and_pages_carry_the_price_or_say_unknown(priced_package: Path) 
     ) == (0.03, "output")
     assert "base_price_usd" not in by_id["acme/video/unpriced"]
     docs = priced_package / "docs" / "acme"
-    assert "Price: $0\\.03 per output \\(a job costs that times its num\\_images\\)" in (
+    assert "Price: $0.03 per output (a job costs that times its num_images)" in (
         docs / "images" / "per-output.md"
     ).read_text(encoding="utf-8")
-    assert "Price: unknown \\(the catalog entry has no price\\)" in (
+    assert "Price: unknown (the catalog entry has no price)" in (
         docs / "video" / "unpriced.md"
     ).read_text(encoding="utf-8")
     registry = (priced_package / "runcomfy_models" / "_registry.py").read_text(encoding="utf-8")
