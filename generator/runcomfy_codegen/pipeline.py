@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from runcomfy_codegen import render
+from runcomfy_codegen import record, render
 from runcomfy_codegen.cache import Analysed, Cache
 from runcomfy_codegen.diagnostics import Collector, Diagnostic, has_errors, promote_warnings
 from runcomfy_codegen.interpret import build_spec, check_collisions
@@ -47,6 +47,8 @@ class Build:
     """Ids of the models whose files were rendered by this run (the others were reused)."""
     spec_keys: dict[str, str] = field(default_factory=dict)
     """Model id -> the cache key of the schema file it came from (when analysed with a cache)."""
+    schema_hashes: dict[str, str] = field(default_factory=dict)
+    """Display path -> hash of each schema file read, for the tree's record."""
 
     @property
     def ok(self) -> bool:
@@ -95,11 +97,15 @@ def analyse(
     results: list[Analysed | None] = []
     for path in paths:
         key = ""
-        if cache is not None:
-            try:
-                key = cache.analysis_key(*entry_names(path, schemas), path.read_bytes())
-            except OSError:  # reported by read_entry below
-                key = ""
+        names = entry_names(path, schemas)
+        try:
+            content = path.read_bytes()
+        except OSError:  # reported by read_entry below
+            content = None
+        if content is not None:
+            build.schema_hashes[names[0]] = record.digest(content)
+            if cache is not None:
+                key = cache.analysis_key(*names, content)
         keys.append(key)
         results.append(cache.analysed(key) if cache is not None and key else None)
     todo = [i for i, r in enumerate(results) if r is None]
@@ -146,20 +152,34 @@ def templates_digest(templates: render.Templates) -> str:
     return h.hexdigest()
 
 
-def _runtime_files(templates: render.Templates) -> dict[str, bytes]:
-    """The runtime, copied; and the sync client derived from the async one (see unasync)."""
+def _runtime_sources(templates: render.Templates) -> Iterator[tuple[str, bytes]]:
+    """(posix path below the runtime folder, content) of every runtime file, sorted."""
     root = templates.runtime_dir
-    files: dict[str, bytes] = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if path.is_file() and path.suffix in RUNTIME_SUFFIXES and "__pycache__" not in rel.parts:
-            content = path.read_bytes()
-            files[f"{render.PACKAGE}/_runtime/{rel.as_posix()}"] = content
-            derived = DERIVED.get(rel.as_posix())
-            if derived is not None:
-                sync = unasync(content.decode("utf-8"))
-                files[f"{render.PACKAGE}/_runtime/{derived}"] = sync.encode("utf-8")
+            yield rel.as_posix(), path.read_bytes()
+
+
+def _runtime_files(templates: render.Templates) -> dict[str, bytes]:
+    """The runtime, copied; and the sync client derived from the async one (see unasync)."""
+    files: dict[str, bytes] = {}
+    for rel, content in _runtime_sources(templates):
+        files[f"{render.PACKAGE}/_runtime/{rel}"] = content
+        derived = DERIVED.get(rel)
+        if derived is not None:
+            sync = unasync(content.decode("utf-8"))
+            files[f"{render.PACKAGE}/_runtime/{derived}"] = sync.encode("utf-8")
     return files
+
+
+def record_templates_digest(templates: render.Templates) -> str:
+    """What the tree's record says of the templates: the templates in use and the runtime."""
+    h = hashlib.sha256(templates_digest(templates).encode())
+    for rel, content in _runtime_sources(templates):
+        h.update(f"{rel}\0".encode("utf-8", "surrogatepass"))
+        h.update(hashlib.sha256(content).digest())
+    return h.hexdigest()[:32]
 
 
 def _namespace_inits(
@@ -411,7 +431,15 @@ def render_tree(
             specs, _catalog_entries(specs, build.spec_keys, cache, catalog)
         ),
     }
-    build.files = {**files, **shared.done, **formatted, **other, **_runtime_files(templates)}
+    tree = {**files, **shared.done, **formatted, **other, **_runtime_files(templates)}
+    tree[record.RECORD_FILE] = record.make_record(
+        record_templates_digest(templates),
+        len(specs),
+        build.schema_hashes,
+        build.diagnostics,
+        tree,
+    )
+    build.files = tree
 
 
 def _catalog_entries(

@@ -13,6 +13,7 @@ from runcomfy_codegen import cache as cache_module
 from runcomfy_codegen import models as models_module
 from runcomfy_codegen.cache import CACHE_FILE, Cache
 from runcomfy_codegen.pipeline import generate as generate_build
+from runcomfy_codegen.record import RECORD_FILE
 from runcomfy_codegen.write import CACHE_DIR, compare
 
 from .support import (
@@ -75,7 +76,7 @@ def test_one_schema_change_rewrites_that_model_registry_and_catalog(
 ) -> None:
     schemas, out = work
     model_id = rewrite_schema(schema_file(schemas, "ideogram/ideogram-v3/reframe"), change)
-    expected = sorted(model_files(schemas, model_id) | {REGISTRY, CATALOG})
+    expected = sorted(model_files(schemas, model_id) | {REGISTRY, CATALOG, RECORD_FILE})
     before = tree(out)
 
     check = run_cli("generate", "--check", "--schemas", schemas, "--out", out)
