@@ -91,7 +91,10 @@ def cli() -> None:
 @click.option(
     "--no-cache",
     is_flag=True,
-    help="Rebuild every model; neither read nor update the cache in OUT/.codegen-cache/.",
+    help=(
+        "Rebuild every model; neither read nor update the cache in OUT/.codegen-cache/, nor "
+        "trust the record OUT/.codegen-record (so --check compares with a full generation)."
+    ),
 )
 @click.option(
     "--jobs",
@@ -135,6 +138,7 @@ def generate_cmd(
         existing=existing,
         cache=cache,
         jobs=jobs,
+        use_record=not no_cache,
     )
     changes = compare(existing, build.files)
     if check:

@@ -49,6 +49,8 @@ class Build:
     """Model id -> the cache key of the schema file it came from (when analysed with a cache)."""
     schema_hashes: dict[str, str] = field(default_factory=dict)
     """Display path -> hash of each schema file read, for the tree's record."""
+    spec_files: dict[str, str] = field(default_factory=dict)
+    """Model id -> the display path of the schema file it came from."""
 
     @property
     def ok(self) -> bool:
@@ -114,12 +116,13 @@ def analyse(
         results[i] = analysed
         if cache is not None and keys[i]:
             cache.remember_analysed(keys[i], analysed)
-    for result, key in zip(results, keys, strict=True):
+    for path, result, key in zip(paths, results, keys, strict=True):
         if result is None:  # pragma: no cover - every gap was filled above
             raise AssertionError("a schema file was not analysed")
         build.diagnostics.extend(result.diagnostics)
         if result.spec is not None:
             build.specs.append(result.spec)
+            build.spec_files[result.spec.model_id] = entry_names(path, schemas)[0]
             if key:
                 build.spec_keys[result.spec.model_id] = key
     build.specs.sort(key=lambda s: s.model_id)
@@ -344,12 +347,13 @@ def render_tree(
     existing: Mapping[str, bytes] | None = None,
     cache: Cache | None = None,
     workers: Workers | None = None,
+    use_record: bool = True,
 ) -> None:
     """Render every file of the output tree into ``build.files`` (formatted, deterministic).
 
     Models listed in ``keep`` reuse their files from ``existing`` (the tree on disk) when all of
-    them are there, instead of being rendered again; so do models whose files ``cache`` says are
-    what rendering them would give.
+    them are there, instead of being rendered again; so do models whose files ``cache``, or the
+    tree's record (see ``record.py``), says are what rendering them would give.
     """
     specs = build.specs
     layout = render.Layout.of(specs)
@@ -361,6 +365,8 @@ def render_tree(
     pending = (workers or Workers(1)).submit(
         format_python, shared.todo, pyproject, size=len(shared.todo)
     )
+    templates_record = record_templates_digest(templates)
+    recorded = record.trusted(existing, templates_record) if use_record else None
     files: dict[str, bytes] = {}
     catalog: dict[str, str] = {}
     todo: list[tuple[ModelSpec, _ModelPaths, str]] = []
@@ -378,6 +384,11 @@ def render_tree(
                 cache.keep(key)
             continue
         reused = cache.reuse(key, existing) if cache is not None else None
+        if reused is None and recorded is not None and existing is not None:
+            schema = build.spec_files.get(spec.model_id, "")
+            reused = recorded.reuse(schema, build.schema_hashes.get(schema), paths, existing)
+            if reused is not None and cache is not None:
+                cache.remember_files(key, reused)
         if reused is not None:
             files.update(reused)
             continue
@@ -433,7 +444,7 @@ def render_tree(
     }
     tree = {**files, **shared.done, **formatted, **other, **_runtime_files(templates)}
     tree[record.RECORD_FILE] = record.make_record(
-        record_templates_digest(templates),
+        templates_record,
         len(specs),
         build.schema_hashes,
         build.diagnostics,
@@ -474,10 +485,12 @@ def generate(
     existing: Mapping[str, bytes] | None = None,
     cache: Cache | None = None,
     jobs: int | None = None,
+    use_record: bool = True,
 ) -> Build:
     """Build the whole output tree; with ``only``, other models keep their files in ``existing``.
 
-    ``cache`` skips the work whose result it remembers; ``jobs`` is the number of worker
+    ``cache`` skips the work whose result it remembers, and so does the record of the tree in
+    ``existing`` unless ``use_record`` is false; ``jobs`` is the number of worker
     processes (one per CPU by default; small builds run in-process).
     """
     with Workers(jobs) as workers:
@@ -497,7 +510,13 @@ def generate(
         templates = render.Templates(templates_dir)
         try:
             render_tree(
-                build, templates, keep=keep, existing=existing, cache=cache, workers=workers
+                build,
+                templates,
+                keep=keep,
+                existing=existing,
+                cache=cache,
+                workers=workers,
+                use_record=use_record,
             )
         except (render.RenderError, WriteError) as exc:
             # A broken override template (or one that renders invalid Python) is reported,

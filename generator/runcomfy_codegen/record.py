@@ -117,6 +117,29 @@ class Record:
         # One entry a line: a regeneration changes the lines of the files it changed only.
         return (json.dumps(data, indent=0, ensure_ascii=True) + "\n").encode("ascii")
 
+    def reuse(
+        self,
+        schema: str,
+        schema_hash: str | None,
+        paths: Iterable[str],
+        existing: Mapping[str, bytes],
+    ) -> dict[str, bytes] | None:
+        """A model's files from ``existing``, if its schema file (display path ``schema``) is
+        the recorded one and its files on disk are all there as recorded; else None.
+
+        A model's files depend on its schema file, its paths, the templates and the generator
+        only, so (with a trusted record) they are then what rendering it would give.
+        """
+        if schema_hash is None or self.schemas.get(schema) != schema_hash:
+            return None
+        out: dict[str, bytes] = {}
+        for path in paths:
+            content = existing.get(path)
+            if content is None or self.files.get(path) != digest(content):
+                return None
+            out[path] = content
+        return out
+
     @classmethod
     def decode(cls, raw: bytes) -> Record | None:
         """The record in ``raw``, or None when it is not one this generator can read."""
@@ -184,18 +207,25 @@ class Verdict:
     models: int
 
 
+def trusted(existing: Mapping[str, bytes] | None, templates: str) -> Record | None:
+    """The record of the tree ``existing`` if this generator with these templates made it."""
+    raw = existing.get(RECORD_FILE) if existing is not None else None
+    record = Record.decode(raw) if raw is not None else None
+    if record is None or record.generator != generator_identity():
+        return None
+    return record if record.templates == templates else None
+
+
 def check_by_record(schemas: Path, existing: Mapping[str, bytes], templates: str) -> Verdict | None:
     """Check the tree ``existing`` against its record, without rendering.
 
     None when the record cannot answer (missing, or made by another generator, from other
     templates or other schema files): then only a generation can tell.
     """
-    raw = existing.get(RECORD_FILE)
-    record = Record.decode(raw) if raw is not None else None
-    if record is None or record.generator != generator_identity():
+    record = trusted(existing, templates)
+    if record is None:
         return None
-    if record.templates != templates:
-        return None
+    raw = existing[RECORD_FILE]
     paths, problems = discover(schemas)
     if problems or schema_hashes(schemas, paths) != record.schemas:
         return None

@@ -223,3 +223,26 @@ def test_the_record_is_deterministic_and_lists_every_file(
 )
 def test_an_unreadable_record_means_a_generation(raw: bytes) -> None:
     assert Record.decode(raw) is None
+
+
+def test_a_fresh_clone_renders_only_the_changed_model(fresh_clone: tuple[Path, Path]) -> None:
+    schemas, out = fresh_clone
+    model_id, path = a_model(schemas)
+    rewrite_schema(path, "enum")
+    existing = tree(out)
+    build = pipeline.generate(schemas, existing=existing, jobs=1)
+    assert build.ok and build.rendered == [model_id]
+    full = pipeline.generate(schemas, existing=existing, jobs=1, use_record=False)
+    assert len(full.rendered) == 6
+    assert build.files == full.files
+
+
+def test_a_hand_edited_model_is_rendered_again(fresh_clone: tuple[Path, Path]) -> None:
+    schemas, out = fresh_clone
+    model_id, _ = a_model(schemas)
+    edited = out / sorted(model_files(schemas, model_id))[0]
+    original = edited.read_bytes()
+    edited.write_bytes(original + b"# edited by hand\n")
+    build = pipeline.generate(schemas, existing=tree(out), jobs=1)
+    assert build.rendered == [model_id]
+    assert build.files[edited.relative_to(out).as_posix()] == original

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from runcomfy_codegen import cache as cache_module
 from runcomfy_codegen import models as models_module
+from runcomfy_codegen import record as record_module
 from runcomfy_codegen.cache import CACHE_FILE, Cache
 from runcomfy_codegen.pipeline import generate as generate_build
 from runcomfy_codegen.record import RECORD_FILE
@@ -220,6 +221,7 @@ def test_a_changed_generator_rebuilds_every_model(
 ) -> None:
     schemas, out = work
     monkeypatch.setattr(cache_module, "generator_digest", lambda: "another generator")
+    monkeypatch.setattr(record_module, "generator_identity", lambda: "another generator")
     build = generate_build(schemas, existing=tree(out), cache=Cache.load(out))
     assert len(build.rendered) == MODELS
 
