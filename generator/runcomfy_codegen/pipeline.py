@@ -105,7 +105,7 @@ def analyse(
         except OSError:  # reported by read_entry below
             content = None
         if content is not None:
-            build.schema_hashes[names[0]] = record.digest(content)
+            build.schema_hashes[names[0]] = record.schema_digest(content)
             if cache is not None:
                 key = cache.analysis_key(*names, content)
         keys.append(key)
@@ -273,6 +273,24 @@ def _render_models(
     return results
 
 
+def _record_kept(
+    build: Build,
+    model_id: str,
+    paths: _ModelPaths,
+    existing: Mapping[str, bytes],
+    recorded: record.Record | None,
+) -> None:
+    """A model kept as it is (the others of ``--model``) is recorded as made from its schema
+    file only if the old record vouches for its files; else from no schema file (so a check goes
+    through a generation): never as made from a schema file it was not rendered from."""
+    schema = build.spec_files.get(model_id)
+    if schema is None:
+        return
+    current = build.schema_hashes.get(schema)
+    if recorded is None or recorded.reuse(schema, current, paths, existing) is None:
+        build.schema_hashes[schema] = ""
+
+
 @dataclass
 class _Shared:
     """The package's shared Python files: reused ones, and the ones still to format."""
@@ -380,6 +398,7 @@ def render_tree(
         )
         if spec.model_id in keep_ids and existing is not None and all(p in existing for p in paths):
             files.update((p, existing[p]) for p in paths)
+            _record_kept(build, spec.model_id, paths, existing, recorded)
             if cache is not None:
                 cache.keep(key)
             continue

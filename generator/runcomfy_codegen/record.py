@@ -2,7 +2,7 @@
 
 ``generate`` writes ``.codegen-record`` at the top of the tree: the generator (its version, a
 hash of its own sources and the versions of the libraries whose output lands in the tree), a
-hash of the templates and the runtime, a hash of every schema file, the diagnostics the schemas
+hash of the templates and the runtime, a hash of every schema file's content, the diagnostics the schemas
 gave, and a hash of every other file of the tree. Generation is deterministic, so while the
 generator, the templates and every schema file are the recorded ones, a fresh generation would
 write exactly the recorded files: ``generate --check`` on a fresh clone, with no cache, then
@@ -26,6 +26,7 @@ from typing import Any
 
 from runcomfy_codegen import __version__
 from runcomfy_codegen.diagnostics import Diagnostic, Level
+from runcomfy_codegen.interpret import canonical_json
 from runcomfy_codegen.load import discover, entry_names
 
 RECORD_FILE = ".codegen-record"
@@ -80,15 +81,25 @@ def generator_identity() -> str:
     return f"{__version__} {sources_digest()[:32]} {_library_versions(PINNED_LIBRARIES)}"
 
 
+def schema_digest(content: bytes) -> str:
+    """The hash of a schema file's content: of its JSON, whatever its formatting and key order
+    (the generated tree does not depend on them); of its bytes if it is not JSON."""
+    try:
+        data = json.loads(content.decode("utf-8"))
+        return digest(canonical_json(data).encode("utf-8", "surrogatepass"))
+    except (ValueError, RecursionError, UnicodeError):
+        return "bytes " + digest(content)
+
+
 def schema_hashes(schemas: Path, paths: Iterable[Path]) -> dict[str, str]:
-    """Display path -> hash of the bytes of each schema file (unreadable files are left out)."""
+    """Display path -> :func:`schema_digest` of each schema file (unreadable ones left out)."""
     out: dict[str, str] = {}
     for path in paths:
         try:
             content = path.read_bytes()
         except OSError:
             continue
-        out[entry_names(path, schemas)[0]] = digest(content)
+        out[entry_names(path, schemas)[0]] = schema_digest(content)
     return out
 
 
