@@ -4,20 +4,29 @@ Baseline, measured in the same run: the usual script, which calls the ``datamode
 command once per schema (on a sample of the corpus, one schema after the other); the figure is
 our time per model against its time per schema.
 
+Also ``generate --check`` of an up-to-date tree, warm (with the generator's cache) and cold (a
+fresh clone: no cache), taken in turn; one ``--check --no-cache`` (a full generation: what a cold
+check cost before the tree kept a record); and a cold check must catch a hand-edited file.
+
 Targets: the full generation of 1,000 models in at most 15 s, and at least 30x faster per model
-than the ``datamodel-codegen`` command.
+than the ``datamodel-codegen`` command; a cold ``--check`` at most 2x a warm one.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import sys
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import benchlib as b
+from runcomfy_codegen.pipeline.write import CACHE_DIR
 
 TARGET_WALL = 15.0
 TARGET_SPEEDUP = 30.0
+TARGET_COLD_CHECK = 2.0
 
 DMCG_OPTIONS = (
     "--input-file-type",
@@ -59,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             b.log(f"full generation {i + 1}/{args.runs}: {m.wall:.2f} s, {b.mb(m.peak_rss):.0f} MB")
             walls.append(m.wall)
             peaks.append(b.mb(m.peak_rss))
+        checks = _checks(corpus, outs[0], work / "cache-aside", args.runs)
         for out in outs:
             shutil.rmtree(out, ignore_errors=True)
 
@@ -132,7 +142,82 @@ def main(argv: list[str] | None = None) -> int:
             note="baseline: one datamodel-codegen command",
         )
     )
+    rows.extend(checks.rows(n, args))
     return b.finish(rows, args)
+
+
+@dataclass
+class _Checks:
+    warm: list[float] = field(default_factory=list)
+    cold: list[float] = field(default_factory=list)
+    full: list[float] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def rows(self, n: int, args: argparse.Namespace) -> list[b.Row]:
+        warm = b.Row("", "", "s", self.warm).median
+        cold = b.Row("", "", "s", self.cold).median
+        for problem in self.problems:
+            print(f"problem: {problem}")
+        return [
+            b.Row("generate", f"--check, {n} models, warm (with the cache)", "s", self.warm),
+            b.Row(
+                "generate",
+                f"--check, {n} models, cold (fresh clone: no cache)",
+                "s",
+                self.cold,
+                baseline=warm,
+                target=f"<= {TARGET_COLD_CHECK:g}x warm",
+                ok=b.judge(args, cold <= TARGET_COLD_CHECK * warm),
+            ),
+            b.Row(
+                "generate",
+                f"--check --no-cache, {n} models (a full generation, as before the record)",
+                "s",
+                self.full,
+                baseline=warm,
+            ),
+            b.Row(
+                "generate",
+                "cold --check: up to date passes, a hand edit fails",
+                "problems",
+                [float(len(self.problems))],
+                target="0",
+                ok=not self.problems,
+            ),
+        ]
+
+
+def _check(corpus: Path, out: Path, *args: str) -> b.Measured:
+    return b.generate(corpus, out, "--check", *args, check=False)
+
+
+def _checks(corpus: Path, out: Path, aside: Path, runs: int) -> _Checks:
+    """``generate --check`` of an up-to-date tree, warm and cold in turn (the cache is moved
+    out of the tree and back), then one full check, then a cold check of a hand-edited file."""
+    found = _Checks()
+    cache = out / CACHE_DIR
+    shutil.rmtree(aside, ignore_errors=True)
+    for timed, warm in [(False, True), (False, False)] + [(True, True), (True, False)] * runs:
+        if warm != cache.is_dir():
+            (aside if warm else cache).rename(cache if warm else aside)
+        m = _check(corpus, out)
+        if m.returncode != 0 or "is up to date" not in m.stdout:
+            found.problems.append(f"--check of an up-to-date tree failed: {m.stderr[-300:]}")
+        if timed:
+            (found.warm if warm else found.cold).append(m.wall)
+    b.log(f"--check warm: {found.warm}, cold: {found.cold}")
+    m = _check(corpus, out, "--no-cache")
+    found.full.append(m.wall)
+    b.log(f"--check --no-cache: {m.wall:.2f} s")
+    if cache.is_dir():
+        cache.rename(aside)
+    page = sorted((out / "docs").rglob("*.md"))[-1]
+    page.write_text(page.read_text(encoding="utf-8") + "Edited by hand.\n", encoding="utf-8")
+    m = _check(corpus, out)
+    if m.returncode != 1 or page.relative_to(out).as_posix() not in m.stderr:
+        found.problems.append(f"a cold --check missed a hand edit of {page}")
+    shutil.rmtree(aside, ignore_errors=True)
+    return found
 
 
 if __name__ == "__main__":

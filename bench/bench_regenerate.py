@@ -3,7 +3,7 @@
 Each figure is one ``runcomfy-codegen generate`` (or ``generate --check``) command, process start
 included. Baseline, measured in the same run: the first, full generation of the tree (no cache).
 After each one-schema change the bench checks that only that model's files, the registry and the
-catalog were rewritten.
+catalog were rewritten (and the tree's record, which lists them).
 
 Targets: nothing changed at most 1 s, one schema changed at most 2 s; ``--check`` as fast.
 """
@@ -21,7 +21,7 @@ from runcomfy_codegen.pipeline.write import compare, read_tree
 
 TARGET_SAME = 1.0
 TARGET_ONE = 2.0
-SHARED = ("runcomfy_models/_registry.py", "runcomfy_models/_catalog.json")
+SHARED = ("runcomfy_models/_registry.py", "runcomfy_models/_catalog.json", ".codegen-record")
 
 
 def _touch_schema(path: Path, n: int) -> str:
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             "files rewritten by a one-schema change",
             "files",
             samples["files"],
-            target="its own 4 + registry + catalog",
+            target="its own 4 + registry + catalog + record",
             ok=not problems,
         )
     )

@@ -33,15 +33,14 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-from runcomfy_codegen import __version__
 from runcomfy_codegen.pipeline.diagnostics import Diagnostic
 from runcomfy_codegen.pipeline.ir import ModelSpec
 from runcomfy_codegen.pipeline.models import ModelSource
+from runcomfy_codegen.pipeline.record import generator_identity
 from runcomfy_codegen.pipeline.write import CACHE_DIR
 
 CACHE_FILE = "cache.pickle"
 _MAGIC = b"runcomfy-codegen cache 3\n"
-_LIBRARIES = ("datamodel-code-generator", "ruff", "jinja2")
 
 V = TypeVar("V")
 
@@ -61,22 +60,15 @@ def _key(*parts: str | bytes) -> str:
 
 @cache
 def generator_digest() -> str:
-    """What the generator is: its version and sources, Python's version, its pinned libraries."""
+    """What the generator is: the tree record's identity (version, sources, pinned libraries),
+    and also Python's version and jinja2's, which a cached pickle or render may depend on."""
     from importlib import metadata
 
-    h = hashlib.sha256()
-    h.update(f"{__version__}\0{sys.version}\0".encode())
-    for name in _LIBRARIES:
-        try:
-            version = metadata.version(name)
-        except metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
-            version = "?"
-        h.update(f"{name}={version}\0".encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        h.update(path.relative_to(package).as_posix().encode() + b"\0")
-        h.update(sha256(path.read_bytes()).encode())
-    return h.hexdigest()
+    try:
+        jinja = metadata.version("jinja2")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
+        jinja = "?"
+    return _key("generator", generator_identity(), sys.version, jinja)
 
 
 @dataclass(frozen=True)

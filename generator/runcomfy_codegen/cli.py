@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NoReturn
 
 import click
 
 from runcomfy_codegen import __version__
 from runcomfy_codegen.cache import Cache
-from runcomfy_codegen.pipeline.build import analyse, generate
-from runcomfy_codegen.pipeline.diagnostics import Diagnostic, Level
+from runcomfy_codegen.pipeline import render
+from runcomfy_codegen.pipeline.build import analyse, generate, record_templates_digest
+from runcomfy_codegen.pipeline.diagnostics import Diagnostic, Level, has_errors, promote_warnings
+from runcomfy_codegen.pipeline.record import Verdict, check_by_record
 from runcomfy_codegen.pipeline.write import (
     WriteError,
     check_output_folder,
@@ -90,7 +92,10 @@ def cli() -> None:
 @click.option(
     "--no-cache",
     is_flag=True,
-    help="Rebuild every model; neither read nor update the cache in OUT/.codegen-cache/.",
+    help=(
+        "Rebuild every model; neither read nor update the cache in OUT/.codegen-cache/, nor "
+        "trust the record OUT/.codegen-record (so --check compares with a full generation)."
+    ),
 )
 @click.option(
     "--jobs",
@@ -120,6 +125,11 @@ def generate_cmd(
     except WriteError as exc:
         click.echo(f"error: {exc}; nothing written", err=True)
         sys.exit(1)
+    if check and not no_cache and not models:
+        verdict = _check_by_record(schemas, existing, templates_dir)
+        if verdict is not None:
+            diagnostics = promote_warnings(verdict.diagnostics) if strict else verdict.diagnostics
+            _finish_check(out, diagnostics, verdict.stale, verdict.models)
     cache = None if no_cache else Cache.load(out)
     build = generate(
         schemas,
@@ -129,21 +139,15 @@ def generate_cmd(
         existing=existing,
         cache=cache,
         jobs=jobs,
+        use_record=not no_cache,
     )
+    changes = compare(existing, build.files)
+    if check:
+        _finish_check(out, build.diagnostics, changes.stale, len(build.specs))
     report(build.diagnostics)
     if not build.ok:
         click.echo(f"nothing written: {out}/ is unchanged", err=True)
         sys.exit(1)
-    changes = compare(existing, build.files)
-    if check:
-        if changes:
-            click.echo(f"{out}/ is stale; these files differ from a fresh generation:", err=True)
-            for path in changes.stale:
-                click.echo(f"  {path}", err=True)
-            click.echo("run `runcomfy-codegen generate` to update it", err=True)
-            sys.exit(1)
-        click.echo(f"{out}/ is up to date ({len(build.specs)} models)")
-        return
     if changes:
         try:
             replace_tree(out, build.files, existing=existing)
@@ -162,6 +166,35 @@ def generate_cmd(
         old_catalog, new_catalog = existing.get(CATALOG_FILE), build.files.get(CATALOG_FILE)
         for line in summarize_change(old_catalog, build.specs, new_catalog):
             click.echo(line, err=True)
+
+
+def _check_by_record(
+    schemas: Path, existing: Mapping[str, bytes], templates_dir: Path | None
+) -> Verdict | None:
+    """The check's answer from the tree's record alone, or None if only a generation can tell."""
+    try:
+        templates = record_templates_digest(render.Templates(templates_dir))
+    except (render.RenderError, OSError):
+        return None  # a generation reports it
+    return check_by_record(schemas, existing, templates)
+
+
+def _finish_check(
+    out: Path, diagnostics: Sequence[Diagnostic], stale: Sequence[str], models: int
+) -> NoReturn:
+    """Print the outcome of ``generate --check`` and exit: 0 up to date, 1 stale or invalid."""
+    report(diagnostics)
+    if has_errors(diagnostics):
+        click.echo(f"nothing written: {out}/ is unchanged", err=True)
+        sys.exit(1)
+    if stale:
+        click.echo(f"{out}/ is stale; these files differ from a fresh generation:", err=True)
+        for path in stale:
+            click.echo(f"  {path}", err=True)
+        click.echo("run `runcomfy-codegen generate` to update it", err=True)
+        sys.exit(1)
+    click.echo(f"{out}/ is up to date ({models} models)")
+    sys.exit(0)
 
 
 @cli.command()

@@ -130,3 +130,18 @@ def test_make_corpus_can_include_the_real_schemas(tmp_path: Path) -> None:
     real = REPO / "schemas" / "ideogram" / "ideogram-v3" / "reframe.json"
     copied = tmp_path / "ideogram" / "ideogram-v3" / "reframe.json"
     assert json.loads(copied.read_text(encoding="utf-8")) == json.loads(real.read_text("utf-8"))
+
+
+@pytest.mark.slow
+def test_generate_bench_times_cold_and_warm_check(tmp_path: Path) -> None:
+    out = tmp_path / "generate.json"
+    proc = run_script("bench_generate.py", "--quick", "--work", tmp_path, "--json", out)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {r["figure"]: r for r in json.loads(out.read_text())}
+    warm = rows["--check, 12 models, warm (with the cache)"]
+    cold = rows["--check, 12 models, cold (fresh clone: no cache)"]
+    assert warm["runs"] == cold["runs"] == 1
+    assert cold["baseline"] == warm["median"] and cold["target"] == "<= 2x warm"
+    assert rows["--check --no-cache, 12 models (a full generation, as before the record)"]["runs"]
+    correct = rows["cold --check: up to date passes, a hand edit fails"]
+    assert correct["ok"] is True and correct["samples"] == [0.0]

@@ -12,7 +12,9 @@ import pytest
 from runcomfy_codegen import cache as cache_module
 from runcomfy_codegen.cache import CACHE_FILE, Cache
 from runcomfy_codegen.pipeline import models as models_module
+from runcomfy_codegen.pipeline import record as record_module
 from runcomfy_codegen.pipeline.build import generate as generate_build
+from runcomfy_codegen.pipeline.record import RECORD_FILE
 from runcomfy_codegen.pipeline.write import CACHE_DIR, compare
 
 from .support import (
@@ -75,7 +77,7 @@ def test_one_schema_change_rewrites_that_model_registry_and_catalog(
 ) -> None:
     schemas, out = work
     model_id = rewrite_schema(schema_file(schemas, "ideogram/ideogram-v3/reframe"), change)
-    expected = sorted(model_files(schemas, model_id) | {REGISTRY, CATALOG})
+    expected = sorted(model_files(schemas, model_id) | {REGISTRY, CATALOG, RECORD_FILE})
     before = tree(out)
 
     check = run_cli("generate", "--check", "--schemas", schemas, "--out", out)
@@ -219,6 +221,7 @@ def test_a_changed_generator_rebuilds_every_model(
 ) -> None:
     schemas, out = work
     monkeypatch.setattr(cache_module, "generator_digest", lambda: "another generator")
+    monkeypatch.setattr(record_module, "generator_identity", lambda: "another generator")
     build = generate_build(schemas, existing=tree(out), cache=Cache.load(out))
     assert len(build.rendered) == MODELS
 

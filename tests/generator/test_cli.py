@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from runcomfy_codegen.pipeline.record import RECORD_FILE
 from runcomfy_codegen.pipeline.write import compare
 
 from .support import SCHEMAS, SEED_MODEL, TEMPLATES, all_files, run_cli, tree
@@ -148,7 +149,9 @@ def test_templates_override_one_template_by_file_name(fresh_tree: Path, tmp_path
     fresh, overridden = tree(fresh_tree), tree(out)
     changed = compare(fresh, overridden)
     docs = sorted(p for p in fresh if p.startswith("docs/") and p != "docs/README.md")
-    assert changed.changed == docs and not changed.added and not changed.removed
+    # The record names the templates in use.
+    assert changed.changed == sorted([*docs, RECORD_FILE])
+    assert not changed.added and not changed.removed
     for path in docs:
         text = overridden[path].decode("utf-8")
         assert text.rstrip("\n").endswith(marker)

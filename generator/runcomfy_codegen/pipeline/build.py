@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from runcomfy_codegen.cache import Analysed, Cache
-from runcomfy_codegen.pipeline import render
+from runcomfy_codegen.pipeline import record, render
 from runcomfy_codegen.pipeline.diagnostics import (
     Collector,
     Diagnostic,
@@ -52,6 +52,10 @@ class Build:
     """Ids of the models whose files were rendered by this run (the others were reused)."""
     spec_keys: dict[str, str] = field(default_factory=dict)
     """Model id -> the cache key of the schema file it came from (when analysed with a cache)."""
+    schema_hashes: dict[str, str] = field(default_factory=dict)
+    """Display path -> hash of each schema file read, for the tree's record."""
+    spec_files: dict[str, str] = field(default_factory=dict)
+    """Model id -> the display path of the schema file it came from."""
 
     @property
     def ok(self) -> bool:
@@ -100,11 +104,15 @@ def analyse(
     results: list[Analysed | None] = []
     for path in paths:
         key = ""
-        if cache is not None:
-            try:
-                key = cache.analysis_key(*entry_names(path, schemas), path.read_bytes())
-            except OSError:  # reported by read_entry below
-                key = ""
+        names = entry_names(path, schemas)
+        try:
+            content = path.read_bytes()
+        except OSError:  # reported by read_entry below
+            content = None
+        if content is not None:
+            build.schema_hashes[names[0]] = record.schema_digest(content)
+            if cache is not None:
+                key = cache.analysis_key(*names, content)
         keys.append(key)
         results.append(cache.analysed(key) if cache is not None and key else None)
     todo = [i for i, r in enumerate(results) if r is None]
@@ -113,12 +121,13 @@ def analyse(
         results[i] = analysed
         if cache is not None and keys[i]:
             cache.remember_analysed(keys[i], analysed)
-    for result, key in zip(results, keys, strict=True):
+    for path, result, key in zip(paths, results, keys, strict=True):
         if result is None:  # pragma: no cover - every gap was filled above
             raise AssertionError("a schema file was not analysed")
         build.diagnostics.extend(result.diagnostics)
         if result.spec is not None:
             build.specs.append(result.spec)
+            build.spec_files[result.spec.model_id] = entry_names(path, schemas)[0]
             if key:
                 build.spec_keys[result.spec.model_id] = key
     build.specs.sort(key=lambda s: s.model_id)
@@ -151,20 +160,34 @@ def templates_digest(templates: render.Templates) -> str:
     return h.hexdigest()
 
 
-def _runtime_files(templates: render.Templates) -> dict[str, bytes]:
-    """The runtime, copied; and the sync client derived from the async one (see unasync)."""
+def _runtime_sources(templates: render.Templates) -> Iterator[tuple[str, bytes]]:
+    """(posix path below the runtime folder, content) of every runtime file, sorted."""
     root = templates.runtime_dir
-    files: dict[str, bytes] = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if path.is_file() and path.suffix in RUNTIME_SUFFIXES and "__pycache__" not in rel.parts:
-            content = path.read_bytes()
-            files[f"{render.PACKAGE}/_runtime/{rel.as_posix()}"] = content
-            derived = DERIVED.get(rel.as_posix())
-            if derived is not None:
-                sync = unasync(content.decode("utf-8"))
-                files[f"{render.PACKAGE}/_runtime/{derived}"] = sync.encode("utf-8")
+            yield rel.as_posix(), path.read_bytes()
+
+
+def _runtime_files(templates: render.Templates) -> dict[str, bytes]:
+    """The runtime, copied; and the sync client derived from the async one (see unasync)."""
+    files: dict[str, bytes] = {}
+    for rel, content in _runtime_sources(templates):
+        files[f"{render.PACKAGE}/_runtime/{rel}"] = content
+        derived = DERIVED.get(rel)
+        if derived is not None:
+            sync = unasync(content.decode("utf-8"))
+            files[f"{render.PACKAGE}/_runtime/{derived}"] = sync.encode("utf-8")
     return files
+
+
+def record_templates_digest(templates: render.Templates) -> str:
+    """What the tree's record says of the templates: the templates in use and the runtime."""
+    h = hashlib.sha256(templates_digest(templates).encode())
+    for rel, content in _runtime_sources(templates):
+        h.update(f"{rel}\0".encode("utf-8", "surrogatepass"))
+        h.update(hashlib.sha256(content).digest())
+    return h.hexdigest()[:32]
 
 
 def _namespace_inits(
@@ -255,6 +278,24 @@ def _render_models(
     return results
 
 
+def _record_kept(
+    build: Build,
+    model_id: str,
+    paths: _ModelPaths,
+    existing: Mapping[str, bytes],
+    recorded: record.Record | None,
+) -> None:
+    """A model kept as it is (the others of ``--model``) is recorded as made from its schema
+    file only if the old record vouches for its files; else from no schema file (so a check goes
+    through a generation): never as made from a schema file it was not rendered from."""
+    schema = build.spec_files.get(model_id)
+    if schema is None:
+        return
+    current = build.schema_hashes.get(schema)
+    if recorded is None or recorded.reuse(schema, current, paths, existing) is None:
+        build.schema_hashes[schema] = ""
+
+
 @dataclass
 class _Shared:
     """The package's shared Python files: reused ones, and the ones still to format."""
@@ -329,12 +370,13 @@ def render_tree(
     existing: Mapping[str, bytes] | None = None,
     cache: Cache | None = None,
     workers: Workers | None = None,
+    use_record: bool = True,
 ) -> None:
     """Render every file of the output tree into ``build.files`` (formatted, deterministic).
 
     Models listed in ``keep`` reuse their files from ``existing`` (the tree on disk) when all of
-    them are there, instead of being rendered again; so do models whose files ``cache`` says are
-    what rendering them would give.
+    them are there, instead of being rendered again; so do models whose files ``cache``, or the
+    tree's record (see ``record.py``), says are what rendering them would give.
     """
     specs = build.specs
     layout = render.Layout.of(specs)
@@ -346,6 +388,8 @@ def render_tree(
     pending = (workers or Workers(1)).submit(
         format_python, shared.todo, pyproject, size=len(shared.todo)
     )
+    templates_record = record_templates_digest(templates)
+    recorded = record.trusted(existing, templates_record) if use_record else None
     files: dict[str, bytes] = {}
     catalog: dict[str, str] = {}
     todo: list[tuple[ModelSpec, _ModelPaths, str]] = []
@@ -359,10 +403,16 @@ def render_tree(
         )
         if spec.model_id in keep_ids and existing is not None and all(p in existing for p in paths):
             files.update((p, existing[p]) for p in paths)
+            _record_kept(build, spec.model_id, paths, existing, recorded)
             if cache is not None:
                 cache.keep(key)
             continue
         reused = cache.reuse(key, existing) if cache is not None else None
+        if reused is None and recorded is not None and existing is not None:
+            schema = build.spec_files.get(spec.model_id, "")
+            reused = recorded.reuse(schema, build.schema_hashes.get(schema), paths, existing)
+            if reused is not None and cache is not None:
+                cache.remember_files(key, reused)
         if reused is not None:
             files.update(reused)
             continue
@@ -416,7 +466,15 @@ def render_tree(
             specs, _catalog_entries(specs, build.spec_keys, cache, catalog)
         ),
     }
-    build.files = {**files, **shared.done, **formatted, **other, **_runtime_files(templates)}
+    tree = {**files, **shared.done, **formatted, **other, **_runtime_files(templates)}
+    tree[record.RECORD_FILE] = record.make_record(
+        templates_record,
+        len(specs),
+        build.schema_hashes,
+        build.diagnostics,
+        tree,
+    )
+    build.files = tree
 
 
 def _catalog_entries(
@@ -451,10 +509,12 @@ def generate(
     existing: Mapping[str, bytes] | None = None,
     cache: Cache | None = None,
     jobs: int | None = None,
+    use_record: bool = True,
 ) -> Build:
     """Build the whole output tree; with ``only``, other models keep their files in ``existing``.
 
-    ``cache`` skips the work whose result it remembers; ``jobs`` is the number of worker
+    ``cache`` skips the work whose result it remembers, and so does the record of the tree in
+    ``existing`` unless ``use_record`` is false; ``jobs`` is the number of worker
     processes (one per CPU by default; small builds run in-process).
     """
     with Workers(jobs) as workers:
@@ -474,7 +534,13 @@ def generate(
         templates = render.Templates(templates_dir)
         try:
             render_tree(
-                build, templates, keep=keep, existing=existing, cache=cache, workers=workers
+                build,
+                templates,
+                keep=keep,
+                existing=existing,
+                cache=cache,
+                workers=workers,
+                use_record=use_record,
             )
         except (render.RenderError, WriteError) as exc:
             # A broken override template (or one that renders invalid Python) is reported,
