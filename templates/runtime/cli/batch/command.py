@@ -49,10 +49,17 @@ __all__ = ["batch_command"]
     "it on [default: follow until it ends].",
 )
 @click.option(
-    "--all-or-nothing",
+    "--skip-invalid",
     is_flag=True,
-    help="Validate every line first; send nothing if any is invalid (exit 65).",
+    help="Send the valid lines even if some are invalid (those are journaled and reported).",
 )
+@click.option(
+    "--files-from",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The folder below which lines may name local files [default: the folder of INPUTS].",
+)
+# Sending nothing when a line is invalid is the default now; the flag stays for old scripts.
+@click.option("--all-or-nothing", is_flag=True, hidden=True)
 @click.option("--dry-run", is_flag=True, help="Only validate the lines; send nothing.")
 @click.option(
     "--results",
@@ -70,6 +77,8 @@ def batch_command(
     retry_failed: bool,
     resubmit_unknown: bool,
     job_timeout: float | None,
+    skip_invalid: bool,
+    files_from: Path | None,
     all_or_nothing: bool,
     dry_run: bool,
     results: Path | None,
@@ -80,8 +89,12 @@ def batch_command(
     row of input names. CSV cells are read as JSON when they parse (numbers,
     true/false, lists, objects), except for text inputs, which are kept as
     written; empty cells are left out. Media inputs take URLs or file paths
-    (relative to INPUTS). Every line is validated before anything is sent;
-    invalid lines are reported with their line numbers and skipped.
+    (relative to INPUTS, and only below its folder or --files-from).
+
+    Every line is validated before anything is sent. If any line is invalid,
+    each is listed with its line and column and nothing is sent: fix them, or
+    add --skip-invalid to send the valid lines (the invalid ones are recorded
+    in the journal and reported at the end). --dry-run only validates.
 
     The journal records each line's state and request id before and after
     each submit, so rerunning the same command after a crash resumes: finished
@@ -90,7 +103,7 @@ def batch_command(
     --resubmit-unknown.
 
     Exit codes: 0 every line done, 1 some line failed, unknown, invalid or
-    unfinished, 65 invalid inputs with --all-or-nothing or --dry-run, an
+    unfinished, 65 invalid lines (without --skip-invalid), an
     inputs file that cannot be read, or a journal, results or download path
     that cannot be used, 75 the journal is in use by another run,
     77 authentication, 130 interrupted.
@@ -107,7 +120,8 @@ def batch_command(
         retry_failed=retry_failed,
         resubmit_unknown=resubmit_unknown,
         job_timeout=job_timeout,
-        all_or_nothing=all_or_nothing,
+        skip_invalid=skip_invalid,
+        files_from=files_from,
         dry_run=dry_run,
     )
     ctx.exit(run_batch(get_settings(ctx), options))

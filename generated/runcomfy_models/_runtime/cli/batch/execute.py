@@ -43,9 +43,15 @@ class BatchOptions:
     download: Path | None
     retry_failed: bool
     resubmit_unknown: bool
-    all_or_nothing: bool
+    skip_invalid: bool
     dry_run: bool
     job_timeout: float | None = None
+    files_from: Path | None = None
+
+    @property
+    def files_root(self) -> Path:
+        """The folder below which batch lines may name local files."""
+        return self.files_from if self.files_from is not None else self.inputs.parent
 
 
 def run_batch(settings: Settings, options: BatchOptions) -> int:
@@ -54,12 +60,16 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
     shape = InputShape(commands, commands.binding(), labels="wire")
     try:
         _check_columns(shape, options.inputs)
-        if options.dry_run or options.all_or_nothing:
-            invalid = _validate_all(shape, options.inputs)
-            if options.dry_run or invalid:
-                if invalid and options.all_or_nothing:
-                    error(f"{invalid} invalid line(s): nothing was sent (--all-or-nothing).")
-                return exits.BAD_INPUT if invalid else exits.OK
+        invalid = _validate_all(shape, options)
+        if options.dry_run:
+            return exits.BAD_INPUT if invalid else exits.OK
+        if invalid and not options.skip_invalid:
+            error(
+                f"{invalid} invalid line(s): nothing was sent. Fix the lines above and run the "
+                "same command again, or add --skip-invalid to send the valid lines (the invalid "
+                "ones are recorded in the journal and reported at the end)."
+            )
+            return exits.BAD_INPUT
         if resolve_token(None) is None:
             raise MissingTokenError()
         problem = _unwritable(options)
@@ -98,13 +108,14 @@ def _check_columns(shape: InputShape, inputs: Path) -> None:
         )
 
 
-def _validate_all(shape: InputShape, inputs: Path) -> int:
+def _validate_all(shape: InputShape, options: BatchOptions) -> int:
     """Validate every line (streaming); report the invalid ones; returns how many."""
     report = Reporter()
-    base = inputs.parent
+    base = options.inputs.parent
+    root = options.files_root
     valid = invalid = 0
-    for record in read_records(inputs, shape.text_keys()):
-        params, problem = check_record(shape, record, base)
+    for record in read_records(options.inputs, shape.text_keys()):
+        params, problem = check_record(shape, record, base, root)
         if params is None:
             invalid += 1
             report(f"line {record.line}: {problem}")
@@ -129,6 +140,7 @@ def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: 
             shape,
             journal,
             options.inputs.parent,
+            options.files_root,
             retry_failed=options.retry_failed,
             resubmit_unknown=options.resubmit_unknown,
             saving=options.download is not None,
