@@ -140,7 +140,8 @@ def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
             return None, f"not valid JSON: the line ends at column {end} before the JSON does"
         return None, f"not valid JSON: {exc.msg} (column {exc.colno})"
     except RecursionError:
-        return None, f"not valid JSON: nested too deep (over {_DEPTH} levels at column {_too_deep(text)})"
+        column = _too_deep(text)
+        return None, f"not valid JSON: nested too deep (over {_DEPTH} levels at column {column})"
     except ValueError:
         match = _LONG_DIGITS.search(text)
         column = match.start() + 1 if match else 1
