@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from pydantic import ValidationError
 
-from ..errors import UnexpectedResponseError
+from ..errors import RunComfyError, UnexpectedResponseError
 from ..outputs import GenericOutput, download_all
 from . import exits
 from .render import Printer, cancel_record, result_record, status_record
 from .settings import get_settings
+
+if TYPE_CHECKING:
+    from ..client import RunComfy
 
 __all__ = ["cancel_command", "result_command", "status_command"]
 
@@ -73,11 +77,26 @@ def result_command(
 def cancel_command(ctx: click.Context, request_id: str, json_flag: bool) -> None:
     """Ask RunComfy to cancel a request.
 
-    Only a queued request can be cancelled (exit 0); a running or finished one
-    will complete and be billed (exit 1).
+    Only a queued request can be cancelled. Exit codes: 0 cancelled (it will
+    not run and is not billed), 3 too late (it is running and will be billed,
+    or it has already finished), 4 asked but not confirmed (check 'status').
     """
     with get_settings(ctx).client() as client:
         outcome = client.cancel(request_id)
-    Printer.for_stdout(json_flag).emit(cancel_record(outcome))
+        finished = outcome.outcome == "not_cancellable" and _finished(client, request_id)
+    record = cancel_record(outcome)
+    if finished:
+        record["finished"] = True
+    Printer.for_stdout(json_flag).emit(record)
+    if outcome.outcome in ("requested", "unknown"):
+        ctx.exit(exits.CANCEL_UNCONFIRMED)
     if not outcome.cancelled:
-        ctx.exit(exits.FAILED)
+        ctx.exit(exits.NOT_CANCELLED)
+
+
+def _finished(client: RunComfy, request_id: str) -> bool:
+    """Whether a job that could not be cancelled has already ended (best effort, never raises)."""
+    try:
+        return client.status(request_id).state in ("completed", "cancelled")
+    except RunComfyError:
+        return False
