@@ -56,6 +56,12 @@ __all__ = [
 
 TOKEN_ENV_VARS = ("RUNCOMFY_API_TOKEN", "RUNCOMFY_TOKEN")
 
+# Advice for Python callers, named so that the command line can put its own in their place.
+PY_RESUME_HINT = "resume with client.job(request_id).wait()"
+PY_RAW_OUTPUT_HINT = "The raw output is in job.result().output."
+PY_INSECURE_HINT = ", or pass allow_insecure_http=True to the client if this network is trusted"
+PY_TOKEN_HINT = "pass token=... to the client or "
+
 
 class RunComfyError(Exception):
     """Base class of every error raised by this package."""
@@ -76,7 +82,7 @@ class MissingTokenError(RunComfyError):
         super().__init__(
             message
             or (
-                "No RunComfy API token: pass token=... to the client or set the "
+                f"No RunComfy API token: {PY_TOKEN_HINT}set the "
                 f"{TOKEN_ENV_VARS[0]} (or {TOKEN_ENV_VARS[1]}) environment variable."
             )
         )

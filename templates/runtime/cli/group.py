@@ -17,6 +17,7 @@ import click
 
 from ..errors import TOKEN_ENV_VARS, MissingTokenError, RunComfyError
 from . import exits
+from .advice import cli_message
 from .inputs import InputProblems
 from .interrupts import exit_interrupted
 from .style import error
@@ -43,7 +44,7 @@ def report_error(exc: RunComfyError) -> None:
             f"(or {TOKEN_ENV_VARS[1]}) environment variable."
         )
         return
-    error(str(exc))
+    error(cli_message(exc))
 
 
 class RootGroup(click.Group):

@@ -22,6 +22,7 @@ from ..errors import (
 from ..jobs import Job
 from ..outputs import download_all
 from . import exits
+from .advice import cli_message
 from .folders import writable_folder
 from .inputs import InputShape
 from .live import LiveLine, format_elapsed
@@ -175,14 +176,14 @@ def _job_error(exc: JobError, job: Job[Any], printer: Printer) -> int:
         record["status"] = "cancelled"
     elif isinstance(exc, JobTimeoutError):
         record["status"] = "timeout"
-        record["error"] = exc.message
-        record["hint"] = f"Check it later with: runcomfy-models result {job.request_id}"
+        record["error"] = cli_message(exc)
+        record["hint"] = f"Follow it with: runcomfy-models wait {job.request_id}"
     else:
         record["status"] = "error"
-        record["error"] = exc.message
+        record["error"] = cli_message(exc)
     printer.emit(record)
     if printer.json:
-        error(exc.message)
+        error(cli_message(exc))
     return exc.exit_code
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from ...config import resolve_token
 from ...errors import MissingTokenError
 from .. import exits
+from ..advice import cli_message
 from ..folders import writable_folder
 from ..inputs import InputShape
 from ..logs import configure_logging
@@ -171,7 +172,7 @@ def _run(settings: Settings, options: BatchOptions, shape: InputShape, journal: 
     note(summary.text())
     note(f"Results: {options.results}  Journal: {options.journal}")
     if runner.fatal is not None:
-        error(str(runner.fatal))
+        error(cli_message(runner.fatal))
         return runner.fatal.exit_code
     if runner.input_error is not None:
         error(
