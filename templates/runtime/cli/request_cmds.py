@@ -1,4 +1,4 @@
-"""``status``, ``result`` and ``cancel``: one existing request, by its id."""
+"""``status``, ``result``, ``cancel`` and ``wait``: one existing request, by its id."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from pydantic import ValidationError
 from ..errors import RunComfyError, UnexpectedResponseError
 from ..outputs import GenericOutput, download_all
 from . import exits
+from .folders import writable_folder
 from .render import Printer, cancel_record, result_record, status_record
 from .settings import get_settings
+from .style import error
 
 if TYPE_CHECKING:
     from ..client import RunComfy
 
-__all__ = ["cancel_command", "result_command", "status_command"]
+__all__ = ["cancel_command", "result_command", "status_command", "wait_command"]
 
 _JSON_HELP = "Print one JSON object (the default when stdout is not a terminal)."
 
@@ -100,3 +102,43 @@ def _finished(client: RunComfy, request_id: str) -> bool:
         return client.status(request_id).state in ("completed", "cancelled")
     except RunComfyError:
         return False
+
+
+@click.command("wait")
+@click.argument("request_id")
+@click.option(
+    "--download",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save the output files into this folder.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Stop waiting after this many seconds (exit 75); the job keeps running.",
+)
+@click.option("--json", "json_flag", is_flag=True, help=_JSON_HELP)
+@click.pass_context
+def wait_command(
+    ctx: click.Context,
+    request_id: str,
+    download: Path | None,
+    timeout: float | None,
+    json_flag: bool,
+) -> None:
+    """Follow a job started with 'run --no-wait' until it ends.
+
+    The same display, outcome and exit codes as 'run': 0 succeeded, 1 failed
+    or cancelled, 75 timeout, 130 interrupted (Ctrl-C asks RunComfy to cancel
+    the job, as 'run' does).
+    """
+    from .run_cmd import follow_job
+
+    if download is not None:
+        problem = writable_folder(download, "the download folder")
+        if problem is not None:
+            error(f"{problem}.")
+            ctx.exit(exits.BAD_INPUT)
+    settings = get_settings(ctx)
+    with settings.client() as client:
+        job = client.job(request_id)
+        ctx.exit(follow_job(settings, job, Printer.for_stdout(json_flag), timeout, download))
