@@ -422,6 +422,13 @@ def _click_type(f: Field) -> str | None:
         return "MEDIA"
     if t.enum is not None and t.kinds == ("string",) and all(isinstance(v, str) for v in t.enum):
         return f"click.Choice({py_literal(list(t.enum))})"
+    if (
+        t.enum is not None
+        and t.kinds == ("integer",)
+        and all(type(v) is int for v in t.enum)
+        and len({str(v) for v in t.enum}) == len(t.enum)
+    ):
+        return f"IntChoice({py_literal(list(t.enum))})"
     if t.kinds in (("integer",), ("number",)):
         cls = "click.IntRange" if t.kinds == ("integer",) else "click.FloatRange"
         lo = t.minimum if t.minimum is not None else t.exclusive_minimum

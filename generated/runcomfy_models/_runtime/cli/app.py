@@ -6,6 +6,7 @@ import importlib
 
 import click
 
+from . import completion
 from .batch.command import batch_command
 from .emulator_cmd import emulator_command
 from .group import RootGroup
@@ -111,6 +112,7 @@ cli.add_command(status_command)
 cli.add_command(result_command)
 cli.add_command(cancel_command)
 cli.add_command(wait_command)
+completion.install()
 cli.add_command(models_command)
 cli.add_command(emulator_command)
 

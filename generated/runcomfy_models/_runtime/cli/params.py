@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.shell_completion import CompletionItem
 
-__all__ = ["JSON_VALUE", "MEDIA", "JsonValue", "Media", "is_media_reference"]
+__all__ = ["JSON_VALUE", "MEDIA", "IntChoice", "JsonValue", "Media", "is_media_reference"]
 
 if TYPE_CHECKING:
     _ParamType = click.ParamType[Any]
@@ -79,6 +79,20 @@ class Media(_ParamType):
         self, ctx: click.Context, param: click.Parameter, incomplete: str
     ) -> list[CompletionItem]:
         return [CompletionItem(incomplete, type="file")]
+
+
+class IntChoice(click.Choice):  # type: ignore[type-arg]
+    """One of a fixed set of integers: shown and completed as ``[2|4]``, passed on as ``int``."""
+
+    name = "integer choice"
+
+    def __init__(self, values: list[int]) -> None:
+        super().__init__([str(value) for value in values])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        return int(super().convert(value, param, ctx))
 
 
 JSON_VALUE = JsonValue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+from runcomfy_models._runtime.cli.params import MEDIA, IntChoice
 
 MODEL_ID = "alibaba/happyhorse-1.1/image-to-video"
 MODULE = "runcomfy_models.alibaba.happyhorse_1_1.image_to_video"
@@ -16,7 +16,7 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--duration", "duration"],
-            type=click.INT,
+            type=IntChoice([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]),
             help="Output video duration in seconds. Allowed values: 3-15. Allowed values: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default (applied by RunComfy when not given): 5.",
         ),
         click.Option(

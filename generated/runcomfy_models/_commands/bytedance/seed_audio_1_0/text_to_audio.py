@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+from runcomfy_models._runtime.cli.params import MEDIA, IntChoice
 
 MODEL_ID = "bytedance/seed-audio-1.0/text-to-audio"
 MODULE = "runcomfy_models.bytedance.seed_audio_1_0.text_to_audio"
@@ -42,7 +42,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--sample-rate", "sample_rate"],
-            type=click.INT,
+            type=IntChoice([8000, 16000, 24000, 32000, 44100, 48000]),
             help="Sample rate of the output audio in Hz. Allowed values: 8000, 16000, 24000, 32000, 44100, 48000. Default (applied by RunComfy when not given): 24000.",
         ),
         click.Option(

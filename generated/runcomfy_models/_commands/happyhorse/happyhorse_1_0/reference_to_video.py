@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+from runcomfy_models._runtime.cli.params import MEDIA, IntChoice
 
 MODEL_ID = "happyhorse/happyhorse-1.0/reference-to-video"
 MODULE = "runcomfy_models.happyhorse.happyhorse_1_0.reference_to_video"
@@ -21,7 +21,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--duration", "duration"],
-            type=click.INT,
+            type=IntChoice([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]),
             help="Output video duration in seconds. Allowed values: 3–15. Allowed values: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default (applied by RunComfy when not given): 5.",
         ),
         click.Option(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+from runcomfy_models._runtime.cli.params import MEDIA, IntChoice
 
 MODEL_ID = "wan-ai/wan-2.7/edit-video"
 MODULE = "runcomfy_models.wan_ai.wan_2_7.edit_video"
@@ -26,7 +26,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--duration", "duration"],
-            type=click.INT,
+            type=IntChoice([2, 3, 4, 5, 6, 7, 8, 9, 10]),
             help="Output length in seconds. The clip is truncated from the start of the input video. Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10. Default (applied by RunComfy when not given): 5.",
         ),
         click.Option(

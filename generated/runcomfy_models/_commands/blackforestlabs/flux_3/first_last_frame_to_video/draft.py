@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+from runcomfy_models._runtime.cli.params import MEDIA, IntChoice
 
 MODEL_ID = "blackforestlabs/flux-3/first-last-frame-to-video/draft"
 MODULE = "runcomfy_models.blackforestlabs.flux_3.first_last_frame_to_video.draft"
@@ -21,7 +21,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--duration", "duration"],
-            type=click.INT,
+            type=IntChoice([5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]),
             help="Draft duration in whole seconds from 5 through 20. Allowed values: 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20. Default (applied by RunComfy when not given): 5.",
         ),
         click.Option(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from runcomfy_models._runtime.cli.params import IntChoice
+
 MODEL_ID = "kling/kling-video-o3/pro/text-to-video"
 MODULE = "runcomfy_models.kling.kling_video_o3.pro.text_to_video"
 
@@ -19,7 +21,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--duration", "duration"],
-            type=click.INT,
+            type=IntChoice([5, 10]),
             help="Length of the generated clip in seconds. Pricing scales linearly with the selected duration. Allowed values: 5, 10. Default (applied by RunComfy when not given): 5.",
         ),
         click.Option(

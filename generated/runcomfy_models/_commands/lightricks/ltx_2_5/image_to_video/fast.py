@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from runcomfy_models._runtime.cli.params import MEDIA
+from runcomfy_models._runtime.cli.params import MEDIA, IntChoice
 
 MODEL_ID = "lightricks/ltx-2.5/image-to-video/fast"
 MODULE = "runcomfy_models.lightricks.ltx_2_5.image_to_video.fast"
@@ -47,7 +47,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--fps", "fps"],
-            type=click.INT,
+            type=IntChoice([24, 25, 48, 50]),
             help="Frames per second of the generated video. Allowed values: 24, 25, 48, 50. Default (applied by RunComfy when not given): 25.",
         ),
         click.Option(

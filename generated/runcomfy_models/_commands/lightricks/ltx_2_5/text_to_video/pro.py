@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import click
 
+from runcomfy_models._runtime.cli.params import IntChoice
+
 MODEL_ID = "lightricks/ltx-2.5/text-to-video/pro"
 MODULE = "runcomfy_models.lightricks.ltx_2_5.text_to_video.pro"
 
@@ -40,7 +42,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--fps", "fps"],
-            type=click.INT,
+            type=IntChoice([24, 25, 50]),
             help="Frames per second of the generated video. Allowed values: 24, 25, 50. Default (applied by RunComfy when not given): 25.",
         ),
         click.Option(
