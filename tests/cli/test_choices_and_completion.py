@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from .support import REFRAME, RecordingApi, cli_command, cli_env, invoke
 
 KLING = "kling/kling-video-o3/pro/text-to-video"

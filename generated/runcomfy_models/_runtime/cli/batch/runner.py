@@ -310,6 +310,7 @@ class BatchRunner:
 
     async def _finish(self, line: int, result: JobResult) -> None:
         cost = _number(result.cost)
+        self.progress.cost(cost)
         if result.state == "succeeded":
             output = result.output or {}
             files = self._files(output)
