@@ -189,6 +189,12 @@ def resolve_base_url(
     return normalize_base_url(base_url or DEFAULT_BASE_URL, allow_insecure_http=allow_insecure_http)
 
 
+def missing_token_error(base_url: str) -> MissingTokenError:
+    """The error for a call without a token; against a loopback address it says any token works."""
+    local = is_loopback_host(urlsplit(base_url).hostname or "")
+    return MissingTokenError(emulator_url=base_url if local else None)
+
+
 def is_loopback_host(host: str) -> bool:
     """``localhost`` (and ``*.localhost``) or a loopback IP address such as 127.0.0.1 or ::1."""
     name = host.strip("[]").rstrip(".").lower()

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .config import RetryPolicy, Secret, cap_timeout
+from .config import RetryPolicy, Secret, cap_timeout, missing_token_error
 from .errors import (
     TOKEN_ENV_VARS,
     APIConnectionError,
@@ -27,7 +27,6 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     InvalidInputError,
-    MissingTokenError,
     RunComfyError,
     SubmitOutcomeUnknownError,
     UnexpectedResponseError,
@@ -109,7 +108,7 @@ class Attempts:
 
     def headers(self) -> dict[str, str]:
         if self.token is None:
-            raise MissingTokenError()
+            raise missing_token_error(self.base_url)
         return {
             "Authorization": f"Bearer {self.token.reveal()}",
             "Accept": "application/json",

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
-from ..errors import TOKEN_ENV_VARS, MissingTokenError, RunComfyError
+from ..errors import TOKEN_ENV_VARS, MissingTokenError, RunComfyError, emulator_token_hint
 from . import exits
 from .advice import cli_message
 from .inputs import InputProblems
@@ -42,6 +42,7 @@ def report_error(exc: RunComfyError) -> None:
         error(
             f"No RunComfy API token: set the {TOKEN_ENV_VARS[0]} "
             f"(or {TOKEN_ENV_VARS[1]}) environment variable."
+            + emulator_token_hint(exc.emulator_url)
         )
         return
     error(cli_message(exc))

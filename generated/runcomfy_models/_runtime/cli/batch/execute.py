@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...config import resolve_token
-from ...errors import MissingTokenError
+from ...config import missing_token_error, resolve_base_url, resolve_token
 from .. import exits
 from ..advice import cli_message
 from ..folders import writable_folder
@@ -72,7 +71,7 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
             )
             return exits.BAD_INPUT
         if resolve_token(None) is None:
-            raise MissingTokenError()
+            raise missing_token_error(resolve_base_url(settings.base_url))
         problem = _unwritable(options)
         if problem is not None:
             error(f"{problem}: nothing was sent.")
