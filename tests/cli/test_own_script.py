@@ -41,9 +41,7 @@ def test_without_a_token_the_error_says_what_to_set_and_that_any_token_works(
         assert "MissingTokenError" in last
         assert "RUNCOMFY_API_TOKEN" in last
         assert f"A local emulator ({emu.base_url}) accepts any token" in last
-        worked = _script(
-            tmp_path, RUNCOMFY_BASE_URL=emu.base_url, RUNCOMFY_API_TOKEN="local-test"
-        )
+        worked = _script(tmp_path, RUNCOMFY_BASE_URL=emu.base_url, RUNCOMFY_API_TOKEN="local-test")
         assert worked.returncode == 0, worked.stderr
         assert worked.stdout.startswith(emu.base_url)
 
