@@ -85,3 +85,13 @@ def test_local_files_are_read_only_below_the_inputs_folder(
     allowed = _run(emu, REFRAME, str(inputs), "--dry-run", "--files-from", str(tmp_path))
     assert "line 3:" not in allowed.stderr and "line 4:" not in allowed.stderr
     assert "line 2:" in allowed.stderr
+
+
+def test_repeated_keys_are_found_nested_and_text_that_looks_like_a_key_is_not_one() -> None:
+    assert parse_line(b'{"style": {"a": 1, "a" : 2}}')[1] == (
+        "repeats the key 'a' (column 21); each key may appear once"
+    )
+    assert parse_line(b'{"prompt": "say \\":\\" twice", "seed": 1}') == (
+        {"prompt": 'say ":" twice', "seed": 1},
+        None,
+    )

@@ -261,9 +261,14 @@ def _as_local(value: Any, base: Path | None) -> Any:
 
 def _confine(label: str, value: Any, root: Path, problems: list[str]) -> None:
     """Report local files in ``value`` that lie outside ``root`` (symbolic links resolved)."""
+    paths = [
+        item for item in (value if isinstance(value, list) else [value]) if isinstance(item, Path)
+    ]
+    if not paths:
+        return
     top = root.resolve()
-    for item in value if isinstance(value, list) else [value]:
-        if isinstance(item, Path) and not item.resolve().is_relative_to(top):
+    for item in paths:
+        if not item.resolve().is_relative_to(top):
             problems.append(
                 f"{label}: {os.fspath(item)!r} is outside {os.fspath(top)!r}: files in batch "
                 "lines are read only below the inputs file's folder (or the --files-from folder)"

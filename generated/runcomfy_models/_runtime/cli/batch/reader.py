@@ -130,7 +130,10 @@ def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
             "the file: were files joined together?"
         )
     try:
-        data = json.loads(text, object_pairs_hook=_unique_keys)
+        data = json.loads(text)
+        if _key_count(data) != len(_KEY_TOKEN.findall(text)):
+            # Fewer keys than key tokens: a key may repeat (or a string holds '":'); look closely.
+            json.loads(text, object_pairs_hook=_unique_keys)
     except _RepeatedKey as exc:
         column = _column_of(text, json.dumps(exc.key, ensure_ascii=False), second=True)
         return None, f"repeats the key {exc.key!r} (column {column}); each key may appear once"
@@ -148,7 +151,7 @@ def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
         return None, f"not valid JSON: an integer with too many digits (column {column})"
     if not isinstance(data, dict):
         return None, "expected a JSON object of inputs"
-    if _MAYBE_SURROGATE.search(text) is not None:
+    if "\\u" in text and _MAYBE_SURROGATE.search(text) is not None:
         try:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
@@ -159,6 +162,7 @@ def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
 
 
 _DEPTH = 500
+_KEY_TOKEN = re.compile(r'"\s*:')
 _LONG_DIGITS = re.compile(r"\d{4000,}")
 _MAYBE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile(
@@ -171,6 +175,20 @@ class _RepeatedKey(ValueError):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
+
+
+def _key_count(value: Any) -> int:
+    """How many object keys ``value`` holds, nested ones included."""
+    if isinstance(value, dict):
+        return len(value) + sum(
+            _key_count(item) for item in value.values() if type(item) in _NESTED
+        )
+    if isinstance(value, list):
+        return sum(_key_count(item) for item in value if type(item) in _NESTED)
+    return 0
+
+
+_NESTED = (dict, list)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
