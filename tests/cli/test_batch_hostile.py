@@ -89,7 +89,7 @@ def test_local_files_are_read_only_below_the_inputs_folder(
 
 def test_repeated_keys_are_found_nested_and_text_that_looks_like_a_key_is_not_one() -> None:
     assert parse_line(b'{"style": {"a": 1, "a" : 2}}')[1] == (
-        "repeats the key 'a' (column 21); each key may appear once"
+        "repeats the key 'a' (column 20); each key may appear once"
     )
     assert parse_line(b'{"prompt": "say \\":\\" twice", "seed": 1}') == (
         {"prompt": 'say ":" twice', "seed": 1},
