@@ -86,8 +86,8 @@ class RootGroup(click.Group):
             exc.show()
             _exit(exc.exit_code)
         except click.Abort:
-            click.echo("Aborted.", err=True)
-            _exit(exits.INTERRUPTED)
+            # click turns a Ctrl-C inside a command into Abort: the same ending as any other.
+            exit_interrupted()
         except KeyboardInterrupt:
             exit_interrupted()
         except OSError as exc:

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 __all__ = ["cancel_command", "result_command", "status_command", "wait_command"]
 
 _JSON_HELP = "Print one JSON object (the default when stdout is not a terminal)."
+_download_option = click.option(
+    "--download",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save the output files into this folder.",
+)
 
 
 @click.command("status")
@@ -40,11 +45,7 @@ def status_command(ctx: click.Context, request_id: str, json_flag: bool) -> None
 
 @click.command("result")
 @click.argument("request_id")
-@click.option(
-    "--download",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Save the output files into this folder.",
-)
+@_download_option
 @click.option("--json", "json_flag", is_flag=True, help=_JSON_HELP)
 @click.pass_context
 def result_command(
@@ -106,11 +107,7 @@ def _finished(client: RunComfy, request_id: str) -> bool:
 
 @click.command("wait")
 @click.argument("request_id")
-@click.option(
-    "--download",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Save the output files into this folder.",
-)
+@_download_option
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
