@@ -52,9 +52,16 @@ __all__ = [
     "SubmitOutcomeUnknownError",
     "UnexpectedResponseError",
     "api_error_class",
+    "emulator_token_hint",
 ]
 
 TOKEN_ENV_VARS = ("RUNCOMFY_API_TOKEN", "RUNCOMFY_TOKEN")
+
+# Advice for Python callers, named so that the command line can put its own in their place.
+PY_RESUME_HINT = "resume with client.job(request_id).wait()"
+PY_RAW_OUTPUT_HINT = "The raw output is in job.result().output."
+PY_INSECURE_HINT = ", or pass allow_insecure_http=True to the client if this network is trusted"
+PY_TOKEN_HINT = "pass token=... to the client or "
 
 
 class RunComfyError(Exception):
@@ -68,18 +75,35 @@ class RunComfyError(Exception):
 
 
 class MissingTokenError(RunComfyError):
-    """No API token was given and none is set in the environment."""
+    """No API token was given and none is set in the environment.
+
+    ``emulator_url`` is the base URL when it is a loopback address: a local
+    emulator accepts any token, and the message says so.
+    """
 
     exit_code: ClassVar[int] = 77
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, emulator_url: str | None = None) -> None:
+        self.emulator_url = emulator_url
         super().__init__(
             message
             or (
-                "No RunComfy API token: pass token=... to the client or set the "
+                f"No RunComfy API token: {PY_TOKEN_HINT}set the "
                 f"{TOKEN_ENV_VARS[0]} (or {TOKEN_ENV_VARS[1]}) environment variable."
+                + emulator_token_hint(emulator_url)
             )
         )
+
+
+def emulator_token_hint(emulator_url: str | None) -> str:
+    """What to do against a local emulator (any token works there), or nothing."""
+    if emulator_url is None:
+        return ""
+    return (
+        f" A local emulator ({emulator_url}) accepts any token unless started with --token, "
+        "for example "
+        f"{TOKEN_ENV_VARS[0]}=local-test."
+    )
 
 
 class InvalidTokenError(RunComfyError):

@@ -17,6 +17,8 @@ from pydantic import ValidationError
 
 from .config import PollPolicy
 from .errors import (
+    PY_RAW_OUTPUT_HINT,
+    PY_RESUME_HINT,
     InvalidInputError,
     JobCancelledError,
     JobFailedError,
@@ -184,7 +186,7 @@ def outcome_of(
             raise UnexpectedResponseError(
                 f"Job {request_id} succeeded but its output does not match "
                 f"{output_type.__name__}: {exc.error_count()} problem(s), first: "
-                f"{exc.errors()[0]['msg']}. The raw output is in job.result().output.",
+                f"{exc.errors()[0]['msg']}. {PY_RAW_OUTPUT_HINT}",
                 request_id=request_id,
                 body=result.output,
             ) from exc
@@ -223,7 +225,7 @@ def timeout_error(
     elif cancel_error is not None:
         fate = f"Cancelling it failed ({cancel_error}); it may still be running."
     else:
-        fate = "It is still running: resume with client.job(request_id).wait()."
+        fate = f"It is still running: {PY_RESUME_HINT}."
     logger.info("request %s: gave up waiting after %s", request_id, waited)
     return JobTimeoutError(
         f"Job {request_id} did not finish within {waited}.{seen} {fate}",

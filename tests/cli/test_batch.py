@@ -155,7 +155,7 @@ def test_an_input_that_cannot_be_encoded_is_an_invalid_line_and_the_rest_go_on(
     text = json.dumps(good) + "\n" + bad + "\n"
     inputs = tmp_path / "in.jsonl"
     inputs.write_text(text + json.dumps(reframe_line(2)) + "\n", encoding="utf-8")
-    code, stderr = _batch(emu, REFRAME, str(inputs))
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--skip-invalid")
     assert code == 1
     assert "line 2" in stderr and "lone surrogate" in stderr
     assert emu.stats()["routes"]["submit"] == 2
@@ -182,7 +182,7 @@ def test_invalid_lines_are_reported_and_skipped(emu: RunningEmulator, tmp_path: 
     rows[4] = {"image": IMAGE_URL}
     rows.insert(5, "")  # blank lines are ignored
     inputs = write_jsonl(tmp_path / "in.jsonl", rows)  # type: ignore[arg-type]
-    code, stderr = _batch(emu, REFRAME, str(inputs))
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--skip-invalid")
     assert code == 1
     assert "line 2: not valid JSON" in stderr
     assert "line 4: seed: Input should be greater than or equal to 0" in stderr
@@ -195,17 +195,27 @@ def test_invalid_lines_are_reported_and_skipped(emu: RunningEmulator, tmp_path: 
     assert states == {1: "done", 2: "invalid", 3: "done", 4: "invalid", 5: "invalid", 7: "done"}
 
 
-def test_all_or_nothing_sends_nothing_when_a_line_is_invalid(
-    emu: RunningEmulator, tmp_path: Path
+@pytest.mark.parametrize("legacy", [[], ["--all-or-nothing"]])
+def test_an_invalid_line_anywhere_means_nothing_is_sent(
+    emu: RunningEmulator, tmp_path: Path, legacy: list[str]
 ) -> None:
-    rows = [reframe_line(i) for i in range(5)]
-    rows[2]["resolution"] = "3:2"
+    rows: list[dict[str, object] | str] = [reframe_line(i) for i in range(60)]
+    rows[40] = {**reframe_line(40), "resolution": "3:2"}
+    rows[45] = '{"image": "https://example.com/x.png", "resolution": '
     inputs = write_jsonl(tmp_path / "in.jsonl", rows)
-    code, stderr = _batch(emu, REFRAME, str(inputs), "--all-or-nothing")
+    code, stderr = _batch(emu, REFRAME, str(inputs), *legacy)
     assert code == 65
-    assert "line 3: resolution:" in stderr
+    assert "line 41: resolution:" in stderr
+    assert "line 46: not valid JSON: the line ends at column 53" in stderr
+    assert "nothing was sent" in stderr and "--skip-invalid" in stderr
     assert emu.stats()["routes"]["submit"] == 0
     assert not (tmp_path / "in.jsonl.journal.db").exists()
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--skip-invalid")
+    assert code == 1
+    assert emu.stats()["routes"]["submit"] == 58
+    assert "2 invalid" in stderr
+    states = _journal_states(tmp_path / "in.jsonl.journal.db")
+    assert states[41] == states[46] == "invalid"
 
 
 def test_dry_run_validates_only(emu: RunningEmulator, tmp_path: Path) -> None:
@@ -237,7 +247,7 @@ def test_csv_input(emu: RunningEmulator, tmp_path: Path) -> None:
         f"bad duration,{IMAGE_URL},four,,\n",
         encoding="utf-8",
     )
-    code, stderr = _batch(emu, WAN, str(inputs))
+    code, stderr = _batch(emu, WAN, str(inputs), "--skip-invalid")
     assert code == 1
     assert "line 5: duration: Input should be a valid integer" in stderr
     results = read_results(tmp_path / "in.csv.results.jsonl")
@@ -398,7 +408,7 @@ def test_a_csv_line_that_is_not_utf8_is_an_invalid_line(
     rows = [f"https://example.com/{i}.png,{SQUARE},{i}\n".encode() for i in range(40)]
     rows[30] = b"https://example.com/caf\xe9.png," + SQUARE.encode() + b",30\n"
     inputs.write_bytes(b"image,resolution,seed\n" + b"".join(rows))
-    code, stderr = _batch(emu, REFRAME, str(inputs), "--concurrency", "8")
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--concurrency", "8", "--skip-invalid")
     assert code == 1
     assert "line 32: not valid UTF-8 text" in stderr
     assert "40 lines: 39 done, 1 invalid" in stderr
@@ -414,10 +424,13 @@ def test_an_inputs_file_that_fails_midway_stops_gracefully(
 ) -> None:
     inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(6)])
     real = execute.read_records
+    reads: list[Path] = []
 
     def failing(path: Path, text_keys: frozenset[str] = frozenset()) -> Iterator[Record]:
+        # The first read (validating every line) succeeds; the file fails while sending.
+        reads.append(path)
         for record in real(path, text_keys):
-            if record.line == 5:
+            if record.line == 5 and len(reads) > 1:
                 raise InputFileError(f"{path}: cannot read the inputs after line 4: I/O error")
             yield record
 

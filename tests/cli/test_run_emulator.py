@@ -143,7 +143,7 @@ def test_status_result_and_cancel(emu: RunningEmulator, tmp_path: Path) -> None:
     assert Path(saved).read_bytes().startswith(b"\x89PNG")
 
     too_late = invoke(["cancel", done["request_id"]], base_url=emu.base_url)
-    assert too_late.exit_code == 1
+    assert too_late.exit_code == 3
     assert last_json(too_late)["outcome"] == "not_cancellable"
 
 

@@ -146,7 +146,7 @@ def test_jsonl_reader(tmp_path: Path) -> None:
     assert [(record.line, record.error) for record in records] == [
         (1, None),
         (3, "expected a JSON object of inputs"),
-        (4, "not valid UTF-8 text"),
+        (4, "not valid UTF-8 text (column 8)"),
         (5, None),
     ]
     assert count_records(source) == 5

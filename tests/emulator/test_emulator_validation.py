@@ -117,6 +117,25 @@ def test_invalid_json_is_400(emu: RunningEmulator, client: httpx.Client) -> None
     assert emu.stats()["routes"]["submit_rejected"] == 1
 
 
+@pytest.mark.parametrize(
+    ("body", "statuses"),
+    [
+        (b'{"seed": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", (400,)),
+        (b'{"seed": ' + b"9" * 10_000 + b"}", (400,)),
+        (b'{"image": ' + b'{"a": ' * 600 + b"1" + b"}" * 600 + b"}", (400, 422)),
+        (b'{"image": "https://example.com/a.png", "seed": 1e999}', (422,)),
+    ],
+)
+def test_hostile_bodies_are_refused_never_a_server_error(
+    emu: RunningEmulator, client: httpx.Client, body: bytes, statuses: tuple[int, ...]
+) -> None:
+    response = client.post(f"/v1/models/{REFRAME}", content=body)
+    assert response.status_code in statuses, response.text[:300]
+    assert response.json()["error_message"]
+    assert emu.stats()["jobs"]["succeeded"] == 0
+    assert emu.stats()["routes"]["submit_rejected"] == 1
+
+
 @pytest.mark.parametrize("body", [b'[{"image": "x"}]', b'"image"', b"42", b"null"])
 def test_non_object_body_is_422(emu: RunningEmulator, client: httpx.Client, body: bytes) -> None:
     issues = detail(client.post(f"/v1/models/{REFRAME}", content=body))

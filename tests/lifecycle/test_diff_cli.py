@@ -252,7 +252,7 @@ def test_json_format_parses(sides: tuple[Path, Path]) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data) == {"old", "new", "summary", "changes", "notes"}
-    assert data["summary"] == {"breaking": 2, "warning": 1, "info": 3}
+    assert data["summary"] == {"breaking": 1, "warning": 1, "info": 3}
     first = data["changes"][0]
     assert set(first) == {"model_id", "severity", "side", "path", "rule", "message"}
     sides_seen = {c["side"] for c in data["changes"]}
@@ -333,3 +333,22 @@ def test_an_unreadable_file_is_noted_by_name_and_left_out(
     data = json.loads(result.output)
     assert any(f"cannot read {unreadable.as_posix()}" in n for n in data["notes"])
     assert not any(c.get("model_id") == OTHER for c in data["changes"])
+
+
+def test_each_change_is_counted_once_though_listed_for_schema_and_python(tmp_path: Path) -> None:
+    old = entry()
+    new = copy.deepcopy(old)
+    properties = new["input_schema"]["properties"]
+    del properties["steps"]
+    properties["aspectRatio"]["enum"] = ["1:1"]
+    properties["seed"] = {"type": "integer"}
+    new["input_schema"]["required"].append("seed")
+    new["input_schema"]["properties"]["prompt"]["maxLength"] = 10
+    result = invoke(["diff", str(write(tmp_path / "a", old)), str(write(tmp_path / "b", new))])
+    listed = [line for line in result.output.splitlines() if line.strip().startswith("breaking")]
+    assert any(line.split()[1] == "python" for line in listed)  # both sides are listed
+    schema_side = [line for line in listed if line.split()[1] != "python"]
+    assert len(schema_side) == 4
+    assert "4 breaking, 0 warning(s), 0 info in 1 model(s)" in result.output
+    as_json = invoke(["diff", str(tmp_path / "a"), str(tmp_path / "b"), "--format", "json"])
+    assert json.loads(as_json.output)["summary"]["breaking"] == 4

@@ -12,7 +12,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import TOKEN_ENV_VARS, InvalidInputError, InvalidTokenError, MissingTokenError
+from .errors import (
+    PY_INSECURE_HINT,
+    TOKEN_ENV_VARS,
+    InvalidInputError,
+    InvalidTokenError,
+    MissingTokenError,
+)
 
 __all__ = [
     "BASE_URL_ENV_VARS",
@@ -109,10 +115,12 @@ class PollPolicy:
 class Secret:
     """Holds the API token so that it never shows up in a repr or a traceback's locals."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("_value", "source")
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, source: str = "the token passed to the client") -> None:
         self._value = value
+        self.source = source
+        """Where the token came from, for messages (never the token itself)."""
 
     def reveal(self) -> str:
         return self._value
@@ -144,7 +152,10 @@ def resolve_token(token: str | None, environ: Mapping[str, str] | None = None) -
     for name in TOKEN_ENV_VARS:
         value = env.get(name, "").strip()
         if value:
-            return Secret(check_token(value, f"The API token in {name}"))
+            return Secret(
+                check_token(value, f"The API token in {name}"),
+                f"the {name} environment variable",
+            )
     return None
 
 
@@ -181,6 +192,12 @@ def resolve_base_url(
     return normalize_base_url(base_url or DEFAULT_BASE_URL, allow_insecure_http=allow_insecure_http)
 
 
+def missing_token_error(base_url: str) -> MissingTokenError:
+    """The error for a call without a token; against a loopback address it says any token works."""
+    local = is_loopback_host(urlsplit(base_url).hostname or "")
+    return MissingTokenError(emulator_url=base_url if local else None)
+
+
 def is_loopback_host(host: str) -> bool:
     """``localhost`` (and ``*.localhost``) or a loopback IP address such as 127.0.0.1 or ::1."""
     name = host.strip("[]").rstrip(".").lower()
@@ -207,9 +224,8 @@ def normalize_base_url(base_url: str, *, allow_insecure_http: bool = False) -> s
         raise InvalidInputError("The base URL must not contain credentials, a query or a fragment")
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback_host(parts.hostname):
         raise InvalidInputError(
-            f"Refusing to send the API token over plain http to {parts.hostname!r}: use https, "
-            "or pass allow_insecure_http=True to the client if this network is trusted "
-            "(plain http is accepted for loopback hosts such as 127.0.0.1 and localhost)."
+            f"Refusing to send the API token over plain http to {parts.hostname!r}: use https"
+            f"{PY_INSECURE_HINT} (plain http is accepted for loopback hosts such as 127.0.0.1 and localhost)."
         )
     return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
 

@@ -19,13 +19,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .config import RetryPolicy, Secret, cap_timeout
+from .config import RetryPolicy, Secret, cap_timeout, missing_token_error
 from .errors import (
+    TOKEN_ENV_VARS,
     APIConnectionError,
     APIError,
     APITimeoutError,
+    AuthenticationError,
     InvalidInputError,
-    MissingTokenError,
     RunComfyError,
     SubmitOutcomeUnknownError,
     UnexpectedResponseError,
@@ -107,7 +108,7 @@ class Attempts:
 
     def headers(self) -> dict[str, str]:
         if self.token is None:
-            raise MissingTokenError()
+            raise missing_token_error(self.base_url)
         return {
             "Authorization": f"Bearer {self.token.reveal()}",
             "Accept": "application/json",
@@ -137,6 +138,8 @@ class Attempts:
             secret=self.token.reveal() if self.token else None,
             now=self.wall_clock(),
         )
+        if isinstance(error, AuthenticationError) and self.token is not None:
+            _name_token_source(error, self.token)
         if error is None:
             if not 200 <= status < 300:
                 unexpected = UnexpectedResponseError(
@@ -152,7 +155,7 @@ class Attempts:
         raise error
 
     def on_exception(self, exc: httpx.HTTPError) -> Retry:
-        error = _connection_error(exc, self.request, self.token)
+        error = _connection_error(exc, self.request, self.base_url, self.token)
         # An httpx error that shows the token is not chained (a traceback would print it).
         cause = exc if _scrub(str(exc), self.token) == str(exc) else None
         if exception_is_retryable(exc, self.request.kind):
@@ -221,6 +224,15 @@ class Attempts:
         )
 
 
+def _name_token_source(error: AuthenticationError, token: Secret) -> None:
+    """Say where the refused token came from (a user may not know which variable is set)."""
+    error.message = (
+        f"{error.message} (the token came from {token.source}; tokens are read from "
+        f"{' then '.join(TOKEN_ENV_VARS)} unless one is passed to the client)"
+    )
+    error.args = (error.message,)
+
+
 def _answer_preview(body: Any, limit: int = 300) -> str:
     """The server's answer for a message: JSON with control characters escaped, shortened."""
     try:
@@ -254,15 +266,17 @@ def _scrub(text: str, secret: Secret | None) -> str:
 
 
 def _connection_error(
-    exc: httpx.HTTPError, request: ApiRequest, secret: Secret | None
+    exc: httpx.HTTPError, request: ApiRequest, base_url: str, secret: Secret | None
 ) -> APIConnectionError:
     detail = _scrub(str(exc) or type(exc).__name__, secret)
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(
-            f"{request.label} timed out: {detail}", request_id=request.request_id
+            f"{request.label} timed out talking to {base_url}: {detail}",
+            request_id=request.request_id,
         )
     return APIConnectionError(
-        f"{request.label} failed: connection error: {detail}", request_id=request.request_id
+        f"{request.label} failed: cannot reach {base_url} ({detail})",
+        request_id=request.request_id,
     )
 
 

@@ -57,7 +57,8 @@ class DiffReport:
         return sorted(self.changes, key=Change.sort_key)
 
     def counts(self) -> dict[Severity, int]:
-        counter = Counter(c.severity for c in self.changes)
+        """Changes per severity, each counted once (see :func:`counted`)."""
+        counter = Counter(c.severity for c in counted(self.changes))
         return {s: counter[s] for s in Severity}
 
     def models(self) -> list[str]:
@@ -80,6 +81,32 @@ def by_model(changes: Iterable[Change]) -> dict[str, list[Change]]:
     return groups
 
 
+def _key(name: str) -> str:
+    return "".join(char for char in name.lower() if char.isalnum())
+
+
+def counted(changes: Sequence[Change]) -> list[Change]:
+    """The changes a count is made of: a schema change and the Python change it causes are one.
+
+    A property removed from the schema is also a keyword argument removed from Python; both
+    are listed (they tell different readers what breaks), but the change is counted once.
+    """
+    schema_fields = {
+        (c.model_id, c.severity, _key(c.path.split(".")[1]))
+        for c in changes
+        if c.side in (Side.INPUT, Side.OUTPUT) and "." in c.path
+    }
+    return [
+        c
+        for c in changes
+        if not (
+            c.side is Side.PYTHON
+            and "." in c.path
+            and (c.model_id, c.severity, _key(c.path.split(".")[-1])) in schema_fields
+        )
+    ]
+
+
 def count_line(changes: Sequence[Change]) -> str:
-    counter = Counter(c.severity for c in changes)
+    counter = Counter(c.severity for c in counted(changes))
     return ", ".join(f"{counter[s]} {s.value}" for s in Severity)

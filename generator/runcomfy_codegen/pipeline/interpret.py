@@ -267,7 +267,7 @@ def build_spec(entry: CheckedEntry) -> tuple[ModelSpec | None, list[Diagnostic]]
     catalog = entry.catalog
     spec = ModelSpec(
         model_id=entry.model_id,
-        display_name=catalog.get("display_name") or entry.model_id,
+        display_name=catalog.get("display_name") or naming.display_name(entry.model_id),
         source=entry.source,
         categories=tuple(catalog.get("categories", ())),
         source_file=f"schemas/{entry.model_id}.json",

@@ -239,3 +239,26 @@ def type_names(python_names: Iterable[str], taken: Iterable[str]) -> dict[str, s
         used.add(name)
         names[python_name] = _checked(name)
     return names
+
+
+_LOWER_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "to"})
+
+
+def display_name(model_id: str) -> str:
+    """A readable name for a model whose catalog entry has none, from its id.
+
+    The owner is left out (the model's own name follows it), words are split on
+    ``-``, ``_`` and ``/`` and begin with a capital, except short joining words:
+    ``bytedance/seedance-2.5/text-to-video/720p`` is ``Seedance 2.5 Text to Video 720p``.
+    """
+    segments = [s for s in model_id.split("/") if s]
+    words = [w for s in (segments[1:] or segments) for w in s.replace("_", "-").split("-") if w]
+    shown = []
+    for index, word in enumerate(words):
+        if index and word in _LOWER_WORDS:
+            shown.append(word)
+        elif word[:1].islower():
+            shown.append(word[0].upper() + word[1:])
+        else:
+            shown.append(word)
+    return " ".join(shown) or model_id

@@ -369,6 +369,15 @@ def _click_type(f: Field, type_name: str | None = None) -> str | None:
         if type_name is not None:
             return f"Choice(get_args(model.{type_name}))"
         return f"Choice({py_literal(list(t.enum))})"
+    if (
+        t.enum is not None
+        and t.kinds == ("integer",)
+        and all(type(v) is int for v in t.enum)
+        and len({str(v) for v in t.enum}) == len(t.enum)
+    ):
+        if type_name is not None:
+            return f"IntChoice(get_args(model.{type_name}))"
+        return f"IntChoice({py_literal(list(t.enum))})"
     if t.kinds in (("integer",), ("number",)):
         cls = "click.IntRange" if t.kinds == ("integer",) else "click.FloatRange"
         lo = t.minimum if t.minimum is not None else t.exclusive_minimum

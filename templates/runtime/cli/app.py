@@ -6,13 +6,14 @@ import importlib
 
 import click
 
+from . import completion
 from .batch.command import batch_command
 from .emulator_cmd import emulator_command
 from .group import RootGroup
 from .logs import configure_logging, preserve_logging
 from .models_cmd import models_command
 from .registry import ROOT_PACKAGE
-from .request_cmds import cancel_command, result_command, status_command
+from .request_cmds import cancel_command, result_command, status_command, wait_command
 from .run_group import RunGroup
 from .settings import Settings
 
@@ -110,6 +111,8 @@ cli.add_command(batch_command)
 cli.add_command(status_command)
 cli.add_command(result_command)
 cli.add_command(cancel_command)
+cli.add_command(wait_command)
+completion.install()
 cli.add_command(models_command)
 cli.add_command(emulator_command)
 

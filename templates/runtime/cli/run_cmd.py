@@ -22,6 +22,7 @@ from ..errors import (
 )
 from ..outputs import download_all
 from . import exits
+from .advice import cli_message
 from .folders import writable_folder
 from .inputs import InputShape
 from .live import LiveLine, format_elapsed
@@ -30,7 +31,7 @@ from .render import Printer, file_urls
 from .settings import Settings, get_settings
 from .style import error, note, warning
 
-__all__ = ["read_input_file", "run_model"]
+__all__ = ["follow_job", "read_input_file", "run_model"]
 
 _CANCEL_TIMEOUT = 15.0
 
@@ -99,20 +100,24 @@ def run_model(ctx: click.Context, commands: ModelCommands, values: dict[str, Any
                     "request_id": job.request_id,
                     "model_id": model_id,
                     "status": "submitted",
-                    "hint": f"Follow it with: runcomfy-models status {job.request_id}",
+                    "hint": f"Follow it with: runcomfy-models wait {job.request_id}",
                 }
             )
             return exits.OK
-        return _wait(settings, job, printer, timeout, download)
+        return follow_job(settings, job, printer, timeout, download)
 
 
-def _wait(
+def follow_job(
     settings: Settings,
     job: Job[Any],
     printer: Printer,
     timeout: float | None,
     download: Path | None,
 ) -> int:
+    """Wait for ``job`` with the live line, save its files, report; returns the exit code.
+
+    What ``run`` does after submitting and ``wait`` does for a job started before.
+    """
     started = time.monotonic()
     live = LiveLine(job.request_id, enabled=False if printer.json else None)
     try:
@@ -177,14 +182,14 @@ def _job_error(exc: JobError, job: Job[Any], printer: Printer) -> int:
         record["status"] = "cancelled"
     elif isinstance(exc, JobTimeoutError):
         record["status"] = "timeout"
-        record["error"] = exc.message
-        record["hint"] = f"Check it later with: runcomfy-models result {job.request_id}"
+        record["error"] = cli_message(exc)
+        record["hint"] = f"Follow it with: runcomfy-models wait {job.request_id}"
     else:
         record["status"] = "error"
-        record["error"] = exc.message
+        record["error"] = cli_message(exc)
     printer.emit(record)
     if printer.json:
-        error(exc.message)
+        error(cli_message(exc))
     return exc.exit_code
 
 

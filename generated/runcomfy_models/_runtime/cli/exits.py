@@ -11,6 +11,10 @@ from typing import Final
 OK: Final = 0
 FAILED: Final = 1
 """A job failed or was cancelled, a batch has unfinished lines, or anything else."""
+NOT_CANCELLED: Final = 3
+"""``cancel``: too late, the job is running or finished (a running one will be billed)."""
+CANCEL_UNCONFIRMED: Final = 4
+"""``cancel``: asked, but RunComfy did not confirm the job was cancelled; check its status."""
 BAD_INPUT: Final = 65
 """Bad input or schema mismatch (including bad option values)."""
 SERVER_ERROR: Final = 69

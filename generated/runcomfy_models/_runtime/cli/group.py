@@ -15,8 +15,9 @@ from typing import Any, NoReturn
 
 import click
 
-from ..errors import TOKEN_ENV_VARS, MissingTokenError, RunComfyError
+from ..errors import TOKEN_ENV_VARS, MissingTokenError, RunComfyError, emulator_token_hint
 from . import exits
+from .advice import cli_message
 from .inputs import InputProblems
 from .interrupts import exit_interrupted
 from .style import error
@@ -41,9 +42,10 @@ def report_error(exc: RunComfyError) -> None:
         error(
             f"No RunComfy API token: set the {TOKEN_ENV_VARS[0]} "
             f"(or {TOKEN_ENV_VARS[1]}) environment variable."
+            + emulator_token_hint(exc.emulator_url)
         )
         return
-    error(str(exc))
+    error(cli_message(exc))
 
 
 class RootGroup(click.Group):

@@ -114,10 +114,14 @@ class InputShape:
             params[dest] = list(value) if isinstance(value, tuple) else value
         return params
 
-    def from_mapping(self, data: Mapping[str, Any], base: Path | None) -> dict[str, Any]:
+    def from_mapping(
+        self, data: Mapping[str, Any], base: Path | None, root: Path | None = None
+    ) -> dict[str, Any]:
         """An input object from a file (keys are wire names) as parameters.
 
-        Media strings that are not URLs name local files, relative to ``base``.
+        Media strings that are not URLs name local files, relative to ``base``;
+        with ``root``, only files below that folder (the inputs may come from
+        someone else, and a file would be uploaded).
         """
         params: dict[str, Any] = {}
         problems: list[str] = []
@@ -132,6 +136,8 @@ class InputShape:
             info = self.fields[dest]
             if info.media is not None:
                 value = self._media_from_text(info, value, base, problems)
+                if root is not None:
+                    _confine(self.label(dest), value, root, problems)
             params[dest] = value
         if problems:
             raise InputProblems(self.model_id, problems)
@@ -246,6 +252,22 @@ def _as_local(value: Any, base: Path | None) -> Any:
     if base is not None and not path.is_absolute():
         path = base / path
     return path
+
+
+def _confine(label: str, value: Any, root: Path, problems: list[str]) -> None:
+    """Report local files in ``value`` that lie outside ``root`` (symbolic links resolved)."""
+    paths = [
+        item for item in (value if isinstance(value, list) else [value]) if isinstance(item, Path)
+    ]
+    if not paths:
+        return
+    top = root.resolve()
+    for item in paths:
+        if not item.resolve().is_relative_to(top):
+            problems.append(
+                f"{label}: {os.fspath(item)!r} is outside {os.fspath(top)!r}: files in batch "
+                "lines are read only below the inputs file's folder (or the --files-from folder)"
+            )
 
 
 def _check_file(value: Any, label: str, limit: int, problems: list[str]) -> Any:

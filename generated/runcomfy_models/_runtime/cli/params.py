@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ from click.shell_completion import CompletionItem
 
 from ..suggest import suggestion
 
-__all__ = ["JSON_VALUE", "MEDIA", "Choice", "JsonValue", "Media", "is_media_reference"]
+__all__ = ["JSON_VALUE", "MEDIA", "Choice", "IntChoice", "JsonValue", "Media", "is_media_reference"]
 
 if TYPE_CHECKING:
     _ParamType = click.ParamType[Any]
@@ -92,6 +93,20 @@ class Media(_ParamType):
         self, ctx: click.Context, param: click.Parameter, incomplete: str
     ) -> list[CompletionItem]:
         return [CompletionItem(incomplete, type="file")]
+
+
+class IntChoice(Choice):
+    """One of a fixed set of integers: shown and completed as ``[2|4]``, passed on as ``int``."""
+
+    name = "integer choice"
+
+    def __init__(self, values: Sequence[int]) -> None:
+        super().__init__([str(value) for value in values])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        return int(super().convert(value, param, ctx))
 
 
 JSON_VALUE = JsonValue()

@@ -108,9 +108,10 @@ def _headline(record: Mapping[str, Any]) -> str:
     if "outcome" in record:
         outcome = str(record["outcome"])
         color = "green" if outcome == "cancelled" else "yellow"
-        return f"Request {request_id}: " + styled(
-            CANCEL_DESCRIPTIONS.get(outcome, outcome), sys.stdout, fg=color, bold=True
-        )
+        text = CANCEL_DESCRIPTIONS.get(outcome, outcome)
+        if record.get("finished"):
+            text = "It has already finished: there is nothing to cancel"
+        return f"Request {request_id}: " + styled(text, sys.stdout, fg=color, bold=True)
     state = str(record.get("status", "?"))
     color = "green" if state in _GOOD else "red" if state in _BAD else "yellow"
     text = state.replace("_", " ")

@@ -1,21 +1,32 @@
-"""``status``, ``result`` and ``cancel``: one existing request, by its id."""
+"""``status``, ``result``, ``cancel`` and ``wait``: one existing request, by its id."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from pydantic import ValidationError
 
-from ..errors import UnexpectedResponseError
+from ..errors import RunComfyError, UnexpectedResponseError
 from ..outputs import GenericOutput, download_all
 from . import exits
+from .folders import writable_folder
 from .render import Printer, cancel_record, result_record, status_record
 from .settings import get_settings
+from .style import error
 
-__all__ = ["cancel_command", "result_command", "status_command"]
+if TYPE_CHECKING:
+    from ..client import RunComfy
+
+__all__ = ["cancel_command", "result_command", "status_command", "wait_command"]
 
 _JSON_HELP = "Print one JSON object (the default when stdout is not a terminal)."
+_download_option = click.option(
+    "--download",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save the output files into this folder.",
+)
 
 
 @click.command("status")
@@ -34,11 +45,7 @@ def status_command(ctx: click.Context, request_id: str, json_flag: bool) -> None
 
 @click.command("result")
 @click.argument("request_id")
-@click.option(
-    "--download",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Save the output files into this folder.",
-)
+@_download_option
 @click.option("--json", "json_flag", is_flag=True, help=_JSON_HELP)
 @click.pass_context
 def result_command(
@@ -73,11 +80,62 @@ def result_command(
 def cancel_command(ctx: click.Context, request_id: str, json_flag: bool) -> None:
     """Ask RunComfy to cancel a request.
 
-    Only a queued request can be cancelled (exit 0); a running or finished one
-    will complete and be billed (exit 1).
+    Only a queued request can be cancelled. Exit codes: 0 cancelled (it will
+    not run and is not billed), 3 too late (it is running and will be billed,
+    or it has already finished), 4 asked but not confirmed (check 'status').
     """
     with get_settings(ctx).client() as client:
         outcome = client.cancel(request_id)
-    Printer.for_stdout(json_flag).emit(cancel_record(outcome))
+        finished = outcome.outcome == "not_cancellable" and _finished(client, request_id)
+    record = cancel_record(outcome)
+    if finished:
+        record["finished"] = True
+    Printer.for_stdout(json_flag).emit(record)
+    if outcome.outcome in ("requested", "unknown"):
+        ctx.exit(exits.CANCEL_UNCONFIRMED)
     if not outcome.cancelled:
-        ctx.exit(exits.FAILED)
+        ctx.exit(exits.NOT_CANCELLED)
+
+
+def _finished(client: RunComfy, request_id: str) -> bool:
+    """Whether a job that could not be cancelled has already ended (best effort, never raises)."""
+    try:
+        return client.status(request_id).state in ("completed", "cancelled")
+    except RunComfyError:
+        return False
+
+
+@click.command("wait")
+@click.argument("request_id")
+@_download_option
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Stop waiting after this many seconds (exit 75); the job keeps running.",
+)
+@click.option("--json", "json_flag", is_flag=True, help=_JSON_HELP)
+@click.pass_context
+def wait_command(
+    ctx: click.Context,
+    request_id: str,
+    download: Path | None,
+    timeout: float | None,
+    json_flag: bool,
+) -> None:
+    """Follow a job started with 'run --no-wait' until it ends.
+
+    The same display, outcome and exit codes as 'run': 0 succeeded, 1 failed
+    or cancelled, 75 timeout, 130 interrupted (Ctrl-C asks RunComfy to cancel
+    the job, as 'run' does).
+    """
+    from .run_cmd import follow_job
+
+    if download is not None:
+        problem = writable_folder(download, "the download folder")
+        if problem is not None:
+            error(f"{problem}.")
+            ctx.exit(exits.BAD_INPUT)
+    settings = get_settings(ctx)
+    with settings.client() as client:
+        job = client.job(request_id)
+        ctx.exit(follow_job(settings, job, Printer.for_stdout(json_flag), timeout, download))

@@ -146,9 +146,11 @@ class RunComfyApi:
         raw = await request.body()
         try:
             body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            # ValueError covers integers too long to convert; RecursionError, nesting too deep.
+            reason = "nested too deep" if isinstance(exc, RecursionError) else str(exc)[:200]
             self.emulator.count_rejected_submit(model_id, call.generation)
-            return error_response(400, BAD_REQUEST, f"The request body is not valid JSON: {exc}")
+            return error_response(400, BAD_REQUEST, f"The request body is not valid JSON: {reason}")
         issues = self.emulator.validate(model_id, body)
         if issues:
             self.emulator.count_rejected_submit(model_id, call.generation)

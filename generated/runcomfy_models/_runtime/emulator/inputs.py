@@ -188,8 +188,12 @@ class InputValidator:
             self._compiled[model_id] = validator
         if not isinstance(body, dict):
             return [InputIssue("", "the request body must be a JSON object of model inputs")]
-        found = [
-            InputIssue(_error_path(error), _describe(error))
-            for error in validator.iter_errors(body)
-        ]
+        try:
+            found = [
+                InputIssue(_error_path(error), _describe(error))
+                for error in validator.iter_errors(body)
+            ]
+        except (RecursionError, ValueError):
+            # Nesting deep enough to exhaust the validator, or a number too long to show.
+            return [InputIssue("", "the input is nested too deep or holds a number too large")]
         return sorted(found, key=lambda issue: (issue.path, issue.message))

@@ -9,7 +9,7 @@ import click
 
 # The model module (light: no pydantic) names each enum's values once; the options read them.
 import runcomfy_models.alibaba.happyhorse_1_1.image_to_video as model
-from runcomfy_models._runtime.cli.params import MEDIA, Choice
+from runcomfy_models._runtime.cli.params import MEDIA, Choice, IntChoice
 
 MODEL_ID = "alibaba/happyhorse-1.1/image-to-video"
 MODULE = "runcomfy_models.alibaba.happyhorse_1_1.image_to_video"
@@ -20,7 +20,7 @@ def params() -> list[click.Parameter]:
     return [
         click.Option(
             ["--duration", "duration"],
-            type=click.INT,
+            type=IntChoice(get_args(model.Duration)),
             help="Output video duration in seconds. Allowed values: 3-15. Allowed values: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15. Default (applied by RunComfy when not given): 5.",
         ),
         click.Option(

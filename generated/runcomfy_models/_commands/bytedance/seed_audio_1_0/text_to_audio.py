@@ -9,7 +9,7 @@ import click
 
 # The model module (light: no pydantic) names each enum's values once; the options read them.
 import runcomfy_models.bytedance.seed_audio_1_0.text_to_audio as model
-from runcomfy_models._runtime.cli.params import MEDIA, Choice
+from runcomfy_models._runtime.cli.params import MEDIA, Choice, IntChoice
 
 MODEL_ID = "bytedance/seed-audio-1.0/text-to-audio"
 MODULE = "runcomfy_models.bytedance.seed_audio_1_0.text_to_audio"
@@ -46,7 +46,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--sample-rate", "sample_rate"],
-            type=click.INT,
+            type=IntChoice(get_args(model.SampleRate)),
             help="Sample rate of the output audio in Hz. Allowed values: 8000, 16000, 24000, 32000, 44100, 48000. Default (applied by RunComfy when not given): 24000.",
         ),
         click.Option(

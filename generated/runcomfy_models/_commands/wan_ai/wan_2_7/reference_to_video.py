@@ -9,7 +9,7 @@ import click
 
 # The model module (light: no pydantic) names each enum's values once; the options read them.
 import runcomfy_models.wan_ai.wan_2_7.reference_to_video as model
-from runcomfy_models._runtime.cli.params import MEDIA, Choice
+from runcomfy_models._runtime.cli.params import MEDIA, Choice, IntChoice
 
 MODEL_ID = "wan-ai/wan-2.7/reference-to-video"
 MODULE = "runcomfy_models.wan_ai.wan_2_7.reference_to_video"
@@ -25,7 +25,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--duration", "duration"],
-            type=click.INT,
+            type=IntChoice(get_args(model.Duration)),
             help="Output video duration in seconds (2-10). Allowed values: 2, 3, 4, 5, 6, 7, 8, 9, 10. Default (applied by RunComfy when not given): 5.",
         ),
         click.Option(

@@ -49,9 +49,9 @@ __all__ = ["batch_command"]
     "it on [default: follow until it ends].",
 )
 @click.option(
-    "--all-or-nothing",
+    "--skip-invalid",
     is_flag=True,
-    help="Validate every line first; send nothing if any is invalid (exit 65).",
+    help="Send the valid lines even if some are invalid (those are journaled and reported).",
 )
 @click.option(
     "--max-cost",
@@ -62,6 +62,13 @@ __all__ = ["batch_command"]
     "the estimates of jobs not finished yet) past USD; lines whose cost cannot be estimated "
     "are not sent. The journal keeps the count across reruns.",
 )
+@click.option(
+    "--files-from",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The folder below which lines may name local files [default: the folder of INPUTS].",
+)
+# Sending nothing when a line is invalid is the default now; the flag stays for old scripts.
+@click.option("--all-or-nothing", is_flag=True, hidden=True)
 @click.option(
     "--dry-run",
     is_flag=True,
@@ -83,6 +90,8 @@ def batch_command(
     retry_failed: bool,
     resubmit_unknown: bool,
     job_timeout: float | None,
+    skip_invalid: bool,
+    files_from: Path | None,
     all_or_nothing: bool,
     max_cost: float | None,
     dry_run: bool,
@@ -94,8 +103,12 @@ def batch_command(
     row of input names. CSV cells are read as JSON when they parse (numbers,
     true/false, lists, objects), except for text inputs, which are kept as
     written; empty cells are left out. Media inputs take URLs or file paths
-    (relative to INPUTS). Every line is validated before anything is sent;
-    invalid lines are reported with their line numbers and skipped.
+    (relative to INPUTS, and only below its folder or --files-from).
+
+    Every line is validated before anything is sent. If any line is invalid,
+    each is listed with its line and column and nothing is sent: fix them, or
+    add --skip-invalid to send the valid lines (the invalid ones are recorded
+    in the journal and reported at the end). --dry-run only validates.
 
     The journal records each line's state and request id before and after
     each submit, so rerunning the same command after a crash resumes: finished
@@ -108,11 +121,11 @@ def batch_command(
     the first line over the budget and says what the lines left would cost.
 
     Exit codes: 0 every line done, 1 some line failed, unknown, invalid,
-    unfinished or left by --max-cost, 65 invalid inputs with --all-or-nothing
-    or --dry-run, an inputs file that cannot be read, a journal, results or
-    download path that cannot be used, or --max-cost for a model whose price
-    is unknown, 75 the journal is in use by another run, 77 authentication,
-    130 interrupted.
+    unfinished or left by --max-cost, 65 invalid lines (without
+    --skip-invalid), an inputs file that cannot be read, a journal, results
+    or download path that cannot be used, or --max-cost for a model whose
+    price is unknown, 75 the journal is in use by another run,
+    77 authentication, 130 interrupted.
     """
     from .execute import BatchOptions, run_batch
 
@@ -126,7 +139,8 @@ def batch_command(
         retry_failed=retry_failed,
         resubmit_unknown=resubmit_unknown,
         job_timeout=job_timeout,
-        all_or_nothing=all_or_nothing,
+        skip_invalid=skip_invalid,
+        files_from=files_from,
         dry_run=dry_run,
         max_cost=max_cost,
     )

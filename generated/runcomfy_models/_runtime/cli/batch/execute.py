@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...config import resolve_token
-from ...errors import MissingTokenError, RunComfyError
+from ...config import missing_token_error, resolve_base_url, resolve_token
+from ...errors import RunComfyError
 from ...pricing import Price, format_usd
 from ...suggest import suggestion
 from .. import exits
+from ..advice import cli_message
 from ..folders import writable_folder
 from ..inputs import InputShape
 from ..logs import configure_logging
@@ -46,10 +47,16 @@ class BatchOptions:
     download: Path | None
     retry_failed: bool
     resubmit_unknown: bool
-    all_or_nothing: bool
+    skip_invalid: bool
     dry_run: bool
     job_timeout: float | None = None
     max_cost: float | None = None
+    files_from: Path | None = None
+
+    @property
+    def files_root(self) -> Path:
+        """The folder below which batch lines may name local files."""
+        return self.files_from if self.files_from is not None else self.inputs.parent
 
 
 def run_batch(settings: Settings, options: BatchOptions) -> int:
@@ -58,20 +65,23 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
     shape = InputShape(commands, commands.binding(), labels="wire")
     try:
         _check_columns(shape, options.inputs)
-        if options.dry_run or options.all_or_nothing:
-            price = _price(settings, info) if options.dry_run else Price()
-            estimate = Estimate()
-            invalid = _validate_all(shape, options.inputs, price, estimate)
-            if options.dry_run:
-                note(f"Estimated cost: {estimate.text(price)}.")
-                if options.max_cost is not None:
-                    note(_budget_check(estimate, options.max_cost))
-            if options.dry_run or invalid:
-                if invalid and options.all_or_nothing:
-                    error(f"{invalid} invalid line(s): nothing was sent (--all-or-nothing).")
-                return exits.BAD_INPUT if invalid else exits.OK
+        price = _price(settings, info) if options.dry_run else Price()
+        estimate = Estimate()
+        invalid = _validate_all(shape, options, price, estimate)
+        if options.dry_run:
+            note(f"Estimated cost: {estimate.text(price)}.")
+            if options.max_cost is not None:
+                note(_budget_check(estimate, options.max_cost))
+            return exits.BAD_INPUT if invalid else exits.OK
+        if invalid and not options.skip_invalid:
+            error(
+                f"{invalid} invalid line(s): nothing was sent. Fix the lines above and run the "
+                "same command again, or add --skip-invalid to send the valid lines (the invalid "
+                "ones are recorded in the journal and reported at the end)."
+            )
+            return exits.BAD_INPUT
         if resolve_token(None) is None:
-            raise MissingTokenError()
+            raise missing_token_error(resolve_base_url(settings.base_url))
         problem = _unwritable(options)
         if problem is not None:
             error(f"{problem}: nothing was sent.")
@@ -151,17 +161,21 @@ def _budget_check(estimate: Estimate, limit: float) -> str:
 
 
 def _validate_all(
-    shape: InputShape, inputs: Path, price: Price | None = None, estimate: Estimate | None = None
+    shape: InputShape,
+    options: BatchOptions,
+    price: Price | None = None,
+    estimate: Estimate | None = None,
 ) -> int:
     """Validate every line (streaming); report the invalid ones; returns how many.
 
     With ``estimate``, the estimated cost of each valid line is added to it.
     """
     report = Reporter()
-    base = inputs.parent
+    base = options.inputs.parent
+    root = options.files_root
     valid = invalid = 0
-    for record in read_records(inputs, shape.text_keys()):
-        params, problem = check_record(shape, record, base)
+    for record in read_records(options.inputs, shape.text_keys()):
+        params, problem = check_record(shape, record, base, root)
         if params is None:
             invalid += 1
             report(f"line {record.line}: {problem}")
@@ -193,6 +207,7 @@ def _run(
             shape,
             journal,
             options.inputs.parent,
+            options.files_root,
             retry_failed=options.retry_failed,
             resubmit_unknown=options.resubmit_unknown,
             saving=options.download is not None,
@@ -235,7 +250,7 @@ def _run(
         )
     note(f"Results: {options.results}  Journal: {options.journal}")
     if runner.fatal is not None:
-        error(str(runner.fatal))
+        error(cli_message(runner.fatal))
         return runner.fatal.exit_code
     if runner.input_error is not None:
         error(
@@ -261,7 +276,7 @@ def _journal_left(
         row = journal.get(record.line)
         if row is not None and row.state not in ("pending", "prepared"):
             continue
-        params, problem = check_record(shape, record, options.inputs.parent)
+        params, problem = check_record(shape, record, options.inputs.parent, options.files_root)
         if params is None or record.data is None:
             journal.mark_invalid(record.line, record.hash(), problem or "invalid")
             continue

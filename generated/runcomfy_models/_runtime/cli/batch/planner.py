@@ -50,13 +50,16 @@ class Skip:
 
 
 def check_record(
-    shape: InputShape, record: Record, base: Path
+    shape: InputShape, record: Record, base: Path, root: Path
 ) -> tuple[dict[str, Any] | None, str | None]:
-    """The parameters of a line, or why it is invalid (files are checked, not read)."""
+    """The parameters of a line, or why it is invalid (files are checked, not read).
+
+    Relative file paths start at ``base``; only files below ``root`` may be read.
+    """
     if record.data is None:
         return None, record.error
     try:
-        params = shape.from_mapping(record.data, base)
+        params = shape.from_mapping(record.data, base, root)
         shape.check(params)
     except InputProblems as exc:
         return None, "; ".join(exc.problems)
@@ -69,6 +72,7 @@ class Planner:
         shape: InputShape,
         journal: Journal,
         base: Path,
+        root: Path,
         *,
         retry_failed: bool,
         resubmit_unknown: bool,
@@ -77,6 +81,7 @@ class Planner:
         self.shape = shape
         self.journal = journal
         self.base = base
+        self.root = root
         self.retry_failed = retry_failed
         self.resubmit_unknown = resubmit_unknown
         self.saving = saving
@@ -115,7 +120,7 @@ class Planner:
                 return Skip(line, "unknown")
             if state == "failed" and not self.retry_failed:
                 return Skip(line, "failed")
-        params, problem = check_record(self.shape, record, self.base)
+        params, problem = check_record(self.shape, record, self.base, self.root)
         if params is None:
             message = problem or "invalid"
             self.journal.mark_invalid(line, digest, message)

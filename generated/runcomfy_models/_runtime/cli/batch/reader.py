@@ -22,6 +22,7 @@ __all__ = [
     "csv_columns",
     "detect_format",
     "input_hash",
+    "parse_line",
     "read_records",
 ]
 
@@ -107,18 +108,127 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
                 raw = raw.removeprefix(_BOM)
             if not raw.strip():
                 continue
-            try:
-                data = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                yield Record(number, None, "not valid UTF-8 text", raw)
-                continue
-            except json.JSONDecodeError as exc:
-                yield Record(number, None, f"not valid JSON: {exc.msg} (column {exc.colno})", raw)
-                continue
-            if not isinstance(data, dict):
-                yield Record(number, None, "expected a JSON object of inputs", raw)
-                continue
-            yield Record(number, data, None, raw)
+            data, problem = parse_line(raw)
+            yield Record(number, data, problem, raw)
+
+
+def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """One JSONL line as an object of inputs, or why it is not one (with the column).
+
+    Hostile lines are problems, never exceptions: bytes that are not UTF-8, a
+    byte order mark, nesting too deep for the parser, integers too long to
+    convert, lone surrogates, repeated keys (refused: which value was meant is
+    unknowable) and a line that ends before its JSON does.
+    """
+    try:
+        text = raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        return None, f"not valid UTF-8 text (column {exc.start + 1})"
+    if text.startswith("\ufeff"):
+        return None, (
+            "starts with a byte order mark (U+FEFF, column 1), allowed only at the start of "
+            "the file: were files joined together?"
+        )
+    try:
+        data = json.loads(text)
+        if _key_count(data) != len(_KEY_TOKEN.findall(text)):
+            # Fewer keys than key tokens: a key may repeat (or a string holds '":'); look closely.
+            json.loads(text, object_pairs_hook=_unique_keys)
+    except _RepeatedKey as exc:
+        column = _column_of(text, json.dumps(exc.key, ensure_ascii=False), second=True)
+        return None, f"repeats the key {exc.key!r} (column {column}); each key may appear once"
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
+            end = len(text.rstrip()) + 1
+            return None, f"not valid JSON: the line ends at column {end} before the JSON does"
+        return None, f"not valid JSON: {exc.msg} (column {exc.colno})"
+    except RecursionError:
+        column = _too_deep(text)
+        return None, f"not valid JSON: nested too deep (over {_DEPTH} levels at column {column})"
+    except ValueError:
+        match = _LONG_DIGITS.search(text)
+        column = match.start() + 1 if match else 1
+        return None, f"not valid JSON: an integer with too many digits (column {column})"
+    if not isinstance(data, dict):
+        return None, "expected a JSON object of inputs"
+    if "\\u" in text and _MAYBE_SURROGATE.search(text) is not None:
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            match = _LONE_SURROGATE.search(text)
+            column = match.start() + 1 if match else 1
+            return None, f"a lone surrogate escape (column {column}) is not text"
+    return data, None
+
+
+_DEPTH = 500
+_KEY_TOKEN = re.compile(r'"\s*:')
+_LONG_DIGITS = re.compile(r"\d{4000,}")
+_MAYBE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    r"|(?<![0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _key_count(value: Any) -> int:
+    """How many object keys ``value`` holds, nested ones included."""
+    if isinstance(value, dict):
+        return len(value) + sum(
+            _key_count(item) for item in value.values() if type(item) in _NESTED
+        )
+    if isinstance(value, list):
+        return sum(_key_count(item) for item in value if type(item) in _NESTED)
+    return 0
+
+
+_NESTED = (dict, list)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return data
+
+
+def _column_of(text: str, needle: str, *, second: bool) -> int:
+    first = text.find(needle)
+    at = text.find(needle, first + 1) if second and first >= 0 else first
+    return (at if at >= 0 else 0) + 1
+
+
+def _too_deep(text: str, limit: int = _DEPTH) -> int:
+    """The column where ``text`` is first nested ``limit`` levels deep (strings skipped)."""
+    depth = 0
+    in_string = escaped = False
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth >= limit:
+                return index + 1
+        elif char in "]}":
+            depth -= 1
+    return 1
 
 
 def _cell(value: str, as_text: bool) -> Any:

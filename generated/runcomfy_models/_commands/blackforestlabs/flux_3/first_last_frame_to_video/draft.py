@@ -9,7 +9,7 @@ import click
 
 # The model module (light: no pydantic) names each enum's values once; the options read them.
 import runcomfy_models.blackforestlabs.flux_3.first_last_frame_to_video.draft as model
-from runcomfy_models._runtime.cli.params import MEDIA, Choice
+from runcomfy_models._runtime.cli.params import MEDIA, Choice, IntChoice
 
 MODEL_ID = "blackforestlabs/flux-3/first-last-frame-to-video/draft"
 MODULE = "runcomfy_models.blackforestlabs.flux_3.first_last_frame_to_video.draft"
@@ -25,7 +25,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--duration", "duration"],
-            type=click.INT,
+            type=IntChoice(get_args(model.Duration)),
             help="Draft duration in whole seconds from 5 through 20. Allowed values: 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20. Default (applied by RunComfy when not given): 5.",
         ),
         click.Option(

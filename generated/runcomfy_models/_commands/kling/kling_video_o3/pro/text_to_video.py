@@ -9,7 +9,7 @@ import click
 
 # The model module (light: no pydantic) names each enum's values once; the options read them.
 import runcomfy_models.kling.kling_video_o3.pro.text_to_video as model
-from runcomfy_models._runtime.cli.params import Choice
+from runcomfy_models._runtime.cli.params import Choice, IntChoice
 
 MODEL_ID = "kling/kling-video-o3/pro/text-to-video"
 MODULE = "runcomfy_models.kling.kling_video_o3.pro.text_to_video"
@@ -25,7 +25,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--duration", "duration"],
-            type=click.INT,
+            type=IntChoice(get_args(model.Duration)),
             help="Length of the generated clip in seconds. Pricing scales linearly with the selected duration. Allowed values: 5, 10. Default (applied by RunComfy when not given): 5.",
         ),
         click.Option(

@@ -9,7 +9,7 @@ import click
 
 # The model module (light: no pydantic) names each enum's values once; the options read them.
 import runcomfy_models.lightricks.ltx_2_5.image_to_video.fast as model
-from runcomfy_models._runtime.cli.params import MEDIA, Choice
+from runcomfy_models._runtime.cli.params import MEDIA, Choice, IntChoice
 
 MODEL_ID = "lightricks/ltx-2.5/image-to-video/fast"
 MODULE = "runcomfy_models.lightricks.ltx_2_5.image_to_video.fast"
@@ -40,7 +40,7 @@ def params() -> list[click.Parameter]:
         ),
         click.Option(
             ["--fps", "fps"],
-            type=click.INT,
+            type=IntChoice(get_args(model.Fps)),
             help="Frames per second of the generated video. Allowed values: 24, 25, 48, 50. Default (applied by RunComfy when not given): 25.",
         ),
         click.Option(
