@@ -28,6 +28,7 @@ from .errors import (
 )
 from .job_types import CancelOutcome, JobResult, JobStatus
 from .model_types import OutputT
+from .outputs import ModelOutput
 from .schedule import Schedule
 from .timings import TimingHistory
 from .transport import DeadlineReached
@@ -181,7 +182,7 @@ def outcome_of(
     if result.state == "succeeded":
         logger.info("request %s (%s) succeeded", request_id, model_id or "unknown model")
         try:
-            return output_type.model_validate(result.output or {})
+            output = output_type.model_validate(result.output or {})
         except ValidationError as exc:
             raise UnexpectedResponseError(
                 f"Job {request_id} succeeded but its output does not match "
@@ -190,6 +191,9 @@ def outcome_of(
                 request_id=request_id,
                 body=result.output,
             ) from exc
+        if isinstance(output, ModelOutput):
+            output._cost = result.cost_usd
+        return output
     if result.state == "failed":
         message = result.error_message or "no error message given"
         logger.info("request %s (%s) failed: %s", request_id, model_id or "unknown model", message)

@@ -50,3 +50,12 @@ def test_a_failed_job_keeps_its_cost_too(emu: RunningEmulator, driver: Driver) -
 )
 def test_cost_usd_reads_what_the_server_sends(cost: object, usd: float | None) -> None:
     assert JobResult(request_id="r", state="succeeded", cost=cost).cost_usd == usd
+
+
+def test_run_returns_an_output_that_carries_the_cost(emu: RunningEmulator, driver: Driver) -> None:
+    output = driver.run(IMAGE_MODEL, IMAGE_PAYLOAD, timeout=10)
+    assert output.cost == 0.04
+    assert output.model_dump() == output.model_dump(exclude={"cost"})  # never a field
+    assert "cost" not in output.model_dump_json()
+    by_hand = type(output).model_validate({"image": "https://cdn.test/a.png"})
+    assert by_hand.cost is None

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from .config import RetryPolicy
 from .downloads import (
@@ -43,8 +43,16 @@ class ModelOutput(BaseModel):
 
     The fields stay optional where the schema says so; ``file()`` is the typed way to the one
     file a model makes (``out.file().save("cat.png")``), ``files()`` gives all of them and
-    ``save_all(folder)`` downloads them.
+    ``save_all(folder)`` downloads them. ``cost`` is what the job that made it cost.
     """
+
+    _cost: float | None = PrivateAttr(default=None)
+
+    @property
+    def cost(self) -> float | None:
+        """What the job that made this output cost in USD, as RunComfy reported it when
+        ``run``/``wait`` read the result; None when it gave none (or the output was built by hand)."""
+        return self._cost
 
     def files(self) -> list[RemoteFile]:
         """Every file of the output, in field order, each URL once."""
