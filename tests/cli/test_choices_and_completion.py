@@ -21,7 +21,7 @@ def test_an_integer_enum_is_a_choice_sent_as_an_integer(recorder: RecordingApi) 
     assert "--duration [5|10]" in shown.stdout
     refused = invoke(["run", KLING, "--prompt", "a cat", "--duration", "7"])
     assert refused.exit_code == 65
-    assert "'7' is not one of '5', '10'" in refused.stderr
+    assert "'7' is not allowed; Allowed values: '5', '10'" in refused.stderr
     sent = invoke(
         ["run", KLING, "--prompt", "a cat", "--duration", "10", "--no-wait"],
         base_url=recorder.base_url,

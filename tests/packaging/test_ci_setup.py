@@ -22,6 +22,7 @@ if [ "$1 $2" = "-m pip" ]; then
   if [ -n "${FAIL_PIP:-}" ]; then echo "ERROR: could not install" >&2; exit 1; fi
   printf '#!/bin/sh\\n' > "$here/runcomfy-codegen"; chmod +x "$here/runcomfy-codegen"
   printf '#!/bin/sh\\n' > "$here/runcomfy-models"; chmod +x "$here/runcomfy-models"
+  printf '#!/bin/sh\\n' > "$here/pyright"; chmod +x "$here/pyright"
   exit 0
 fi
 exit 2
