@@ -215,5 +215,30 @@ def validate(paths: tuple[Path, ...], strict: bool) -> None:
     click.echo(f"{count} schema(s) valid")
 
 
+@cli.command()
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a twin is stale.")
+def derive(check: bool) -> None:
+    """Rewrite the runtime's sync twins (client.py, fetch.py) from their async sources.
+
+    Edit ``async_client.py`` or ``async_fetch.py`` in the templates' runtime folder, then run
+    this before ``generate``, which refuses a twin that no longer matches its source.
+    """
+    from runcomfy_codegen.pipeline.unasync import UnasyncError, derive_twins, stale_twins
+
+    folder = render.Templates().runtime_dir
+    try:
+        changed = stale_twins(folder) if check else derive_twins(folder)
+    except (OSError, UnasyncError) as exc:
+        click.echo(f"error: cannot derive the sync twins: {exc}", err=True)
+        sys.exit(1)
+    for path in changed:
+        click.echo(f"{'stale' if check else 'derived'}: templates/runtime/{path.name}")
+    if check and changed:
+        click.echo("run `runcomfy-codegen derive` to update them", err=True)
+        sys.exit(1)
+    if not changed:
+        click.echo("the sync twins are up to date")
+
+
 def main() -> None:
     cli()

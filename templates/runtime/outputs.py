@@ -10,17 +10,11 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
+from .async_fetch import download_async, new_download_client_async
 from .config import RetryPolicy
-from .downloads import (
-    DownloadLimits,
-    download_async,
-    download_sync,
-    ensure_folder,
-    new_async_download_client,
-    new_sync_download_client,
-    resolve_target,
-)
+from .downloads import DownloadLimits, ensure_folder, resolve_target
 from .errors import UnexpectedOutputError
+from .fetch import download_sync, new_download_client_sync
 from .filenames import unique_filename
 from .model_types import OutputT
 from .remote_file import RemoteFile
@@ -175,7 +169,7 @@ def download_all(
     if not plan:
         return []
     own = http_client is None
-    client = http_client or new_sync_download_client()
+    client = http_client or new_download_client_sync()
     try:
         return [
             download_sync(remote.url, target, client, retry=retry, limits=limits)
@@ -199,7 +193,7 @@ async def download_all_async(
     if not plan:
         return []
     own = http_client is None
-    client = http_client or new_async_download_client()
+    client = http_client or new_download_client_async()
     try:
         return [
             await download_async(remote.url, target, client, retry=retry, limits=limits)

@@ -10,11 +10,14 @@ and 5xx are retried like API reads (capped exponential backoff with jitter,
 CLI does) and the time of a whole download, retries included; going past either
 is a DownloadError and the partial file is removed. A partial file left by a
 process that was killed is removed by the next download to the same target.
+
+This module holds what both transfer loops share: limits, targets, atomic files, the request,
+the status check and the retry bookkeeping. The loops themselves are written once, async, in
+``async_fetch.py``; ``fetch.py`` is their sync twin, derived from it by the generator.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -25,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO
 from urllib.parse import urlsplit
 
 import httpx
@@ -42,23 +45,19 @@ __all__ = [
     "AtomicFile",
     "DownloadLimits",
     "check_download_url",
-    "download_async",
-    "download_sync",
     "ensure_folder",
-    "fetch_async",
-    "fetch_sync",
     "means_folder",
-    "new_async_download_client",
-    "new_sync_download_client",
     "resolve_target",
 ]
+# The pieces the transfer loops (async_fetch.py and its derived sync twin fetch.py) share are
+# importable too, but not part of the runtime's documented surface.
 
 logger = logging.getLogger("runcomfy_models")
 
 DEFAULT_DOWNLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 DEFAULT_DOWNLOAD_RETRY = RetryPolicy()
 USER_AGENT = "runcomfy-models-python"
-_CHUNK = 1024 * 256
+CHUNK_SIZE = 1024 * 256
 FILE_MODE = 0o644
 
 DEFAULT_MAX_DOWNLOAD_BYTES = 2 * 1024**3
@@ -82,7 +81,7 @@ class DownloadLimits:
                 raise InvalidInputError(f"DownloadLimits.{name} must be > 0 or None, got {value!r}")
 
 
-class _Budget:
+class Budget:
     """What is left of one download's limits: bytes received so far and the deadline."""
 
     def __init__(self, url: str, limits: DownloadLimits | None) -> None:
@@ -137,7 +136,7 @@ def check_download_url(url: str) -> None:
 
 
 @contextlib.contextmanager
-def _file_errors(url: str, what: str) -> Iterator[None]:
+def file_errors(url: str, what: str) -> Iterator[None]:
     """Turn a file system failure (no space, no permission, a file in the way) into DownloadError."""
     try:
         yield
@@ -163,7 +162,7 @@ def means_folder(path_or_dir: str | os.PathLike[str]) -> bool:
 def ensure_folder(folder: str | os.PathLike[str], url: str = "") -> Path:
     """Create ``folder`` (and its parents) if needed; DownloadError if that is impossible."""
     path = Path(folder)
-    with _file_errors(url, f"create the folder {str(path)!r}"):
+    with file_errors(url, f"create the folder {str(path)!r}"):
         path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -249,22 +248,10 @@ def _running(pid: int) -> bool:
     return True
 
 
-def new_sync_download_client() -> httpx.Client:
-    return httpx.Client(
-        follow_redirects=True, timeout=DEFAULT_DOWNLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT}
-    )
-
-
-def new_async_download_client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        follow_redirects=True, timeout=DEFAULT_DOWNLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT}
-    )
-
-
 # -- one attempt, and whether to try again ---------------------------------------------------
 
 
-class _Transient(Exception):
+class TransientFailure(Exception):
     """An attempt failed in a way that may pass: retry it (or give up with ``error``)."""
 
     def __init__(self, error: DownloadError, retry_after: float | None = None) -> None:
@@ -273,7 +260,7 @@ class _Transient(Exception):
         self.retry_after = retry_after
 
 
-class _Retries:
+class Retries:
     """The retry bookkeeping of one download (pure apart from logging and the random source)."""
 
     def __init__(self, url: str, policy: RetryPolicy) -> None:
@@ -282,7 +269,7 @@ class _Retries:
         self.done = 0
         self._rand = random.SystemRandom().random
 
-    def delay_or_raise(self, failure: _Transient, budget: _Budget) -> float:
+    def delay_or_raise(self, failure: TransientFailure, budget: Budget) -> float:
         if self.done >= self.policy.max_retries:
             raise failure.error from failure.__cause__
         delay = backoff_delay(
@@ -311,7 +298,9 @@ def _short(url: str) -> str:
     return shown if len(shown) <= 200 else shown[:200] + "..."
 
 
-def _request(http: httpx.Client | httpx.AsyncClient, url: str, budget: _Budget) -> httpx.Request:
+def download_request(
+    http: httpx.Client | httpx.AsyncClient, url: str, budget: Budget
+) -> httpx.Request:
     check_download_url(url)
     budget.check_deadline()
     budget.start()
@@ -324,7 +313,7 @@ def _request(http: httpx.Client | httpx.AsyncClient, url: str, budget: _Budget) 
     return request
 
 
-def _check_status(response: httpx.Response, url: str) -> None:
+def check_download_status(response: httpx.Response, url: str) -> None:
     status = response.status_code
     if status < 400:
         return
@@ -332,17 +321,19 @@ def _check_status(response: httpx.Response, url: str) -> None:
         f"Downloading {_short(url)} failed with HTTP {status}", url=url, status_code=status
     )
     if status_is_retryable(status, "read"):
-        raise _Transient(error, parse_retry_after(response.headers.get("retry-after"), time.time()))
+        raise TransientFailure(
+            error, parse_retry_after(response.headers.get("retry-after"), time.time())
+        )
     raise error
 
 
-def _transport_error(exc: httpx.HTTPError, url: str) -> Exception:
+def transport_failure(exc: httpx.HTTPError, url: str) -> Exception:
     error = DownloadError(f"Downloading {_short(url)} failed: {exc or type(exc).__name__}", url=url)
     error.__cause__ = exc
-    return _Transient(error) if exception_is_retryable(exc, "read") else error
+    return TransientFailure(error) if exception_is_retryable(exc, "read") else error
 
 
-class _Memory:
+class MemorySink:
     """A sink like :class:`AtomicFile` that keeps the content in memory (``read``)."""
 
     def __init__(self) -> None:
@@ -354,154 +345,15 @@ class _Memory:
     def commit(self) -> bytes:
         return b"".join(self._chunks)
 
-    def __enter__(self) -> _Memory:
+    def __enter__(self) -> MemorySink:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._chunks.clear()
 
 
-def _open_sink(target: Path | None, url: str) -> AtomicFile | _Memory:
+def open_sink(target: Path | None, url: str) -> AtomicFile | MemorySink:
     if target is None:
-        return _Memory()
-    with _file_errors(url, f"write {str(target)!r}"):
+        return MemorySink()
+    with file_errors(url, f"write {str(target)!r}"):
         return AtomicFile(target)
-
-
-def _once_sync(http: httpx.Client, url: str, target: Path | None, budget: _Budget) -> Any:
-    """One attempt: stream ``url`` into ``target`` (or memory when None), within ``budget``."""
-    try:
-        response = http.send(
-            _request(http, url, budget), stream=True, auth=None, follow_redirects=True
-        )
-        try:
-            _check_status(response, url)
-            budget.check_length(response)
-            with _open_sink(target, url) as out, _file_errors(url, f"write {str(target)!r}"):
-                for chunk in response.iter_bytes(_CHUNK):
-                    budget.add(len(chunk))
-                    out.write(chunk)
-                return out.commit()
-        finally:
-            response.close()
-    except httpx.HTTPError as exc:
-        raise _transport_error(exc, url) from exc
-
-
-async def _once_async(
-    http: httpx.AsyncClient, url: str, target: Path | None, budget: _Budget
-) -> Any:
-    """Async twin of :func:`_once_sync`."""
-    try:
-        response = await http.send(
-            _request(http, url, budget), stream=True, auth=None, follow_redirects=True
-        )
-        try:
-            _check_status(response, url)
-            budget.check_length(response)
-            with _open_sink(target, url) as out, _file_errors(url, f"write {str(target)!r}"):
-                async for chunk in response.aiter_bytes(_CHUNK):
-                    budget.add(len(chunk))
-                    out.write(chunk)
-                return out.commit()
-        finally:
-            await response.aclose()
-    except httpx.HTTPError as exc:
-        raise _transport_error(exc, url) from exc
-
-
-# -- the retry loops (sync and async twins) --------------------------------------------------
-
-
-def _retrying_sync(
-    url: str,
-    http: httpx.Client | None,
-    retry: RetryPolicy | None,
-    target: Path | None,
-    limits: DownloadLimits | None,
-) -> Any:
-    check_download_url(url)
-    retries = _Retries(url, retry or DEFAULT_DOWNLOAD_RETRY)
-    budget = _Budget(url, limits)
-    client = new_sync_download_client() if http is None else http
-    try:
-        while True:
-            try:
-                return _once_sync(client, url, target, budget)
-            except _Transient as failure:
-                time.sleep(retries.delay_or_raise(failure, budget))
-    finally:
-        if http is None:
-            client.close()
-
-
-async def _retrying_async(
-    url: str,
-    http: httpx.AsyncClient | None,
-    retry: RetryPolicy | None,
-    target: Path | None,
-    limits: DownloadLimits | None,
-) -> Any:
-    check_download_url(url)
-    retries = _Retries(url, retry or DEFAULT_DOWNLOAD_RETRY)
-    budget = _Budget(url, limits)
-    client = new_async_download_client() if http is None else http
-    try:
-        while True:
-            try:
-                return await _once_async(client, url, target, budget)
-            except _Transient as failure:
-                await asyncio.sleep(retries.delay_or_raise(failure, budget))
-    finally:
-        if http is None:
-            await client.aclose()
-
-
-def download_sync(
-    url: str,
-    target: Path,
-    http: httpx.Client | None = None,
-    *,
-    retry: RetryPolicy | None = None,
-    limits: DownloadLimits | None = None,
-) -> Path:
-    """Stream ``url`` into ``target`` atomically, retrying transient failures."""
-    path: Path = _retrying_sync(url, http, retry, target, limits)
-    return path
-
-
-async def download_async(
-    url: str,
-    target: Path,
-    http: httpx.AsyncClient | None = None,
-    *,
-    retry: RetryPolicy | None = None,
-    limits: DownloadLimits | None = None,
-) -> Path:
-    """Async twin of :func:`download_sync`."""
-    path: Path = await _retrying_async(url, http, retry, target, limits)
-    return path
-
-
-def fetch_sync(
-    url: str,
-    http: httpx.Client | None = None,
-    *,
-    retry: RetryPolicy | None = None,
-    limits: DownloadLimits | None = None,
-) -> bytes:
-    """The whole content of ``url`` in memory, retrying transient failures."""
-    content: bytes = _retrying_sync(url, http, retry, None, limits)
-    return content
-
-
-async def fetch_async(
-    url: str,
-    http: httpx.AsyncClient | None = None,
-    *,
-    retry: RetryPolicy | None = None,
-    limits: DownloadLimits | None = None,
-) -> bytes:
-    """Async twin of :func:`fetch_sync`."""
-    content: bytes = await _retrying_async(url, http, retry, None, limits)
-    return content

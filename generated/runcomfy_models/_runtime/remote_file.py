@@ -11,17 +11,11 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from .async_fetch import download_async, fetch_async
 from .config import RetryPolicy
-from .downloads import (
-    DownloadLimits,
-    check_download_url,
-    download_async,
-    download_sync,
-    fetch_async,
-    fetch_sync,
-    resolve_target,
-)
+from .downloads import DownloadLimits, check_download_url, resolve_target
 from .errors import InvalidInputError
+from .fetch import download_sync, fetch_sync
 from .filenames import clean_name, safe_filename
 
 __all__ = ["RemoteFile"]

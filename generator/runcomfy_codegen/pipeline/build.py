@@ -20,6 +20,7 @@ from runcomfy_codegen.pipeline import record, render
 from runcomfy_codegen.pipeline.diagnostics import (
     Collector,
     Diagnostic,
+    Level,
     has_errors,
     promote_warnings,
 )
@@ -33,7 +34,7 @@ from runcomfy_codegen.pipeline.models import (
     model_source,
 )
 from runcomfy_codegen.pipeline.parallel import Workers
-from runcomfy_codegen.pipeline.unasync import DERIVED, unasync
+from runcomfy_codegen.pipeline.unasync import UnasyncError, stale_twins
 from runcomfy_codegen.pipeline.validate import check_entry
 from runcomfy_codegen.pipeline.write import WriteError, format_python
 
@@ -170,15 +171,30 @@ def _runtime_sources(templates: render.Templates) -> Iterator[tuple[str, bytes]]
 
 
 def _runtime_files(templates: render.Templates) -> dict[str, bytes]:
-    """The runtime, copied; and the sync client derived from the async one (see unasync)."""
-    files: dict[str, bytes] = {}
-    for rel, content in _runtime_sources(templates):
-        files[f"{render.PACKAGE}/_runtime/{rel}"] = content
-        derived = DERIVED.get(rel)
-        if derived is not None:
-            sync = unasync(content.decode("utf-8"))
-            files[f"{render.PACKAGE}/_runtime/{derived}"] = sync.encode("utf-8")
-    return files
+    """The runtime, copied as it is (its sync twins are committed beside their sources)."""
+    return {
+        f"{render.PACKAGE}/_runtime/{rel}": content for rel, content in _runtime_sources(templates)
+    }
+
+
+def _twin_diagnostics(templates: render.Templates) -> list[Diagnostic]:
+    """An error for each sync twin in the runtime that its async source no longer derives."""
+    root = templates.runtime_dir
+    try:
+        stale = stale_twins(root)
+    except (OSError, UnasyncError) as exc:
+        return [
+            Diagnostic("templates/runtime", "", Level.ERROR, f"cannot derive the sync twins: {exc}")
+        ]
+    return [
+        Diagnostic(
+            f"templates/runtime/{path.name}",
+            "",
+            Level.ERROR,
+            "differs from what its async source derives: run `runcomfy-codegen derive`",
+        )
+        for path in stale
+    ]
 
 
 def record_templates_digest(templates: render.Templates) -> str:
@@ -529,9 +545,10 @@ def generate(
             keep = known - wanted
         else:
             keep = set()
+        templates = render.Templates(templates_dir)
+        build.diagnostics.extend(_twin_diagnostics(templates))
         if not build.ok:
             return build
-        templates = render.Templates(templates_dir)
         try:
             render_tree(
                 build,

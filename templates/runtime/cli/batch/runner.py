@@ -26,8 +26,8 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from ...async_client import AsyncRunComfy
+from ...async_fetch import download_async, new_download_client_async
 from ...client_core import encode_payload
-from ...downloads import download_async, new_async_download_client
 from ...errors import (
     BadRequestError,
     DownloadError,
@@ -153,7 +153,7 @@ class BatchRunner:
             yield
             return
         self.download.mkdir(parents=True, exist_ok=True)
-        async with new_async_download_client() as http:
+        async with new_download_client_async() as http:
             self._http = http
             try:
                 yield
