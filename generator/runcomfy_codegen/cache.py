@@ -9,7 +9,7 @@ tree comparison) and remembers:
   and the templates; and per shared Python file, the hash of its formatted text keyed by the
   unformatted one;
 - per model, its pydantic classes as datamodel-code-generator wrote them, keyed by everything
-  the generator was given (:func:`~runcomfy_codegen.pipeline.models.generator_input`): a change to a
+  the generator was given (:func:`~runcomfy_codegen.pipeline.pydantic_source.generator_input`): a change to a
   schema's documentation renders the model again without running (or importing) it.
 
 Every key also holds the generator's digest: its version, the hash of its own source files, the
@@ -35,7 +35,7 @@ from typing import TypeVar
 
 from runcomfy_codegen.pipeline.diagnostics import Diagnostic
 from runcomfy_codegen.pipeline.ir import ModelSpec
-from runcomfy_codegen.pipeline.models import ModelSource
+from runcomfy_codegen.pipeline.pydantic_source import ModelSource
 from runcomfy_codegen.pipeline.record import generator_identity
 from runcomfy_codegen.pipeline.write import CACHE_DIR
 

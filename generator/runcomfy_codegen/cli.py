@@ -12,6 +12,7 @@ import click
 
 from runcomfy_codegen import __version__
 from runcomfy_codegen.cache import Cache
+from runcomfy_codegen.options import SCHEMAS
 from runcomfy_codegen.pipeline import render
 from runcomfy_codegen.pipeline.build import analyse, generate, record_templates_digest
 from runcomfy_codegen.pipeline.diagnostics import Diagnostic, Level, has_errors, promote_warnings
@@ -22,15 +23,6 @@ from runcomfy_codegen.pipeline.write import (
     compare,
     read_tree,
     replace_tree,
-)
-
-SCHEMAS = click.option(
-    "--schemas",
-    "schemas",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("schemas"),
-    show_default=True,
-    help="Folder of schema files (schemas/<model_id>.json).",
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from runcomfy_codegen import cache as cache_module
 from runcomfy_codegen.cache import CACHE_FILE, Cache
-from runcomfy_codegen.pipeline import models as models_module
+from runcomfy_codegen.pipeline import pydantic_source as models_module
 from runcomfy_codegen.pipeline import record as record_module
 from runcomfy_codegen.pipeline.build import generate as generate_build
 from runcomfy_codegen.pipeline.record import RECORD_FILE

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from runcomfy_codegen.cli import SCHEMAS
 from runcomfy_codegen.lifecycle.catalog_client import (
     DEFAULT_PAGE_SIZE,
     EXIT_AUTH,
@@ -24,6 +23,7 @@ from runcomfy_codegen.lifecycle.diff import printable
 from runcomfy_codegen.lifecycle.diff_format import FORMATS, render
 from runcomfy_codegen.lifecycle.diff_sources import SourceError, read_path, read_side
 from runcomfy_codegen.lifecycle.pull import Outcome, PullResult, pull_all, pull_ids
+from runcomfy_codegen.options import SCHEMAS
 
 EXIT_USAGE = 2
 

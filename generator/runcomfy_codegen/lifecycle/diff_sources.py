@@ -22,7 +22,7 @@ class SourceError(Exception):
 
 
 @dataclass
-class Catalog:
+class DiffSide:
     """One side of a diff: entries keyed by model id, and what could not be read."""
 
     label: str
@@ -41,16 +41,16 @@ class Catalog:
         self.entries[model_id] = data
 
 
-def _read_bytes(path: Path, catalog: Catalog) -> bytes | None:
+def _read_bytes(path: Path, side: DiffSide) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError as exc:
-        catalog.notes.append(f"{catalog.label}: cannot read {path.as_posix()} ({exc}); left out")
+        side.notes.append(f"{side.label}: cannot read {path.as_posix()} ({exc}); left out")
         return None
 
 
-def _read_file(path: Path, catalog: Catalog) -> None:
-    text = _read_bytes(path, catalog)
+def _read_file(path: Path, side: DiffSide) -> None:
+    text = _read_bytes(path, side)
     if text is None:
         return
     try:
@@ -58,21 +58,21 @@ def _read_file(path: Path, catalog: Catalog) -> None:
         model_id = data.get("model_id") if isinstance(data, dict) else None
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         model_id = None
-    catalog.add(model_id if isinstance(model_id, str) else path.stem, path.as_posix(), text)
+    side.add(model_id if isinstance(model_id, str) else path.stem, path.as_posix(), text)
 
 
-def read_path(path: Path, label: str) -> Catalog:
+def read_path(path: Path, label: str) -> DiffSide:
     """A schema file (keyed by its ``model_id``) or a folder of them (keyed by place)."""
-    catalog = Catalog(label)
+    side = DiffSide(label)
     if path.is_file():
-        _read_file(path, catalog)
-        return catalog
+        _read_file(path, side)
+        return side
     for file in sorted(p for p in path.rglob("*.json") if p.is_file()):
         model_id = file.relative_to(path).with_suffix("").as_posix()
-        text = _read_bytes(file, catalog)
+        text = _read_bytes(file, side)
         if text is not None:
-            catalog.add(model_id, file.as_posix(), text)
-    return catalog
+            side.add(model_id, file.as_posix(), text)
+    return side
 
 
 def _git() -> str:
@@ -119,9 +119,9 @@ def _parse_batch(output: bytes, count: int) -> list[bytes]:
     return blobs
 
 
-def read_revision(rev: str, schemas: Path, cwd: Path) -> Catalog:
+def read_revision(rev: str, schemas: Path, cwd: Path) -> DiffSide:
     """The schema files under ``schemas`` (relative to ``cwd``) as they are in ``rev``."""
-    catalog = Catalog(rev)
+    side = DiffSide(rev)
     if schemas.is_absolute():
         schemas = Path(os.path.relpath(schemas, cwd))
     folder = posixpath.normpath(schemas.as_posix())
@@ -136,15 +136,15 @@ def read_revision(rev: str, schemas: Path, cwd: Path) -> Catalog:
         if kind == b"blob" and path.endswith(".json"):
             wanted.append((sha.decode("ascii"), path))
     if not wanted:
-        return catalog
+        return side
     output = _run(["cat-file", "--batch"], cwd, "".join(f"{s}\n" for s, _ in wanted).encode())
     for (_, path), blob in zip(wanted, _parse_batch(output, len(wanted)), strict=True):
         model_id = posixpath.relpath(path, folder).removesuffix(".json")
-        catalog.add(model_id, f"{rev}:{path}", blob)
-    return catalog
+        side.add(model_id, f"{rev}:{path}", blob)
+    return side
 
 
-def read_side(arg: str, schemas: Path, cwd: Path) -> Catalog:
+def read_side(arg: str, schemas: Path, cwd: Path) -> DiffSide:
     """An existing path first, then a git revision; anything else is an error."""
     path = Path(arg)
     if not path.is_absolute():

@@ -27,13 +27,13 @@ from runcomfy_codegen.pipeline.diagnostics import (
 from runcomfy_codegen.pipeline.interpret import build_spec, check_collisions
 from runcomfy_codegen.pipeline.ir import ModelSpec
 from runcomfy_codegen.pipeline.load import RawEntry, discover, entry_names, read_entry
-from runcomfy_codegen.pipeline.models import (
+from runcomfy_codegen.pipeline.parallel import Workers
+from runcomfy_codegen.pipeline.pydantic_source import (
     ModelGenerationError,
     ModelSource,
     generator_input,
     model_source,
 )
-from runcomfy_codegen.pipeline.parallel import Workers
 from runcomfy_codegen.pipeline.unasync import UnasyncError, stale_twins
 from runcomfy_codegen.pipeline.validate import check_entry
 from runcomfy_codegen.pipeline.write import WriteError, format_python

@@ -14,8 +14,8 @@ from typing import Any
 
 from runcomfy_codegen.pipeline.escape import py_literal
 from runcomfy_codegen.pipeline.ir import Field, FieldType, JsonScalar, ModelSpec
-from runcomfy_codegen.pipeline.models import ModelSource
 from runcomfy_codegen.pipeline.naming import type_names
+from runcomfy_codegen.pipeline.pydantic_source import ModelSource
 
 _LINE = 100
 _PACKED_FROM = 8

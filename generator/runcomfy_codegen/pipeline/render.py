@@ -35,8 +35,8 @@ from runcomfy_codegen.pipeline.literal_types import (
     type_name_of,
     use_names,
 )
-from runcomfy_codegen.pipeline.models import ModelSource
 from runcomfy_codegen.pipeline.price import known_rate, price_line, price_source, price_text
+from runcomfy_codegen.pipeline.pydantic_source import ModelSource
 from runcomfy_codegen.pipeline.validate import GENERIC_OUTPUT_SCHEMA
 
 PACKAGE = "runcomfy_models"

@@ -7,7 +7,7 @@ These are errors. Keywords that are valid but that the generated pydantic model 
 the way jsonschema does are warnings that name them, so none is dropped silently.
 
 Patterns are checked with Python's ``re``: the generated classes use pydantic's ``python-re``
-engine (see ``models.py``), the engine jsonschema uses, so a pattern accepted here compiles at
+engine (see ``pydantic_source.py``), the engine jsonschema uses, so a pattern accepted here compiles at
 import and matches exactly the strings jsonschema matches (``$`` before a trailing newline too).
 """
 
