@@ -24,6 +24,7 @@ from runcomfy_codegen.pipeline.diagnostics import (
     has_errors,
     promote_warnings,
 )
+from runcomfy_codegen.pipeline.formatting import format_python
 from runcomfy_codegen.pipeline.interpret import build_spec, check_collisions
 from runcomfy_codegen.pipeline.ir import ModelSpec
 from runcomfy_codegen.pipeline.load import RawEntry, discover, entry_names, read_entry
@@ -36,7 +37,7 @@ from runcomfy_codegen.pipeline.pydantic_source import (
 )
 from runcomfy_codegen.pipeline.unasync import UnasyncError, stale_twins
 from runcomfy_codegen.pipeline.validate import check_entry
-from runcomfy_codegen.pipeline.write import WriteError, format_python
+from runcomfy_codegen.pipeline.write import WriteError
 
 RUNTIME_SUFFIXES = (".py", ".md", ".json")
 
