@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,7 @@ from runcomfy_codegen.pipeline.ir import (
     TypeKind,
     Validation,
 )
+from runcomfy_codegen.pipeline.literal_types import name_literal_types
 from runcomfy_codegen.pipeline.validate import MEDIA_FORMATS, CheckedEntry
 
 _KINDS: frozenset[str] = frozenset(
@@ -291,6 +293,7 @@ def build_spec(entry: CheckedEntry) -> tuple[ModelSpec | None, list[Diagnostic]]
         omitted_inputs=tuple(catalog.get("omitted_inputs", ())),
         note=catalog.get("note", ""),
     )
+    spec = dataclasses.replace(spec, literal_types=name_literal_types(spec))
     return (None if c.has_errors else spec), c.items
 
 

@@ -77,6 +77,20 @@ class Field:
 
 
 @dataclass(frozen=True)
+class LiteralType:
+    """A named ``Literal`` type of the model module (``Resolution = Literal[...]``): public API.
+
+    ``same_as`` names an earlier type of the module with the same values (``B = A``).
+    """
+
+    name: str
+    field: str
+    """The Python name of the input field it types (of its items, for a list)."""
+    values: tuple[JsonScalar, ...]
+    same_as: str | None = None
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     model_id: str
     display_name: str
@@ -104,6 +118,8 @@ class ModelSpec:
     """Inputs the live model has that this schema leaves out."""
     note: str = ""
     """A note kept with the schema (how it was curated, what it lacks)."""
+    literal_types: tuple[LiteralType, ...] = ()
+    """The named types of the enum inputs, in the order of the functions' parameters."""
 
     @property
     def module_name(self) -> str:

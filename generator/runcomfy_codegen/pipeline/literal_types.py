@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from runcomfy_codegen.pipeline.escape import py_literal
-from runcomfy_codegen.pipeline.ir import Field, FieldType, JsonScalar, ModelSpec
+from runcomfy_codegen.pipeline.ir import Field, FieldType, JsonScalar, LiteralType, ModelSpec
 from runcomfy_codegen.pipeline.naming import type_names
 from runcomfy_codegen.pipeline.pydantic_source import ModelSource
 
@@ -57,34 +56,24 @@ MODULE_NAMES = frozenset(
 ValuesKey = tuple[tuple[str, JsonScalar], ...]
 
 
-@dataclass(frozen=True)
-class LiteralType:
-    """``name = Literal[values]`` (or ``name = same_as`` when another field has the same values)."""
-
-    name: str
-    field: str
-    """The Python name of the input field it types."""
-    values: tuple[JsonScalar, ...]
-    same_as: str | None = None
-
-    def source(self) -> str:
-        """The assignment, as it stands in the model module."""
-        if self.same_as is not None:
-            return f"{self.name} = {self.same_as}"
-        items = [quoted(v) for v in self.values]
-        one_line = f"{self.name} = Literal[{', '.join(items)}]"
-        if len(one_line) <= _LINE:
-            return one_line
-        if len(items) < _PACKED_FROM:
-            return f"{self.name} = Literal[\n" + "".join(f"    {i},\n" for i in items) + "]"
-        rows: list[str] = []
-        for item in items:
-            if rows and len(rows[-1]) + len(item) + 2 <= _LINE:
-                rows[-1] += f" {item},"
-            else:
-                rows.append(f"    {item},")
-        body = "\n".join(rows)
-        return f"# fmt: off\n{self.name} = Literal[\n{body}\n]\n# fmt: on"
+def assignment(t: LiteralType) -> str:
+    """``t`` as it stands in the model module: ``name = Literal[...]`` or ``name = other``."""
+    if t.same_as is not None:
+        return f"{t.name} = {t.same_as}"
+    items = [quoted(v) for v in t.values]
+    one_line = f"{t.name} = Literal[{', '.join(items)}]"
+    if len(one_line) <= _LINE:
+        return one_line
+    if len(items) < _PACKED_FROM:
+        return f"{t.name} = Literal[\n" + "".join(f"    {i},\n" for i in items) + "]"
+    rows: list[str] = []
+    for item in items:
+        if rows and len(rows[-1]) + len(item) + 2 <= _LINE:
+            rows[-1] += f" {item},"
+        else:
+            rows.append(f"    {item},")
+    body = "\n".join(rows)
+    return f"# fmt: off\n{t.name} = Literal[\n{body}\n]\n# fmt: on"
 
 
 def quoted(value: Any) -> str:
@@ -114,8 +103,10 @@ def enum_type(f: Field) -> tuple[FieldType, bool] | None:
     return None
 
 
-def literal_types(spec: ModelSpec) -> tuple[LiteralType, ...]:
-    """The named types of ``spec``'s enum inputs, in the order of the functions' parameters."""
+def name_literal_types(spec: ModelSpec) -> tuple[LiteralType, ...]:
+    """The named types of ``spec``'s enum inputs, in the order of the functions' parameters.
+
+    Called once per model when the IR is built (``ModelSpec.literal_types``)."""
     fields = sorted(spec.inputs, key=lambda f: (not f.required, f.python_name))
     wanted: dict[str, tuple[str, tuple[JsonScalar, ...]]] = {}
     for f in fields:

@@ -27,10 +27,9 @@ from runcomfy_codegen.pipeline.escape import (
     md_text,
     py_literal,
 )
-from runcomfy_codegen.pipeline.ir import Field, FieldType, ModelSpec
+from runcomfy_codegen.pipeline.ir import Field, FieldType, LiteralType, ModelSpec
 from runcomfy_codegen.pipeline.literal_types import (
-    LiteralType,
-    literal_types,
+    assignment,
     quoted,
     type_name_of,
     use_names,
@@ -270,7 +269,7 @@ class Layout:
 def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
     """The model's public module: named types, ``Params`` and ``run``/``submit``; its classes
     load lazily."""
-    types = literal_types(spec)
+    types = spec.literal_types
     params = [
         Source(
             f"{f.python_name}: Required[{param_annotation(f, types)}]"
@@ -322,7 +321,7 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
         ),
         types_module=Source(layout.types_module(spec)),
         types_module_literal=py_literal(layout.types_module(spec)),
-        literal_types=[Source(lt.source()) for lt in types],
+        literal_types=[Source(assignment(lt)) for lt in types],
         type_names=[py_literal(lt.name) for lt in types],
         media=Source("{" + media + "}"),
         nullable=py_literal(nullable) if nullable else None,
@@ -333,7 +332,7 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
 def render_types_module(t: Templates, spec: ModelSpec, models: ModelSource) -> bytes:
     """The model's pydantic classes, in a module of their own under ``_types``."""
     module = f"{PACKAGE}.{spec.module_name}"
-    models = use_names(models, literal_types(spec), module)
+    models = use_names(models, spec.literal_types, module)
     return _render(
         t.python,
         "types.py.jinja",
@@ -404,7 +403,7 @@ def _click_type(f: Field, type_name: str | None = None) -> str | None:
 
 
 def render_command_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
-    types = literal_types(spec)
+    types = spec.literal_types
     options = []
     for f in spec.inputs:
         is_flag = f.type.kinds == ("boolean",) and f.media is None
@@ -503,7 +502,7 @@ def _output_description(f: Field) -> str:
 
 
 def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
-    types = literal_types(spec)
+    types = spec.literal_types
     example_args = ", ".join(
         f"{f.python_name}={quoted(_example_value(f))}" for f in spec.inputs if f.required
     )
