@@ -10,7 +10,7 @@ from runcomfy_codegen.lifecycle.change_report import SUMMARY_LINES, summarize_ch
 from runcomfy_codegen.lifecycle.entry_file import dump_entry
 from runcomfy_codegen.pipeline.build import analyse
 from runcomfy_codegen.pipeline.ir import ModelSpec
-from runcomfy_codegen.pipeline.render import render_catalog
+from runcomfy_codegen.pipeline.render_package import render_catalog
 
 from .support import invoke
 

@@ -10,7 +10,8 @@ from runcomfy_codegen.lifecycle.api_surface import compare_specs, interpret_entr
 from runcomfy_codegen.lifecycle.changes import Change, DiffReport, Severity, Side
 from runcomfy_codegen.lifecycle.diff import diff_catalogs, printable
 from runcomfy_codegen.pipeline.ir import ModelSpec
-from runcomfy_codegen.pipeline.render import PACKAGE, render_catalog
+from runcomfy_codegen.pipeline.render import PACKAGE
+from runcomfy_codegen.pipeline.render_package import render_catalog
 
 CATALOG_FILE = f"{PACKAGE}/_catalog.json"
 """Where the generated tree keeps the catalog it was generated from (the old side of a summary)."""

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from runcomfy_codegen.cache import Analysed, Cache
-from runcomfy_codegen.pipeline import record, render
+from runcomfy_codegen.pipeline import (
+    record,
+    render,
+    render_command,
+    render_docs,
+    render_module,
+    render_package,
+)
 from runcomfy_codegen.pipeline.diagnostics import (
     Collector,
     Diagnostic,
@@ -283,11 +290,11 @@ def _render_models(
         except ModelGenerationError as exc:
             results.append(str(exc))
             continue
-        python[module_path] = render.render_model_module(templates, spec, layout)
-        python[types_path] = render.render_types_module(templates, spec, models)
-        python[command_path] = render.render_command_module(templates, spec, layout)
-        doc = {doc_path: render.render_doc_page(templates, spec)}
-        results.append(_Rendered(doc, render.catalog_entry(spec), models))
+        python[module_path] = render_module.render_model_module(templates, spec, layout)
+        python[types_path] = render_module.render_types_module(templates, spec, models)
+        python[command_path] = render_command.render_command_module(templates, spec, layout)
+        doc = {doc_path: render_docs.render_doc_page(templates, spec)}
+        results.append(_Rendered(doc, render_package.catalog_entry(spec), models))
     formatted = format_python(python, pyproject)
     for (_, paths, _), result in zip(items, results, strict=True):
         if isinstance(result, _Rendered):
@@ -356,8 +363,8 @@ def _shared_files(
     all_ids = ids_digest(s.model_id for s in specs)
     shared = _Shared()
     python = {
-        f"{package}/__init__.py": render.render_package_init(templates, all_ids),
-        f"{package}/_registry.py": render.render_registry(
+        f"{package}/__init__.py": render_package.render_package_init(templates, all_ids),
+        f"{package}/_registry.py": render_package.render_registry(
             templates, specs, layout, tree_digest(specs)
         ),
     }
@@ -372,7 +379,7 @@ def _shared_files(
         shared.offer(
             path,
             key,
-            functools.partial(render.render_namespace_init, templates, dotted, digest),
+            functools.partial(render_package.render_namespace_init, templates, dotted, digest),
             existing,
             cache,
         )
@@ -398,7 +405,7 @@ def render_tree(
     specs = build.specs
     layout = render.Layout.of(specs)
     all_ids = ids_digest(s.model_id for s in specs)
-    pyproject = render.render_pyproject(templates, all_ids)
+    pyproject = render_package.render_pyproject(templates, all_ids)
     template_key = templates_digest(templates) if cache is not None else ""
     shared = _shared_files(specs, layout, templates, template_key, pyproject, cache, existing)
     # Formatted in a worker while the models render.
@@ -477,9 +484,9 @@ def render_tree(
     package = render.PACKAGE
     other = {
         "pyproject.toml": pyproject,
-        "docs/README.md": render.render_doc_index(templates, specs),
+        "docs/README.md": render_docs.render_doc_index(templates, specs),
         f"{package}/py.typed": b"",
-        f"{package}/_catalog.json": render.render_catalog(
+        f"{package}/_catalog.json": render_package.render_catalog(
             specs, _catalog_entries(specs, build.spec_keys, cache, catalog)
         ),
     }
@@ -510,7 +517,7 @@ def _catalog_entries(
             if text is None:
                 text = cache.catalog_entry(key)
             if text is None:
-                text = render.catalog_entry(spec)
+                text = render_package.catalog_entry(spec)
             cache.remember_catalog_entry(key, text)
         if text is not None:
             entries[spec.model_id] = text

@@ -1,0 +1,181 @@
+"""The reference pages: one per model, and the index of them all."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any, Final
+
+from runcomfy_codegen.pipeline.escape import (
+    Markdown,
+    md_code,
+    md_text,
+)
+from runcomfy_codegen.pipeline.field_text import (
+    annotation,
+    field_details,
+    param_annotation,
+)
+from runcomfy_codegen.pipeline.ir import Field, FieldType, ModelSpec
+from runcomfy_codegen.pipeline.literal_types import quoted, type_name_of
+from runcomfy_codegen.pipeline.price import price_line
+from runcomfy_codegen.pipeline.render import PACKAGE, Templates, header, render_template
+from runcomfy_codegen.pipeline.validate import GENERIC_OUTPUT_SCHEMA
+
+
+def _example_value(f: Field) -> Any:
+    if f.media is not None:
+        url = f"https://example.com/input.{ {'image': 'png', 'video': 'mp4', 'audio': 'mp3'}[f.media.value] }"
+        return [url] if f.many else url
+    if f.default_json is not None and json.loads(f.default_json) not in ("", None):
+        return json.loads(f.default_json)
+    if f.type.enum:
+        return f.type.enum[0]
+    kind = f.type.kinds[0]
+    return {
+        "string": "a cat on a sofa",
+        "integer": 1,
+        "number": 1.0,
+        "boolean": True,
+        "array": [],
+        "object": {},
+    }.get(kind)
+
+
+def _range_text(t: FieldType) -> str:
+    """The bounds of a value, list or text, briefly (``0 to 2147483647``, ``at most 16 items``)."""
+
+    def span(lo: object, hi: object, unit: str = "") -> str:
+        if lo is not None and hi is not None:
+            return f"{lo} to {hi}{unit}"
+        return f"at least {lo}{unit}" if lo is not None else f"at most {hi}{unit}"
+
+    parts = []
+    if t.exclusive_minimum is not None or t.exclusive_maximum is not None:
+        low = f"> {t.exclusive_minimum}" if t.exclusive_minimum is not None else None
+        high = f"< {t.exclusive_maximum}" if t.exclusive_maximum is not None else None
+        low = low or (f">= {t.minimum}" if t.minimum is not None else None)
+        high = high or (f"<= {t.maximum}" if t.maximum is not None else None)
+        parts.append(", ".join(p for p in (low, high) if p))
+    elif t.minimum is not None or t.maximum is not None:
+        parts.append(span(t.minimum, t.maximum))
+    if t.min_length is not None or t.max_length is not None:
+        parts.append(span(t.min_length, t.max_length, " characters"))
+    if t.min_items is not None or t.max_items is not None:
+        parts.append(span(t.min_items, t.max_items, " items"))
+    return "; ".join(parts)
+
+
+_GENERIC_OUTPUT_TEXT: Final = {
+    name: str(prop.get("description", ""))
+    for name, prop in GENERIC_OUTPUT_SCHEMA["properties"].items()
+}
+"""Our English descriptions of the generic outputs (``image``, ``images``, ...)."""
+
+
+def _output_description(f: Field) -> str:
+    """The schema's text, with our English next to it where a generic output is described in
+    another language (the seed page's outputs are in Japanese)."""
+    english = _GENERIC_OUTPUT_TEXT.get(f.wire_name)
+    if english and f.description and f.description != english and not f.description.isascii():
+        return f"{f.description} ({english})"
+    return f.description
+
+
+def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
+    types = spec.literal_types
+    example_args = ", ".join(
+        f"{f.python_name}={quoted(_example_value(f))}" for f in spec.inputs if f.required
+    )
+    inputs = []
+    for f in sorted(spec.inputs, key=lambda f: (not f.required, f.python_name)):
+        named = type_name_of(f, types)
+        details = field_details(f, values=named is None, limits=False)
+        if f.type.pattern is not None:
+            details.append(f"Pattern: {f.type.pattern}")
+        inputs.append(
+            {
+                "name": md_code(f.python_name, table=True),
+                "option": md_code(f"--{f.cli_option}", table=True),
+                "type": md_code(param_annotation(f, types), table=True),
+                "requirement": Markdown("yes" if f.required else "no"),
+                "default": md_code(f.default_json, table=True)
+                if f.default_json is not None
+                else Markdown(""),
+                "range": md_text(_range_text(f.type)),
+                "details": md_text(" ".join(details)),
+            }
+        )
+    enums = [
+        {
+            "name": md_code(lt.name),
+            "field": md_code(lt.field),
+            "allowed": Markdown(
+                f"the same values as {md_code(lt.same_as)}"
+                if lt.same_as is not None
+                else ", ".join(md_code(json.dumps(v, ensure_ascii=False)) for v in lt.values)
+            ),
+        }
+        for lt in types
+    ]
+    outputs = [
+        {
+            "name": md_code(f.python_name, table=True),
+            "type": md_code(
+                ("list[RemoteFile]" if f.many else "RemoteFile")
+                if f.is_file
+                else annotation(f.type),
+                table=True,
+            ),
+            "details": md_text(_output_description(f)),
+        }
+        for f in spec.outputs
+    ]
+    depth = spec.model_id.count("/")
+    return render_template(
+        t.markdown,
+        "model.md.jinja",
+        header=Markdown(str(header(spec, spec.schema_sha256))[2:].replace("--", "- -")),
+        display_name=md_text(spec.display_name),
+        model_id=md_code(spec.model_id),
+        model_id_plain=Markdown(spec.model_id),
+        index=Markdown("../" * depth + "README.md"),
+        package=Markdown(".".join((PACKAGE, *spec.module_parts[:-1]))),
+        module_leaf=Markdown(spec.module_parts[-1]),
+        example_args=Markdown(example_args),
+        saves_file=any(f.is_file for f in spec.outputs),
+        source=md_text(spec.source),
+        categories=md_text(", ".join(spec.categories)),
+        price=md_text(price_line(spec)),
+        limitations=[md_text(line) for line in spec.limitations],
+        omitted_inputs=Markdown(", ".join(str(md_code(name)) for name in spec.omitted_inputs)),
+        inputs=inputs,
+        enums=enums,
+        outputs=outputs,
+    )
+
+
+def render_doc_index(t: Templates, specs: Sequence[ModelSpec]) -> bytes:
+    """``docs/README.md``: every model, with a link to its page.
+
+    Its header's digest covers what it shows, so a change inside one schema leaves it as it is.
+    """
+    shown = [(s.model_id, s.display_name, s.categories) for s in specs]
+    digest = hashlib.sha256(json.dumps(sorted(shown)).encode("utf-8", "surrogatepass")).hexdigest()
+    models = [
+        {
+            "display_name": md_text(s.display_name),
+            "page": Markdown(f"{s.model_id}.md"),
+            "model_id": md_code(s.model_id, table=True),
+            "module": md_code(f"{PACKAGE}.{s.module_name}", table=True),
+            "categories": md_text(", ".join(s.categories)),
+        }
+        for s in sorted(specs, key=lambda s: s.model_id)
+    ]
+    return render_template(
+        t.markdown,
+        "index.md.jinja",
+        header=Markdown(str(header(None, digest))[2:].replace("--", "- -")),
+        models=models,
+    )
