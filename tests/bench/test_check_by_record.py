@@ -251,7 +251,7 @@ def test_a_fresh_clone_renders_only_the_changed_model(fresh_clone: tuple[Path, P
     rewrite_schema(path, "enum")
     existing = tree(out)
     build = pipeline.generate(schemas, existing=existing, jobs=1)
-    assert build.ok and build.rendered == [model_id]
+    assert build.ok and build.rendered == (model_id,)
     full = pipeline.generate(schemas, existing=existing, jobs=1, use_record=False)
     assert len(full.rendered) == 6
     assert build.files == full.files
@@ -264,5 +264,5 @@ def test_a_hand_edited_model_is_rendered_again(fresh_clone: tuple[Path, Path]) -
     original = edited.read_bytes()
     edited.write_bytes(original + b"# edited by hand\n")
     build = pipeline.generate(schemas, existing=tree(out), jobs=1)
-    assert build.rendered == [model_id]
+    assert build.rendered == (model_id,)
     assert build.files[edited.relative_to(out).as_posix()] == original

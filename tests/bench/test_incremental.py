@@ -97,14 +97,14 @@ def test_only_the_changed_model_is_rendered(work: tuple[Path, Path]) -> None:
     model_id = rewrite_schema(schema_file(schemas, "wan-ai/wan-3.0/image-to-video"), "enum")
     build = generate_build(schemas, existing=tree(out), cache=Cache.load(out))
     assert build.ok
-    assert build.rendered == [model_id]
+    assert build.rendered == (model_id,)
 
 
 def test_nothing_changed_renders_nothing_and_writes_nothing(work: tuple[Path, Path]) -> None:
     schemas, out = work
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     build = generate_build(schemas, existing=tree(out), cache=Cache.load(out))
-    assert build.ok and build.rendered == []
+    assert build.ok and build.rendered == ()
     result = generate(schemas, out)
     assert "0 added, 0 changed, 0 removed" in result.stdout
     after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
@@ -210,7 +210,7 @@ def test_the_model_generator_runs_only_when_what_it_is_given_changed(
 
     monkeypatch.setattr(models_module, "_run_generator", counting)
     build = generate_build(schemas, existing=tree(out), cache=Cache.load(out), jobs=1)
-    assert build.ok and build.rendered == [model_id]
+    assert build.ok and build.rendered == (model_id,)
     assert calls == [model_id] * generator_runs
     fresh = full_rebuild(schemas, tmp_path)
     assert build.files == fresh

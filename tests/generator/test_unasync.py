@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from runcomfy_codegen.cli import cli
 from runcomfy_codegen.pipeline import render
-from runcomfy_codegen.pipeline.build import _twin_diagnostics
+from runcomfy_codegen.pipeline.runtime_files import twin_diagnostics
 from runcomfy_codegen.pipeline.unasync import UnasyncError, derive_twins, stale_twins, unasync
 from runcomfy_models._runtime import AsyncJob, AsyncRunComfy, Job, RunComfy, async_fetch, fetch
 
@@ -83,12 +83,12 @@ def test_a_drifted_twin_is_refused_by_generate_and_rewritten_by_derive(
     client.write_text(client.read_text() + "\n# edited by hand\n")
     templates = render.Templates()
     monkeypatch.setattr(templates, "runtime_dir", runtime)
-    (diagnostic,) = _twin_diagnostics(templates)
+    (diagnostic,) = twin_diagnostics(templates)
     assert diagnostic.file == "templates/runtime/client.py"
     assert "runcomfy-codegen derive" in diagnostic.message
     assert derive_twins(runtime) == [client]
     assert stale_twins(runtime) == []
-    assert _twin_diagnostics(templates) == []
+    assert twin_diagnostics(templates) == []
 
 
 def test_generate_names_the_drifted_twin_and_writes_nothing(

@@ -247,4 +247,4 @@ def interpret_entries(
             failed.setdefault(model_id, f"{d.pointer or '/'}: {d.message}")
     for model_id, reason in sorted(failed.items()):
         notes.append(f"{label}: {model_id} does not pass validation ({reason}); API not compared")
-    return build.specs, notes
+    return list(build.specs), notes
