@@ -36,8 +36,8 @@ from runcomfy_codegen.pipeline.literal_types import (
     use_names,
 )
 from runcomfy_codegen.pipeline.models import ModelSource
+from runcomfy_codegen.pipeline.output_schema import GENERIC_OUTPUT_SCHEMA
 from runcomfy_codegen.pipeline.price import known_rate, price_line, price_source, price_text
-from runcomfy_codegen.pipeline.validate import GENERIC_OUTPUT_SCHEMA
 
 PACKAGE = "runcomfy_models"
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
@@ -315,6 +315,8 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
         params_doc=params_doc,
         model_id=py_literal(mid),
         model_id_text=Source(mid),
+        output_kind=py_literal(spec.output_kind),
+        output_kind_doc=docstring(output_kind_text(spec)),
         price=price_source(spec, lead=len("PRICE: Final = ")),
         price_doc=docstring(
             f"The price in RunComfy's catalog: {price_text(spec)}. "
@@ -327,6 +329,20 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
         media=Source("{" + media + "}"),
         nullable=py_literal(nullable) if nullable else None,
         params=params,
+    )
+
+
+def output_kind_text(spec: ModelSpec) -> str:
+    """What the model makes, in a sentence (the module's ``OUTPUT_KIND`` and its page)."""
+    kind = spec.output_kind
+    if not kind:
+        return (
+            "What the model makes: unknown (its catalog entry and its id do not say); "
+            "``out.files()`` lists every file it returns."
+        )
+    return (
+        f"What the model makes: {kind}. ``out.file()`` is its {kind} file "
+        f"(``{kind}`` or ``{kind}s``); ``out.files()`` lists every file it returns."
     )
 
 
@@ -502,6 +518,12 @@ def _output_description(f: Field) -> str:
     return f.description
 
 
+def _output_rank(spec: ModelSpec, f: Field) -> tuple[int, str]:
+    """The model's own kind first (``audio``, ``audios`` for an audio model), then by name."""
+    kind = spec.output_kind
+    return (0 if kind and f.wire_name in (kind, kind + "s") else 1, f.wire_name)
+
+
 def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
     types = literal_types(spec)
     example_args = ", ".join(
@@ -549,7 +571,7 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
             ),
             "details": md_text(_output_description(f)),
         }
-        for f in spec.outputs
+        for f in sorted(spec.outputs, key=lambda f: _output_rank(spec, f))
     ]
     depth = spec.model_id.count("/")
     return _render(
@@ -566,6 +588,8 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
         saves_file=any(f.is_file for f in spec.outputs),
         source=md_text(spec.source),
         categories=md_text(", ".join(spec.categories)),
+        output_kind=md_text(spec.output_kind or "unknown"),
+        output_kind_known=bool(spec.output_kind),
         price=md_text(price_line(spec)),
         limitations=[md_text(line) for line in spec.limitations],
         omitted_inputs=Markdown(", ".join(str(md_code(name)) for name in spec.omitted_inputs)),
@@ -575,29 +599,61 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
     )
 
 
+_KIND_TITLES: Final = (("image", "Image"), ("video", "Video"), ("audio", "Audio"), ("", "Other"))
+"""The index's sections, by output kind (``""``: a model whose kind is unknown)."""
+
+
 def render_doc_index(t: Templates, specs: Sequence[ModelSpec]) -> bytes:
-    """``docs/README.md``: every model, with a link to its page.
+    """``docs/README.md``: every model, with a link to its page, grouped by what it makes
+    (its output kind), then by category (a model is listed under each of its categories).
 
     Its header's digest covers what it shows, so a change inside one schema leaves it as it is.
     """
-    shown = [(s.model_id, s.display_name, s.categories) for s in specs]
+    shown = [(s.model_id, s.display_name, s.categories, s.output_kind) for s in specs]
     digest = hashlib.sha256(json.dumps(sorted(shown)).encode("utf-8", "surrogatepass")).hexdigest()
-    models = [
-        {
-            "display_name": md_text(s.display_name),
-            "page": Markdown(f"{s.model_id}.md"),
-            "model_id": md_code(s.model_id, table=True),
-            "module": md_code(f"{PACKAGE}.{s.module_name}", table=True),
-            "categories": md_text(", ".join(s.categories)),
-        }
-        for s in sorted(specs, key=lambda s: s.model_id)
-    ]
+    sections = []
+    for kind, title in _KIND_TITLES:
+        members = [s for s in specs if s.output_kind == kind]
+        groups: dict[str, list[ModelSpec]] = {}
+        for s in members:
+            for category in s.categories or ("",):
+                groups.setdefault(category, []).append(s)
+        if groups:
+            sections.append(
+                {
+                    "title": Markdown(f"{title} ({len(members)})"),
+                    "groups": [
+                        {
+                            "category": Markdown(md_text(category).strip() or "no category"),
+                            "models": [_index_row(s) for s in sorted(group, key=_by_id)],
+                        }
+                        for category, group in sorted(groups.items(), key=_categories_last)
+                    ],
+                }
+            )
     return _render(
         t.markdown,
         "index.md.jinja",
         header=Markdown(str(header(None, digest))[2:].replace("--", "- -")),
-        models=models,
+        sections=sections,
     )
+
+
+def _by_id(spec: ModelSpec) -> str:
+    return spec.model_id
+
+
+def _categories_last(item: tuple[str, list[ModelSpec]]) -> tuple[bool, str]:
+    return (not item[0], item[0])
+
+
+def _index_row(s: ModelSpec) -> dict[str, Markdown]:
+    return {
+        "display_name": md_text(s.display_name),
+        "page": Markdown(f"{s.model_id}.md"),
+        "model_id": md_code(s.model_id, table=True),
+        "module": md_code(f"{PACKAGE}.{s.module_name}", table=True),
+    }
 
 
 def render_registry(t: Templates, specs: Sequence[ModelSpec], layout: Layout, digest: str) -> bytes:
@@ -608,6 +664,11 @@ def render_registry(t: Templates, specs: Sequence[ModelSpec], layout: Layout, di
             "command_module": py_literal(layout.command_module(s)),
             "display_name": py_literal(s.display_name),
             "price": price_source(s, indent=" " * 8, lead=8, trail=","),
+            "categories": Source(
+                "(" + "".join(f"{py_literal(c)}, " for c in s.categories).rstrip(" ") + ")"
+            ),
+            "kind": py_literal(s.catalog_kind),
+            "output_kind": py_literal(s.output_kind),
         }
         for s in sorted(specs, key=lambda s: s.model_id)
     ]
@@ -647,6 +708,7 @@ def catalog_entry(spec: ModelSpec) -> str:
         "model_id": spec.model_id,
         "display_name": spec.display_name,
         "categories": list(spec.categories),
+        "kind": spec.catalog_kind,
         "input_schema": json.loads(spec.original_input_schema_json),
         "output_schema": json.loads(spec.output_schema_json),
     }
