@@ -39,11 +39,18 @@ __all__ = [
     "download_all",
     "download_all_async",
     "iter_remote_files",
+    "shown_output",
 ]
 
 
 _SHOWN_CHARS = 2000
-"""How much of the raw output an error shows (the rest is on the error's ``output``)."""
+"""How much of a raw output a message shows (the rest is on the error's ``output``)."""
+
+
+def shown_output(raw: Any) -> str:
+    """A raw output as JSON for a message, cut after :data:`_SHOWN_CHARS` characters."""
+    text = json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
 
 
 class ModelOutput(BaseModel):
@@ -111,7 +118,7 @@ class ModelOutput(BaseModel):
             return preferred[0]
         what = "no file" if not found else f"{len(found)} files"
         raise UnexpectedOutputError(
-            f"expected one file in the output, it holds {what}: {self._shown_raw()}"
+            f"expected one file in the output, it holds {what}: {shown_output(self.raw)}"
             + ("; use files() or save_all(folder)" if found else ""),
             output=self.raw,
         )
@@ -122,10 +129,6 @@ class ModelOutput(BaseModel):
             return []
         values = {**dict(self), **(self.model_extra or {})}
         return _unique(iter_remote_files([values.get(kind), values.get(kind + "s")], urls=True))
-
-    def _shown_raw(self) -> str:
-        text = json.dumps(self.raw, ensure_ascii=False, sort_keys=True, default=str)
-        return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
 
     def save_all(
         self,

@@ -17,7 +17,7 @@ import click
 from pydantic import BaseModel, ValidationError
 
 from ..job_types import CANCEL_DESCRIPTIONS, CancelOutcome, JobResult, JobStatus
-from ..outputs import GenericOutput, iter_remote_files
+from ..outputs import GenericOutput, iter_remote_files, shown_output
 from ..pricing import format_usd
 from .style import is_terminal, styled
 
@@ -64,21 +64,15 @@ def file_urls(output: BaseModel | Mapping[str, Any] | None) -> list[str]:
     return list(dict.fromkeys(remote.url for remote in iter_remote_files(found, urls=urls)))
 
 
-_SHOWN_OUTPUT_CHARS = 2000
-
-
 def explain_no_files(record: dict[str, Any]) -> str:
     """Mark a succeeded job's ``record`` whose output holds no file to download (``--download``)
     and return the message for stderr: the request id and the output as RunComfy returned it."""
     request_id = record.get("request_id", "?")
     record["error"] = "the output holds no file to download"
     record["hint"] = f"Get its output again with: runcomfy-models result {request_id}"
-    shown = json.dumps(record.get("output"), ensure_ascii=False, sort_keys=True, default=str)
-    if len(shown) > _SHOWN_OUTPUT_CHARS:
-        shown = shown[: _SHOWN_OUTPUT_CHARS - 3] + "..."
     return (
         f"Request {request_id} succeeded (and is billed), but its output holds no file to "
-        f"download. The output as RunComfy returned it: {shown}"
+        f"download. The output as RunComfy returned it: {shown_output(record.get('output'))}"
     )
 
 

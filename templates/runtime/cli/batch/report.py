@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 import click
 
+from ...outputs import shown_output
 from ...pricing import format_usd
 from .. import exits
 from ..style import styled
@@ -40,10 +41,9 @@ def public_state(row: JournalRow) -> str:
 def no_file_message(line: int, request_id: str, output: Any) -> str:
     """What a line whose output held no file to ``--download`` says: the request id and the
     output as RunComfy returned it (the job succeeded and is billed)."""
-    shown = json.dumps(output, ensure_ascii=False, sort_keys=True)
-    shown = shown if len(shown) <= 2000 else shown[:1997] + "..."
     return (
-        f"line {line}: request {request_id} succeeded (and is billed), but {NO_FILE_ERROR}: {shown}"
+        f"line {line}: request {request_id} succeeded (and is billed), but {NO_FILE_ERROR}: "
+        f"{shown_output(output)}"
     )
 
 
