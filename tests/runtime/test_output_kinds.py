@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from runcomfy_models._runtime import (
     AudioOutput,
     ModelOutput,
@@ -178,3 +180,50 @@ def test_only_http_urls_outside_the_schema_are_files() -> None:
     )
     assert [f.url for f in out.files()] == ["HTTPS://cdn.test/b.wav"]
     assert out.extras["path"] == "/tmp/a.wav"
+
+
+_MEDIA = ("audio", "audios", "image", "images", "video", "videos")
+_URLS = st.builds(
+    lambda host, name: f"https://{host}.test/{name}.bin",
+    st.sampled_from("abc"),
+    st.text("xyz", min_size=1, max_size=4),
+)
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12) | _URLS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _urls_in(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value.startswith("https://") else []
+    if isinstance(value, dict):
+        return [url for item in value.values() for url in _urls_in(item)]
+    if isinstance(value, list):
+        return [url for item in value for url in _urls_in(item)]
+    return []
+
+
+@settings(max_examples=80, derandomize=True, deadline=None, database=None)
+@given(
+    extras=st.dictionaries(
+        st.text(max_size=10).filter(lambda key: key not in _MEDIA), _VALUES, max_size=5
+    ),
+    audio=st.none() | _URLS,
+    images=st.none() | st.lists(_URLS, max_size=3),
+)
+def test_nothing_an_output_holds_is_dropped(
+    extras: dict[str, Any], audio: str | None, images: list[str] | None
+) -> None:
+    raw: dict[str, Any] = {**extras, "audio": audio, "images": images}
+    out = text_to_audio.Output.model_validate(raw)
+    assert out.raw == raw
+    assert out.extras == extras
+    dumped = out.model_dump(mode="json")
+    assert all(dumped[key] == value for key, value in extras.items())
+    expected = [audio] if audio else []
+    expected += [*(images or []), *_urls_in(extras)]
+    assert [f.url for f in out.files()] == list(dict.fromkeys(expected))
