@@ -14,6 +14,8 @@ code  meaning
 75    timeout or rate limit: APITimeoutError, RateLimitError, JobTimeoutError
 77    authentication: MissingTokenError, InvalidTokenError, AuthenticationError,
       PermissionDeniedError, InsufficientBalanceError
+5     the job succeeded (and is billed) but its output holds no file, or not the
+      one file asked for: UnexpectedOutputError (its ``output`` is the raw output)
 1     the job failed or was cancelled, and anything else
 ====  ==========================================================================
 
@@ -244,7 +246,15 @@ class SubmitOutcomeUnknownError(RunComfyError):
 
 
 class UnexpectedOutputError(RunComfyError, ValueError):
-    """The output does not hold what was asked of it (one file, when it holds none or several)."""
+    """The output does not hold what was asked of it (one file, when it holds none or several).
+
+    ``output`` is the output as RunComfy returned it (the job succeeded and is billed)."""
+
+    exit_code: ClassVar[int] = 5
+
+    def __init__(self, message: str, *, output: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.output = output
 
 
 class DownloadError(RunComfyError):

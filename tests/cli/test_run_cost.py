@@ -16,7 +16,7 @@ def test_models_show_the_price_or_unknown(monkeypatch: pytest.MonkeyPatch) -> No
     result = invoke(["models"])
     assert result.exit_code == 0
     line = next(line for line in result.stdout.splitlines() if line.startswith(REFRAME + " "))
-    assert line.split() == [REFRAME, "unknown", "Ideogram", "V3", "Reframe"]
+    assert line.split() == [REFRAME, "image", "unknown", "Ideogram", "V3", "Reframe"]
     listed = json.loads(invoke(["models", "--json"]).stdout)
     reframe = next(entry for entry in listed if entry["model_id"] == REFRAME)
     assert (reframe["price_usd"], reframe["price_unit"]) == (None, None)

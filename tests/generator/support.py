@@ -142,7 +142,9 @@ def imported_tree(root: Path) -> Iterator[ModuleType]:
 
 # Names that generated (non-runtime) modules may use without binding them: the builtins that the
 # templates themselves use. Anything else must be imported or defined in the module.
-ALLOWED_BUILTINS = frozenset({"bool", "dict", "float", "int", "list", "str", "KeyError", "sorted"})
+ALLOWED_BUILTINS = frozenset(
+    {"bool", "dict", "float", "int", "list", "str", "tuple", "KeyError", "sorted"}
+)
 
 FORBIDDEN_CALLS = frozenset(
     {"__import__", "eval", "exec", "compile", "open", "breakpoint", "globals", "locals", "vars"}

@@ -192,8 +192,14 @@ def _check_doc_page(path: str, text: str) -> None:
     assert lines[0].startswith("<!-- ") and lines[0].endswith(" -->"), path
     assert sum(line.startswith("# ") for line in lines) == 1, path
     _check_tables(path, lines)
-    if path == "docs/README.md":  # the index of all models
-        assert not any(line.startswith(("## ", "```")) for line in lines), path
+    if path == "docs/README.md":  # the index of all models, by output kind and category
+        assert not any(line.startswith("```") for line in lines), path
+        for i, line in enumerate(lines):
+            if line.startswith("## "):
+                assert re.fullmatch(r"## (Image|Video|Audio|Other) \(\d+\)", line), path
+            elif line.startswith("#") and i > 1:  # a category, then a table of its models
+                assert line.startswith("### ") and line[4:].strip(), path
+                assert lines[i + 2] == "| Model | Model id | Python module |", path
         return
     headings = [line for line in lines if line.startswith("## ")]
     assert headings in (["## Inputs", "## Output"], ["## Inputs", "## Allowed values", "## Output"])

@@ -15,7 +15,8 @@ from typing import Any
 
 from runcomfy_codegen.lifecycle.changes import Change, Severity, Side
 from runcomfy_codegen.pipeline.interpret import canonical_json, json_number
-from runcomfy_codegen.pipeline.validate import GENERIC_OUTPUT_SCHEMA, MEDIA_FORMATS
+from runcomfy_codegen.pipeline.output_schema import GENERIC_OUTPUT_SCHEMA
+from runcomfy_codegen.pipeline.validate import MEDIA_FORMATS
 
 B, W, I = Severity.BREAKING, Severity.WARNING, Severity.INFO  # noqa: E741
 

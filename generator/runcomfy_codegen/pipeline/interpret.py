@@ -20,6 +20,7 @@ from runcomfy_codegen.pipeline.ir import (
     Validation,
 )
 from runcomfy_codegen.pipeline.literal_types import name_literal_types
+from runcomfy_codegen.pipeline.output_kind import categories_from_id, output_kind
 from runcomfy_codegen.pipeline.validate import MEDIA_FORMATS, CheckedEntry
 
 _KINDS: frozenset[str] = frozenset(
@@ -267,11 +268,17 @@ def build_spec(entry: CheckedEntry) -> tuple[ModelSpec | None, list[Diagnostic]]
         if k not in ("properties", "required", "type")
     }
     catalog = entry.catalog
+    kind = output_kind(
+        entry.model_id,
+        catalog_type=catalog.get("output_type_in_catalog", ""),
+        categories=catalog.get("categories", ()),
+        input_kinds={f.media.value for f in inputs if f.media is not None},
+    )
     spec = ModelSpec(
         model_id=entry.model_id,
         display_name=catalog.get("display_name") or naming.display_name(entry.model_id),
         source=entry.source,
-        categories=tuple(catalog.get("categories", ())),
+        categories=tuple(catalog.get("categories", ())) or categories_from_id(entry.model_id, kind),
         source_file=f"schemas/{entry.model_id}.json",
         schema_sha256=entry_hash(entry.raw.data),
         module_parts=naming.module_parts(entry.model_id),
@@ -287,6 +294,7 @@ def build_spec(entry: CheckedEntry) -> tuple[ModelSpec | None, list[Diagnostic]]
             else entry.output_schema
         ),
         kind=catalog.get("kind", ""),
+        output_kind=kind,
         base_price_usd=catalog.get("base_price_usd"),
         price_unit=catalog.get("price_unit", ""),
         limitations=tuple(catalog.get("limitations", ())),

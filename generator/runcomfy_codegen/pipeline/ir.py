@@ -97,6 +97,7 @@ class ModelSpec:
     source: str
     """Where the schema came from; empty when the entry does not say."""
     categories: tuple[str, ...]
+    """The catalog's categories; derived from the id's task word when the entry has none."""
     source_file: str
     schema_sha256: str
     module_parts: tuple[str, ...]
@@ -110,6 +111,10 @@ class ModelSpec:
     original_input_schema_json: str
     output_schema_json: str
     kind: str = ""
+    """The catalog's own ``kind``, as the entry states it (empty when it does not)."""
+    output_kind: str = ""
+    """What the model makes: ``image``, ``video``, ``audio``, or empty when unknown (the rules
+    are in :mod:`runcomfy_codegen.pipeline.output_kind`)."""
     base_price_usd: float | None = None
     price_unit: str = ""
     """What ``base_price_usd`` is charged per: ``output`` or ``second`` (as the catalog says)."""
@@ -124,6 +129,11 @@ class ModelSpec:
     @property
     def module_name(self) -> str:
         return ".".join(self.module_parts)
+
+    @property
+    def catalog_kind(self) -> str:
+        """The ``kind`` the package catalog states: the entry's own, else the output kind."""
+        return self.kind or self.output_kind
 
     @property
     def input_class(self) -> str:

@@ -124,7 +124,9 @@ _PYDANTIC_PROTECTED = ("model_dump", "model_validate")
 when the class is created (an error for users who run with warnings as errors)."""
 
 
-OUTPUT_METHODS = frozenset({"file", "files", "save_all", "asave_all", "cost"})
+OUTPUT_METHODS = frozenset(
+    {"file", "files", "save_all", "asave_all", "cost", "raw", "extras", "output_kind"}
+)
 """Methods of every output class (``ModelOutput``): an output field may not shadow them."""
 
 

@@ -19,6 +19,12 @@ from runcomfy_codegen.pipeline.ir import Field, ModelSpec
 REMOTE_FILE_TYPE = "runcomfy_models._runtime.RemoteFile"
 OUTPUT_BASE = "runcomfy_models._runtime.ModelOutput"
 """The base class of every output class: ``file()``, ``files()`` and ``save_all()``."""
+KIND_OUTPUT_BASES = {
+    "image": "runcomfy_models._runtime.ImageOutput",
+    "video": "runcomfy_models._runtime.VideoOutput",
+    "audio": "runcomfy_models._runtime.AudioOutput",
+}
+"""The output base of a model whose output kind is known: ``file()`` prefers that kind."""
 
 
 class ModelGenerationError(Exception):
@@ -55,7 +61,7 @@ def generator_schema(spec: ModelSpec) -> dict[str, Any]:
     root = _object_schema(spec.inputs, output=False)
     root.update(json.loads(spec.input_extra_json))
     output = _object_schema(spec.outputs, output=True)
-    output["customBasePath"] = OUTPUT_BASE
+    output["customBasePath"] = KIND_OUTPUT_BASES.get(spec.output_kind, OUTPUT_BASE)
     root["$defs"] = {spec.output_class: output}
     return root
 

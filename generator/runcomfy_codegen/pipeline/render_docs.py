@@ -19,9 +19,9 @@ from runcomfy_codegen.pipeline.field_text import (
 )
 from runcomfy_codegen.pipeline.ir import Field, FieldType, ModelSpec
 from runcomfy_codegen.pipeline.literal_types import quoted, type_name_of
+from runcomfy_codegen.pipeline.output_schema import GENERIC_OUTPUT_SCHEMA
 from runcomfy_codegen.pipeline.price import price_line
 from runcomfy_codegen.pipeline.render import PACKAGE, Templates, header, render_template
-from runcomfy_codegen.pipeline.validate import GENERIC_OUTPUT_SCHEMA
 
 
 def _example_value(f: Field) -> Any:
@@ -83,6 +83,12 @@ def _output_description(f: Field) -> str:
     return f.description
 
 
+def _output_rank(spec: ModelSpec, f: Field) -> tuple[int, str]:
+    """The model's own kind first (``audio``, ``audios`` for an audio model), then by name."""
+    kind = spec.output_kind
+    return (0 if kind and f.wire_name in (kind, kind + "s") else 1, f.wire_name)
+
+
 def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
     types = spec.literal_types
     example_args = ", ".join(
@@ -130,7 +136,7 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
             ),
             "details": md_text(_output_description(f)),
         }
-        for f in spec.outputs
+        for f in sorted(spec.outputs, key=lambda f: _output_rank(spec, f))
     ]
     depth = spec.model_id.count("/")
     return render_template(
@@ -147,6 +153,8 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
         saves_file=any(f.is_file for f in spec.outputs),
         source=md_text(spec.source),
         categories=md_text(", ".join(spec.categories)),
+        output_kind=md_text(spec.output_kind or "unknown"),
+        output_kind_known=bool(spec.output_kind),
         price=md_text(price_line(spec)),
         limitations=[md_text(line) for line in spec.limitations],
         omitted_inputs=Markdown(", ".join(str(md_code(name)) for name in spec.omitted_inputs)),
@@ -156,26 +164,58 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
     )
 
 
+_KIND_TITLES: Final = (("image", "Image"), ("video", "Video"), ("audio", "Audio"), ("", "Other"))
+"""The index's sections, by output kind (``""``: a model whose kind is unknown)."""
+
+
 def render_doc_index(t: Templates, specs: Sequence[ModelSpec]) -> bytes:
-    """``docs/README.md``: every model, with a link to its page.
+    """``docs/README.md``: every model, with a link to its page, grouped by what it makes
+    (its output kind), then by category (a model is listed under each of its categories).
 
     Its header's digest covers what it shows, so a change inside one schema leaves it as it is.
     """
-    shown = [(s.model_id, s.display_name, s.categories) for s in specs]
+    shown = [(s.model_id, s.display_name, s.categories, s.output_kind) for s in specs]
     digest = hashlib.sha256(json.dumps(sorted(shown)).encode("utf-8", "surrogatepass")).hexdigest()
-    models = [
-        {
-            "display_name": md_text(s.display_name),
-            "page": Markdown(f"{s.model_id}.md"),
-            "model_id": md_code(s.model_id, table=True),
-            "module": md_code(f"{PACKAGE}.{s.module_name}", table=True),
-            "categories": md_text(", ".join(s.categories)),
-        }
-        for s in sorted(specs, key=lambda s: s.model_id)
-    ]
+    sections = []
+    for kind, title in _KIND_TITLES:
+        members = [s for s in specs if s.output_kind == kind]
+        groups: dict[str, list[ModelSpec]] = {}
+        for s in members:
+            for category in s.categories or ("",):
+                groups.setdefault(category, []).append(s)
+        if groups:
+            sections.append(
+                {
+                    "title": Markdown(f"{title} ({len(members)})"),
+                    "groups": [
+                        {
+                            "category": Markdown(md_text(category).strip() or "no category"),
+                            "models": [_index_row(s) for s in sorted(group, key=_by_id)],
+                        }
+                        for category, group in sorted(groups.items(), key=_categories_last)
+                    ],
+                }
+            )
     return render_template(
         t.markdown,
         "index.md.jinja",
         header=Markdown(str(header(None, digest))[2:].replace("--", "- -")),
-        models=models,
+        sections=sections,
     )
+
+
+def _by_id(spec: ModelSpec) -> str:
+    return spec.model_id
+
+
+def _categories_last(item: tuple[str, list[ModelSpec]]) -> tuple[bool, str]:
+    return (not item[0], item[0])
+
+
+def _index_row(s: ModelSpec) -> dict[str, Markdown]:
+    return {
+        "display_name": md_text(s.display_name),
+        "page": Markdown(f"{s.model_id}.md"),
+        "model_id": md_code(s.model_id, table=True),
+        "module": md_code(f"{PACKAGE}.{s.module_name}", table=True),
+    }

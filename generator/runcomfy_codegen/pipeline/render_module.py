@@ -87,6 +87,8 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
         params_doc=params_doc,
         model_id=py_literal(mid),
         model_id_text=Source(mid),
+        output_kind=py_literal(spec.output_kind),
+        output_kind_doc=docstring(output_kind_text(spec)),
         price=price_source(spec, lead=len("PRICE: Final = ")),
         price_doc=docstring(
             f"The price in RunComfy's catalog: {price_text(spec)}. "
@@ -99,6 +101,20 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
         media=Source("{" + media + "}"),
         nullable=py_literal(nullable) if nullable else None,
         params=params,
+    )
+
+
+def output_kind_text(spec: ModelSpec) -> str:
+    """What the model makes, in a sentence (the module's ``OUTPUT_KIND`` and its page)."""
+    kind = spec.output_kind
+    if not kind:
+        return (
+            "What the model makes: unknown (its catalog entry and its id do not say); "
+            "``out.files()`` lists every file it returns."
+        )
+    return (
+        f"What the model makes: {kind}. ``out.file()`` is its {kind} file "
+        f"(``{kind}`` or ``{kind}s``); ``out.files()`` lists every file it returns."
     )
 
 

@@ -25,6 +25,11 @@ def render_registry(t: Templates, specs: Sequence[ModelSpec], layout: Layout, di
             "command_module": py_literal(layout.command_module(s)),
             "display_name": py_literal(s.display_name),
             "price": price_source(s, indent=" " * 8, lead=8, trail=","),
+            "categories": Source(
+                "(" + "".join(f"{py_literal(c)}, " for c in s.categories).rstrip(" ") + ")"
+            ),
+            "kind": py_literal(s.catalog_kind),
+            "output_kind": py_literal(s.output_kind),
         }
         for s in sorted(specs, key=lambda s: s.model_id)
     ]
@@ -66,6 +71,7 @@ def catalog_entry(spec: ModelSpec) -> str:
         "model_id": spec.model_id,
         "display_name": spec.display_name,
         "categories": list(spec.categories),
+        "kind": spec.catalog_kind,
         "input_schema": json.loads(spec.original_input_schema_json),
         "output_schema": json.loads(spec.output_schema_json),
     }

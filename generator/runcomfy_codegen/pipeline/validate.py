@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator
 from runcomfy_codegen.pipeline.diagnostics import Collector, Diagnostic, has_errors, json_pointer
 from runcomfy_codegen.pipeline.load import RawEntry
 from runcomfy_codegen.pipeline.naming import MODEL_ID_RE
+from runcomfy_codegen.pipeline.output_schema import GENERIC_OUTPUT_SCHEMA, with_media_outputs
 from runcomfy_codegen.pipeline.semantics import check_semantics
 
 MAX_DEPTH = 24
@@ -133,28 +134,10 @@ CATALOG_KEYS: Mapping[str, Mapping[str, Any]] = {
     "limitations": STRINGS,
     "omitted_inputs": STRINGS,
     "note": {"type": "string"},
+    "output_type_in_catalog": {"type": "string"},
 }
 """Catalog keys kept for the docs and the package catalog; a value of the wrong shape is a
 warning and is left out, never a reason to generate nothing."""
-
-GENERIC_OUTPUT_SCHEMA: Mapping[str, Any] = {
-    "type": "object",
-    "properties": {
-        "image": {"type": "string", "format": "uri", "description": "Single image URL"},
-        "video": {"type": "string", "format": "uri", "description": "Single video URL"},
-        "images": {
-            "type": "array",
-            "description": "Image URLs",
-            "items": {"type": "string", "format": "uri"},
-        },
-        "videos": {
-            "type": "array",
-            "description": "Video URLs",
-            "items": {"type": "string", "format": "uri"},
-        },
-    },
-}
-"""Used when an entry publishes no output schema (the shape RunComfy documents for all models)."""
 
 _ENTRY_VALIDATOR = Draft202012Validator(ENTRY_SCHEMA)
 _CATALOG_VALIDATORS = {key: Draft202012Validator(schema) for key, schema in CATALOG_KEYS.items()}
@@ -469,6 +452,8 @@ def check_entry(raw: RawEntry) -> tuple[CheckedEntry | None, list[Diagnostic]]:
     if original_output is None or isinstance(original_output, dict):
         output_source = original_output if original_output is not None else GENERIC_OUTPUT_SCHEMA
         output_schema = _Normaliser(c, "output_schema").schema(output_source, ())
+        if isinstance(output_schema, dict):
+            output_schema = with_media_outputs(output_schema)
     for root, schema in (("input_schema", input_schema), ("output_schema", output_schema)):
         if isinstance(schema, dict):
             _check_schema(schema, root, c)

@@ -63,8 +63,9 @@ _MISSING_EXTRA = (
     multiple=True,
     metavar="KEY=VALUE",
     help="Answer in a shape RunComfy's own clients handle instead of the documented one, e.g. "
-    "'result_success=completed', 'error=string', 'cancel=empty', 'queued=pending'. "
-    "Keys: queued, running, status_outcome, result_success, cancelled, error, cancel. "
+    "'result_success=completed', 'error=string', 'cancel=empty', 'output=list'. "
+    "Keys: queued, running, status_outcome, result_success, cancelled, error, cancel, "
+    "output (documented, list, extras, unknown_key, nested, no_file). "
     "Repeatable.",
 )
 @click.option(

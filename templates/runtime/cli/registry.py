@@ -47,6 +47,9 @@ class ModelInfo:
     display_name: str
     price: Price = Price()
     """The price in RunComfy's catalog as generated (``usd`` None: unknown)."""
+    categories: tuple[str, ...] = ()
+    output_kind: str = ""
+    """What the model makes: ``image``, ``video``, ``audio``, or empty when unknown."""
 
 
 class UnknownModelError(click.UsageError):
@@ -73,6 +76,8 @@ def all_models() -> Mapping[str, ModelInfo]:
             command_module=str(entry.command_module),
             display_name=str(entry.display_name),
             price=_price_of(entry),
+            categories=tuple(str(c) for c in getattr(entry, "categories", ())),
+            output_kind=str(getattr(entry, "output_kind", "")),
         )
         for model_id, entry in sorted(entries.items())
     }

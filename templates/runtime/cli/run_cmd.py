@@ -20,14 +20,14 @@ from ..errors import (
     JobTimeoutError,
     RunComfyError,
 )
-from ..outputs import download_all
+from ..outputs import ModelOutput, download_all
 from . import exits
 from .advice import cli_message
 from .folders import writable_folder
 from .inputs import InputShape
 from .live import LiveLine, format_elapsed
 from .registry import ModelCommands
-from .render import Printer, file_urls
+from .render import Printer, explain_no_files, file_urls
 from .settings import Settings, get_settings
 from .style import error, note, warning
 
@@ -132,7 +132,12 @@ def follow_job(
         saved = download_all(output, download) if download is not None else None
     except (DownloadError, OSError, KeyboardInterrupt) as exc:
         return _not_saved(exc, job, output, printer)
-    printer.emit(_success_record(job, output, saved))
+    record = _success_record(job, output, saved)
+    if saved == []:
+        error(explain_no_files(record))
+        printer.emit(record)
+        return exits.NO_FILES
+    printer.emit(record)
     note(f"Done in {format_elapsed(time.monotonic() - started)}.")
     return exits.OK
 
@@ -163,13 +168,20 @@ def _success_record(job: Job[Any], output: BaseModel, saved: list[Path] | None) 
         "request_id": job.request_id,
         "model_id": job.model_id,
         "status": "succeeded",
-        "output": output.model_dump(mode="json", exclude_none=True),
+        "output": _raw(output),
         "files": file_urls(output),
         "cost": job.cost,
     }
     if saved is not None:
         record["saved"] = [str(path) for path in saved]
     return record
+
+
+def _raw(output: BaseModel) -> Any:
+    """The output as RunComfy returned it (every key kept), or its JSON form."""
+    if isinstance(output, ModelOutput):
+        return output.raw
+    return output.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def _job_error(exc: JobError, job: Job[Any], printer: Printer) -> int:

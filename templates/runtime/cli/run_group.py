@@ -45,7 +45,7 @@ def shared_options() -> list[click.Option]:
         click.Option(
             ["--download", "cli_download"],
             type=click.Path(file_okay=False, path_type=Path),
-            help="Save the output files into this folder.",
+            help="Save the output files into this folder (exit 5 if the output holds none).",
         ),
         click.Option(
             ["--timeout", "cli_timeout"],

@@ -10,11 +10,12 @@ See README.md next to this file.
 from .catalog import CatalogNotFoundError, load_catalog
 from .faults import FaultRule, load_faults, parse_faults
 from .server import RunningEmulator, running_emulator, serve
-from .shapes import VARIANTS, Shapes
+from .shapes import OUTPUT_VARIANTS, VARIANTS, Shapes
 from .state import FAIL_MARKER, Emulator
 
 __all__ = [
     "FAIL_MARKER",
+    "OUTPUT_VARIANTS",
     "VARIANTS",
     "CatalogNotFoundError",
     "Emulator",

@@ -1,4 +1,4 @@
-"""The files a finished job produces: a solid-colour PNG or a minimal MP4.
+"""The files a finished job produces: a solid-colour PNG, a minimal MP4 or a short WAV.
 
 Real, valid files, cheap to make: a solid colour compresses to almost
 nothing, and each size is rendered once.
@@ -7,14 +7,15 @@ nothing, and each size is rendered once.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import struct
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-MediaKind = Literal["image", "video"]
+from .kinds import MediaKind, entry_kind
 
 DEFAULT_IMAGE_SIZE: Final = (64, 64)
 _MIN_SIDE: Final = 16
@@ -24,8 +25,13 @@ _FILL_RGB: Final = (0x3C, 0x6E, 0xB4)
 # "1152:864 (4:3)" -> width 1152, height 864.
 _RESOLUTION: Final = re.compile(r"^\s*(\d{1,5})\s*[:xX]\s*(\d{1,5})\b")
 
-_IMAGE_KEYS: Final = ("image", "images")
-_VIDEO_KEYS: Final = ("video", "videos")
+_EXTENSIONS: Final[dict[str, tuple[str, str]]] = {
+    "image": ("png", "image/png"),
+    "video": ("mp4", "video/mp4"),
+    "audio": ("wav", "audio/wav"),
+}
+_WAV_RATE: Final = 8000
+_WAV_SECONDS: Final = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,35 +45,32 @@ class MediaPlan:
 
     @property
     def extension(self) -> str:
-        return "png" if self.kind == "image" else "mp4"
+        return _EXTENSIONS[self.kind][0]
 
     @property
     def content_type(self) -> str:
-        return "image/png" if self.kind == "image" else "video/mp4"
+        return _EXTENSIONS[self.kind][1]
 
     @property
     def is_list(self) -> bool:
         return self.output_key.endswith("s")
 
     def render(self) -> bytes:
+        if self.kind == "audio":
+            return wav_bytes()
         return png_bytes(self.width, self.height) if self.kind == "image" else mp4_bytes()
 
 
 def plan_output(entry: Mapping[str, Any], inputs: Mapping[str, Any]) -> MediaPlan:
     """Decide the output of a job of the model `entry` given its `inputs`.
 
-    The output schema decides when it names one media family only; otherwise
-    a model id containing "video" makes a video model, anything else an image one.
+    The kind is what the model makes (see :func:`.kinds.entry_kind`); the output key is the
+    kind's plural (``audios``) when the output schema names only that, else its singular.
     """
     properties = entry.get("output_schema", {}).get("properties", {})
     names = set(properties) if isinstance(properties, Mapping) else set()
-    has_image = any(key in names for key in _IMAGE_KEYS)
-    has_video = any(key in names for key in _VIDEO_KEYS)
-    if has_video != has_image:
-        kind: MediaKind = "video" if has_video else "image"
-    else:
-        kind = "video" if "video" in str(entry.get("model_id", "")).lower() else "image"
-    singular, plural = _VIDEO_KEYS if kind == "video" else _IMAGE_KEYS
+    kind = entry_kind(entry)
+    singular, plural = kind, kind + "s"
     key = plural if plural in names and singular not in names else singular
     width, height = requested_size(inputs, entry.get("input_schema", {})) or DEFAULT_IMAGE_SIZE
     return MediaPlan(kind, key, width, height)
@@ -118,6 +121,20 @@ def png_bytes(width: int, height: int) -> bytes:
         + _png_chunk(b"IDAT", pixels)
         + _png_chunk(b"IEND", b"")
     )
+
+
+@functools.lru_cache(maxsize=1)
+def wav_bytes() -> bytes:
+    """A valid WAV file: a quarter of a second of a quiet 440 Hz tone, 8 kHz mono 16-bit."""
+    count = int(_WAV_RATE * _WAV_SECONDS)
+    samples = b"".join(
+        struct.pack("<h", int(3000 * math.sin(2 * math.pi * 440 * i / _WAV_RATE)))
+        for i in range(count)
+    )
+    fmt = struct.pack("<HHIIHH", 1, 1, _WAV_RATE, _WAV_RATE * 2, 2, 16)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+    body += b"data" + struct.pack("<I", len(samples)) + samples
+    return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,6 +11,9 @@ from typing import Final
 OK: Final = 0
 FAILED: Final = 1
 """A job failed or was cancelled, a batch has unfinished lines, or anything else."""
+NO_FILES: Final = 5
+"""``--download``: the job succeeded (and is billed) but its output holds no file to save; the
+request id and the raw output are printed."""
 NOT_CANCELLED: Final = 3
 """``cancel``: too late, the job is running or finished (a running one will be billed)."""
 CANCEL_UNCONFIRMED: Final = 4

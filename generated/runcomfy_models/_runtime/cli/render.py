@@ -17,13 +17,14 @@ import click
 from pydantic import BaseModel, ValidationError
 
 from ..job_types import CANCEL_DESCRIPTIONS, CancelOutcome, JobResult, JobStatus
-from ..outputs import GenericOutput, iter_remote_files
+from ..outputs import GenericOutput, iter_remote_files, shown_output
 from ..pricing import format_usd
 from .style import is_terminal, styled
 
 __all__ = [
     "Printer",
     "cancel_record",
+    "explain_no_files",
     "file_urls",
     "result_record",
     "status_record",
@@ -50,15 +51,29 @@ class Printer:
 
 
 def file_urls(output: BaseModel | Mapping[str, Any] | None) -> list[str]:
-    """Every output file URL, in field order."""
+    """Every output file URL, in field order (URLs under keys no schema names too)."""
     if output is None:
         return []
+    found: Any = output
     if not isinstance(output, BaseModel):
         try:
-            output = GenericOutput.model_validate(dict(output))
-        except ValidationError:
-            return []
-    return list(dict.fromkeys(remote.url for remote in iter_remote_files(output)))
+            found = GenericOutput.model_validate(dict(output))
+        except ValidationError:  # a media key of an odd shape: every URL in it is a file
+            found = dict(output)
+    urls = isinstance(found, dict)
+    return list(dict.fromkeys(remote.url for remote in iter_remote_files(found, urls=urls)))
+
+
+def explain_no_files(record: dict[str, Any]) -> str:
+    """Mark a succeeded job's ``record`` whose output holds no file to download (``--download``)
+    and return the message for stderr: the request id and the output as RunComfy returned it."""
+    request_id = record.get("request_id", "?")
+    record["error"] = "the output holds no file to download"
+    record["hint"] = f"Get its output again with: runcomfy-models result {request_id}"
+    return (
+        f"Request {request_id} succeeded (and is billed), but its output holds no file to "
+        f"download. The output as RunComfy returned it: {shown_output(record.get('output'))}"
+    )
 
 
 def _paths(saved: Sequence[Path] | None) -> list[str]:

@@ -12,7 +12,7 @@ from ..errors import RunComfyError, UnexpectedResponseError
 from ..outputs import GenericOutput, download_all
 from . import exits
 from .folders import writable_folder
-from .render import Printer, cancel_record, result_record, status_record
+from .render import Printer, cancel_record, explain_no_files, result_record, status_record
 from .settings import get_settings
 from .style import error
 
@@ -25,7 +25,7 @@ _JSON_HELP = "Print one JSON object (the default when stdout is not a terminal).
 _download_option = click.option(
     "--download",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Save the output files into this folder.",
+    help="Save the output files into this folder (exit 5 if the output holds none).",
 )
 
 
@@ -53,7 +53,8 @@ def result_command(
 ) -> None:
     """Show the outcome of a request: output files, error, cost; optionally save the files.
 
-    Exits 0 when it succeeded or is still running, 1 when it failed or was cancelled.
+    Exits 0 when it succeeded or is still running, 1 when it failed or was cancelled, 5 when
+    --download finds no file in its output (the output is shown as RunComfy returned it).
     """
     with get_settings(ctx).client() as client:
         result = client.result(request_id, include_cost=True)
@@ -68,9 +69,14 @@ def result_command(
                 body=result.output,
             ) from exc
         saved = download_all(output, download)
-    Printer.for_stdout(json_flag).emit(result_record(result, saved=saved))
+    record = result_record(result, saved=saved)
+    if saved == []:
+        error(explain_no_files(record))
+    Printer.for_stdout(json_flag).emit(record)
     if result.state in ("failed", "cancelled"):
         ctx.exit(exits.FAILED)
+    if saved == []:
+        ctx.exit(exits.NO_FILES)
 
 
 @click.command("cancel")
@@ -125,8 +131,8 @@ def wait_command(
     """Follow a job started with 'run --no-wait' until it ends.
 
     The same display, outcome and exit codes as 'run': 0 succeeded, 1 failed
-    or cancelled, 75 timeout, 130 interrupted (Ctrl-C asks RunComfy to cancel
-    the job, as 'run' does).
+    or cancelled, 5 succeeded with no file to --download, 75 timeout, 130
+    interrupted (Ctrl-C asks RunComfy to cancel the job, as 'run' does).
     """
     from .run_cmd import follow_job
 

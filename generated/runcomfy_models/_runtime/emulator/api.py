@@ -17,6 +17,7 @@ from .catalog import public_entry
 from .connection import DroppedConnection
 from .faults import UNKNOWN_STATUS, FaultRule
 from .jobs import JobView
+from .outputs import output_body
 from .responses import (
     BAD_MODEL_ID,
     BAD_REQUEST,
@@ -221,7 +222,7 @@ class RunComfyApi:
         }
         if view.state == "succeeded":
             url = f"{_base_url(request)}{FILES_PATH}/{job.request_id}.{job.media.extension}"
-            body["output"] = {job.media.output_key: [url] if job.media.is_list else url}
+            body["output"] = output_body(self.emulator.shapes.output, job.media, url)
         elif view.state == "failed":
             body["error"] = self.emulator.shapes.error_body(
                 INTERNAL_ERROR, "The job failed (as the emulator was told)."

@@ -11,28 +11,33 @@ from pathlib import Path
 from typing import Any, Final
 
 from ..pricing import PRICE_UNITS, price_from_entry
-from .media import plan_output
+from .kinds import entry_kind
 
 CATALOG_PACKAGE: Final = "runcomfy_models"
 CATALOG_RESOURCE: Final = "_catalog.json"
 
-# The output schema RunComfy documents for every model that publishes none.
+# The output schema RunComfy documents for every model that publishes none (with the audio
+# keys its own clients read).
 GENERIC_OUTPUT_SCHEMA: Final[dict[str, Any]] = {
     "type": "object",
     "properties": {
         "image": {"type": "string", "format": "uri"},
         "video": {"type": "string", "format": "uri"},
+        "audio": {"type": "string", "format": "uri"},
         "images": {"type": "array", "items": {"type": "string", "format": "uri"}},
         "videos": {"type": "array", "items": {"type": "string", "format": "uri"}},
+        "audios": {"type": "array", "items": {"type": "string", "format": "uri"}},
     },
 }
 
 
 # RunComfy's catalog prices every model; an entry without a price gets one of these, so
-# that clients which need a price (RunComfy's own do) work against the emulator.
+# that clients which need a price (RunComfy's own do) work against the emulator. As there,
+# non-image models are priced per second.
 STAND_IN_PRICES: Final[dict[str, tuple[float, str]]] = {
     "image": (0.04, "output"),
     "video": (0.1, "second"),
+    "audio": (0.02, "second"),
 }
 # A per-second job that asks for no duration is billed as this many seconds.
 DEFAULT_BILLED_SECONDS: Final = 5.0
@@ -183,7 +188,7 @@ def _is_price(value: Any) -> bool:
 
 
 def _stand_in_price(entry: Mapping[str, Any]) -> tuple[float, str]:
-    return STAND_IN_PRICES[plan_output(entry, {}).kind]
+    return STAND_IN_PRICES[entry_kind(entry)]
 
 
 def job_cost(entry: Mapping[str, Any], inputs: Mapping[str, Any]) -> float:

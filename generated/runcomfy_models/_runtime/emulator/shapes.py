@@ -17,6 +17,7 @@ from .jobs import JobState
 
 ErrorShape = Literal["object", "string", "list"]
 CancelShape = Literal["outcome", "status", "requested", "empty"]
+OutputShape = Literal["documented", "list", "extras", "unknown_key", "nested", "no_file"]
 
 QUEUED_WORDS: Final = ("in_queue", "queued", "pending", "waiting")
 RUNNING_WORDS: Final = ("in_progress", "running", "processing", "starting")
@@ -29,6 +30,7 @@ _CHOICES: Final[dict[str, tuple[str, ...]]] = {
     "cancelled": ("cancelled", "canceled"),
     "error": get_args(ErrorShape),
     "cancel": get_args(CancelShape),
+    "output": get_args(OutputShape),
 }
 
 
@@ -45,6 +47,11 @@ class Shapes:
     - ``cancel``: the cancel answer: ``outcome`` (``{request_id, outcome}``), ``status``
       (``{status: "cancelled"}``), ``requested`` (``{status, outcome:
       "cancellation_requested"}``) or ``empty`` (``{}``).
+    - ``output``: a succeeded job's ``output`` (see :func:`.outputs.output_body`):
+      ``documented`` (the model's media key, ``{"audio": url}``), ``list`` (its plural,
+      ``{"audios": [url]}``), ``extras`` (with ``seed`` and ``has_nsfw_concepts``),
+      ``unknown_key`` (``{"audio_url": url, "seed": ...}``), ``nested`` (``{"result":
+      {"files": [url]}}``) or ``no_file`` (``{"seed": ...}``: nothing to download).
     """
 
     queued: str = "in_queue"
@@ -54,6 +61,7 @@ class Shapes:
     cancelled: str = "cancelled"
     error: ErrorShape = "object"
     cancel: CancelShape = "outcome"
+    output: OutputShape = "documented"
 
     def __post_init__(self) -> None:
         for name, allowed in _CHOICES.items():
@@ -141,4 +149,9 @@ VARIANTS: Final[dict[str, Shapes]] = {
     "cancel-status": Shapes(cancel="status"),
     "cancel-requested": Shapes(cancel="requested"),
     "cancel-empty": Shapes(cancel="empty"),
+}
+
+# The shapes of a succeeded job's output that RunComfy's own clients read, one variant each.
+OUTPUT_VARIANTS: Final[dict[str, Shapes]] = {
+    f"output-{shape.replace('_', '-')}": Shapes(output=shape) for shape in get_args(OutputShape)
 }

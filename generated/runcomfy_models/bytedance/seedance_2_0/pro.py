@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_ID",
+    "OUTPUT_KIND",
     "PRICE",
     "Input",
     "Output",
@@ -37,6 +38,8 @@ __all__ = [
 ]
 
 MODEL_ID: Final = "bytedance/seedance-2.0/pro"
+OUTPUT_KIND: Final = ""
+"""What the model makes: unknown (its catalog entry and its id do not say); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
 

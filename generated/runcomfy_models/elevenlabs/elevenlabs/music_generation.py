@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_ID",
+    "OUTPUT_KIND",
     "PRICE",
     "Input",
     "Output",
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 MODEL_ID: Final = "elevenlabs/elevenlabs/music-generation"
+OUTPUT_KIND: Final = "audio"
+"""What the model makes: audio. ``out.file()`` is its audio file (``audio`` or ``audios``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
 

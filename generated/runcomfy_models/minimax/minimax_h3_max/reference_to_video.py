@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_ID",
+    "OUTPUT_KIND",
     "PRICE",
     "Input",
     "Output",
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 MODEL_ID: Final = "minimax/minimax-h3-max/reference-to-video"
+OUTPUT_KIND: Final = "video"
+"""What the model makes: video. ``out.file()`` is its video file (``video`` or ``videos``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
 

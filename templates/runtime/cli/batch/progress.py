@@ -31,6 +31,7 @@ _SHOWN = (
     ("invalid", "red"),
     ("not sent", "yellow"),
     ("not saved", "yellow"),
+    ("no file", "yellow"),
     ("changed", "yellow"),
     ("unfinished", "yellow"),
 )

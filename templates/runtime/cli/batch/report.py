@@ -12,12 +12,13 @@ from typing import Any, TextIO
 
 import click
 
+from ...outputs import shown_output
 from ...pricing import format_usd
 from .. import exits
 from ..style import styled
-from .journal import Journal, JournalRow
+from .journal import NO_FILE_ERROR, Journal, JournalRow
 
-__all__ = ["Reporter", "Summary", "public_state", "write_results"]
+__all__ = ["Reporter", "Summary", "no_file_message", "public_state", "write_results"]
 
 # Journal state -> the state shown to users.
 _PUBLIC = {
@@ -30,7 +31,20 @@ _PUBLIC = {
 
 
 def public_state(row: JournalRow) -> str:
-    return "changed" if row.changed else _PUBLIC.get(row.state, row.state)
+    if row.changed:
+        return "changed"
+    if row.state == "done" and row.error == NO_FILE_ERROR:
+        return "no_file"
+    return _PUBLIC.get(row.state, row.state)
+
+
+def no_file_message(line: int, request_id: str, output: Any) -> str:
+    """What a line whose output held no file to ``--download`` says: the request id and the
+    output as RunComfy returned it (the job succeeded and is billed)."""
+    return (
+        f"line {line}: request {request_id} succeeded (and is billed), but {NO_FILE_ERROR}: "
+        f"{shown_output(output)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,8 @@ class Summary:
     def from_journal(cls, journal: Journal, up_to: int) -> Summary:
         raw = journal.counts(up_to)
         counts = {
-            "done": raw["done"],
+            "done": raw["done"] - raw["no_file"],
+            "no_file": raw["no_file"],
             "failed": raw["failed"],
             "unknown": raw["unknown"] + raw["submitting"],
             "running": raw["submitted"],
@@ -59,7 +74,13 @@ class Summary:
 
     @property
     def exit_code(self) -> int:
-        return exits.OK if self.counts["done"] == self.total else exits.FAILED
+        """0 when every line is done; 5 when the others are done but held no file to
+        ``--download``; else 1."""
+        if self.counts["done"] == self.total:
+            return exits.OK
+        if self.counts["done"] + self.counts["no_file"] == self.total:
+            return exits.NO_FILES
+        return exits.FAILED
 
     def text(self) -> str:
         parts = []

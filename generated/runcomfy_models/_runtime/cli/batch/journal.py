@@ -11,7 +11,8 @@ submitting    written when the submit request starts being written; if a run
               never resent unless asked)
 submitted     the request id, written the moment the submit returned
 succeeded     the job succeeded, output recorded; files not saved yet
-done          finished: output recorded (and files saved if asked)
+done          finished: output recorded (and files saved if asked); with an error, the
+              files were asked for but the output held none (NO_FILE_ERROR)
 failed        the job failed or was cancelled, or RunComfy refused the input
 unknown       a submit whose outcome is unknown
 invalid       the line did not validate; nothing was sent
@@ -33,7 +34,7 @@ from typing import Any, Final
 
 from .. import exits
 
-__all__ = ["STATES", "Journal", "JournalError", "JournalRow"]
+__all__ = ["NO_FILE_ERROR", "STATES", "Journal", "JournalError", "JournalRow"]
 
 STATES: Final = (
     "pending",
@@ -46,6 +47,10 @@ STATES: Final = (
     "unknown",
     "invalid",
 )
+
+NO_FILE_ERROR: Final = "the output holds no file to download"
+"""The error of a done line whose files were asked for (``--download``) but whose output held
+none: the job succeeded and is billed, its raw output is in ``output``."""
 
 _FORMAT: Final = "1"
 _SCHEMA: Final = (
@@ -204,6 +209,12 @@ class Journal:
             "SELECT COUNT(*) FROM lines WHERE line <= ? AND changed = 1", (up_to,)
         ).fetchone()
         counts["changed"] = int(changed)
+        (no_file,) = self._db.execute(
+            "SELECT COUNT(*) FROM lines WHERE line <= ? AND changed = 0 AND state = 'done' "
+            "AND error IS NOT NULL",
+            (up_to,),
+        ).fetchone()
+        counts["no_file"] = int(no_file)
         return counts
 
     def total_cost(self, up_to: int) -> float | None:
@@ -278,18 +289,25 @@ class Journal:
         self._update(line, "state = 'failed', error = ?, cost = ?", (error, cost))
 
     def mark_succeeded(
-        self, line: int, output: str, files: str, cost: float | None, *, done: bool = False
+        self,
+        line: int,
+        output: str,
+        files: str,
+        cost: float | None,
+        *,
+        done: bool = False,
+        error: str | None = None,
     ) -> None:
-        """The job succeeded, its output recorded.
+        """The job succeeded, its output (the raw JSON RunComfy returned) recorded.
 
-        With ``done`` (the batch saves no files: no ``--download``) the line is finished
-        in the same transaction, instead of a second one.
+        With ``done`` (the batch saves no files: no ``--download``; or there are none, then
+        with ``error`` :data:`NO_FILE_ERROR`) the line is finished in the same transaction.
         """
         self._update(
             line,
             f"state = '{'done' if done else 'succeeded'}', output = ?, files = ?, paths = NULL, "
-            "cost = ?, error = NULL",
-            (output, files, cost),
+            "cost = ?, error = ?",
+            (output, files, cost, error),
         )
 
     def mark_done(self, line: int, paths: str | None) -> None:

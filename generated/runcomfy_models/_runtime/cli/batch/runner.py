@@ -44,11 +44,12 @@ from ..inputs import InputProblems, InputShape
 from ..render import file_urls
 from .budget import Budget
 from .clients import BatchClients
-from .journal import Journal
+from .journal import NO_FILE_ERROR, Journal
 from .pacing import PollPacer
 from .planner import Planner, Skip, Work
 from .progress import Progress
 from .reader import InputFileError, Record
+from .report import no_file_message
 from .sending import on_sending
 
 __all__ = ["UNKNOWN_ADVICE", "BatchRunner"]
@@ -361,10 +362,19 @@ class BatchRunner:
             output = result.output or {}
             files = self._files(output)
             saving = self.download is not None
+            no_file = saving and not files
             self.journal.mark_succeeded(
-                line, json.dumps(output), json.dumps(files), cost, done=not saving
+                line,
+                json.dumps(output),
+                json.dumps(files),
+                cost,
+                done=not saving or no_file,
+                error=NO_FILE_ERROR if no_file else None,
             )
-            if saving:
+            if no_file:
+                self.progress.finished("no file")
+                self.report(no_file_message(line, result.request_id, output))
+            elif saving:
                 await self._save(line, files)
             else:
                 self.progress.finished("done")

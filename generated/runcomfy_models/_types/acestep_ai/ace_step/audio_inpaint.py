@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import AudioOutput, RemoteFile
 from runcomfy_models.acestep_ai.ace_step.audio_inpaint import EndTimeRelativeTo
 
 __all__ = [
@@ -36,11 +36,13 @@ class AcestepAiAceStepAudioInpaintInput(BaseModel):
     tags: StrictStr
 
 
-class AcestepAiAceStepAudioInpaintOutput(ModelOutput):
+class AcestepAiAceStepAudioInpaintOutput(AudioOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import AudioOutput, RemoteFile
 from runcomfy_models.bytedance.seed_audio_1_0.text_to_audio import OutputFormat, SampleRate, Voice
 
 __all__ = [
@@ -37,11 +37,13 @@ class BytedanceSeedAudio10TextToAudioInput(BaseModel):
     volume: Annotated[StrictFloat, Field(ge=0.5, le=2.0)] = 1
 
 
-class BytedanceSeedAudio10TextToAudioOutput(ModelOutput):
+class BytedanceSeedAudio10TextToAudioOutput(AudioOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

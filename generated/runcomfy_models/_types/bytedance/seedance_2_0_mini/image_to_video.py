@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.bytedance.seedance_2_0_mini.image_to_video import AspectRatio, Resolution
 
 __all__ = [
@@ -36,11 +36,13 @@ class BytedanceSeedance20MiniImageToVideoInput(BaseModel):
     resolution: Resolution = "720p"
 
 
-class BytedanceSeedance20MiniImageToVideoOutput(ModelOutput):
+class BytedanceSeedance20MiniImageToVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 from runcomfy_models.bytedance.seedream_5_0_pro.image_to_image import (
     AspectRatio,
     OutputFormat,
@@ -37,11 +37,13 @@ class BytedanceSeedream50ProImageToImageInput(BaseModel):
     resolution: Resolution = "2K"
 
 
-class BytedanceSeedream50ProImageToImageOutput(ModelOutput):
+class BytedanceSeedream50ProImageToImageOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 from runcomfy_models.bytedance.seedream_5_0_pro.text_to_image import (
     AspectRatio,
     OutputFormat,
@@ -34,11 +34,13 @@ class BytedanceSeedream50ProTextToImageInput(BaseModel):
     resolution: Resolution = "2K"
 
 
-class BytedanceSeedream50ProTextToImageOutput(ModelOutput):
+class BytedanceSeedream50ProTextToImageOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

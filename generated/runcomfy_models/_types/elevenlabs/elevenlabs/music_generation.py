@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import AudioOutput, RemoteFile
 from runcomfy_models.elevenlabs.elevenlabs.music_generation import OutputFormat
 
 __all__ = [
@@ -32,11 +32,13 @@ class ElevenlabsElevenlabsMusicGenerationInput(BaseModel):
     prompt: StrictStr
 
 
-class ElevenlabsElevenlabsMusicGenerationOutput(ModelOutput):
+class ElevenlabsElevenlabsMusicGenerationOutput(AudioOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.google.gemini_omni_flash.image_to_video import AspectRatio
 
 __all__ = [
@@ -32,11 +32,13 @@ class GoogleGeminiOmniFlashImageToVideoInput(BaseModel):
     prompt: StrictStr
 
 
-class GoogleGeminiOmniFlashImageToVideoOutput(ModelOutput):
+class GoogleGeminiOmniFlashImageToVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 
 __all__ = [
     "Input",
@@ -27,11 +27,13 @@ class GoogleGeminiOmniFlashVideoEditInput(BaseModel):
     video_url: StrictStr
 
 
-class GoogleGeminiOmniFlashVideoEditOutput(ModelOutput):
+class GoogleGeminiOmniFlashVideoEditOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 from runcomfy_models.google.nano_banana_2_lite.text_to_image import AspectRatio
 
 __all__ = [
@@ -28,11 +28,13 @@ class GoogleNanoBanana2LiteTextToImageInput(BaseModel):
     prompt: StrictStr
 
 
-class GoogleNanoBanana2LiteTextToImageOutput(ModelOutput):
+class GoogleNanoBanana2LiteTextToImageOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.happyhorse.happyhorse_1_0.reference_to_video import (
     AspectRatio,
     Duration,
@@ -47,11 +47,13 @@ class HappyhorseHappyhorse10ReferenceToVideoInput(BaseModel):
     watermark: StrictBool = False
 
 
-class HappyhorseHappyhorse10ReferenceToVideoOutput(ModelOutput):
+class HappyhorseHappyhorse10ReferenceToVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.happyhorse.happyhorse_1_0.video_edit import AudioSetting, Resolution
 
 __all__ = [
@@ -39,11 +39,13 @@ class HappyhorseHappyhorse10VideoEditInput(BaseModel):
     watermark: StrictBool = False
 
 
-class HappyhorseHappyhorse10VideoEditOutput(ModelOutput):
+class HappyhorseHappyhorse10VideoEditOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 from runcomfy_models.ideogram.ideogram_v3.reframe import RenderingSpeed, Resolution
 
 __all__ = [
@@ -34,11 +34,13 @@ class IdeogramIdeogramV3ReframeInput(BaseModel):
     style: dict[str, Any] | None = None
 
 
-class IdeogramIdeogramV3ReframeOutput(ModelOutput):
+class IdeogramIdeogramV3ReframeOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 from runcomfy_models.ideogram_ai.ideogram_v4.text_to_image import OutputFormat, RenderingSpeed, Size
 
 __all__ = [
@@ -30,11 +30,13 @@ class IdeogramAiIdeogramV4TextToImageInput(BaseModel):
     size: Size = "1:1"
 
 
-class IdeogramAiIdeogramV4TextToImageOutput(ModelOutput):
+class IdeogramAiIdeogramV4TextToImageOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.minimax.minimax_h3_max.reference_to_video import (
     AspectRatio,
     PromptExpansionMode,
@@ -42,11 +42,13 @@ class MinimaxMinimaxH3MaxReferenceToVideoInput(BaseModel):
     seed: StrictInt = -1
 
 
-class MinimaxMinimaxH3MaxReferenceToVideoOutput(ModelOutput):
+class MinimaxMinimaxH3MaxReferenceToVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

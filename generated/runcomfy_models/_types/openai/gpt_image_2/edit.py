@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 from runcomfy_models.openai.gpt_image_2.edit import AspectRatio, OutputFormat, Quality, Resolution
 
 __all__ = [
@@ -34,11 +34,13 @@ class OpenaiGptImage2EditInput(BaseModel):
     resolution: Resolution = "1k"
 
 
-class OpenaiGptImage2EditOutput(ModelOutput):
+class OpenaiGptImage2EditOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.pixverse.pixverse_v6.extend import Resolution
 
 __all__ = [
@@ -34,11 +34,13 @@ class PixversePixverseV6ExtendInput(BaseModel):
     video: StrictStr
 
 
-class PixversePixverseV6ExtendOutput(ModelOutput):
+class PixversePixverseV6ExtendOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.pixverse.pixverse_v6.reference_to_video import AspectRatio, Resolution
 
 __all__ = [
@@ -36,11 +36,13 @@ class PixversePixverseV6ReferenceToVideoInput(BaseModel):
     videos: Annotated[list[StrictStr] | None, Field(max_length=16)] = None
 
 
-class PixversePixverseV6ReferenceToVideoOutput(ModelOutput):
+class PixversePixverseV6ReferenceToVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 from runcomfy_models.qwen.qwen_image_2_1.edit import (
     AspectRatio,
     Background,
@@ -42,11 +42,13 @@ class QwenQwenImage21EditInput(BaseModel):
     seed: StrictInt = -1
 
 
-class QwenQwenImage21EditOutput(ModelOutput):
+class QwenQwenImage21EditOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

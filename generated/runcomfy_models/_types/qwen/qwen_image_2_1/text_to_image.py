@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 from runcomfy_models.qwen.qwen_image_2_1.text_to_image import (
     AspectRatio,
     Background,
@@ -38,11 +38,13 @@ class QwenQwenImage21TextToImageInput(BaseModel):
     seed: StrictInt = -1
 
 
-class QwenQwenImage21TextToImageOutput(ModelOutput):
+class QwenQwenImage21TextToImageOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 from runcomfy_models.qwen.qwen_image_3_0.text_to_image import AspectRatio, Resolution
 
 __all__ = [
@@ -31,11 +31,13 @@ class QwenQwenImage30TextToImageInput(BaseModel):
     seed: StrictInt = -1
 
 
-class QwenQwenImage30TextToImageOutput(ModelOutput):
+class QwenQwenImage30TextToImageOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

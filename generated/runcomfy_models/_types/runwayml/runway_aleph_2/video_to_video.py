@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.runwayml.runway_aleph_2.video_to_video import TargetAspectRatio
 
 __all__ = [
@@ -32,11 +32,13 @@ class RunwaymlRunwayAleph2VideoToVideoInput(BaseModel):
     video_url: StrictStr
 
 
-class RunwaymlRunwayAleph2VideoToVideoOutput(ModelOutput):
+class RunwaymlRunwayAleph2VideoToVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

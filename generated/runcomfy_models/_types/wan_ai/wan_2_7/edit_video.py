@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.wan_ai.wan_2_7.edit_video import (
     AspectRatio,
     AudioSetting,
@@ -41,11 +41,13 @@ class WanAiWan27EditVideoInput(BaseModel):
     video_url: StrictStr
 
 
-class WanAiWan27EditVideoOutput(ModelOutput):
+class WanAiWan27EditVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

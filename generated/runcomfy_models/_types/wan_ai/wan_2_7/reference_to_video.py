@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.wan_ai.wan_2_7.reference_to_video import AspectRatio, Duration, Resolution
 
 __all__ = [
@@ -37,11 +37,13 @@ class WanAiWan27ReferenceToVideoInput(BaseModel):
     seed: Annotated[StrictInt, Field(ge=0, le=2147483647)] = 0
 
 
-class WanAiWan27ReferenceToVideoOutput(ModelOutput):
+class WanAiWan27ReferenceToVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

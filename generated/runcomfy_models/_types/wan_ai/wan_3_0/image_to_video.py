@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.wan_ai.wan_3_0.image_to_video import AspectRatio, Resolution
 
 __all__ = [
@@ -37,11 +37,13 @@ class WanAiWan30ImageToVideoInput(BaseModel):
     seed: Annotated[StrictInt, Field(ge=0, le=2147483647)] = 0
 
 
-class WanAiWan30ImageToVideoOutput(ModelOutput):
+class WanAiWan30ImageToVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

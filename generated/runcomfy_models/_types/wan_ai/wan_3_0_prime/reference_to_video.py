@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.wan_ai.wan_3_0_prime.reference_to_video import AspectRatio, Resolution
 
 __all__ = [
@@ -38,11 +38,13 @@ class WanAiWan30PrimeReferenceToVideoInput(BaseModel):
     seed: StrictInt | None = None
 
 
-class WanAiWan30PrimeReferenceToVideoOutput(ModelOutput):
+class WanAiWan30PrimeReferenceToVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.wan_ai.wan_3_0_prime.text_to_video import AspectRatio, Resolution
 
 __all__ = [
@@ -35,11 +35,13 @@ class WanAiWan30PrimeTextToVideoInput(BaseModel):
     seed: StrictInt | None = None
 
 
-class WanAiWan30PrimeTextToVideoOutput(ModelOutput):
+class WanAiWan30PrimeTextToVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_ID",
+    "OUTPUT_KIND",
     "PRICE",
     "Input",
     "Output",
@@ -37,6 +38,8 @@ __all__ = [
 ]
 
 MODEL_ID: Final = "blackforestlabs/flux-3/image-to-video/draft"
+OUTPUT_KIND: Final = "video"
+"""What the model makes: video. ``out.file()`` is its video file (``video`` or ``videos``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price(duration_input="duration", duration_default="auto")
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
 

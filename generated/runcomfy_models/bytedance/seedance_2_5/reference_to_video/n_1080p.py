@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_ID",
+    "OUTPUT_KIND",
     "PRICE",
     "Input",
     "Output",
@@ -39,6 +40,8 @@ __all__ = [
 ]
 
 MODEL_ID: Final = "bytedance/seedance-2.5/reference-to-video/1080p"
+OUTPUT_KIND: Final = "video"
+"""What the model makes: video. ``out.file()`` is its video file (``video`` or ``videos``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
 

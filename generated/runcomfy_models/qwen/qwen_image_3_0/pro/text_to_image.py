@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODEL_ID",
+    "OUTPUT_KIND",
     "PRICE",
     "Input",
     "Output",
@@ -37,6 +38,8 @@ __all__ = [
 ]
 
 MODEL_ID: Final = "qwen/qwen-image-3.0/pro/text-to-image"
+OUTPUT_KIND: Final = "image"
+"""What the model makes: image. ``out.file()`` is its image file (``image`` or ``images``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 
 __all__ = [
     "Input",
@@ -30,11 +30,13 @@ class BlackforestlabsFlux2Klein4bTextToImageInput(BaseModel):
     width: Annotated[StrictInt, Field(ge=64, le=2048)] = 1024
 
 
-class BlackforestlabsFlux2Klein4bTextToImageOutput(ModelOutput):
+class BlackforestlabsFlux2Klein4bTextToImageOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 
 __all__ = [
     "Input",
@@ -31,11 +31,13 @@ class BlackforestlabsFlux2Klein9bTextToImageInput(BaseModel):
     width: Annotated[StrictInt, Field(ge=512, le=1536)] = 1024
 
 
-class BlackforestlabsFlux2Klein9bTextToImageOutput(ModelOutput):
+class BlackforestlabsFlux2Klein9bTextToImageOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

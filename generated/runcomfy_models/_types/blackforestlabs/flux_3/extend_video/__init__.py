@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.blackforestlabs.flux_3.extend_video import AspectRatio, Duration, Resolution
 
 __all__ = [
@@ -35,11 +35,13 @@ class BlackforestlabsFlux3ExtendVideoInput(BaseModel):
     video_url: StrictStr
 
 
-class BlackforestlabsFlux3ExtendVideoOutput(ModelOutput):
+class BlackforestlabsFlux3ExtendVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

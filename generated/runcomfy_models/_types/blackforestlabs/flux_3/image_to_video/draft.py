@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.blackforestlabs.flux_3.image_to_video.draft import AspectRatio, Duration
 
 __all__ = [
@@ -34,11 +34,13 @@ class BlackforestlabsFlux3ImageToVideoDraftInput(BaseModel):
     safety_tolerance: Annotated[StrictInt, Field(ge=0, le=4)] = 2
 
 
-class BlackforestlabsFlux3ImageToVideoDraftOutput(ModelOutput):
+class BlackforestlabsFlux3ImageToVideoDraftOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 
 __all__ = [
     "Input",
@@ -31,11 +31,13 @@ class BytedanceSeedance25ImageToVideo1080pInput(BaseModel):
     prompt: StrictStr
 
 
-class BytedanceSeedance25ImageToVideo1080pOutput(ModelOutput):
+class BytedanceSeedance25ImageToVideo1080pOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.bytedance.seedance_2_5.reference_to_video.n_1080p import AspectRatio
 
 __all__ = [
@@ -35,11 +35,13 @@ class BytedanceSeedance25ReferenceToVideo1080pInput(BaseModel):
     videos: Annotated[list[Any] | None, Field(max_length=3)] = None
 
 
-class BytedanceSeedance25ReferenceToVideo1080pOutput(ModelOutput):
+class BytedanceSeedance25ReferenceToVideo1080pOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.bytedance.seedance_2_5.text_to_video.n_720p import AspectRatio
 
 __all__ = [
@@ -32,11 +32,13 @@ class BytedanceSeedance25TextToVideo720pInput(BaseModel):
     prompt: StrictStr
 
 
-class BytedanceSeedance25TextToVideo720pOutput(ModelOutput):
+class BytedanceSeedance25TextToVideo720pOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

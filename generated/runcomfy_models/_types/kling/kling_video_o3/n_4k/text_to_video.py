@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.kling.kling_video_o3.n_4k.text_to_video import AspectRatio, Duration, ShotType
 
 __all__ = [
@@ -31,11 +31,13 @@ class KlingKlingVideoO34KTextToVideoInput(BaseModel):
     sound: StrictBool = False
 
 
-class KlingKlingVideoO34KTextToVideoOutput(ModelOutput):
+class KlingKlingVideoO34KTextToVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.kling.kling_video_o3.standard.text_to_video import AspectRatio, ShotType
 
 __all__ = [
@@ -33,11 +33,13 @@ class KlingKlingVideoO3StandardTextToVideoInput(BaseModel):
     sound: StrictBool = False
 
 
-class KlingKlingVideoO3StandardTextToVideoOutput(ModelOutput):
+class KlingKlingVideoO3StandardTextToVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.kling.kling_video_o3.standard.video_to_video import ShotType
 
 __all__ = [
@@ -33,11 +33,13 @@ class KlingKlingVideoO3StandardVideoToVideoInput(BaseModel):
     video: StrictStr
 
 
-class KlingKlingVideoO3StandardVideoToVideoOutput(ModelOutput):
+class KlingKlingVideoO3StandardVideoToVideoOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

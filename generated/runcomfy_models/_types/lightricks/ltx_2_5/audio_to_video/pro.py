@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.lightricks.ltx_2_5.audio_to_video.pro import AspectRatio
 
 __all__ = [
@@ -33,11 +33,13 @@ class LightricksLtx25AudioToVideoProInput(BaseModel):
     prompt: StrictStr = ""
 
 
-class LightricksLtx25AudioToVideoProOutput(ModelOutput):
+class LightricksLtx25AudioToVideoProOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.lightricks.ltx_2_5.image_to_video.fast import (
     AspectRatio,
     CameraMotion,
@@ -41,11 +41,13 @@ class LightricksLtx25ImageToVideoFastInput(BaseModel):
     resolution: Resolution = "1080p"
 
 
-class LightricksLtx25ImageToVideoFastOutput(ModelOutput):
+class LightricksLtx25ImageToVideoFastOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

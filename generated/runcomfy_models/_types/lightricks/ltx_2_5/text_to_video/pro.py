@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import RemoteFile, VideoOutput
 from runcomfy_models.lightricks.ltx_2_5.text_to_video.pro import (
     AspectRatio,
     CameraMotion,
@@ -39,11 +39,13 @@ class LightricksLtx25TextToVideoProInput(BaseModel):
     resolution: Resolution = "1080p"
 
 
-class LightricksLtx25TextToVideoProOutput(ModelOutput):
+class LightricksLtx25TextToVideoProOutput(VideoOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

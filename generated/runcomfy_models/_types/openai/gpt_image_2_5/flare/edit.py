@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 from runcomfy_models.openai.gpt_image_2_5.flare.edit import (
     AspectRatio,
     OutputFormat,
@@ -39,11 +39,13 @@ class OpenaiGptImage25FlareEditInput(BaseModel):
     resolution: Resolution = "1k"
 
 
-class OpenaiGptImage25FlareEditOutput(ModelOutput):
+class OpenaiGptImage25FlareEditOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

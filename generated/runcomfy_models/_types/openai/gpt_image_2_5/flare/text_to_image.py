@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 from runcomfy_models.openai.gpt_image_2_5.flare.text_to_image import (
     AspectRatio,
     OutputFormat,
@@ -36,11 +36,13 @@ class OpenaiGptImage25FlareTextToImageInput(BaseModel):
     resolution: Resolution = "1k"
 
 
-class OpenaiGptImage25FlareTextToImageOutput(ModelOutput):
+class OpenaiGptImage25FlareTextToImageOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None

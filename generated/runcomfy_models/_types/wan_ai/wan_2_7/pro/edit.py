@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from runcomfy_models._runtime import ModelOutput, RemoteFile
+from runcomfy_models._runtime import ImageOutput, RemoteFile
 from runcomfy_models.wan_ai.wan_2_7.pro.edit import ImageSize
 
 __all__ = [
@@ -35,11 +35,13 @@ class WanAiWan27ProEditInput(BaseModel):
     seed: Annotated[StrictInt | None, Field(ge=0, le=2147483647)] = None
 
 
-class WanAiWan27ProEditOutput(ModelOutput):
+class WanAiWan27ProEditOutput(ImageOutput):
     model_config = ConfigDict(
         populate_by_name=True,
         arbitrary_types_allowed=True,
     )
+    audio: RemoteFile | None = None
+    audios: list[RemoteFile] | None = None
     image: RemoteFile | None = None
     images: list[RemoteFile] | None = None
     video: RemoteFile | None = None
