@@ -17,6 +17,7 @@ from .lazy_exports import LazyExports
 
 if TYPE_CHECKING:
     from .async_client import AsyncJob, AsyncRunComfy
+    from .billing import Balance
     from .binding import ModelBinding
     from .client import Job, RunComfy
     from .config import (
@@ -82,6 +83,7 @@ if TYPE_CHECKING:
         download_all,
         download_all_async,
     )
+    from .pricing import Price
     from .remote_file import RemoteFile
     from .retry import backoff_delay, parse_retry_after
     from .waiting import StatusCallback
@@ -97,6 +99,7 @@ __all__ = [
     "AsyncRunComfy",
     "AuthenticationError",
     "BadRequestError",
+    "Balance",
     "CancelOutcome",
     "DownloadError",
     "DownloadLimits",
@@ -124,6 +127,7 @@ __all__ = [
     "OutputT",
     "PermissionDeniedError",
     "PollPolicy",
+    "Price",
     "RateLimitError",
     "RemoteFile",
     "ResultState",
@@ -156,6 +160,7 @@ _MODULES = {
     "AsyncRunComfy": "async_client",
     "AuthenticationError": "errors",
     "BadRequestError": "errors",
+    "Balance": "billing",
     "CancelOutcome": "job_types",
     "DEFAULT_BASE_URL": "config",
     "DownloadError": "errors",
@@ -184,6 +189,7 @@ _MODULES = {
     "OutputT": "lazy_binding",
     "PermissionDeniedError": "errors",
     "PollPolicy": "config",
+    "Price": "pricing",
     "RateLimitError": "errors",
     "RemoteFile": "remote_file",
     "ResultState": "job_types",

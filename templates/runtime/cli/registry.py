@@ -47,6 +47,14 @@ class ModelInfo:
     display_name: str
     price: Price = Price()
     """The price in RunComfy's catalog as generated (``usd`` None: unknown)."""
+    categories: tuple[str, ...] = ()
+    """The categories of the catalog entry, as the registry carries them."""
+    kind: str | None = None
+    """What the model makes (image, video, audio), as the registry carries it."""
+
+    def in_category(self, category: str) -> bool:
+        wanted = category.casefold()
+        return any(item.casefold() == wanted for item in self.categories)
 
 
 class UnknownModelError(click.UsageError):
@@ -73,6 +81,8 @@ def all_models() -> Mapping[str, ModelInfo]:
             command_module=str(entry.command_module),
             display_name=str(entry.display_name),
             price=_price_of(entry),
+            categories=_categories_of(entry),
+            kind=_kind_of(entry),
         )
         for model_id, entry in sorted(entries.items())
     }
@@ -81,6 +91,18 @@ def all_models() -> Mapping[str, ModelInfo]:
 def _price_of(entry: Any) -> Price:
     price = getattr(entry, "price", None)
     return price if isinstance(price, Price) else Price()
+
+
+def _categories_of(entry: Any) -> tuple[str, ...]:
+    categories = getattr(entry, "categories", ())
+    if isinstance(categories, str) or not isinstance(categories, Sequence):
+        return ()
+    return tuple(str(item) for item in categories)
+
+
+def _kind_of(entry: Any) -> str | None:
+    kind = getattr(entry, "kind", None)
+    return kind if isinstance(kind, str) and kind else None
 
 
 def find_model(model_id: str, ctx: click.Context | None = None) -> ModelInfo:

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
-Route = Literal["submit", "status", "result", "cancel", "catalog", "files", "*"]
+Route = Literal["submit", "status", "result", "cancel", "catalog", "files", "balance", "*"]
 FaultKind = Literal[
     "status", "status_after", "slow", "drop_before", "drop_after", "error_body", "unknown_status"
 ]
