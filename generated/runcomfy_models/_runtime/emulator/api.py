@@ -249,6 +249,8 @@ class RunComfyApi:
             )
         if _truthy(request.query_params.get("include_cost")):
             body["cost"] = job.cost if view.state == "succeeded" else 0.0
+            if call.rule is not None and call.rule.kind == "negative_cost":
+                body["cost"] = -job.cost
         return JSONResponse(body)
 
     async def _cancel(self, request: Request, call: Call) -> Response:

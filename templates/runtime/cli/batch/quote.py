@@ -21,7 +21,7 @@ from ..settings import Settings
 from ..style import note, warning
 from .budget import Estimate
 
-__all__ = ["Quote", "account_balance", "batch_price", "compare_with_balance"]
+__all__ = ["Quote", "account_balance", "batch_price", "show_estimate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,15 @@ def account_balance(settings: Settings) -> Balance | str | None:
         return f"unknown: {exc}"
 
 
-def compare_with_balance(estimate: Estimate, balance: Balance | str | None, what: str) -> None:
+def show_estimate(settings: Settings, estimate: Estimate, price: Price, what: str) -> None:
+    """``Estimated cost of WHAT: ...; balance: ...``, and a warning when it is more."""
+    balance = account_balance(settings)
+    beside = "" if balance is None else f"; balance: {balance}"
+    note(f"Estimated cost of {what}: {estimate.text(price)}{beside}.")
+    _compare_with_balance(estimate, balance, what)
+
+
+def _compare_with_balance(estimate: Estimate, balance: Balance | str | None, what: str) -> None:
     """Warn when the estimate of ``what`` is more than the balance (before anything is sent)."""
     if isinstance(balance, Balance) and estimate.total > balance.usd + 1e-9:
         warning(

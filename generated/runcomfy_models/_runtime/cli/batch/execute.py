@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...billing import Balance
 from ...config import missing_token_error, resolve_base_url, resolve_token
 from ...pricing import Price, format_usd
 from ...suggest import suggestion
@@ -19,7 +18,7 @@ from ..advice import cli_message
 from ..folders import writable_folder
 from ..inputs import InputShape
 from ..logs import configure_logging
-from ..registry import find_model, load_commands
+from ..registry import ModelInfo, find_model, load_commands
 from ..settings import Settings
 from ..style import error, is_terminal, note, warning
 from .budget import Budget, Estimate
@@ -27,7 +26,7 @@ from .clients import BatchClients, sniffio_import_short_cut
 from .journal import Journal, JournalError
 from .planner import Planner, check_record
 from .progress import Progress
-from .quote import Quote, account_balance, batch_price, compare_with_balance
+from .quote import Quote, batch_price, show_estimate
 from .reader import InputFileError, count_records, csv_columns, read_records
 from .report import Reporter, Summary, write_results
 from .runner import BatchRunner
@@ -66,18 +65,9 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
     shape = InputShape(commands, commands.binding(), labels="wire")
     try:
         _check_columns(shape, options.inputs)
-        quote = batch_price(settings, info, budget=options.max_cost is not None)
-        price = quote.price
-        estimate = Estimate()
-        invalid = _validate_all(shape, options, price, estimate)
-        balance = account_balance(settings)
-        beside = "" if balance is None else f"; balance: {balance}"
-        note(f"Estimated cost: {estimate.text(price)}{beside}.")
         if options.dry_run:
-            compare_with_balance(estimate, balance, "the valid lines")
-            if options.max_cost is not None:
-                note(_budget_check(estimate, options.max_cost))
-            return exits.BAD_INPUT if invalid else exits.OK
+            return _dry_run(settings, options, shape, info)
+        invalid = _validate_all(shape, options)
         if invalid and not options.skip_invalid:
             error(
                 f"{invalid} invalid line(s): nothing was sent. Fix the lines above and run the "
@@ -91,27 +81,49 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
         if problem is not None:
             error(f"{problem}: nothing was sent.")
             return exits.BAD_INPUT
-        if options.max_cost is not None and not price.known:
-            error(
-                f"--max-cost needs a price, and the price of {info.model_id} is unknown "
-                "(neither the package nor RunComfy's catalog entry has one): nothing was sent."
-            )
-            return exits.BAD_INPUT
+        new_journal = not options.journal.exists()
         try:
             journal = Journal(options.journal, info.model_id)
         except JournalError as exc:
             error(str(exc))
             return exc.exit_code
         try:
-            if isinstance(balance, Balance) and estimate.total > balance.usd:
-                to_send = _to_send(shape, options, journal, price)
-                compare_with_balance(to_send, balance, "the lines to send")
+            quote = batch_price(settings, info, budget=options.max_cost is not None)
+            if options.max_cost is not None and not quote.price.known:
+                error(
+                    f"--max-cost needs a price, and the price of {info.model_id} is unknown "
+                    "(neither the package nor RunComfy's catalog entry has one): nothing was sent."
+                )
+                if new_journal:
+                    journal.close()
+                    _remove_journal(options.journal)
+                return exits.BAD_INPUT
+            to_send = _to_send(shape, options, journal, quote.price)
+            show_estimate(settings, to_send, quote.price, "the lines to send")
             return _run(settings, options, shape, journal, quote)
         finally:
             journal.close()
     except InputFileError as exc:
         error(str(exc))
         return exits.BAD_INPUT
+
+
+def _dry_run(settings: Settings, options: BatchOptions, shape: InputShape, info: ModelInfo) -> int:
+    """Validate every line and estimate what they cost, beside the balance; send nothing."""
+    price = batch_price(settings, info, budget=options.max_cost is not None).price
+    estimate = Estimate()
+    invalid = _validate_all(shape, options, price, estimate)
+    show_estimate(settings, estimate, price, "the valid lines")
+    if options.max_cost is not None:
+        note(_budget_check(estimate, options.max_cost))
+    return exits.BAD_INPUT if invalid else exits.OK
+
+
+def _remove_journal(path: Path) -> None:
+    """Remove a journal this run created and left empty (with SQLite's side files)."""
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            (path.parent / name).unlink()
 
 
 def _unwritable(options: BatchOptions) -> str | None:
