@@ -2,7 +2,8 @@
 
 Under ``--max-cost`` each line reserves its estimate before its submit (see
 :class:`.budget.Budget`); the price counted is re-read from the catalog as each
-client's cache of it runs out, and only ever raised. The first line the budget
+client's cache of it runs out, and only ever raised: also when a job is billed
+more than its estimate. The first line the budget
 refuses, or the first submit RunComfy refuses for lack of balance, ends the
 sending: jobs in flight are followed, the lines left stay pending.
 """
@@ -86,6 +87,13 @@ class Gate:
             self.report(f"line {line}: {problem}: ignored, {instead} counts instead")
         self.budget.settle(estimate, cost)
         self.progress.cost = self.budget.spent
+        if cost is not None and estimate and cost > estimate * (1 + 1e-6) and self.price.usd:
+            # Billed above the price counted: count at the billed rate from now on.
+            self.price = self.price.with_rate(self.price.usd * cost / estimate, self.price.unit)
+            self.report(
+                f"line {line} cost {format_usd(cost)}, more than its estimate "
+                f"{format_usd(estimate)}: counting {self.price} from now on"
+            )
         return cost
 
     def balance_refused(self, line: int, exc: InsufficientBalanceError) -> None:
