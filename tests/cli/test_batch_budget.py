@@ -112,6 +112,11 @@ def test_a_resent_unknown_line_keeps_counting_its_first_job(
     code, stderr = _batch(emu, str(inputs), "--resubmit-unknown", "--max-cost", "0.12")
     assert code == 0, stderr
     assert _submits(emu) == 3 and _charged(emu) == pytest.approx(0.12)
+    first = read_results(tmp_path / "in.jsonl.results.jsonl")[0]
+    assert first["state"] == "done"
+    assert first["earlier"] == [
+        {"request_id": None, "state": "unknown", "cost": None, "estimate": PER_IMAGE}
+    ]
     # Three jobs are counted ($0.08 reported, $0.04 estimated): a new line does not fit.
     write_jsonl(inputs, [reframe_line(1), reframe_line(2), reframe_line(3)])
     code, stderr = _batch(emu, str(inputs), "--max-cost", "0.12")
@@ -143,6 +148,11 @@ def test_retry_failed_keeps_the_cost_of_a_billed_failure(
     code, stderr = _batch(emu, str(inputs), "--retry-failed", "--max-cost", "0.08")
     assert code == 0 and _submits(emu) == 1
     assert "1 lines: 1 done; cost $0.08" in stderr  # the failure's cost and the new job's
+    record = read_results(tmp_path / "in.jsonl.results.jsonl")[0]
+    assert record["state"] == "done" and record["request_id"] != "billed-failure"
+    assert record["earlier"] == [
+        {"request_id": "billed-failure", "state": "failed", "cost": 0.04, "estimate": PER_IMAGE}
+    ]
     code, stderr = _batch(emu, str(inputs), "--retry-failed", "--max-cost", "0.08")
     assert _submits(emu) == 1
 

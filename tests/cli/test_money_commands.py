@@ -12,7 +12,7 @@ from runcomfy_models._runtime.cli.registry import ModelInfo, all_models
 from runcomfy_models._runtime.emulator import RunningEmulator, load_catalog, running_emulator
 from runcomfy_models._runtime.pricing import Price
 
-from .support import REFRAME, TOKEN, WAN, invoke, last_json
+from .support import REFRAME, REFRAME_ARGS, TOKEN, WAN, invoke, last_json
 
 EDIT = "bytedance/seedream-5.0-pro/image-to-image"
 
@@ -50,6 +50,15 @@ def test_balance_without_a_token_exits_77() -> None:
     result = invoke(["balance"], token=None)
     assert result.exit_code == 77
     assert "token" in result.stderr
+
+
+def test_run_on_an_empty_wallet_says_what_to_do(emu: RunningEmulator) -> None:
+    emu.set_balance(0.0)
+    result = invoke(["run", *REFRAME_ARGS], base_url=emu.base_url)
+    assert result.exit_code == 77
+    assert "No job was made: top up your RunComfy balance" in result.stderr
+    assert "runcomfy-models balance" in result.stderr
+    assert emu.stats()["routes"]["submit"] == 0
 
 
 def test_models_live_reads_prices_and_categories_now(live: RunningEmulator) -> None:

@@ -248,6 +248,20 @@ class Journal:
         ).fetchone()
         return float(spent), float(pending), int(unaccounted)
 
+    def earlier_jobs(self, up_to: int) -> dict[int, list[dict[str, Any]]]:
+        """Jobs of lines 1..``up_to`` that a resend replaced (``request_id``, ``state``,
+        ``cost``, ``estimate``), by line, oldest first."""
+        jobs: dict[int, list[dict[str, Any]]] = {}
+        for line, request_id, state, cost, estimate in self._db.execute(
+            "SELECT line, request_id, state, cost, estimate FROM earlier WHERE line <= ? "
+            "ORDER BY rowid",
+            (up_to,),
+        ):
+            jobs.setdefault(line, []).append(
+                {"request_id": request_id, "state": state, "cost": cost, "estimate": estimate}
+            )
+        return jobs
+
     def may_exist(self, line: int) -> bool:
         """Whether the line's current job may exist (then it is never reset to pending)."""
         found = self._db.execute(
