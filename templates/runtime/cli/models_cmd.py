@@ -37,6 +37,14 @@ def models_command(ctx: click.Context, category: str | None, live: bool, json_fl
     live_entries: dict[str, Mapping[str, Any]] = {}
     if live:
         live_entries = _live_entries(ctx, category)
+        absent = [model_id for model_id in models if model_id not in live_entries]
+        if absent and not category:
+            click.echo(
+                f"{len(absent)} generated model(s) are not in RunComfy's catalog: "
+                + ", ".join(absent[:5])
+                + (" ..." if len(absent) > 5 else ""),
+                err=True,
+            )
         models = {model_id: info for model_id, info in models.items() if model_id in live_entries}
     elif category:
         models = {model_id: info for model_id, info in models.items() if info.in_category(category)}
