@@ -8,10 +8,16 @@ succeeded job that (``charged_usd`` in its stats).
 from __future__ import annotations
 
 import dataclasses
+import math
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from runcomfy_models._runtime.cli.batch import execute
+from runcomfy_models._runtime.cli.batch.budget import reported_cost
 from runcomfy_models._runtime.cli.batch.journal import Journal
 from runcomfy_models._runtime.cli.batch.reader import input_hash
 from runcomfy_models._runtime.cli.registry import ModelInfo, find_model
@@ -203,3 +209,58 @@ def test_the_wallet_running_dry_mid_batch_leaves_lines_unsent(
         record["request_id"] for record in read_results(tmp_path / "in.jsonl.results.jsonl")
     }
     assert len(request_ids) == 5
+
+
+def test_a_journal_of_an_earlier_version_gains_the_earlier_table(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('model_id', 'm'), ('format', '1');"
+        "CREATE TABLE lines (line INTEGER PRIMARY KEY, hash TEXT NOT NULL, state TEXT NOT NULL,"
+        " request_id TEXT, output TEXT, files TEXT, paths TEXT, error TEXT, cost REAL,"
+        " changed INTEGER NOT NULL DEFAULT 0, updated_at REAL NOT NULL, estimate REAL);"
+        "INSERT INTO lines VALUES (1, 'h', 'unknown', NULL, NULL, NULL, NULL, 'lost', NULL, 0, 0,"
+        " 0.04);"
+    )
+    db.commit()
+    db.close()
+    journal = Journal(path, "m")
+    try:
+        assert journal.money() == (0.0, 0.04, 0)
+        journal.mark_prepared(1, "h", 0.05)  # sent again: the unknown job moves, still counted
+        assert journal.money() == (0.0, 0.04, 0)
+        journal.mark_submitting(1, "h", 0.05)
+        assert journal.money() == (0.0, pytest.approx(0.09), 0)
+        assert journal.earlier_jobs(1) == {
+            1: [{"request_id": None, "state": "unknown", "cost": None, "estimate": 0.04}]
+        }
+        assert journal.mark_left(1, "h", 0.05, "budget") is False  # may exist: kept
+        assert journal.get(1) is not None and journal.get(1).state == "submitting"  # type: ignore[union-attr]
+    finally:
+        journal.close()
+
+
+@given(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12)))
+@settings(max_examples=200, deadline=None, database=None)
+def test_a_reported_cost_counts_only_as_a_finite_amount_of_zero_or_more(raw: Any) -> None:
+    cost, problem = reported_cost(raw)
+    if raw is None:
+        assert (cost, problem) == (None, None)
+        return
+    assert (cost is None) == (problem is not None)
+    if cost is not None:
+        assert math.isfinite(cost) and cost >= 0
+        assert cost == float(raw.strip() if isinstance(raw, str) else raw)
+    else:
+        assert "negative" in problem or "not a number" in problem  # type: ignore[operator]
+
+
+def test_the_higher_price_keeps_the_unit_and_the_scaling() -> None:
+    generated = Price(0.01, "output", "num_images", 1)
+    live = Price(0.04, "output")
+    assert generated.higher(live) == Price(0.04, "output", "num_images", 1)
+    assert Price(0.05, "output").higher(live) == Price(0.05, "output")
+    assert Price().higher(live) == live
+    per_second = Price(0.5, "second")
+    assert per_second.higher(live) == per_second  # other units: the first one's
