@@ -17,6 +17,7 @@ from .lazy_exports import LazyExports
 
 if TYPE_CHECKING:
     from .async_client import AsyncJob, AsyncRunComfy
+    from .billing import Balance
     from .binding import ModelBinding
     from .client import Job, RunComfy
     from .config import (
@@ -85,6 +86,7 @@ if TYPE_CHECKING:
         download_all,
         download_all_async,
     )
+    from .pricing import Price
     from .remote_file import RemoteFile
     from .retry import backoff_delay, parse_retry_after
     from .waiting import StatusCallback
@@ -101,6 +103,7 @@ __all__ = [
     "AudioOutput",
     "AuthenticationError",
     "BadRequestError",
+    "Balance",
     "CancelOutcome",
     "DownloadError",
     "DownloadLimits",
@@ -129,6 +132,7 @@ __all__ = [
     "OutputT",
     "PermissionDeniedError",
     "PollPolicy",
+    "Price",
     "RateLimitError",
     "RemoteFile",
     "ResultState",
@@ -162,6 +166,7 @@ _MODULES = {
     "AsyncRunComfy": "async_client",
     "AuthenticationError": "errors",
     "BadRequestError": "errors",
+    "Balance": "billing",
     "CancelOutcome": "job_types",
     "DEFAULT_BASE_URL": "config",
     "DownloadError": "errors",
@@ -193,6 +198,7 @@ _MODULES = {
     "OutputT": "lazy_binding",
     "PermissionDeniedError": "errors",
     "PollPolicy": "config",
+    "Price": "pricing",
     "RateLimitError": "errors",
     "RemoteFile": "remote_file",
     "ResultState": "job_types",

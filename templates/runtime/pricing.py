@@ -89,6 +89,15 @@ class Price:
             return Price(None, None, *self._scaling())
         return Price(float(usd), unit, *self._scaling())  # type: ignore[arg-type]
 
+    def higher(self, other: Price) -> Price:
+        """The dearer of this rate and ``other`` for one model (for a budget): ``other``'s when
+        this one is unknown, this one's when the two are charged per different units."""
+        if not self.known:
+            return self.with_rate(other.usd, other.unit)
+        if other.known and other.unit == self.unit and (other.usd or 0) > (self.usd or 0):
+            return self.with_rate(other.usd, other.unit)
+        return self
+
     def _scaling(self) -> tuple[str | None, Any, str | None, Any]:
         return self.count_input, self.count_default, self.duration_input, self.duration_default
 

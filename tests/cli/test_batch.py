@@ -224,13 +224,17 @@ def test_dry_run_validates_only(emu: RunningEmulator, tmp_path: Path) -> None:
     assert code == 0
     assert "50 lines: 50 valid, 0 invalid" in stderr
     # The schema has no price: the one read of the catalog entry gives the emulator's.
-    assert "Estimated cost: $2 for 50 line(s) at $0.04 per output." in stderr
+    assert (
+        "Estimated cost of the valid lines: $2 for 50 line(s) at $0.04 per output; "
+        "balance: $1,000,000 USD." in stderr
+    )
     write_jsonl(inputs, [reframe_line(1), {"image": "no-such-file.png", "resolution": SQUARE}])
     code, stderr = _batch(emu, REFRAME, str(inputs), "--dry-run")
     assert code == 65
     assert "line 2: image: file not found" in stderr
     routes = emu.stats()["routes"]
     assert routes.pop("catalog") == 2
+    assert routes.pop("balance") == 2  # shown beside each estimate
     assert sum(routes.values()) == 0
     assert not (tmp_path / "in.jsonl.journal.db").exists()
 
@@ -376,6 +380,7 @@ def test_results_file_option_and_json_lines(emu: RunningEmulator, tmp_path: Path
         "error",
         "cost",
         "estimate",
+        "earlier",
     }
     assert record["files"] == [record["output"]["image"]]
     assert json.dumps(record)
@@ -427,10 +432,11 @@ def test_an_inputs_file_that_fails_midway_stops_gracefully(
     reads: list[Path] = []
 
     def failing(path: Path, text_keys: frozenset[str] = frozenset()) -> Iterator[Record]:
-        # The first read (validating every line) succeeds; the file fails while sending.
+        # The first reads (validating every line, estimating the lines to send) succeed;
+        # the file fails while sending.
         reads.append(path)
         for record in real(path, text_keys):
-            if record.line == 5 and len(reads) > 1:
+            if record.line == 5 and len(reads) > 2:
                 raise InputFileError(f"{path}: cannot read the inputs after line 4: I/O error")
             yield record
 

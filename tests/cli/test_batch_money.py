@@ -119,7 +119,10 @@ def test_per_second_costs_follow_each_lines_duration(emu: RunningEmulator, tmp_p
     inputs = write_jsonl(tmp_path / "in.jsonl", rows)
     code, stderr = _batch(emu, WAN, str(inputs), "--dry-run")
     assert code == 0
-    assert "Estimated cost: $2.1 for 3 line(s) at $0.1 per second." in stderr
+    assert (
+        "Estimated cost of the valid lines: $2.1 for 3 line(s) at $0.1 per second; balance: "
+        in stderr
+    )
     assert (
         "--max-cost $2.1: every line fits."
         in _batch(emu, WAN, str(inputs), "--dry-run", "--max-cost", "2.1")[1]
@@ -143,7 +146,10 @@ def test_per_output_estimates_count_the_images_asked_for(
     ]
     inputs = write_jsonl(tmp_path / "in.jsonl", rows)
     code, stderr = _batch(emu, EDIT, str(inputs), "--dry-run")
-    assert "Estimated cost: $0.16 for 2 line(s) at $0.04 per output." in stderr
+    assert (
+        "Estimated cost of the valid lines: $0.16 for 2 line(s) at $0.04 per output; balance: "
+        in stderr
+    )
     code, stderr = _batch(emu, EDIT, str(inputs), "--max-cost", "0.16")
     assert code == 0, stderr
     records = read_results(tmp_path / "in.jsonl.results.jsonl")
@@ -161,7 +167,10 @@ def test_lines_of_unknown_cost_are_counted_and_never_sent_under_a_budget(
     inputs = write_jsonl(tmp_path / "in.jsonl", rows)
     code, stderr = _batch(emu, LTX, str(inputs), "--dry-run")
     assert code == 0
-    assert "Estimated cost: $1 for 1 line(s) at $0.1 per second; 2 line(s) unknown" in stderr
+    assert (
+        "Estimated cost of the valid lines: $1 for 1 line(s) at $0.1 per second; 2 line(s) unknown"
+        in stderr
+    )
     code, stderr = _batch(emu, LTX, str(inputs), "--max-cost", "5")
     assert code == 1
     assert _submits(emu) == 1
@@ -180,7 +189,7 @@ def test_an_unknown_price_without_a_token_is_said_in_the_estimate(
     result = invoke(["batch", REFRAME, str(inputs), "--dry-run"], token=None)
     assert result.exit_code == 0
     assert (
-        "Estimated cost: unknown at unknown; 2 line(s) unknown (the model's price is unknown)"
+        "Estimated cost of the valid lines: unknown at unknown; 2 line(s) unknown (the model's price is unknown)"
         in (result.stderr)
     )
 

@@ -227,6 +227,7 @@ def test_wildcard_route_covers_catalog_and_files(
         "cancel": 0,
         "catalog": 2,
         "files": 1,
+        "balance": 0,
     }
 
 

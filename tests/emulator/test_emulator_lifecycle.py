@@ -240,6 +240,7 @@ def test_stats_count_each_route_and_model(emu: RunningEmulator, client: httpx.Cl
         "cancel": 1,
         "catalog": 2,
         "files": 1,
+        "balance": 0,
         "files_with_token": 0,
     }
     assert stats["models"][REFRAME]["submit"] == 1

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from .billing import BALANCE_PATH, PriceCache, balance_origin
 from .config import (
     PollPolicy,
     RetryPolicy,
@@ -105,6 +106,7 @@ class ClientCore:
         self._retry = policy
         self._poll = poll or PollPolicy()
         self._timings = default_history() if learn_timings else None
+        self._prices = PriceCache()
 
     @property
     def base_url(self) -> str:
@@ -141,10 +143,11 @@ class ClientCore:
         timeout: TimeoutLike | None,
         max_retries: int | None,
         deadline: float | None = None,
+        origin: str | None = None,
     ) -> Attempts:
         return Attempts(
             request=request,
-            base_url=self._base_url,
+            base_url=origin or self._base_url,
             token=self._token,
             timeout=to_timeout(timeout, self._timeout),
             policy=self._retry,
@@ -208,6 +211,34 @@ class ClientCore:
             model_id=model_id,
         )
         return self._attempts(request, timeout=timeout, max_retries=max_retries)
+
+    def _catalog_call(
+        self,
+        query: Mapping[str, str | None],
+        limit: int,
+        offset: int,
+        *,
+        timeout: TimeoutLike | None,
+    ) -> Attempts:
+        params = {key: value for key, value in query.items() if value}
+        params.update(limit=str(limit), offset=str(offset))
+        request = ApiRequest(
+            method="GET",
+            url=f"{self._base_url}/v1/models",
+            kind="read",
+            label="catalog of models",
+            params=params,
+        )
+        return self._attempts(request, timeout=timeout, max_retries=None)
+
+    def _balance_call(self, *, timeout: TimeoutLike | None, max_retries: int | None) -> Attempts:
+        """``GET /prod/v2/balance`` on RunComfy's core API, or on the configured origin when
+        that is not RunComfy's Model API (see :mod:`.billing`)."""
+        origin = balance_origin(self._base_url)
+        request = ApiRequest(
+            method="GET", url=origin + BALANCE_PATH, kind="read", label="balance of the account"
+        )
+        return self._attempts(request, timeout=timeout, max_retries=max_retries, origin=origin)
 
     @staticmethod
     def _submitted(attempts: Attempts, body: Any) -> str:

@@ -210,7 +210,11 @@ def is_loopback_host(host: str) -> bool:
 
 
 def normalize_base_url(base_url: str, *, allow_insecure_http: bool = False) -> str:
-    """Check that the URL is http(s) with a host, and drop a trailing slash.
+    """Check that the URL is http(s) with a host; drop a trailing slash and a trailing ``/v1``.
+
+    RunComfy's own CLI takes ``RUNCOMFY_MODEL_API_BASE`` with the version in it
+    (``https://model-api.runcomfy.net/v1``); every path here adds ``/v1`` itself, so
+    both forms name the same API.
 
     The token travels in every request, so plain ``http://`` is accepted only
     for loopback hosts (a local emulator) unless ``allow_insecure_http``.
@@ -227,7 +231,10 @@ def normalize_base_url(base_url: str, *, allow_insecure_http: bool = False) -> s
             f"Refusing to send the API token over plain http to {parts.hostname!r}: use https"
             f"{PY_INSECURE_HINT} (plain http is accepted for loopback hosts such as 127.0.0.1 and localhost)."
         )
-    return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+    path = parts.path.rstrip("/")
+    if path.endswith("/v1"):
+        path = path[: -len("/v1")]
+    return f"{parts.scheme}://{parts.netloc}{path}".rstrip("/")
 
 
 def to_timeout(

@@ -64,6 +64,7 @@ PY_RESUME_HINT = "resume with client.job(request_id).wait()"
 PY_RAW_OUTPUT_HINT = "The raw output is in job.result().output."
 PY_INSECURE_HINT = ", or pass allow_insecure_http=True to the client if this network is trusted"
 PY_TOKEN_HINT = "pass token=... to the client or "
+PY_BALANCE_HINT = "client.balance()"
 
 
 class RunComfyError(Exception):
@@ -163,9 +164,16 @@ class AuthenticationError(APIError):
 
 
 class InsufficientBalanceError(APIError):
-    """The account has no balance left to run the model."""
+    """The account has no balance left to run the model: nothing was queued."""
 
     exit_code: ClassVar[int] = 77
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(
+            f"{message.rstrip('. ')}. No job was made: top up your RunComfy balance (see it with "
+            f"{PY_BALANCE_HINT}) and submit again.",
+            **details,
+        )
 
 
 class PermissionDeniedError(APIError):

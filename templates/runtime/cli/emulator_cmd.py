@@ -73,6 +73,14 @@ _MISSING_EXTRA = (
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Serve this catalog file instead of the package's own models.",
 )
+@click.option(
+    "--balance",
+    type=click.FloatRange(min=0),
+    metavar="USD",
+    help="Keep a wallet of USD: each succeeded job is charged its cost, and a submit it cannot "
+    "pay for is refused with RunComfy's insufficient-balance error (400002). Unlimited by "
+    "default.",
+)
 @click.option("--access-log", is_flag=True, help="Log every request to stderr.")
 def emulator_command(
     host: str,
@@ -85,11 +93,13 @@ def emulator_command(
     faults_file: Path | None,
     shape_specs: tuple[str, ...],
     catalog: Path | None,
+    balance: float | None,
     access_log: bool,
 ) -> None:
     """Serve a local emulator of the RunComfy Model API until Ctrl-C.
 
-    Point the clients at it with --base-url http://HOST:PORT (or RUNCOMFY_BASE_URL).
+    Point the clients at it with --base-url http://HOST:PORT (or RUNCOMFY_MODEL_API_BASE,
+    with or without a trailing /v1).
     """
     try:
         from ..emulator import FaultRule, Shapes, load_catalog, load_faults, serve
@@ -127,6 +137,7 @@ def emulator_command(
             outcome="failed" if fail_jobs else "succeeded",
             access_log=access_log,
             shapes=shapes,
+            balance=balance,
         )
     except OSError as exc:
         raise click.ClickException(

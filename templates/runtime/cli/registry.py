@@ -48,8 +48,15 @@ class ModelInfo:
     price: Price = Price()
     """The price in RunComfy's catalog as generated (``usd`` None: unknown)."""
     categories: tuple[str, ...] = ()
+    """The categories of the catalog entry, as the registry carries them."""
     output_kind: str = ""
     """What the model makes: ``image``, ``video``, ``audio``, or empty when unknown."""
+    kind: str | None = None
+    """The catalog entry's ``kind`` (what the model makes, unless the entry says otherwise)."""
+
+    def in_category(self, category: str) -> bool:
+        wanted = category.casefold()
+        return any(item.casefold() == wanted for item in self.categories)
 
 
 class UnknownModelError(click.UsageError):
@@ -76,8 +83,9 @@ def all_models() -> Mapping[str, ModelInfo]:
             command_module=str(entry.command_module),
             display_name=str(entry.display_name),
             price=_price_of(entry),
-            categories=tuple(str(c) for c in getattr(entry, "categories", ())),
-            output_kind=str(getattr(entry, "output_kind", "")),
+            categories=_categories_of(entry),
+            output_kind=_kind_of(entry, "output_kind") or "",
+            kind=_kind_of(entry, "kind"),
         )
         for model_id, entry in sorted(entries.items())
     }
@@ -86,6 +94,18 @@ def all_models() -> Mapping[str, ModelInfo]:
 def _price_of(entry: Any) -> Price:
     price = getattr(entry, "price", None)
     return price if isinstance(price, Price) else Price()
+
+
+def _categories_of(entry: Any) -> tuple[str, ...]:
+    categories = getattr(entry, "categories", ())
+    if isinstance(categories, str) or not isinstance(categories, Sequence):
+        return ()
+    return tuple(str(item) for item in categories)
+
+
+def _kind_of(entry: Any, name: str) -> str | None:
+    kind = getattr(entry, name, None)
+    return kind if isinstance(kind, str) and kind else None
 
 
 def find_model(model_id: str, ctx: click.Context | None = None) -> ModelInfo:

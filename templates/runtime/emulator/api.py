@@ -13,6 +13,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..billing import BALANCE_PATH
 from .catalog import public_entry
 from .connection import DroppedConnection
 from .faults import UNKNOWN_STATUS, FaultRule
@@ -23,11 +24,12 @@ from .responses import (
     BAD_REQUEST,
     INTERNAL_ERROR,
     INVALID_INPUT,
+    NO_BALANCE,
     TOKEN_PROBLEM,
     UNKNOWN_REQUEST,
     error_response,
 )
-from .state import Emulator
+from .state import Emulator, InsufficientBalance
 from .stats import FILES_WITH_TOKEN
 
 DEFAULT_PAGE_SIZE: Final = 100
@@ -59,12 +61,14 @@ class RunComfyApi:
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/v1/models", self.list_models, methods=["GET"]),
+            Route("/v1/models/categories", self.list_categories, methods=["GET"]),
             Route("/v1/models/{model_id:path}", self.submit, methods=["POST"]),
             Route("/v1/models/{model_id:path}", self.get_model, methods=["GET"]),
             Route("/v1/requests/{request_id}/status", self.status, methods=["GET"]),
             Route("/v1/requests/{request_id}/result", self.result, methods=["GET"]),
             Route("/v1/requests/{request_id}/cancel", self.cancel, methods=["POST"]),
             Route(FILES_PATH + "/{name}", self.file, methods=["GET"]),
+            Route(BALANCE_PATH, self.balance, methods=["GET"]),
         ]
 
     # -- entry points --------------------------------------------------------
@@ -79,6 +83,12 @@ class RunComfyApi:
 
     async def list_models(self, request: Request) -> Response:
         return await self._guarded(request, "catalog", None, self._list_models)
+
+    async def list_categories(self, request: Request) -> Response:
+        return await self._guarded(request, "catalog", None, self._list_categories)
+
+    async def balance(self, request: Request) -> Response:
+        return await self._guarded(request, "balance", None, self._balance)
 
     async def status(self, request: Request) -> Response:
         return await self._guarded(request, "status", self._job_model(request), self._status)
@@ -162,7 +172,11 @@ class RunComfyApi:
                 + "; ".join(f"{issue.path or '(body)'}: {issue.message}" for issue in issues),
                 detail=[issue.to_dict() for issue in issues],
             )
-        job = self.emulator.submit(model_id, body, generation=call.generation)
+        try:
+            job = self.emulator.submit(model_id, body, generation=call.generation)
+        except InsufficientBalance as exc:
+            self.emulator.count_rejected_submit(model_id, call.generation)
+            return error_response(400, NO_BALANCE, str(exc))
         base = _base_url(request)
         return JSONResponse(
             {
@@ -191,9 +205,16 @@ class RunComfyApi:
             offset=offset,
             category=query.get("category"),
             search=query.get("search"),
+            kind=query.get("kind"),
             include_schema=_truthy(query.get("include_schema")),
         )
         return JSONResponse({"models": page.entries, "total": page.total})
+
+    async def _list_categories(self, request: Request, call: Call) -> Response:
+        return JSONResponse({"categories": self.emulator.catalog.categories()})
+
+    async def _balance(self, request: Request, call: Call) -> Response:
+        return JSONResponse({"balance_usd": self.emulator.balance(), "currency": "USD"})
 
     async def _status(self, request: Request, call: Call) -> Response:
         view = self._view(request)
@@ -229,6 +250,8 @@ class RunComfyApi:
             )
         if _truthy(request.query_params.get("include_cost")):
             body["cost"] = job.cost if view.state == "succeeded" else 0.0
+            if call.rule is not None and call.rule.kind == "negative_cost":
+                body["cost"] = -job.cost
         return JSONResponse(body)
 
     async def _cancel(self, request: Request, call: Call) -> Response:

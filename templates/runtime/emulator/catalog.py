@@ -90,7 +90,7 @@ class CatalogPage:
 
 class Catalog:
     """Catalog entries by model id, normalised to `{model_id, display_name, categories,
-    input_schema, output_schema, ...}`.
+    input_schema, output_schema, ...}` (a `kind` or `description` is kept as it is).
 
     Entries in the published-file shape (`input`/`output` instead of
     `input_schema`/`output_schema`) are accepted too; a missing output schema
@@ -124,15 +124,22 @@ class Catalog:
         offset: int,
         category: str | None = None,
         search: str | None = None,
+        kind: str | None = None,
         include_schema: bool = False,
     ) -> CatalogPage:
         matching = [
             entry
             for entry in self._ordered
-            if _in_category(entry, category) and _matches_search(entry, search)
+            if _in_category(entry, category)
+            and _matches_search(entry, search)
+            and _of_kind(entry, kind)
         ]
         window = matching[offset : offset + limit]
         return CatalogPage([public_entry(entry, include_schema) for entry in window], len(matching))
+
+    def categories(self) -> list[str]:
+        """Every category some entry carries, sorted (``GET /v1/models/categories``)."""
+        return sorted({str(item) for entry in self._ordered for item in entry["categories"]})
 
 
 def public_entry(entry: Mapping[str, Any], include_schema: bool = True) -> dict[str, Any]:
@@ -176,11 +183,19 @@ def _in_category(entry: Mapping[str, Any], category: str | None) -> bool:
     return any(str(item).casefold() == wanted for item in entry["categories"])
 
 
+def _of_kind(entry: Mapping[str, Any], kind: str | None) -> bool:
+    """Whether the entry makes ``kind`` (image, video, audio) as its own ``kind`` says."""
+    return not kind or str(entry.get("kind", "")).casefold() == kind.casefold()
+
+
 def _matches_search(entry: Mapping[str, Any], search: str | None) -> bool:
     if not search:
         return True
     needle = search.casefold()
-    return needle in entry["model_id"].casefold() or needle in str(entry["display_name"]).casefold()
+    return any(
+        needle in str(entry.get(key) or "").casefold()
+        for key in ("model_id", "display_name", "description")
+    )
 
 
 def _is_price(value: Any) -> bool:

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from math import inf
 from typing import Any, Final, Literal
 
 from .catalog import Catalog, job_cost
@@ -25,7 +26,16 @@ from .stats import SUBMIT_REJECTED, Stats
 # A string input containing this marker makes that job fail, whatever the outcome setting.
 FAIL_MARKER: Final = "[emulator:fail]"
 
+# What the balance endpoint reports for an emulator started without a wallet (less charges).
+UNLIMITED_BALANCE: Final = 1_000_000.0
+_CENT_SLACK: Final = 1e-9
+
 CancelOutcome = Literal["cancelled", "not_cancellable"]
+
+
+class InsufficientBalance(Exception):
+    """A submit the wallet cannot pay for (RunComfy's error 400002): no job is made."""
+
 
 Clock = Callable[[], float]
 
@@ -49,6 +59,7 @@ class Emulator:
         faults: Sequence[FaultRule] = (),
         clock: Clock | None = None,
         shapes: Shapes | None = None,
+        balance: float | None = None,
     ) -> None:
         self.catalog = Catalog(catalog)
         self.shapes = shapes if shapes is not None else Shapes()
@@ -62,6 +73,8 @@ class Emulator:
         self._jobs: dict[str, Job] = {}
         self._stats = Stats()
         self._generation = 0
+        self._initial_balance = _wallet(balance)
+        self._balance = self._initial_balance
 
     # -- configuration -------------------------------------------------------
 
@@ -120,6 +133,45 @@ class Emulator:
                 "shapes": self.shapes.to_dict(),
             }
 
+    # -- the wallet --------------------------------------------------------------
+
+    def set_balance(self, usd: float | None) -> None:
+        """Start the wallet again with ``usd`` (None: unlimited); charges so far stay charged."""
+        with self._lock:
+            wallet = _wallet(usd)
+            self._balance = None if wallet is None else wallet + self._charged(self._clock())
+
+    def balance(self) -> float:
+        """What the wallet holds now: its start less the cost of every succeeded job
+        (:data:`UNLIMITED_BALANCE` less that without a wallet)."""
+        with self._lock:
+            start = UNLIMITED_BALANCE if self._balance is None else self._balance
+            return round(start - self._charged(self._clock()), 6)
+
+    def charged(self) -> float:
+        """The total cost of the succeeded jobs (what the account paid)."""
+        with self._lock:
+            return self._charged(self._clock())
+
+    def _charged(self, now: float) -> float:
+        return round(
+            sum(job.cost for job in self._jobs.values() if job.state(now) == "succeeded"), 6
+        )
+
+    def _check_funds(self, cost: float, now: float) -> None:
+        """Refuse a job the wallet cannot pay for, with what jobs in flight will cost held."""
+        if self._balance is None:
+            return
+        held = sum(
+            job.cost for job in self._jobs.values() if job.state(now) in ("in_queue", "in_progress")
+        )
+        available = self._balance - self._charged(now) - held
+        if available + _CENT_SLACK < cost:
+            raise InsufficientBalance(
+                f"Insufficient balance: the job costs ${cost:.2f} and ${max(available, 0):.2f} "
+                "is left"
+            )
+
     # -- faults ----------------------------------------------------------------
 
     def add_fault(self, rule: FaultRule) -> None:
@@ -161,7 +213,9 @@ class Emulator:
         if entry is None:
             raise KeyError(model_id)
         media = plan_output(entry, inputs)
+        cost = job_cost(entry, inputs)
         with self._lock:
+            self._check_funds(cost, self._clock())
             outcome: Outcome = "failed" if _contains_marker(inputs) else self._outcome
             job = Job(
                 request_id=str(uuid.uuid4()),
@@ -171,7 +225,7 @@ class Emulator:
                 run_seconds=self._run_seconds,
                 outcome=outcome,
                 media=media,
-                cost=job_cost(entry, inputs),
+                cost=cost,
             )
             if self._is_current(generation):
                 self._jobs[job.request_id] = job
@@ -237,7 +291,9 @@ class Emulator:
         with self._lock:
             now = self._clock()
             states: Counter[str] = Counter(job.state(now) for job in self._jobs.values())
-            return self._stats.snapshot(states, JOB_STATES)
+            snapshot = self._stats.snapshot(states, JOB_STATES)
+            snapshot["charged_usd"] = self._charged(now)
+            return snapshot
 
     def reset(self) -> None:
         """Forget jobs, counters and fault rules; restore the starting outcome and timings."""
@@ -246,6 +302,7 @@ class Emulator:
             self._jobs.clear()
             self._stats = Stats()
             self._outcome, self._queue_seconds, self._run_seconds = self._initial
+            self._balance = self._initial_balance
         self._faults.clear()
 
 
@@ -254,6 +311,14 @@ def _checked_outcome(outcome: str) -> Outcome:
         if outcome == allowed:
             return allowed
     raise ValueError(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
+
+
+def _wallet(usd: float | None) -> float | None:
+    if usd is None:
+        return None
+    if isinstance(usd, bool) or not isinstance(usd, int | float) or not usd >= 0 or usd == inf:
+        raise ValueError(f"the balance must be a finite number of USD >= 0, got {usd!r}")
+    return float(usd)
 
 
 def _seconds(value: float) -> float:

@@ -8,6 +8,7 @@ commands that do the same.
 from __future__ import annotations
 
 from ..errors import (
+    PY_BALANCE_HINT,
     PY_INSECURE_HINT,
     PY_RAW_OUTPUT_HINT,
     PY_RESUME_HINT,
@@ -36,6 +37,7 @@ def cli_message(exc: RunComfyError) -> str:
         )
         .replace(PY_INSECURE_HINT, f" in {_BASE_URL_HINT}")
         .replace(PY_TOKEN_HINT, "")
+        .replace(PY_BALANCE_HINT, "runcomfy-models balance")
     )
     if isinstance(exc, APIConnectionError) and not isinstance(exc, APITimeoutError):
         message += f". Is the API address right? Set it with {_BASE_URL_HINT}."

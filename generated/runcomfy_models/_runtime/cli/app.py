@@ -7,6 +7,7 @@ import importlib
 import click
 
 from . import completion
+from .balance_cmd import balance_command
 from .batch.command import batch_command
 from .emulator_cmd import emulator_command
 from .group import RootGroup
@@ -48,8 +49,8 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
 @click.option(
     "--base-url",
     metavar="URL",
-    help="API base URL (default: $RUNCOMFY_BASE_URL, $RUNCOMFY_MODEL_API_BASE, "
-    "else https://model-api.runcomfy.net).",
+    help="API base URL, with or without a trailing /v1 (default: $RUNCOMFY_BASE_URL, "
+    "$RUNCOMFY_MODEL_API_BASE, else https://model-api.runcomfy.net).",
 )
 @click.option(
     "--max-retries",
@@ -114,6 +115,7 @@ cli.add_command(cancel_command)
 cli.add_command(wait_command)
 completion.install()
 cli.add_command(models_command)
+cli.add_command(balance_command)
 cli.add_command(emulator_command)
 
 

@@ -9,9 +9,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
 
-Route = Literal["submit", "status", "result", "cancel", "catalog", "files", "*"]
+Route = Literal["submit", "status", "result", "cancel", "catalog", "files", "balance", "*"]
 FaultKind = Literal[
-    "status", "status_after", "slow", "drop_before", "drop_after", "error_body", "unknown_status"
+    "status",
+    "status_after",
+    "slow",
+    "drop_before",
+    "drop_after",
+    "error_body",
+    "unknown_status",
+    "negative_cost",
 ]
 """``status``: answer an HTTP error instead of processing the request; ``status_after``:
 process it (a submit creates its job), then answer the HTTP error all the same;
@@ -79,6 +86,8 @@ class FaultRule:
         if self.route not in ("*", route):
             return False
         if self.kind == "unknown_status" and route not in _STATUS_ROUTES:
+            return False
+        if self.kind == "negative_cost" and route != "result":
             return False
         return self.model_id is None or self.model_id == model_id
 

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 
 # Error codes of the RunComfy Model API.
 BAD_MODEL_ID: Final = 400001
+NO_BALANCE: Final = 400002
 TOKEN_PROBLEM: Final = 400004
 UNKNOWN_REQUEST: Final = 404001
 INVALID_INPUT: Final = 422001

@@ -116,6 +116,10 @@ class RunningEmulator:
     def set_outcome(self, outcome: Outcome) -> None:
         self.emulator.set_outcome(outcome)
 
+    def set_balance(self, usd: float | None) -> None:
+        """A wallet of ``usd`` from now on (None: unlimited); ``reset`` restores the first."""
+        self.emulator.set_balance(usd)
+
     def set_timings(
         self, *, queue_seconds: float | None = None, run_seconds: float | None = None
     ) -> None:
@@ -136,6 +140,7 @@ def running_emulator(
     clock: Clock | None = None,
     access_log: bool = False,
     shapes: Shapes | None = None,
+    balance: float | None = None,
 ) -> Iterator[RunningEmulator]:
     """Serve an emulator on `host:port` (0 picks a free port) while the block runs.
 
@@ -151,6 +156,7 @@ def running_emulator(
         faults=faults,
         clock=clock,
         shapes=shapes,
+        balance=balance,
     )
     sock = _bind(host, port)
     started = threading.Event()
@@ -198,6 +204,7 @@ def serve(
     access_log: bool = False,
     ready: Callable[[str], None] | None = None,
     shapes: Shapes | None = None,
+    balance: float | None = None,
 ) -> None:
     """Serve an emulator until interrupted (Ctrl-C or SIGTERM); blocking.
 
@@ -213,6 +220,7 @@ def serve(
         outcome=outcome,
         faults=faults,
         shapes=shapes,
+        balance=balance,
     )
     sock = _bind(host, port)
     base_url = _base_url(sock)

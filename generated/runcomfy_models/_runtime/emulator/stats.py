@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Final
 
-API_ROUTES: Final = ("submit", "status", "result", "cancel", "catalog", "files")
+API_ROUTES: Final = ("submit", "status", "result", "cancel", "catalog", "files", "balance")
 SUBMIT_REJECTED: Final = "submit_rejected"
 FILES_WITH_TOKEN: Final = "files_with_token"
 """File downloads that carried an Authorization header: a client leaking its token to a CDN."""

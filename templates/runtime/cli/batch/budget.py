@@ -11,14 +11,40 @@ budget ends the sending). Committed money starts from the journal, so a rerun af
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 from ...pricing import Price, format_usd
 
-__all__ = ["Budget", "Estimate"]
+__all__ = ["Budget", "Estimate", "reported_cost"]
 
 # Float sums of cents are not exact: a budget is kept to within this many USD.
 _SLACK = 1e-9
+
+
+def reported_cost(raw: Any) -> tuple[float | None, str | None]:
+    """The cost RunComfy reported for a job (a number of USD, or such a number as text), or
+    None and why it cannot be counted: negative, NaN, infinite or not a number. None without
+    a reason when no cost was reported."""
+    if raw is None:
+        return None, None
+    value = raw
+    if isinstance(raw, str):
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            value = None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None, f"RunComfy reported a cost that is not a number ({_preview(raw)})"
+    if value < 0:
+        return None, f"RunComfy reported a negative cost ({_preview(raw)})"
+    return float(value), None
+
+
+def _preview(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 40 else text[:40] + "..."
 
 
 @dataclass

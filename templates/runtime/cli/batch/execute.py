@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...config import missing_token_error, resolve_base_url, resolve_token
-from ...errors import RunComfyError
 from ...pricing import Price, format_usd
 from ...suggest import suggestion
 from .. import exits
@@ -27,6 +26,7 @@ from .clients import BatchClients, sniffio_import_short_cut
 from .journal import Journal, JournalError
 from .planner import Planner, check_record
 from .progress import Progress
+from .quote import Quote, batch_price, show_estimate
 from .reader import InputFileError, count_records, csv_columns, read_records
 from .report import Reporter, Summary, write_results
 from .runner import BatchRunner
@@ -65,14 +65,9 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
     shape = InputShape(commands, commands.binding(), labels="wire")
     try:
         _check_columns(shape, options.inputs)
-        price = _price(settings, info) if options.dry_run else Price()
-        estimate = Estimate()
-        invalid = _validate_all(shape, options, price, estimate)
         if options.dry_run:
-            note(f"Estimated cost: {estimate.text(price)}.")
-            if options.max_cost is not None:
-                note(_budget_check(estimate, options.max_cost))
-            return exits.BAD_INPUT if invalid else exits.OK
+            return _dry_run(settings, options, shape, info)
+        invalid = _validate_all(shape, options)
         if invalid and not options.skip_invalid:
             error(
                 f"{invalid} invalid line(s): nothing was sent. Fix the lines above and run the "
@@ -86,27 +81,49 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
         if problem is not None:
             error(f"{problem}: nothing was sent.")
             return exits.BAD_INPUT
-        price = info.price
-        if options.max_cost is not None:
-            price = _price(settings, info)
-            if not price.known:
-                error(
-                    f"--max-cost needs a price, and the price of {info.model_id} is unknown "
-                    "(neither the package nor RunComfy's catalog entry has one): nothing was sent."
-                )
-                return exits.BAD_INPUT
+        new_journal = not options.journal.exists()
         try:
             journal = Journal(options.journal, info.model_id)
         except JournalError as exc:
             error(str(exc))
             return exc.exit_code
         try:
-            return _run(settings, options, shape, journal, price)
+            quote = batch_price(settings, info, budget=options.max_cost is not None)
+            if options.max_cost is not None and not quote.price.known:
+                error(
+                    f"--max-cost needs a price, and the price of {info.model_id} is unknown "
+                    "(neither the package nor RunComfy's catalog entry has one): nothing was sent."
+                )
+                if new_journal:
+                    journal.close()
+                    _remove_journal(options.journal)
+                return exits.BAD_INPUT
+            to_send = _to_send(shape, options, journal, quote.price)
+            show_estimate(settings, to_send, quote.price, "the lines to send")
+            return _run(settings, options, shape, journal, quote)
         finally:
             journal.close()
     except InputFileError as exc:
         error(str(exc))
         return exits.BAD_INPUT
+
+
+def _dry_run(settings: Settings, options: BatchOptions, shape: InputShape, info: ModelInfo) -> int:
+    """Validate every line and estimate what they cost, beside the balance; send nothing."""
+    price = batch_price(settings, info, budget=options.max_cost is not None).price
+    estimate = Estimate()
+    invalid = _validate_all(shape, options, price, estimate)
+    show_estimate(settings, estimate, price, "the valid lines")
+    if options.max_cost is not None:
+        note(_budget_check(estimate, options.max_cost))
+    return exits.BAD_INPUT if invalid else exits.OK
+
+
+def _remove_journal(path: Path) -> None:
+    """Remove a journal this run created and left empty (with SQLite's side files)."""
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            (path.parent / name).unlink()
 
 
 def _unwritable(options: BatchOptions) -> str | None:
@@ -129,23 +146,6 @@ def _check_columns(shape: InputShape, inputs: Path) -> None:
                 for name in unknown
             )
         )
-
-
-def _price(settings: Settings, info: ModelInfo) -> Price:
-    """The model's price: as generated, else from RunComfy's catalog entry when a token is set
-    (the schema the package was made from may carry none); unknown when neither says."""
-    if info.price.known or resolve_token(None) is None:
-        return info.price
-    try:
-        with settings.client(max_retries=2) as client:
-            entry = client.get_model(info.model_id)
-    except RunComfyError as exc:
-        warning(f"The price of {info.model_id} could not be read from the catalog: {exc}")
-        return info.price
-    price = info.price.with_rate(entry.get("base_price_usd"), entry.get("price_unit"))
-    if price.known:
-        note(f"Price of {info.model_id} from RunComfy's catalog: {price}.")
-    return price
 
 
 def _budget_check(estimate: Estimate, limit: float) -> str:
@@ -188,9 +188,26 @@ def _validate_all(
     return invalid
 
 
+def _to_send(shape: InputShape, options: BatchOptions, journal: Journal, price: Price) -> Estimate:
+    """The estimate of the lines this run would send: those the journal has not sent (and
+    those the flags send again)."""
+    again = {"pending", "prepared"}
+    if options.retry_failed:
+        again.add("failed")
+    if options.resubmit_unknown:
+        again.update(("unknown", "submitting"))
+    estimate = Estimate()
+    for record in read_records(options.inputs, shape.text_keys()):
+        row = journal.get(record.line)
+        if record.data is not None and (row is None or row.state in again):
+            estimate.add(price.estimate(record.data))
+    return estimate
+
+
 def _run(
-    settings: Settings, options: BatchOptions, shape: InputShape, journal: Journal, price: Price
+    settings: Settings, options: BatchOptions, shape: InputShape, journal: Journal, quote: Quote
 ) -> int:
+    price = quote.price
     configure_logging(settings.verbose, quiet_retries=True)
     on_terminal = is_terminal(sys.stderr)
     progress = Progress(count_records(options.inputs) if on_terminal else None)
@@ -221,6 +238,7 @@ def _run(
         job_timeout=options.job_timeout,
         price=price,
         budget=budget,
+        refresh_price=quote.live,
     )
     interrupted = False
     try:
@@ -241,7 +259,13 @@ def _run(
     summary = Summary.from_journal(journal, runner.last_line)
     write_results(journal, options.results, runner.last_line)
     note(summary.text())
-    if left is not None and options.max_cost is not None:
+    if left is not None and runner.gate.balance_out is not None:
+        warning(
+            f"RunComfy refused line(s) for lack of balance: {left.known + left.unknown} line(s) "
+            f"left unsent, estimated {left.text(price)}. Top up your RunComfy balance (see it "
+            "with: runcomfy-models balance) and rerun the same command to send them."
+        )
+    elif left is not None and options.max_cost is not None:
         warning(
             f"Budget {format_usd(options.max_cost)} reached ({format_usd(budget.spent)} spent, "
             f"{format_usd(budget.pending)} more in jobs whose cost is not known yet): "
@@ -252,6 +276,8 @@ def _run(
     if runner.fatal is not None:
         error(cli_message(runner.fatal))
         return runner.fatal.exit_code
+    if runner.gate.balance_out is not None:
+        return runner.gate.balance_out.exit_code
     if runner.input_error is not None:
         error(
             f"{runner.input_error}\nStopped reading the inputs after line {runner.last_line}; "

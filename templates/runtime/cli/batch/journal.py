@@ -21,6 +21,13 @@ invalid       the line did not validate; nothing was sent
 Every write is its own transaction in WAL mode with ``synchronous=FULL``, so
 what the journal says survives a crash or ``kill -9`` of the process. The
 file is locked for one run at a time.
+
+Money is never forgotten: once a line's job may exist (a request id, a submit
+whose outcome is unknown, a reported cost), sending the line again (under
+``--resubmit-unknown`` or ``--retry-failed``) first moves that job's request id,
+cost and estimate to the ``earlier`` table, in the same transaction, and every
+later run counts them (:meth:`Journal.money`). A budget refusal leaves such a
+line as it is.
 """
 
 from __future__ import annotations
@@ -69,12 +76,27 @@ _SCHEMA: Final = (
     updated_at REAL NOT NULL,
     estimate REAL
 )""",
+    """CREATE TABLE IF NOT EXISTS earlier (
+    line INTEGER NOT NULL,
+    request_id TEXT,
+    state TEXT NOT NULL,
+    cost REAL,
+    estimate REAL,
+    replaced_at REAL NOT NULL
+)""",
 )
 _COLUMNS: Final = (
     "line, hash, state, request_id, output, files, paths, error, cost, changed, estimate"
 )
-# A job that may exist: it has a request id, or its submit outcome is unknown.
-_MAY_EXIST: Final = "(request_id IS NOT NULL OR state IN ('submitting', 'unknown'))"
+# A job that may exist: it has a request id or a cost, or its submit outcome is unknown.
+_MAY_EXIST: Final = (
+    "(request_id IS NOT NULL OR cost IS NOT NULL OR state IN ('submitting', 'unknown'))"
+)
+# Every job a line ever had that may exist: its current one and those it replaced.
+_JOBS: Final = (
+    f"SELECT cost, estimate FROM lines WHERE {_MAY_EXIST} "
+    "UNION ALL SELECT cost, estimate FROM earlier"
+)
 
 
 class JournalError(Exception):
@@ -218,21 +240,46 @@ class Journal:
         return counts
 
     def total_cost(self, up_to: int) -> float | None:
+        """The reported costs of lines 1..``up_to``, jobs a resend replaced included."""
         (cost,) = self._db.execute(
-            "SELECT SUM(cost) FROM lines WHERE line <= ? AND cost IS NOT NULL", (up_to,)
+            "SELECT SUM(cost) FROM (SELECT cost FROM lines WHERE line <= ? "
+            "UNION ALL SELECT cost FROM earlier WHERE line <= ?)",
+            (up_to, up_to),
         ).fetchone()
         return None if cost is None else float(cost)
 
     def money(self) -> tuple[float, float, int]:
         """(reported costs, estimates of jobs that may exist without a cost yet, such jobs
-        without an estimate): what earlier runs committed, for the budget."""
+        without an estimate): what every run of this journal committed, for the budget."""
         spent, pending, unaccounted = self._db.execute(
             "SELECT COALESCE(SUM(cost), 0), "
-            f"COALESCE(SUM(CASE WHEN cost IS NULL AND {_MAY_EXIST} THEN estimate END), 0), "
-            f"COUNT(CASE WHEN cost IS NULL AND estimate IS NULL AND {_MAY_EXIST} THEN 1 END) "
-            "FROM lines"
+            "COALESCE(SUM(CASE WHEN cost IS NULL THEN estimate END), 0), "
+            "COUNT(CASE WHEN cost IS NULL AND estimate IS NULL THEN 1 END) "
+            f"FROM ({_JOBS})"
         ).fetchone()
         return float(spent), float(pending), int(unaccounted)
+
+    def earlier_jobs(self, up_to: int) -> dict[int, list[dict[str, Any]]]:
+        """Jobs of lines 1..``up_to`` that a resend replaced (``request_id``, ``state``,
+        ``cost``, ``estimate``), by line, oldest first."""
+        jobs: dict[int, list[dict[str, Any]]] = {}
+        for line, request_id, state, cost, estimate in self._db.execute(
+            "SELECT line, request_id, state, cost, estimate FROM earlier WHERE line <= ? "
+            "ORDER BY rowid",
+            (up_to,),
+        ):
+            jobs.setdefault(line, []).append(
+                {"request_id": request_id, "state": state, "cost": cost, "estimate": estimate}
+            )
+        return jobs
+
+    def may_exist(self, line: int) -> bool:
+        """Whether the line's current job may exist (then it is never reset to pending)."""
+        found = self._db.execute(
+            f"SELECT 1 FROM lines WHERE line = ? AND {_MAY_EXIST}",  # noqa: S608 - constant SQL
+            (line,),
+        ).fetchone()
+        return found is not None
 
     # -- writing (each call is one durable transaction) -----------------------
 
@@ -243,6 +290,24 @@ class Journal:
         state: str,
         error: str | None = None,
         estimate: float | None = None,
+    ) -> None:
+        """Start the line afresh; a job it had that may exist moves to ``earlier`` first."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute(
+                "INSERT INTO earlier (line, request_id, state, cost, estimate, replaced_at) "
+                f"SELECT line, request_id, state, cost, estimate, ? FROM lines "
+                f"WHERE line = ? AND {_MAY_EXIST}",
+                (time.time(), line),
+            )
+            self._reset(line, digest, state, error, estimate)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _reset(
+        self, line: int, digest: str, state: str, error: str | None, estimate: float | None
     ) -> None:
         self._db.execute(
             "INSERT INTO lines (line, hash, state, error, changed, updated_at, estimate) "
@@ -271,9 +336,16 @@ class Journal:
         """Written when the submit starts being written: from here on the job may exist."""
         self._upsert(line, digest, "submitting", estimate=estimate)
 
-    def mark_left(self, line: int, digest: str, estimate: float | None, reason: str) -> None:
-        """A line the run did not send (a budget stop): pending, with what it would cost."""
+    def mark_left(self, line: int, digest: str, estimate: float | None, reason: str) -> bool:
+        """A line the run did not send (a budget stop): pending, with what it would cost.
+
+        A line whose job may exist (unknown, failed with a cost) stays as it is, so that no
+        later run takes it for never sent; returns whether the line was marked pending.
+        """
+        if self.may_exist(line):
+            return False
         self._upsert(line, digest, "pending", reason, estimate)
+        return True
 
     def mark_submitted(self, line: int, request_id: str) -> None:
         self._update(line, "state = 'submitted', request_id = ?, error = NULL", (request_id,))

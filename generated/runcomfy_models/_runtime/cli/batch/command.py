@@ -116,16 +116,21 @@ def batch_command(
     lines whose submit outcome is unknown are reported, not resent, unless
     --resubmit-unknown.
 
-    With --max-cost USD, no line is sent that could take the batch's cost
-    past USD (see the README for the estimate of a line); the run stops at
-    the first line over the budget and says what the lines left would cost.
+    Prices are read live from RunComfy's catalog; the estimate is shown beside
+    the account's balance, with a warning before anything is sent when it is
+    more. With --max-cost USD, no line is sent that could take the batch's cost
+    past USD (see the README for the estimate of a line; the dearer of the live
+    and the generated price counts); the run stops at the first line over the
+    budget and says what the lines left would cost. Jobs that may exist stay
+    counted across reruns, also when their lines are sent again.
 
     Exit codes: 0 every line done, 1 some line failed, unknown, invalid,
     unfinished or left by --max-cost, 65 invalid lines (without
     --skip-invalid), an inputs file that cannot be read, a journal, results
     or download path that cannot be used, or --max-cost for a model whose
     price is unknown, 75 the journal is in use by another run,
-    77 authentication, 130 interrupted.
+    77 authentication, or RunComfy refused a line for lack of balance (the
+    lines left are not sent), 130 interrupted.
     """
     from .execute import BatchOptions, run_batch
 

@@ -99,7 +99,8 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def result_record(row: JournalRow) -> dict[str, Any]:
+def result_record(row: JournalRow, earlier: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One line of the results file; ``earlier``: the line's jobs a resend replaced."""
     return {
         "line": row.line,
         "state": public_state(row),
@@ -110,6 +111,7 @@ def result_record(row: JournalRow) -> dict[str, Any]:
         "error": row.error,
         "cost": row.cost,
         "estimate": row.estimate,
+        "earlier": earlier or [],
     }
 
 
@@ -131,9 +133,11 @@ def _atomic_text(path: Path) -> Iterator[TextIO]:
 def write_results(journal: Journal, path: Path, up_to: int) -> int:
     """Write one JSON object per journal line (in line order); returns how many."""
     count = 0
+    earlier = journal.earlier_jobs(up_to)
     with _atomic_text(path) as handle:
         for row in journal.rows(up_to):
-            handle.write(json.dumps(result_record(row), ensure_ascii=False) + "\n")
+            record = result_record(row, earlier.get(row.line))
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
     return count
 

@@ -31,6 +31,7 @@ from ...client_core import encode_payload
 from ...errors import (
     BadRequestError,
     DownloadError,
+    InsufficientBalanceError,
     InvalidInputError,
     NotFoundError,
     RunComfyError,
@@ -44,13 +45,14 @@ from ..inputs import InputProblems, InputShape
 from ..render import file_urls
 from .budget import Budget
 from .clients import BatchClients
+from .gate import Gate
 from .journal import NO_FILE_ERROR, Journal
 from .pacing import PollPacer
 from .planner import Planner, Skip, Work
 from .progress import Progress
 from .reader import InputFileError, Record
 from .report import no_file_message
-from .sending import on_sending
+from .sending import FirstWrite, on_sending
 
 __all__ = ["UNKNOWN_ADVICE", "BatchRunner"]
 
@@ -83,6 +85,7 @@ class BatchRunner:
         job_timeout: float | None = None,
         price: Price | None = None,
         budget: Budget | None = None,
+        refresh_price: bool = False,
     ) -> None:
         self.model_id = model_id
         self.shape = shape
@@ -96,10 +99,16 @@ class BatchRunner:
         self.progress = progress
         self.report = report
         self.job_timeout = job_timeout
-        self.price = price or Price()
         self.budget = budget or Budget(limit=None)
-        self.budget_stop: str | None = None
-        """Why the budget stopped the run (no line is sent after it)."""
+        self.gate = Gate(
+            model_id=model_id,
+            journal=journal,
+            progress=progress,
+            report=report,
+            budget=self.budget,
+            price=price or Price(),
+            refresh_price=refresh_price,
+        )
         self.pacer = PollPacer(
             clients.first.poll_policy, model_id=model_id, timings=clients.first.timings
         )
@@ -118,6 +127,11 @@ class BatchRunner:
         self.stop_requested = True
         if self._stop_event is not None:
             self._stop_event.set()
+
+    @property
+    def budget_stop(self) -> str | None:
+        """Why the budget (or the balance) ended the sending; no line is sent after it."""
+        return self.gate.stop
 
     @property
     def stopping(self) -> bool:
@@ -211,33 +225,20 @@ class BatchRunner:
         line = work.line
         try:
             payload = self.shape.payload(work.params)
-        except InputProblems as exc:
-            message = "; ".join(exc.problems)
+            encode_payload(payload, self.model_id)
+        except (InputProblems, InvalidInputError) as exc:
+            message = "; ".join(exc.problems) if isinstance(exc, InputProblems) else exc.message
             self.journal.mark_invalid(line, work.hash, message)
             self.progress.finished("invalid")
             self.report(f"line {line}: {message}")
             return
-        try:
-            encode_payload(payload, self.model_id)
-        except InvalidInputError as exc:
-            self.journal.mark_invalid(line, work.hash, exc.message)
-            self.progress.finished("invalid")
-            self.report(f"line {line}: {exc.message}")
-            return
         if self.stopping or self.budget_stop is not None:
             return
-        estimate = self.price.estimate(payload)
-        refusal = self.budget.admit(estimate)
-        if refusal is not None and estimate is None:
-            self.journal.mark_left(line, work.hash, None, f"not sent under --max-cost: {refusal}")
-            self.progress.finished("not sent")
-            self.report(f"line {line}: not sent: {refusal}")
-            return
-        if refusal is not None:
-            self._budget_reached(line, work.hash, estimate, refusal)
+        admitted, estimate = await self.gate.admit(line, work.hash, payload, client)
+        if not admitted:
             return
         self.journal.mark_prepared(line, work.hash, estimate)
-        sending = _FirstWrite(lambda: self.journal.mark_submitting(line, work.hash, estimate))
+        sending = FirstWrite(lambda: self.journal.mark_submitting(line, work.hash, estimate))
         try:
             with on_sending(sending):
                 job = await client.submit(self.model_id, payload)
@@ -256,17 +257,11 @@ class BatchRunner:
         self.journal.mark_submitted(line, job.request_id)
         await self._follow(line, job.request_id, client, estimate, just_submitted=True)
 
-    def _budget_reached(self, line: int, digest: str, estimate: float | None, why: str) -> None:
-        """The first line the budget refuses ends the sending; jobs in flight are followed."""
-        self.journal.mark_left(line, digest, estimate, f"not sent under --max-cost: {why}")
-        self.progress.finished("not sent")
-        if self.budget_stop is None:
-            self.budget_stop = f"line {line} was not sent: {why}"
-            self.report(f"Budget: {self.budget_stop}; sending no more lines.")
-
     def _refused(self, line: int, exc: RunComfyError) -> None:
         """The submit failed in a way that certainly created no job."""
-        if exc.exit_code == exits.AUTH:
+        if isinstance(exc, InsufficientBalanceError):
+            self.gate.balance_refused(line, exc)
+        elif exc.exit_code == exits.AUTH:
             self.journal.mark_pending(line, str(exc))
             self.progress.finished("not sent")
             self._set_fatal(exc)
@@ -355,9 +350,7 @@ class BatchRunner:
                     return
 
     async def _finish(self, line: int, result: JobResult, estimate: float | None) -> None:
-        cost = result.cost_usd
-        self.budget.settle(estimate, cost)
-        self.progress.cost = self.budget.spent
+        cost = self.gate.settle(line, estimate, result.cost)
         if result.state == "succeeded":
             output = result.output or {}
             files = self._files(output)
@@ -413,15 +406,3 @@ class BatchRunner:
         """One file; the download retries a file host that fails for a while like an API read."""
         assert self._http is not None
         return await download_async(url, target, self._http, retry=self.clients.first.retry_policy)
-
-
-class _FirstWrite:
-    """Calls ``action`` the first time it is called (a submit's 429 retries write again)."""
-
-    def __init__(self, action: Callable[[], None]) -> None:
-        self._action: Callable[[], None] | None = action
-
-    def __call__(self) -> None:
-        if self._action is not None:
-            action, self._action = self._action, None
-            action()

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["SendingTransport", "on_sending"]
+__all__ = ["FirstWrite", "SendingTransport", "on_sending"]
 
 _callback: ContextVar[Callable[[], None] | None] = ContextVar("on_sending", default=None)
 
@@ -52,3 +52,15 @@ class SendingTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+class FirstWrite:
+    """Calls ``action`` the first time it is called (a submit's 429 retries write again)."""
+
+    def __init__(self, action: Callable[[], None]) -> None:
+        self._action: Callable[[], None] | None = action
+
+    def __call__(self) -> None:
+        if self._action is not None:
+            action, self._action = self._action, None
+            action()
