@@ -31,11 +31,12 @@ _URL_SCHEMES = ("http://", "https://")
 def is_file_url(value: object) -> bool:
     """Whether ``value`` is an http(s) URL string, which an output key nobody names holds as a
     file (RunComfy's own MCP server collects every URL-valued field)."""
-    return (
-        isinstance(value, str)
-        and value.strip()[:8].lower().startswith(_URL_SCHEMES)
-        and len(value.strip()) > len("https://")
-        and not any(c.isspace() for c in value.strip())
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    lower = text.lower()
+    return any(lower.startswith(s) and len(text) > len(s) for s in _URL_SCHEMES) and not any(
+        c.isspace() for c in text
     )
 
 

@@ -135,9 +135,17 @@ def test_the_seed_page_reads_well() -> None:
 
 def test_the_index_lists_every_model_with_a_working_link() -> None:
     index = GENERATED / "docs" / "README.md"
-    links = re.findall(r"^\| \[[^]]+\]\(([^)]+)\) \| `([^`]+)` \|", index.read_text(), re.M)
-    assert [model_id for _, model_id in links] == MODEL_IDS
+    text = index.read_text()
+    links = re.findall(r"^\| \[[^]]+\]\(([^)]+)\) \| `([^`]+)` \|", text, re.M)
+    assert sorted({model_id for _, model_id in links}) == MODEL_IDS
     assert all((index.parent / page).is_file() for page, _ in links)
+    # Each model is listed (once per category) in the section of what it makes.
+    sections = re.split(r"^## ", text, flags=re.M)[1:]
+    titles = {"image": "Image", "video": "Video", "audio": "Audio", "": "Other"}
+    for model_id in MODEL_IDS:
+        kind = runcomfy_models.get_model(model_id).OUTPUT_KIND
+        (section,) = [part for part in sections if f"`{model_id}`" in part]
+        assert section.startswith(titles[kind] + " ("), model_id
     assert (
         sorted(p.relative_to(SCHEMAS).with_suffix("").as_posix() for p in SCHEMAS.rglob("*.json"))
         == MODEL_IDS

@@ -162,6 +162,10 @@ def test_file_prefers_the_models_kind_among_several() -> None:
     )
     assert len(out.files()) == 2
     assert out.file().url == "https://cdn.test/v.mp4"
+    named = text_to_audio.Output.model_validate(
+        {"audio_url": "https://cdn.test/a.wav", "cover_url": "https://cdn.test/c.png"}
+    )
+    assert named.file().url == "https://cdn.test/a.wav"
     two = image_to_video.Output.model_validate(
         {"videos": ["https://cdn.test/1.mp4", "https://cdn.test/2.mp4"]}
     )

@@ -104,8 +104,8 @@ class ModelOutput(BaseModel):
         return _unique(iter_remote_files(self))
 
     def file(self) -> RemoteFile:
-        """The output's one file; with several, the one of the model's kind (``audio`` or
-        ``audios`` for an audio model) when there is exactly one such.
+        """The output's one file; with several, the one of the model's kind (under ``audio``,
+        ``audios`` or a key such as ``audio_url`` for an audio model) when there is exactly one.
 
         :class:`UnexpectedOutputError` (with the raw output) if it holds none, or several and
         no single one of the model's kind.
@@ -124,11 +124,21 @@ class ModelOutput(BaseModel):
         )
 
     def _files_of_kind(self) -> list[RemoteFile]:
+        """The files under the keys of the model's kind: ``audio``, ``audios``, ``audio_url``..."""
         kind = type(self).output_kind
         if not kind:
             return []
         values = {**dict(self), **(self.model_extra or {})}
-        return _unique(iter_remote_files([values.get(kind), values.get(kind + "s")], urls=True))
+        return _unique(
+            iter_remote_files(
+                [
+                    v
+                    for k, v in values.items()
+                    if k in (kind, kind + "s") or k.startswith(kind + "_")
+                ],
+                urls=True,
+            )
+        )
 
     def save_all(
         self,

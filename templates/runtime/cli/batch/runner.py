@@ -356,14 +356,9 @@ class BatchRunner:
             files = self._files(output)
             saving = self.download is not None
             no_file = saving and not files
-            self.journal.mark_succeeded(
-                line,
-                json.dumps(output),
-                json.dumps(files),
-                cost,
-                done=not saving or no_file,
-                error=NO_FILE_ERROR if no_file else None,
-            )
+            error, done = (NO_FILE_ERROR if no_file else None), not saving or no_file
+            raw, found = json.dumps(output), json.dumps(files)
+            self.journal.mark_succeeded(line, raw, found, cost, done=done, error=error)
             if no_file:
                 self.progress.finished("no file")
                 self.report(no_file_message(line, result.request_id, output))
