@@ -19,6 +19,7 @@ from runcomfy_codegen.pipeline.ir import (
     Validation,
 )
 from runcomfy_codegen.pipeline.validate import MEDIA_FORMATS, CheckedEntry
+from runcomfy_codegen.pipeline.timing import timing_inputs
 
 _KINDS: frozenset[str] = frozenset(
     {"string", "integer", "number", "boolean", "array", "object", "null"}
@@ -290,6 +291,7 @@ def build_spec(entry: CheckedEntry) -> tuple[ModelSpec | None, list[Diagnostic]]
         limitations=tuple(catalog.get("limitations", ())),
         omitted_inputs=tuple(catalog.get("omitted_inputs", ())),
         note=catalog.get("note", ""),
+        timing_inputs=timing_inputs(inputs),
     )
     return (None if c.has_errors else spec), c.items
 

@@ -104,6 +104,9 @@ class ModelSpec:
     """Inputs the live model has that this schema leaves out."""
     note: str = ""
     """A note kept with the schema (how it was curated, what it lacks)."""
+    timing_inputs: tuple[str, ...] = ()
+    """Wire names of the inputs whose values drive the run time (see ``timing``); the
+    runtime keeps job run times per model and their values."""
 
     @property
     def module_name(self) -> str:

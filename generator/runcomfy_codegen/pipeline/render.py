@@ -326,8 +326,15 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
         type_names=[py_literal(lt.name) for lt in types],
         media=Source("{" + media + "}"),
         nullable=py_literal(nullable) if nullable else None,
+        timing_inputs=_tuple_source(spec.timing_inputs),
         params=params,
     )
+
+
+def _tuple_source(names: tuple[str, ...]) -> Source:
+    """A tuple literal of escaped strings."""
+    items = ", ".join(py_literal(name) for name in names)
+    return Source(f"({items},)" if len(names) == 1 else f"({items})")
 
 
 def render_types_module(t: Templates, spec: ModelSpec, models: ModelSource) -> bytes:

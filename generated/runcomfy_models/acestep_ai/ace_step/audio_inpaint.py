@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -39,6 +40,9 @@ __all__ = [
 MODEL_ID: Final = "acestep-ai/ace-step/audio-inpaint"
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ()
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 EndTimeRelativeTo = Literal["start", "end"]
 StartTimeRelativeTo = EndTimeRelativeTo
@@ -86,6 +90,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.acestep_ai.ace_step.audio_inpaint",
     media={"audio": MediaField(kind="audio", many=False)},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

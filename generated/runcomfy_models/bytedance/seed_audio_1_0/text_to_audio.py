@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -40,6 +41,9 @@ __all__ = [
 MODEL_ID: Final = "bytedance/seed-audio-1.0/text-to-audio"
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("speed",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 OutputFormat = Literal["wav", "mp3", "ogg_opus"]
 SampleRate = Literal[8000, 16000, 24000, 32000, 44100, 48000]
@@ -99,6 +103,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
         "audio_urls": MediaField(kind="audio", many=True),
         "image_url": MediaField(kind="image", many=False),
     },
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -37,6 +38,9 @@ __all__ = [
 MODEL_ID: Final = "google/gemini-omni-flash/video-edit"
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ()
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 
 class Params(TypedDict, total=False):
@@ -59,6 +63,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.google.gemini_omni_flash.video_edit",
     media={"video_url": MediaField(kind="video", many=False)},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

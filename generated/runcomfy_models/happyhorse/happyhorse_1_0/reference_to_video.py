@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -40,6 +41,9 @@ __all__ = [
 MODEL_ID: Final = "happyhorse/happyhorse-1.0/reference-to-video"
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("duration", "resolution")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
 Duration = Literal[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
@@ -126,6 +130,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
         "image_url_8": MediaField(kind="image", many=False),
         "image_url_9": MediaField(kind="image", many=False),
     },
+    timing_inputs=TIMING_INPUTS,
 )
 
 

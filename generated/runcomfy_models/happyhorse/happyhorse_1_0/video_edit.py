@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -39,6 +40,9 @@ __all__ = [
 MODEL_ID: Final = "happyhorse/happyhorse-1.0/video-edit"
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("resolution",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AudioSetting = Literal["auto", "origin"]
 Resolution = Literal["720P", "1080P"]
@@ -108,6 +112,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
         "reference_image_url_5": MediaField(kind="image", many=False),
         "video_url": MediaField(kind="video", many=False),
     },
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -39,6 +40,9 @@ __all__ = [
 MODEL_ID: Final = "ideogram/ideogram-v3/reframe"
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("rendering_speed", "resolution")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 # fmt: off
 Resolution = Literal[
@@ -89,6 +93,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.ideogram.ideogram_v3.reframe",
     media={"image": MediaField(kind="image", many=False)},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

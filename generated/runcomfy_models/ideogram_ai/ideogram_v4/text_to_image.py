@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -40,6 +41,9 @@ __all__ = [
 MODEL_ID: Final = "ideogram-ai/ideogram-v4/text-to-image"
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("rendering_speed", "size")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 OutputFormat = Literal["png", "jpeg"]
 RenderingSpeed = Literal["TURBO", "BALANCED", "QUALITY"]
@@ -67,7 +71,10 @@ class Params(TypedDict, total=False):
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
-    MODEL_ID, "runcomfy_models._types.ideogram_ai.ideogram_v4.text_to_image", media={}
+    MODEL_ID,
+    "runcomfy_models._types.ideogram_ai.ideogram_v4.text_to_image",
+    media={},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

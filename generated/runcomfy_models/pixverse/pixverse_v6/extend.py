@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -38,6 +39,9 @@ __all__ = [
 MODEL_ID: Final = "pixverse/pixverse-v6/extend"
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("duration", "resolution")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 Resolution = Literal["360p", "540p", "720p", "1080p"]
 
@@ -72,6 +76,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.pixverse.pixverse_v6.extend",
     media={"video": MediaField(kind="video", many=False)},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

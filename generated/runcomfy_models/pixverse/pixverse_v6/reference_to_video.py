@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -39,6 +40,9 @@ __all__ = [
 MODEL_ID: Final = "pixverse/pixverse-v6/reference-to-video"
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("duration", "resolution")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["16:9", "4:3", "1:1", "3:4", "9:16", "2:3", "3:2", "21:9"]
 Resolution = Literal["360p", "540p", "720p", "1080p"]
@@ -88,6 +92,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
         "images": MediaField(kind="image", many=True),
         "videos": MediaField(kind="video", many=True),
     },
+    timing_inputs=TIMING_INPUTS,
 )
 
 

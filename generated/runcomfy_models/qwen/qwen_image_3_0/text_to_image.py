@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -39,6 +40,9 @@ __all__ = [
 MODEL_ID: Final = "qwen/qwen-image-3.0/text-to-image"
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("resolution",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
 Resolution = Literal["1k", "2k"]
@@ -71,7 +75,10 @@ class Params(TypedDict, total=False):
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
-    MODEL_ID, "runcomfy_models._types.qwen.qwen_image_3_0.text_to_image", media={}
+    MODEL_ID,
+    "runcomfy_models._types.qwen.qwen_image_3_0.text_to_image",
+    media={},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -38,6 +39,9 @@ __all__ = [
 MODEL_ID: Final = "wan-ai/wan-2.7/edit"
 PRICE: Final = Price(count_input="num_images", count_default=1)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("image_size", "num_images")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 ImageSize = Literal[
     "square_hd",
@@ -84,6 +88,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.wan_ai.wan_2_7.edit",
     media={"image_urls": MediaField(kind="image", many=True)},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

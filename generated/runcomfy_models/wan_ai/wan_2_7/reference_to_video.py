@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -40,6 +41,9 @@ __all__ = [
 MODEL_ID: Final = "wan-ai/wan-2.7/reference-to-video"
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("duration", "resolution")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
 Duration = Literal[2, 3, 4, 5, 6, 7, 8, 9, 10]
@@ -95,6 +99,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
         "reference_image_urls": MediaField(kind="image", many=True),
         "reference_video_urls": MediaField(kind="video", many=True),
     },
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -39,6 +40,9 @@ __all__ = [
 MODEL_ID: Final = "wan-ai/wan-3.0-prime/text-to-video"
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("duration", "resolution")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["adaptive", "16:9", "9:16", "1:1", "4:3", "3:4"]
 Resolution = Literal["480p", "720p", "1080p"]
@@ -77,7 +81,10 @@ class Params(TypedDict, total=False):
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
-    MODEL_ID, "runcomfy_models._types.wan_ai.wan_3_0_prime.text_to_video", media={}
+    MODEL_ID,
+    "runcomfy_models._types.wan_ai.wan_3_0_prime.text_to_video",
+    media={},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

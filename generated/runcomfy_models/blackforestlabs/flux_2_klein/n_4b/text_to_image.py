@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -37,6 +38,9 @@ __all__ = [
 MODEL_ID: Final = "blackforestlabs/flux-2-klein/4b/text-to-image"
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("height", "width")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 
 class Params(TypedDict, total=False):
@@ -56,7 +60,10 @@ class Params(TypedDict, total=False):
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
-    MODEL_ID, "runcomfy_models._types.blackforestlabs.flux_2_klein.n_4b.text_to_image", media={}
+    MODEL_ID,
+    "runcomfy_models._types.blackforestlabs.flux_2_klein.n_4b.text_to_image",
+    media={},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

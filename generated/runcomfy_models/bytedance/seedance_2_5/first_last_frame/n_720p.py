@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -37,6 +38,9 @@ __all__ = [
 MODEL_ID: Final = "bytedance/seedance-2.5/first-last-frame/720p"
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("duration",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 
 class Params(TypedDict, total=False):
@@ -69,6 +73,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
         "first_frame": MediaField(kind="image", many=False),
         "last_frame": MediaField(kind="image", many=False),
     },
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -37,6 +38,9 @@ __all__ = [
 MODEL_ID: Final = "bytedance/seedance-2.5/image-to-video/1080p"
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("duration",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 
 class Params(TypedDict, total=False):
@@ -61,6 +65,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.bytedance.seedance_2_5.image_to_video.n_1080p",
     media={"image": MediaField(kind="image", many=False)},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -41,6 +42,9 @@ __all__ = [
 MODEL_ID: Final = "bytedance/seedance-2.5/reference-to-video/720p"
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("duration",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"]
 
@@ -85,6 +89,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
         "images": MediaField(kind="image", many=True),
         "videos": MediaField(kind="video", many=True),
     },
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -38,6 +39,9 @@ __all__ = [
 MODEL_ID: Final = "bytedance/seedance-2.5/text-to-video/720p"
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("duration",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"]
 
@@ -63,7 +67,10 @@ class Params(TypedDict, total=False):
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
-    MODEL_ID, "runcomfy_models._types.bytedance.seedance_2_5.text_to_video.n_720p", media={}
+    MODEL_ID,
+    "runcomfy_models._types.bytedance.seedance_2_5.text_to_video.n_720p",
+    media={},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

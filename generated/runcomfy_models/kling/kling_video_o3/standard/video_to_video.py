@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -38,6 +39,9 @@ __all__ = [
 MODEL_ID: Final = "kling/kling-video-o3/standard/video-to-video"
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ()
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 ShotType = Literal["customize"]
 
@@ -77,6 +81,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
         "images": MediaField(kind="image", many=True),
         "video": MediaField(kind="video", many=False),
     },
+    timing_inputs=TIMING_INPUTS,
 )
 
 

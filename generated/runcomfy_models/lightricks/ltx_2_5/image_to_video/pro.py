@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_ID",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -42,6 +43,9 @@ __all__ = [
 MODEL_ID: Final = "lightricks/ltx-2.5/image-to-video/pro"
 PRICE: Final = Price(duration_input="duration", duration_default="10")
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final[tuple[str, ...]] = ("duration", "fps", "resolution")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["auto", "16:9", "9:16"]
 # fmt: off
@@ -98,6 +102,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
         "end_image_url": MediaField(kind="image", many=False),
         "image_url": MediaField(kind="image", many=False),
     },
+    timing_inputs=TIMING_INPUTS,
 )
 
 
