@@ -144,7 +144,7 @@ class TimingHistory(Timings):
             return []
         try:
             rows = self._read(key)
-        except Exception as exc:  # noqa: BLE001 - local state must never cost a job
+        except Exception as exc:  # local state must never cost a job
             self._turn_off(exc)
             rows = []
         with self._queue_lock:
@@ -190,7 +190,7 @@ class TimingHistory(Timings):
             try:
                 if not self.broken:
                     self._write(batch)
-            except Exception as exc:  # noqa: BLE001 - local state must never cost a job
+            except Exception as exc:  # local state must never cost a job
                 self._turn_off(exc)
             with self._queue_lock:
                 self._writing = []
@@ -274,7 +274,7 @@ def default_history(environ: Mapping[str, str] | None = None) -> TimingHistory |
         return None
     try:
         path = history_folder(env) / FILE_NAME
-    except Exception as exc:  # noqa: BLE001 - local state must never cost a job
+    except Exception as exc:  # local state must never cost a job
         logger.debug("job timing history turned off: no cache folder (%s)", exc)
         return None
     with _SHARED_LOCK:

@@ -156,7 +156,7 @@ class WaitLoop(Generic[OutputT]):
             return []
         try:
             return self._timings.durations(self._key)
-        except Exception as exc:  # noqa: BLE001 - local state must never cost a job
+        except Exception as exc:  # local state must never cost a job
             logger.debug("job timing history not read: %s", exc)
             return []
 
@@ -167,7 +167,7 @@ class WaitLoop(Generic[OutputT]):
             seconds = self._seen_run.run_seconds(result, self.elapsed)
             if seconds is not None:
                 self._timings.record(self._key, seconds)
-        except Exception as exc:  # noqa: BLE001 - local state must never cost a job
+        except Exception as exc:  # local state must never cost a job
             logger.debug("job timing history not written: %s", exc)
 
     def _note_word(self, word: str | None, unknown: bool) -> None:
@@ -191,6 +191,11 @@ class WaitLoop(Generic[OutputT]):
         )
         remaining = self.deadline.remaining()
         return sleep if remaining is None else min(sleep, remaining)
+
+    @property
+    def last_word(self) -> str | None:
+        """The status word the server sent last."""
+        return self._last_word
 
     def timed_out(
         self,
@@ -318,6 +323,16 @@ class JobBase(Generic[OutputT]):
     @property
     def output_type(self) -> type[OutputT]:
         return self._output_type
+
+    @property
+    def timing_key(self) -> str | None:
+        """Under which key ``wait`` learns this job's run time; None for a rebuilt job."""
+        return self._timing_key
+
+    @property
+    def submitted_at(self) -> float | None:
+        """``time.monotonic()`` right after the submit; None for a rebuilt job."""
+        return self._submitted_at
 
     @property
     def last_result(self) -> JobResult | None:

@@ -11,8 +11,8 @@ This file is the one source of both clients: the generator derives ``client.py``
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Mapping, Sequence
+from time import monotonic
 from types import TracebackType
 from typing import Any, overload
 
@@ -137,7 +137,7 @@ class AsyncRunComfy(ClientCore):
             model_id=model_id,
             output_type=output_type,
             timing_key=timing_key(model_id, payload, timing_inputs),
-            submitted_at=time.monotonic(),
+            submitted_at=monotonic(),
         )
 
     @overload

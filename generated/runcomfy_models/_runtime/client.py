@@ -7,8 +7,8 @@ clients: edit that file, not this one.
 from __future__ import annotations
 
 import time
-import time
 from collections.abc import Mapping, Sequence
+from time import monotonic
 from types import TracebackType
 from typing import Any, overload
 
@@ -133,7 +133,7 @@ class RunComfy(ClientCore):
             model_id=model_id,
             output_type=output_type,
             timing_key=timing_key(model_id, payload, timing_inputs),
-            submitted_at=time.monotonic(),
+            submitted_at=monotonic(),
         )
 
     @overload

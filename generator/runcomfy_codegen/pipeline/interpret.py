@@ -18,8 +18,8 @@ from runcomfy_codegen.pipeline.ir import (
     TypeKind,
     Validation,
 )
-from runcomfy_codegen.pipeline.validate import MEDIA_FORMATS, CheckedEntry
 from runcomfy_codegen.pipeline.timing import timing_inputs
+from runcomfy_codegen.pipeline.validate import MEDIA_FORMATS, CheckedEntry
 
 _KINDS: frozenset[str] = frozenset(
     {"string", "integer", "number", "boolean", "array", "object", "null"}
