@@ -117,9 +117,20 @@ class RunningEmulator:
         self.emulator.set_outcome(outcome)
 
     def set_timings(
-        self, *, queue_seconds: float | None = None, run_seconds: float | None = None
+        self,
+        *,
+        queue_seconds: float | None = None,
+        run_seconds: float | None = None,
+        run_seconds_input: str | None = None,
+        run_seconds_per_unit: float | None = None,
     ) -> None:
-        self.emulator.set_timings(queue_seconds=queue_seconds, run_seconds=run_seconds)
+        """See :meth:`Emulator.configure`: a run time may follow an input's value."""
+        self.emulator.configure(
+            queue_seconds=queue_seconds,
+            run_seconds=run_seconds,
+            run_seconds_input=run_seconds_input,
+            run_seconds_per_unit=run_seconds_per_unit,
+        )
 
 
 @contextlib.contextmanager
