@@ -149,6 +149,8 @@ class Schedule:
             self.queued_for = max(self.queued_for, elapsed)
         wanted = min(self._wanted(elapsed, queued), self.policy.max_interval)
         self._polls += 1
+        if self.window is None:
+            return max(wanted, MIN_SLEEP)  # the policy's own polling
         earliest = self._fixed.time_of(self._polls - EXTRA_POLLS)
         return max(wanted, earliest - elapsed, MIN_SLEEP)
 
