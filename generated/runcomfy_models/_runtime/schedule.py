@@ -165,7 +165,7 @@ class Schedule:
         # most ``lag`` late, and a window narrower than ``lag`` needs one poll only (with some
         # room past ``high``: the next job may be a little slower than any seen so far).
         first = min(high + lag / 2, low + lag)
-        if elapsed < first:
+        if elapsed < first - MIN_SLEEP:  # (a sleep that ends a hair early counts as on time)
             return first - elapsed
         if elapsed < high + lag:
             return lag

@@ -12,6 +12,8 @@ history, or, when that is off, to one kept for this batch alone.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -28,11 +30,17 @@ class PollPacer:
     """The wait loops of the jobs of one batch, and where their run times are learned."""
 
     def __init__(
-        self, policy: PollPolicy, *, model_id: str, timings: Timings | None = None
+        self,
+        policy: PollPolicy,
+        *,
+        model_id: str,
+        timings: Timings | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.policy = policy
         self.model_id = model_id
         self.timings: Timings = timings if timings is not None else MemoryTimings()
+        self.clock = clock
 
     def loop(
         self,
@@ -53,6 +61,7 @@ class PollPacer:
             timings=self.timings,
             timing_key=None if job is None else job.timing_key,
             submitted_at=None if job is None else job.submitted_at,
+            clock=self.clock,
         )
 
 
