@@ -28,7 +28,9 @@ def fixed_polls(end: float, interval: float = 2.0) -> int:
     return math.ceil(end / interval)
 
 
-def learn(history: list[float], runs: list[float], *, queue: float = 0.0) -> list[tuple[int, float]]:
+def learn(
+    history: list[float], runs: list[float], *, queue: float = 0.0
+) -> list[tuple[int, float]]:
     """Polls and lag of each job in turn, each learning its run time as ``wait`` does."""
     seen = []
     for run in runs:
