@@ -311,6 +311,15 @@ def _bounded(attempts: Attempts) -> bool:
     return attempts.deadline is not None and attempts.request.kind != "submit"
 
 
+def _already_read(response: httpx.Response) -> bool:
+    """Whether the body is in memory already (an answer made in memory, not read off a wire)."""
+    try:
+        response.content  # noqa: B018 - raises until the body was read
+    except httpx.ResponseNotRead:
+        return False
+    return True
+
+
 def _whole(response: httpx.Response, raw: bytes) -> httpx.Response:
     """``response`` with its (still encoded) body read."""
     return httpx.Response(
@@ -327,6 +336,8 @@ def _read_sync(http: httpx.Client, attempts: Attempts) -> httpx.Response:
     if not _bounded(attempts):
         return http.send(request, follow_redirects=False)
     response = http.send(request, follow_redirects=False, stream=True)
+    if _already_read(response):
+        return response
     try:
         pieces: list[bytes] = []
         for piece in response.iter_raw():
@@ -348,6 +359,8 @@ async def _read_async(http: httpx.AsyncClient, attempts: Attempts) -> httpx.Resp
         remaining = attempts.deadline - attempts.monotonic()
         async with asyncio.timeout(max(remaining, MIN_REQUEST_TIMEOUT)):
             response = await http.send(request, follow_redirects=False, stream=True)
+            if _already_read(response):
+                return response
             try:
                 pieces = [piece async for piece in response.aiter_raw()]
             finally:
