@@ -209,6 +209,8 @@ def serve(
     access_log: bool = False,
     ready: Callable[[str], None] | None = None,
     shapes: Shapes | None = None,
+    run_seconds_input: str | None = None,
+    run_seconds_per_unit: float = 1.0,
 ) -> None:
     """Serve an emulator until interrupted (Ctrl-C or SIGTERM); blocking.
 
@@ -224,6 +226,8 @@ def serve(
         outcome=outcome,
         faults=faults,
         shapes=shapes,
+        run_seconds_input=run_seconds_input,
+        run_seconds_per_unit=run_seconds_per_unit,
     )
     sock = _bind(host, port)
     base_url = _base_url(sock)
