@@ -41,7 +41,7 @@ __all__ = [
 MODEL_ID: Final = "bytedance/seed-audio-1.0/text-to-audio"
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
-TIMING_INPUTS: Final[tuple[str, ...]] = ("speed",)
+TIMING_INPUTS: Final = ("speed",)
 """The inputs whose values drive the run time: job run times are learned per model and
 their values, so ``wait`` polls around each job's expected finish."""
 

@@ -39,7 +39,7 @@ __all__ = [
 MODEL_ID: Final = "google/gemini-omni-flash/image-to-video"
 PRICE: Final = Price(duration_input="duration", duration_default=8)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
-TIMING_INPUTS: Final[tuple[str, ...]] = ("duration",)
+TIMING_INPUTS: Final = ("duration",)
 """The inputs whose values drive the run time: job run times are learned per model and
 their values, so ``wait`` polls around each job's expected finish."""
 

@@ -41,7 +41,7 @@ __all__ = [
 MODEL_ID: Final = "ideogram-ai/ideogram-v4/text-to-image"
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
-TIMING_INPUTS: Final[tuple[str, ...]] = ("rendering_speed", "size")
+TIMING_INPUTS: Final = ("rendering_speed", "size")
 """The inputs whose values drive the run time: job run times are learned per model and
 their values, so ``wait`` polls around each job's expected finish."""
 

@@ -38,7 +38,7 @@ __all__ = [
 MODEL_ID: Final = "blackforestlabs/flux-2-klein/4b/text-to-image"
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
-TIMING_INPUTS: Final[tuple[str, ...]] = ("height", "width")
+TIMING_INPUTS: Final = ("height", "width")
 """The inputs whose values drive the run time: job run times are learned per model and
 their values, so ``wait`` polls around each job's expected finish."""
 

@@ -43,7 +43,7 @@ __all__ = [
 MODEL_ID: Final = "blackforestlabs/flux-3/first-last-frame-to-video/draft"
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
-TIMING_INPUTS: Final[tuple[str, ...]] = ("duration",)
+TIMING_INPUTS: Final = ("duration",)
 """The inputs whose values drive the run time: job run times are learned per model and
 their values, so ``wait`` polls around each job's expected finish."""
 

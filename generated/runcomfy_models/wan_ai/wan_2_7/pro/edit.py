@@ -39,7 +39,7 @@ __all__ = [
 MODEL_ID: Final = "wan-ai/wan-2.7/pro/edit"
 PRICE: Final = Price(count_input="num_images", count_default=1)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
-TIMING_INPUTS: Final[tuple[str, ...]] = ("image_size", "num_images")
+TIMING_INPUTS: Final = ("image_size", "num_images")
 """The inputs whose values drive the run time: job run times are learned per model and
 their values, so ``wait`` polls around each job's expected finish."""
 
