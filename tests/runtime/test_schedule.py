@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from runcomfy_models._runtime import PollPolicy
-from runcomfy_models._runtime.schedule import Schedule, Window, current_runs, target_lag
+from runcomfy_models._runtime.schedule import (
+    Schedule,
+    Window,
+    current_runs,
+    target_lag,
+    windows_of,
+)
 
 POLICY = PollPolicy()  # every 2 s, as RunComfy's CLI; every sleep at most 30 s
 
@@ -80,12 +86,31 @@ def test_after_three_runs_at_a_new_run_time_the_lag_is_back_on_target(
     before: float, after: float
 ) -> None:
     """Every job stays within fixed polling's requests plus two; from the fourth job at the
-    new run time on, the lag is within max(0.5 s, 5%)."""
+    new run time on (and in fact from the second: the newest runs get a window of their own
+    until they make a regime), the lag is within max(0.5 s, 5%)."""
     rounds = learn([before] * 20, [after] * 8)
     for polls, _ in rounds:
         assert polls <= fixed_polls(after) + 2
-    for _, lag in rounds[3:]:
+    for _, lag in rounds[1:]:
         assert lag <= target_lag(after) + 1e-9
+
+
+def test_the_newest_runs_that_left_the_window_get_a_window_of_their_own() -> None:
+    old = [3.7] * 10
+    assert windows_of(old) == (Window(3.7, 3.7, 3.7),)
+    assert windows_of([*old, 12.3]) == (Window(3.7, 3.7, 3.7), Window(12.3, 12.3, 12.3))
+    assert windows_of([*old, 12.0, 12.6]) == (Window(3.7, 3.7, 3.7), Window(12.0, 12.6, 12.6))
+    assert windows_of([*old, 1.0, 1.2, 1.1]) == (Window(1.0, 1.1, 1.2),)  # a new regime
+    assert windows_of([*old, 3.9]) == (Window.of([*old, 3.9]),)  # within the lag: the same
+
+
+def test_a_job_is_looked_for_in_both_windows_never_in_the_gap() -> None:
+    schedule = Schedule(POLICY, [3.7] * 10 + [12.3])
+    elapsed, polls = 0.0, []
+    while elapsed < 12.3:
+        elapsed += schedule.next_sleep(elapsed)
+        polls.append(round(elapsed, 2))
+    assert polls == [3.95, 4.45, 12.61]
 
 
 def test_a_job_that_outlives_its_window_is_polled_at_the_policys_interval_at_once() -> None:

@@ -15,8 +15,10 @@ Three rules keep it honest when run times change:
   the current *regime*: once ``SHIFT_RUNS`` runs in a row land outside the window
   of the runs before them (on the same side, by more than the lag), the older
   runs are forgotten. So after 3 runs at a new run time the window is theirs.
-- *Outliving the window ends the guessing.* Once a job is still running after
-  ``high + lag``, polling returns at once to the policy's fixed interval.
+  Until then the newest runs that left the window get a window of their own, and
+  a job is looked for in both, earliest first (never in the gap between them).
+- *Outliving the windows ends the guessing.* Once a job is still running after
+  the last ``high + lag``, polling returns at once to the policy's fixed interval.
 - *Never much dearer than fixed polling.* A poll never comes before the policy's
   fixed polling would have made two fewer polls, so a job costs at most two
   requests more than polling at the policy's interval (by default every 2 s, as
@@ -40,7 +42,7 @@ from typing import Final
 from .config import PollPolicy
 from .timings import KEEP, valid_seconds
 
-__all__ = ["MIN_SAMPLES", "Schedule", "Window", "current_runs", "target_lag"]
+__all__ = ["MIN_SAMPLES", "Schedule", "Window", "current_runs", "target_lag", "windows_of"]
 
 # How many runs of a key the schedule needs before it trusts them.
 MIN_SAMPLES: Final = 3
@@ -91,15 +93,34 @@ def current_runs(durations: Sequence[float]) -> list[float]:
         if first - start < MIN_SAMPLES:
             continue
         before = Window.of(runs[max(start, first - RECENT) : first])
-        if before is None:
-            continue
-        margin = target_lag(before.median)
-        latest = runs[first : first + SHIFT_RUNS]
-        if all(s > before.high + margin for s in latest) or all(
-            s < before.low - margin for s in latest
-        ):
+        if before is not None and _left(runs[first : first + SHIFT_RUNS], before):
             start = first
     return runs[start:][-RECENT:]
+
+
+def _left(runs: Sequence[float], before: Window) -> bool:
+    """Whether all of ``runs`` lie beyond ``before`` on one side, by more than its lag."""
+    margin = target_lag(before.median)
+    return all(s > before.high + margin for s in runs) or all(
+        s < before.low - margin for s in runs
+    )
+
+
+def windows_of(durations: Sequence[float]) -> tuple[Window, ...]:
+    """Where the next run should end, earliest window first; () without enough history.
+
+    One window over the current regime, or two while its newest runs (fewer than
+    ``SHIFT_RUNS``) have left the window of the runs before them.
+    """
+    runs = current_runs(durations)
+    for newest in range(SHIFT_RUNS - 1, 0, -1):
+        before = Window.of(runs[:-newest]) if len(runs) > newest else None
+        if before is not None and _left(runs[-newest:], before):
+            latest = sorted(runs[-newest:])
+            new = Window(low=latest[0], median=latest[len(latest) // 2], high=latest[-1])
+            return tuple(sorted((before, new), key=lambda w: w.low))
+    window = Window.of(runs)
+    return () if window is None else (window,)
 
 
 class _FixedPolling:
@@ -128,7 +149,9 @@ class Schedule:
 
     def __init__(self, policy: PollPolicy, durations: Sequence[float] = ()) -> None:
         self.policy = policy
-        self.window = Window.of(current_runs(durations))
+        self.windows = windows_of(durations)
+        self.window = Window.of(current_runs(durations)) if self.windows else None
+        """All the current regime's runs in one window (None without enough history)."""
         self.queued_for = 0.0
         """Seconds after the submit at which the job was last seen waiting in the queue."""
         self._fixed = _FixedPolling(policy)
@@ -149,27 +172,28 @@ class Schedule:
             self.queued_for = max(self.queued_for, elapsed)
         wanted = min(self._wanted(elapsed, queued), self.policy.max_interval)
         self._polls += 1
-        if self.window is None:
+        if not self.windows:
             return max(wanted, MIN_SLEEP)  # the policy's own polling
         earliest = self._fixed.time_of(self._polls - EXTRA_POLLS)
         return max(wanted, earliest - elapsed, MIN_SLEEP)
 
     def _wanted(self, elapsed: float, queued: bool) -> float:
-        window = self.window
-        if window is None or queued:
+        if not self.windows or queued:
             return self._policy_sleep()  # no history, or not running yet: the policy's pace
-        lag = min(target_lag(window.median), self.policy.max_interval)
-        low = window.low + self.queued_for
-        high = window.high + self.queued_for
-        # The first poll that can find it: a job ending anywhere in [low, first] is found at
-        # most ``lag`` late, and a window narrower than ``lag`` needs one poll only (with some
-        # room past ``high``: the next job may be a little slower than any seen so far).
-        first = min(high + lag / 2, low + lag)
-        if elapsed < first - MIN_SLEEP:  # (a sleep that ends a hair early counts as on time)
-            return first - elapsed
-        if elapsed < high + lag:
+        for window in self.windows:
+            lag = min(target_lag(window.median), self.policy.max_interval)
+            low = window.low + self.queued_for
+            high = window.high + self.queued_for
+            if elapsed >= high + lag:
+                continue  # this window has passed
+            # The first poll that can find it: a job ending anywhere in [low, first] is found
+            # at most ``lag`` late, and a window narrower than ``lag`` needs one poll only
+            # (with some room past ``high``: the next job may be a little slower than any).
+            first = min(high + lag / 2, low + lag)
+            if elapsed < first - MIN_SLEEP:  # (a sleep that ends a hair early is on time)
+                return first - elapsed
             return lag
-        if not self._late:  # it outlived its window: back to the policy's interval at once
+        if not self._late:  # it outlived its windows: back to the policy's interval at once
             self._late = True
             self._interval = self.policy.initial
         return self._policy_sleep()
