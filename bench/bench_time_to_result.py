@@ -13,6 +13,10 @@ Lag: from the job's end to the poll that sees it. Targets, once a model has
 history (its 5 previous jobs): median lag at most 0.5 s or 5% of the duration,
 whichever is larger, with no more requests per job than fixed 2 s polling;
 without history, no worse than fixed 2 s on lag or requests.
+
+Then, in real time against the emulator in its own process, run times that
+change (see :mod:`realtime_polling`): a shift up, a shift down and two
+interleaved input groups, round by round, against fixed 2 s polling.
 """
 
 from __future__ import annotations
@@ -37,19 +41,23 @@ JITTER = 0.1
 class Outcome:
     lag: float
     requests: int
-    queued: float  # seconds after the submit the job was last seen queued
+    seen: Any  # what the polls saw of the run (a RunSeen)
 
 
 def _follow(emulator: Any, job: Any, schedule: Any, clock: list[float]) -> Outcome:
     """The ``wait`` loop in virtual time: poll, and sleep what the schedule says."""
+    from runcomfy_models._runtime.run_seen import RunSeen
+
     requests = 0
     start = clock[0]
+    seen = RunSeen(from_submit=True)
     while True:
         view = emulator.view(job)
         requests += 1  # GET /status
+        seen.saw(view.state, clock[0] - start)
         if view.state in ("succeeded", "failed", "cancelled"):
             lag = clock[0] - job.ends_at
-            return Outcome(lag=lag, requests=requests + 1, queued=schedule.queued_for)
+            return Outcome(lag=lag, requests=requests + 1, seen=seen)
         clock[0] += schedule.next_sleep(
             clock[0] - start,
             queued=view.state == "in_queue",
@@ -78,11 +86,10 @@ def measure(duration: float, jobs: int, seed: int) -> dict[str, list[Outcome]]:
     """``jobs`` jobs of about ``duration`` s under every policy; the same jobs for each.
 
     The history is what the runtime learns: each job's run time, from ``created_at``
-    to ``finished_at`` less the time it was seen queued.
+    to ``finished_at`` less the time it was seen queued, once it was seen running.
     """
     from runcomfy_models._runtime.emulator import Emulator, load_catalog
     from runcomfy_models._runtime.job_types import JobResult
-    from runcomfy_models._runtime.timings import run_seconds
 
     rng = random.Random(seed)
     clock = [0.0]
@@ -115,19 +122,23 @@ def measure(duration: float, jobs: int, seed: int) -> dict[str, list[Outcome]]:
             created_at=datetime.fromtimestamp(job.created_at, tz=UTC).isoformat(),
             finished_at=datetime.fromtimestamp(job.ends_at, tz=UTC).isoformat(),
         )
-        seconds = run_seconds(result, learned.queued)
-        assert seconds is not None
-        history.append(seconds)
+        seconds = learned.seen.run_seconds(result, job.ends_at - job.created_at)
+        if seconds is not None:
+            history.append(seconds)
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     p = b.parser(__doc__.splitlines()[0])
     p.add_argument("--jobs", type=int, default=31, help="measured jobs per duration")
+    p.add_argument("--rounds", type=int, default=6, help="real-time rounds per scenario")
+    p.add_argument("--no-real-time", action="store_true", help="virtual time only")
     args = p.parse_args(argv)
     durations = DURATIONS
+    scale = 1.0
     if args.quick:
         args.jobs, durations = 5, (1.0, 21.5)
+        args.rounds, scale = 2, 0.1  # a tenth of the run times: checks that it runs
     rows: list[b.Row] = []
     all_ok = True
     for seed, duration in enumerate(durations):
@@ -186,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     if not all_ok:
         print("problem: a learned schedule spent more requests than fixed 2 s polling")
+    if not args.no_real_time:
+        import realtime_polling
+
+        rows += realtime_polling.rows(realtime_polling.measure(args.rounds, scale), args)
     return b.finish(rows, args)
 
 

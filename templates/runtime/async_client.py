@@ -11,7 +11,8 @@ This file is the one source of both clients: the generator derives ``client.py``
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from time import monotonic
 from types import TracebackType
 from typing import Any, overload
 
@@ -25,6 +26,7 @@ from .job_types import CancelOutcome, JobResult, JobStatus
 from .model_types import OutputT
 from .outputs import GenericOutput
 from .pricing import Price, price_from_entry
+from .timings import timing_key
 from .transport import DeadlineReached, send_async
 from .waiting import JobBase, StatusCallback, WaitLoop
 from .wire import parse_cancel, parse_status
@@ -96,6 +98,7 @@ class AsyncRunComfy(ClientCore):
         *,
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
+        timing_inputs: Sequence[str] = (),
     ) -> AsyncJob[GenericOutput]: ...
 
     @overload
@@ -107,6 +110,7 @@ class AsyncRunComfy(ClientCore):
         output_type: type[OutputT],
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
+        timing_inputs: Sequence[str] = (),
     ) -> AsyncJob[OutputT]: ...
 
     async def submit(
@@ -117,15 +121,26 @@ class AsyncRunComfy(ClientCore):
         output_type: type[Any] = GenericOutput,
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
+        timing_inputs: Sequence[str] = (),
     ) -> AsyncJob[Any]:
         """Queue a job (``POST /v1/models/{model_id}``, the payload as the body).
 
         Never sent twice once it may have reached the server: when the answer is
         lost, SubmitOutcomeUnknownError is raised instead of retrying.
+        ``timing_inputs`` names the inputs whose values drive the run time (a generated
+        model module passes its ``TIMING_INPUTS``): ``wait`` learns run times per model
+        and their values.
         """
         attempts = self._submit_call(model_id, payload, timeout=timeout, max_retries=max_retries)
         request_id = self._submitted(attempts, await send_async(self._http, attempts))
-        return AsyncJob(self, request_id, model_id=model_id, output_type=output_type)
+        return AsyncJob(
+            self,
+            request_id,
+            model_id=model_id,
+            output_type=output_type,
+            timing_key=timing_key(model_id, payload, timing_inputs),
+            submitted_at=monotonic(),
+        )
 
     @overload
     def job(self, request_id: str, model_id: str | None = None) -> AsyncJob[GenericOutput]: ...
@@ -155,6 +170,7 @@ class AsyncRunComfy(ClientCore):
         on_update: StatusCallback | None = None,
         cancel_on_timeout: bool = False,
         max_retries: int | None = None,
+        timing_inputs: Sequence[str] = (),
     ) -> GenericOutput: ...
 
     @overload
@@ -168,6 +184,7 @@ class AsyncRunComfy(ClientCore):
         on_update: StatusCallback | None = None,
         cancel_on_timeout: bool = False,
         max_retries: int | None = None,
+        timing_inputs: Sequence[str] = (),
     ) -> OutputT: ...
 
     async def run(
@@ -180,13 +197,20 @@ class AsyncRunComfy(ClientCore):
         on_update: StatusCallback | None = None,
         cancel_on_timeout: bool = False,
         max_retries: int | None = None,
+        timing_inputs: Sequence[str] = (),
     ) -> Any:
         """Submit and wait for the output.
 
         ``timeout`` is the overall deadline for waiting, in seconds; ``max_retries``
-        applies to the submit.
+        applies to the submit; ``timing_inputs`` as for :meth:`submit`.
         """
-        job = await self.submit(model_id, payload, output_type=output_type, max_retries=max_retries)
+        job = await self.submit(
+            model_id,
+            payload,
+            output_type=output_type,
+            max_retries=max_retries,
+            timing_inputs=timing_inputs,
+        )
         return await job.wait(
             timeout=timeout,
             on_update=on_update,
@@ -323,8 +347,16 @@ class AsyncJob(JobBase[OutputT]):
         *,
         model_id: str | None = None,
         output_type: type[OutputT],
+        timing_key: str | None = None,
+        submitted_at: float | None = None,
     ) -> None:
-        super().__init__(request_id, model_id=model_id, output_type=output_type)
+        super().__init__(
+            request_id,
+            model_id=model_id,
+            output_type=output_type,
+            timing_key=timing_key,
+            submitted_at=submitted_at,
+        )
         self._client = client
 
     @property

@@ -90,14 +90,16 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """How often ``wait`` polls a job whose model has no timing history yet: start at
-    ``initial`` seconds, grow by ``factor``, up to ``max_interval``. The default polls
-    every 2 seconds, as RunComfy's own CLI does. ``max_interval`` also caps the
-    learned schedule (see ``schedule``)."""
+    """How often ``wait`` polls a job whose run time it cannot foresee (no timing history
+    yet, still queued, or running past its expected finish): start at ``initial`` seconds,
+    grow by ``factor``, up to ``max_interval``. The default polls every 2 seconds, as
+    RunComfy's own CLI does. ``max_interval`` caps every sleep, also those of the learned
+    schedule (see ``schedule``), the first one included; by default a job whose history
+    says it runs long is still polled at least every 30 seconds."""
 
     initial: float = 2.0
     factor: float = 1.0
-    max_interval: float = 2.0
+    max_interval: float = 30.0
 
     def __post_init__(self) -> None:
         for name in ("initial", "factor", "max_interval"):

@@ -1,122 +1,257 @@
-"""How long each model's jobs took on this machine: a small history in the user's cache folder.
+"""How long jobs ran on this machine: a small history in the user's cache folder.
 
 The history feeds :class:`~.schedule.Schedule`, so that a job is polled densely
-around its expected finish instead of blindly. It keeps the last ``KEEP`` run
-times per model (from ``/result``'s ``created_at`` to ``finished_at``, by the
-server's clock, less the time the job was seen waiting in the queue) in one SQLite file, which several processes may use at
-once. It lives in ``$RUNCOMFY_CACHE_DIR``, else ``$XDG_CACHE_HOME/runcomfy-models``,
-else ``~/.cache/runcomfy-models``. ``RUNCOMFY_TIMING_HISTORY=off`` (or
-``RunComfy(learn_timings=False)``) turns it off. Any problem with the file (a
-read-only folder, a broken database) turns it off for the process: it never
-fails a job.
+around its expected finish instead of blindly. Run times are kept per *timing
+key*: the model plus the values of the inputs that drive its run time (a
+video's ``duration`` or ``resolution``, a number of outputs; the generator
+names them per model, see :func:`timing_key`), so a 5 s and a 10 s video of one
+model each get their own window. It keeps the last ``KEEP`` run times per key
+in one SQLite file, which several processes may use at once. It lives in
+``$RUNCOMFY_CACHE_DIR``, else ``$XDG_CACHE_HOME/runcomfy-models``, else
+``~/.cache/runcomfy-models``. ``RUNCOMFY_TIMING_HISTORY=off`` (or
+``RunComfy(learn_timings=False)``) turns it off.
+
+Local state can never cost a job: every value read is checked (a finite number
+of seconds, more than 0 and at most a day) and anything else is ignored; any
+error from the file or the cache folder (path checks included) turns the history
+off for the process with one debug line. Writes are kept in memory and written
+in batches by a background thread, never on the caller's event loop.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import math
 import os
 import threading
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from .job_types import JobResult
-
-__all__ = ["KEEP", "TimingHistory", "default_history", "job_seconds", "run_seconds"]
+__all__ = [
+    "KEEP",
+    "LONGEST",
+    "MemoryTimings",
+    "TimingHistory",
+    "Timings",
+    "default_history",
+    "history_folder",
+    "timing_key",
+    "valid_seconds",
+]
 
 logger = logging.getLogger("runcomfy_models")
 
 KEEP: Final = 50
 FILE_NAME: Final = "timings.sqlite3"
 _OFF: Final = frozenset({"0", "off", "false", "no"})
-# Durations beyond a day are taken for a clock glitch.
-_LONGEST: Final = 86_400.0
+# A run time beyond a day is taken for a clock glitch or a damaged file.
+LONGEST: Final = 86_400.0
+# Keys longer than this (long input values) are stored as a digest.
+_KEY_LIMIT: Final = 200
 
 
-def run_seconds(result: JobResult, queued: float = 0.0) -> float | None:
-    """How long a succeeded job ran: its duration less the time it was seen queued."""
-    seconds = job_seconds(result)
-    if seconds is None or result.state != "succeeded":
+def valid_seconds(value: object) -> float | None:
+    """``value`` as a run time in seconds when it is one (finite, > 0, at most a day)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return max(0.0, seconds - queued)
+    seconds = float(value)
+    return seconds if math.isfinite(seconds) and 0.0 < seconds <= LONGEST else None
 
 
-def job_seconds(result: JobResult) -> float | None:
-    """From creation to the end of a finished job, by the server's clock; None if unknown."""
-    if result.created_at is None or result.finished_at is None:
-        return None
+def timing_key(
+    model_id: str, payload: Mapping[str, Any] | None = None, inputs: Sequence[str] = ()
+) -> str:
+    """The history key of a job: the model id plus the values of its timing inputs.
+
+    An input left out of the payload (the model's default) is left out of the key.
+    """
+    if payload is None or not inputs:
+        return model_id
+    chosen = {name: payload[name] for name in sorted(set(inputs)) if name in payload}
+    if not chosen:
+        return model_id
     try:
-        seconds = (
-            datetime.fromisoformat(result.finished_at) - datetime.fromisoformat(result.created_at)
-        ).total_seconds()
-    except (TypeError, ValueError):  # unreadable, or one naive and one aware
-        return None
-    return seconds if 0.0 <= seconds <= _LONGEST else None
+        values = json.dumps(chosen, sort_keys=True, separators=(",", ":"), default=repr)
+    except (TypeError, ValueError, RecursionError):
+        return model_id
+    key = f"{model_id} {values}"
+    if len(key) > _KEY_LIMIT:
+        key = f"{model_id} #{hashlib.sha256(values.encode('utf-8', 'replace')).hexdigest()}"
+    return key
 
 
-class TimingHistory:
-    """Recent job durations per model, in a SQLite file (created on first write)."""
+class Timings:
+    """Recent run times per timing key: what the schedule reads and the wait loop feeds."""
+
+    def durations(self, key: str | None) -> list[float]:
+        """The key's recent run times in seconds, oldest first; [] when unknown."""
+        raise NotImplementedError
+
+    def record(self, key: str | None, seconds: float) -> None:
+        """Learn one run time (ignored unless :func:`valid_seconds`)."""
+        raise NotImplementedError
+
+
+class MemoryTimings(Timings):
+    """Run times kept for this process only (a batch learns from its own jobs with these)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs: dict[str, list[float]] = {}
+
+    def durations(self, key: str | None) -> list[float]:
+        if key is None:
+            return []
+        with self._lock:
+            return list(self._runs.get(key, ()))
+
+    def record(self, key: str | None, seconds: float) -> None:
+        checked = valid_seconds(seconds)
+        if key is None or checked is None:
+            return
+        with self._lock:
+            runs = self._runs.setdefault(key, [])
+            runs.append(checked)
+            del runs[:-KEEP]
+
+
+class TimingHistory(Timings):
+    """Recent run times per key in a SQLite file (created on first write).
+
+    :meth:`record` queues the write; a background thread writes what is queued in one
+    transaction. :meth:`durations` sees the queued writes too; :meth:`flush` waits for them.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the connection
+        self._queue_lock = threading.Condition()
+        self._queued: list[tuple[str, float]] = []
+        self._writing: list[tuple[str, float]] = []
+        self._writer: threading.Thread | None = None
         self._db: sqlite3.Connection | None = None
-        self._broken = False
+        self.broken = False
+        """True once a problem turned the history off for this process."""
 
-    def durations(self, model_id: str | None) -> list[float]:
-        """The model's recent durations in seconds, oldest first; [] when unknown."""
-        if model_id is None or self._broken or not self.path.exists():
+    def durations(self, key: str | None) -> list[float]:
+        if key is None or self.broken:
             return []
-        rows = self._run(
-            "SELECT seconds FROM jobs WHERE model_id = ? ORDER BY id DESC LIMIT ?",
-            (model_id, KEEP),
-        )
-        return [float(row[0]) for row in reversed(rows)]
+        try:
+            rows = self._read(key)
+        except Exception as exc:  # local state must never cost a job
+            self._turn_off(exc)
+            rows = []
+        with self._queue_lock:
+            unsaved = [s for k, s in (*self._writing, *self._queued) if k == key]
+        found = [s for s in (valid_seconds(row[0]) for row in reversed(rows)) if s is not None]
+        return (found + unsaved)[-KEEP:]
 
-    def record(self, model_id: str | None, result: JobResult, queued: float = 0.0) -> None:
-        """Learn a succeeded job's run time: from creation to the end, less ``queued``, the
-        seconds it was last seen waiting in the queue (failed and cancelled jobs are not
-        learned from: they say little about run time)."""
-        seconds = run_seconds(result, queued)
-        if model_id is None or seconds is None or self._broken:
+    def record(self, key: str | None, seconds: float) -> None:
+        checked = valid_seconds(seconds)
+        if key is None or checked is None or self.broken:
             return
-        self._run("INSERT INTO jobs (model_id, seconds) VALUES (?, ?)", (model_id, seconds))
-        self._run(
-            "DELETE FROM jobs WHERE model_id = ? AND id NOT IN "
-            "(SELECT id FROM jobs WHERE model_id = ? ORDER BY id DESC LIMIT ?)",
-            (model_id, model_id, KEEP),
-        )
+        with self._queue_lock:
+            self._queued.append((key, checked))
+            if self._writer is None:
+                # Not a daemon: the process waits for the last write (bounded by the busy timeout).
+                self._writer = threading.Thread(
+                    target=self._write_queued, name="runcomfy-timings", daemon=False
+                )
+                self._writer.start()
+
+    def flush(self) -> None:
+        """Wait until every queued run time is written (or dropped by a problem)."""
+        with self._queue_lock:
+            while self._writer is not None:
+                self._queue_lock.wait()
 
     def close(self) -> None:
+        self.flush()
         with self._lock:
             if self._db is not None:
                 self._db.close()
                 self._db = None
 
-    def _run(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    def _write_queued(self) -> None:
+        while True:
+            with self._queue_lock:
+                self._writing, self._queued = self._queued, []
+                if not self._writing:
+                    self._writer = None
+                    self._queue_lock.notify_all()
+                    return
+                batch = list(self._writing)
+            try:
+                if not self.broken:
+                    self._write(batch)
+            except Exception as exc:  # local state must never cost a job
+                self._turn_off(exc)
+            with self._queue_lock:
+                self._writing = []
+
+    def _write(self, batch: list[tuple[str, float]]) -> None:
+        with self._lock:
+            db = self._connect()
+            db.execute("BEGIN IMMEDIATE")  # one transaction for the batch
+            try:
+                db.executemany("INSERT INTO runs (key, seconds) VALUES (?, ?)", batch)
+                for key in sorted({key for key, _ in batch}):
+                    db.execute(
+                        "DELETE FROM runs WHERE key = ? AND id NOT IN "
+                        "(SELECT id FROM runs WHERE key = ? ORDER BY id DESC LIMIT ?)",
+                        (key, key, KEEP),
+                    )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def _read(self, key: str) -> list[Any]:
+        with self._lock:
+            if self._db is None and not self.path.is_file():
+                return []  # nothing learned yet; the file is made on the first write
+            rows: list[Any] = (
+                self._connect()
+                .execute(
+                    "SELECT seconds FROM runs WHERE key = ? ORDER BY id DESC LIMIT ?", (key, KEEP)
+                )
+                .fetchall()
+            )
+            return rows
+
+    def _connect(self) -> sqlite3.Connection:
         import sqlite3
 
-        with self._lock:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(
+                self.path, timeout=2.0, isolation_level=None, check_same_thread=False
+            )
             try:
-                if self._db is None:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    self._db = sqlite3.connect(
-                        self.path, timeout=2.0, isolation_level=None, check_same_thread=False
-                    )
-                    self._db.execute(
-                        "CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY, "
-                        "model_id TEXT NOT NULL, seconds REAL NOT NULL)"
-                    )
-                    self._db.execute("CREATE INDEX IF NOT EXISTS by_model ON jobs (model_id, id)")
-                return self._db.execute(sql, params).fetchall()
-            except (sqlite3.Error, OSError) as exc:
-                self._broken = True
-                logger.debug("job timing history at %s turned off: %s", self.path, exc)
-                return []
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, "
+                    "key TEXT NOT NULL, seconds REAL NOT NULL)"
+                )
+                db.execute("CREATE INDEX IF NOT EXISTS runs_by_key ON runs (key, id)")
+            except BaseException:
+                db.close()
+                raise
+            self._db = db
+        return self._db
+
+    def _turn_off(self, exc: BaseException) -> None:
+        with self._queue_lock:
+            if self.broken:
+                return
+            self.broken = True
+            self._queued = []
+        logger.debug("job timing history at %s turned off: %s", self.path, exc)
 
 
 def history_folder(environ: Mapping[str, str] | None = None) -> Path:
@@ -132,11 +267,16 @@ _SHARED_LOCK = threading.Lock()
 
 
 def default_history(environ: Mapping[str, str] | None = None) -> TimingHistory | None:
-    """The history this process shares, or None when ``RUNCOMFY_TIMING_HISTORY`` is off."""
+    """The history this process shares, or None when ``RUNCOMFY_TIMING_HISTORY`` is off
+    or the cache folder cannot even be named (then with one debug line)."""
     env = os.environ if environ is None else environ
     if env.get("RUNCOMFY_TIMING_HISTORY", "").strip().lower() in _OFF:
         return None
-    path = history_folder(env) / FILE_NAME
+    try:
+        path = history_folder(env) / FILE_NAME
+    except Exception as exc:  # local state must never cost a job
+        logger.debug("job timing history turned off: no cache folder (%s)", exc)
+        return None
     with _SHARED_LOCK:
         history = _SHARED.get(path)
         if history is None:

@@ -1,97 +1,144 @@
-"""When the batch polls a job: the learned schedule, fed by this batch's finished jobs."""
+"""How the batch follows its jobs: the wait loop and learned schedule of ``wait``."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from runcomfy_models._runtime import PollPolicy
+from runcomfy_models._runtime import AsyncRunComfy, GenericOutput, PollPolicy
+from runcomfy_models._runtime.async_client import AsyncJob
 from runcomfy_models._runtime.cli import cli
 from runcomfy_models._runtime.cli.batch.pacing import PollPacer
-from runcomfy_models._runtime.emulator import RunningEmulator
-from runcomfy_models._runtime.job_types import JobResult
-from runcomfy_models._runtime.schedule import MIN_SAMPLES
-from runcomfy_models._runtime.timings import TimingHistory
+from runcomfy_models._runtime.emulator import FaultRule, RunningEmulator
+from runcomfy_models._runtime.timings import MemoryTimings, timing_key
+from runcomfy_models._runtime.transport import DeadlineReached
 
-from .support import FAST, REFRAME, TOKEN, reframe_line, write_jsonl
+from .support import FAST, REFRAME, SQUARE, TOKEN, reframe_line, write_jsonl
 
 POLICY = PollPolicy(initial=0.5, factor=2.0, max_interval=3.0)
-START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+KEY = timing_key(REFRAME, {"resolution": SQUARE}, ("resolution",))
 
 
-def _finished(seconds: float, state: str = "succeeded") -> JobResult:
-    return JobResult(
-        request_id="r",
-        state=state,  # type: ignore[arg-type]
-        created_at=START.isoformat(),
-        finished_at=(START + timedelta(seconds=seconds)).isoformat(),
+class Clock:
+    def __init__(self) -> None:
+        self.now = 500.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def client() -> Iterator[AsyncRunComfy]:
+    yield AsyncRunComfy(token="t", base_url="http://127.0.0.1:9", learn_timings=False)
+
+
+def _pacer(clock: Clock, runs: list[float]) -> PollPacer:
+    memory = MemoryTimings()
+    for seconds in runs:
+        memory.record(KEY, seconds)
+    return PollPacer(POLICY, model_id=REFRAME, timings=memory, clock=clock)
+
+
+def _submitted(client: AsyncRunComfy, clock: Clock) -> AsyncJob[GenericOutput]:
+    return AsyncJob(
+        client, "r1", model_id=REFRAME, output_type=GenericOutput, timing_key=KEY,
+        submitted_at=clock.now,
+    )  # fmt: skip
+
+
+def test_a_submitted_job_is_first_polled_at_its_inputs_expected_finish(
+    client: AsyncRunComfy,
+) -> None:
+    clock = Clock()
+    loop = _pacer(clock, [40.0, 41.0, 42.0]).loop(
+        "r1", GenericOutput, timeout=None, job=_submitted(client, clock)
     )
+    # Nothing to find before the quickest finish (40 s): the first useful poll finds any job
+    # that ended by 40 s + the lag (5% of the median, 41 s), at 42.05 s, then one every lag;
+    # the policy's max_interval caps every sleep at 3 s on the way.
+    sleeps = []
+    while clock.now - 500.0 < 44.0:
+        sleeps.append(loop.next_sleep())
+        clock.now += sleeps[-1]
+    assert sleeps[:14] == [3.0] * 14
+    assert sleeps[14:] == pytest.approx([0.05, 2.05])
 
 
-def test_without_finished_jobs_the_policy_alone_decides() -> None:
-    schedule = PollPacer(POLICY).schedule(just_submitted=True)
-    assert [schedule.next_sleep(0.0) for _ in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+def test_a_job_picked_up_from_the_journal_is_paced_by_the_policy_alone() -> None:
+    clock = Clock()
+    loop = _pacer(clock, [40.0] * 5).loop("r1", GenericOutput, timeout=None)
+    assert [loop.next_sleep() for _ in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
 
 
-def test_after_a_few_jobs_a_new_one_is_first_polled_at_its_expected_finish() -> None:
-    pacer = PollPacer(POLICY)
-    for seconds in (40.0, 41.0, 42.0)[: MIN_SAMPLES - 1]:
-        pacer.record(_finished(seconds))
-    assert pacer.schedule(just_submitted=True).window is None
-    pacer.record(_finished(44.0))
-    schedule = pacer.schedule(just_submitted=True)
-    # Nothing to find before the quickest finish (40 s): the first poll finds any job that
-    # ended by 40 s + the lag (5% of the median, 41 s), then one every lag.
-    assert schedule.next_sleep(0.0) == pytest.approx(42.05)
-    assert schedule.next_sleep(42.05) == pytest.approx(2.05)
-    # A job picked up from the journal is of unknown age: the policy alone.
-    assert pacer.schedule(just_submitted=False).window is None
+def test_the_job_timeout_bounds_the_batchs_wait_loop(client: AsyncRunComfy) -> None:
+    clock = Clock()
+    loop = _pacer(clock, []).loop("r1", GenericOutput, timeout=2.0, job=_submitted(client, clock))
+    clock.now += 2.0
+    with pytest.raises(DeadlineReached):
+        loop.next_sleep()
 
 
-def test_failed_jobs_and_unusable_times_teach_nothing() -> None:
-    pacer = PollPacer(POLICY)
-    unusable = [
-        JobResult(request_id="r", state="succeeded"),
-        JobResult(request_id="r", state="failed", created_at=START.isoformat()),
-        JobResult(request_id="r", state="succeeded", created_at="yesterday", finished_at="now"),
-        _finished(-3.0),
-        _finished(10 * 86_400.0),
-        _finished(5.0, "failed"),
-    ]
-    for result in unusable * MIN_SAMPLES:
-        pacer.record(result)
-    assert pacer.durations == []
-
-
-def test_the_batch_starts_from_the_machines_history_and_adds_to_it(tmp_path: Path) -> None:
-    history = TimingHistory(tmp_path / "timings.sqlite3")
-    for seconds in (10.0, 11.0, 12.0):
-        history.record(REFRAME, _finished(seconds))
-    pacer = PollPacer(POLICY, model_id=REFRAME, timings=history)
-    assert pacer.durations == [10.0, 11.0, 12.0]
-    assert pacer.schedule(just_submitted=True).next_sleep(0.0) == pytest.approx(10.55)
-    pacer.record(_finished(13.0))
-    assert history.durations(REFRAME) == [10.0, 11.0, 12.0, 13.0]
-
-
-def test_a_batch_polls_its_later_jobs_once_they_are_likely_done(
+def test_a_batch_learns_its_jobs_run_times_and_polls_later_jobs_less(
     emu: RunningEmulator, tmp_path: Path
 ) -> None:
-    lines, concurrency, run = 12, 4, 0.6
-    emu.set_timings(run_seconds=run)
-    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(lines)])
-    # --poll-interval 1: polls every second until the batch has seen a few jobs finish.
-    options = [*FAST[:4], "--poll-interval", "1"]
-    args = ["--base-url", emu.base_url, *options, "batch", REFRAME, str(inputs)]
-    args += ["--concurrency", str(concurrency)]
+    emu.set_timings(run_seconds=2.1)
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(4)])
+    # Every 2 s without history: a job of 2.1 s is asked about at 0, 2 and 4 s.
+    args = ["--base-url", emu.base_url, *FAST[:4], "--poll-interval", "10", "batch"]
+    args += [REFRAME, str(inputs), "--concurrency", "1"]
     result = CliRunner().invoke(cli, args, env={"RUNCOMFY_API_TOKEN": TOKEN})
     assert result.exit_code == 0, result.stderr
     routes = emu.stats()["routes"]
-    assert routes["submit"] == lines
-    # Polled blind, a job of 0.6 s is asked about once (at 1 s): so are the jobs submitted
-    # before three have finished, at most two per worker. The later ones are first polled at
-    # their expected finish (0.6 s), then every half second: one or two polls each.
-    blind = 2 * concurrency
-    assert routes["result"] <= blind + 2 * (lines - blind)
+    assert routes["submit"] == 4
+    # After three, the fourth is asked about at once and at its expected finish (2.35 s).
+    assert routes["result"] <= 3 * 3 + 2
+
+
+def test_a_batch_keeps_run_times_per_timing_input_in_the_machines_history(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    # The emulator runs a job for 0.0005 s per unit of its resolution: 1024 -> 0.512 s,
+    # 1152 -> 0.576 s; the two groups are interleaved in the file.
+    emu.set_timings(run_seconds_input="resolution", run_seconds_per_unit=0.0005)
+    wide = "1152:864 (4:3)"
+    rows = [reframe_line(i, resolution=wide if i % 2 else SQUARE) for i in range(6)]
+    inputs = write_jsonl(tmp_path / "in.jsonl", rows)
+    cache = tmp_path / "cache"
+    args = ["--base-url", emu.base_url, *FAST, "batch", REFRAME, str(inputs)]
+    env = {
+        "RUNCOMFY_API_TOKEN": TOKEN,
+        "RUNCOMFY_TIMING_HISTORY": "on",
+        "RUNCOMFY_CACHE_DIR": str(cache),
+    }
+    result = CliRunner().invoke(cli, [*args, "--concurrency", "2"], env=env)
+    assert result.exit_code == 0, result.stderr
+    from runcomfy_models._runtime.timings import default_history
+
+    history = default_history(env)
+    assert history is not None
+    history.flush()
+    db = sqlite3.connect(cache / "timings.sqlite3")
+    rows_seen = db.execute("SELECT key, seconds FROM runs ORDER BY id").fetchall()
+    db.close()
+    learned: dict[str, list[float]] = {}
+    for key, seconds in rows_seen:
+        learned.setdefault(key, []).append(seconds)
+    square = timing_key(REFRAME, {"resolution": SQUARE}, ("rendering_speed", "resolution"))
+    assert learned.keys() == {square, timing_key(REFRAME, {"resolution": wide}, ("resolution",))}
+    assert learned[square] == pytest.approx([0.512] * 3, abs=0.002)
+
+
+def test_the_job_timeout_holds_when_a_result_body_drips(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    # Every /result answer arrives 4 bytes a second: over a minute for one answer.
+    emu.add_fault(FaultRule(route="result", kind="drip", delay=1.0))
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(0)])
+    args = ["--base-url", emu.base_url, *FAST, "batch", REFRAME, str(inputs)]
+    result = CliRunner().invoke(
+        cli, [*args, "--job-timeout", "1"], env={"RUNCOMFY_API_TOKEN": TOKEN}
+    )
+    assert "did not finish within 1s" in result.stderr

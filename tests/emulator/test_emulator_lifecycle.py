@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import httpx
+import pytest
 from runcomfy_models._runtime.emulator import RunningEmulator, Shapes
 
 from .support import (
@@ -273,6 +274,8 @@ def test_reset_forgets_jobs_counters_faults_and_restores_timings(
         "outcome": "succeeded",
         "queue_seconds": 0.0,
         "run_seconds": 0.0,
+        "run_seconds_input": None,
+        "run_seconds_per_unit": 1.0,
         "token_required": False,
         "shapes": Shapes().to_dict(),
     }
@@ -306,3 +309,40 @@ def test_invalid_config_changes_nothing(client: httpx.Client) -> None:
         assert response.status_code == 400, body
         assert response.json()["error_code"] == 400000
     assert client.get("/_emulator/config").json()["outcome"] == "succeeded"
+
+
+def test_a_jobs_run_time_may_follow_an_input(client: httpx.Client, clock: FakeClock) -> None:
+    """Run seconds = the number an input holds times a factor; other jobs run `run_seconds`."""
+    config = {"run_seconds": 7, "run_seconds_input": "seed", "run_seconds_per_unit": 0.5}
+    assert client.post("/_emulator/config", json=config).status_code == 200
+    short = submit_ok(client, body={**REFRAME_INPUT, "seed": 4})  # 2 s
+    long = submit_ok(client, body={**REFRAME_INPUT, "seed": 10})  # 5 s
+    plain = submit_ok(client)  # no seed: 7 s
+    clock.advance(2.5)
+    assert [status_of(client, r)["status"] for r in (short, long, plain)] == [
+        "completed",
+        "in_progress",
+        "in_progress",
+    ]
+    clock.advance(3)
+    assert result_of(client, long)["status"] == "succeeded"
+    assert status_of(client, plain)["status"] == "in_progress"
+    # "" makes run times plain again; a number in a string counts ("720p" is 720 units).
+    assert (
+        client.post("/_emulator/config", json={"run_seconds_input": ""}).json()["run_seconds_input"]
+        is None
+    )
+    bad = client.post("/_emulator/config", json={"run_seconds_per_unit": 0})
+    assert bad.status_code == 400
+
+
+def test_a_number_inside_a_string_input_sets_the_run_time() -> None:
+    from runcomfy_models._runtime.emulator import Emulator, load_catalog
+
+    emulator = Emulator(load_catalog(), run_seconds=3.0, run_seconds_input="resolution")
+    emulator.configure(run_seconds_per_unit=0.001)
+    wide = emulator.submit(REFRAME, REFRAME_INPUT)  # "1152:864 (4:3)"
+    assert wide.run_seconds == pytest.approx(1.152)
+    assert emulator.submit(REFRAME, {**REFRAME_INPUT, "resolution": "auto"}).run_seconds == 3.0
+    emulator.reset()
+    assert emulator.config()["run_seconds_input"] == "resolution"  # the starting setting

@@ -1,51 +1,48 @@
-"""The learned poll schedule and the machine's job timing history."""
+"""The learned poll schedule: windows, regimes, caps and the request budget (pure, no clock)."""
 
 from __future__ import annotations
 
-import multiprocessing
-import sqlite3
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+import math
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from runcomfy_models._runtime import PollPolicy
-from runcomfy_models._runtime.emulator import RunningEmulator
-from runcomfy_models._runtime.job_types import JobResult
-from runcomfy_models._runtime.schedule import Schedule, Window, target_lag
-from runcomfy_models._runtime.timings import (
-    KEEP,
-    TimingHistory,
-    default_history,
-    history_folder,
+from runcomfy_models._runtime.schedule import (
+    Schedule,
+    Window,
+    current_runs,
+    target_lag,
+    windows_of,
 )
 
-from .drivers import Driver
-from .helpers import IMAGE_MODEL, IMAGE_PAYLOAD
-
-POLICY = PollPolicy()  # every 2 s, as RunComfy's CLI
-START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+POLICY = PollPolicy()  # every 2 s, as RunComfy's CLI; every sleep at most 30 s
 
 
-def finished(seconds: float) -> JobResult:
-    return JobResult(
-        request_id="r",
-        state="succeeded",
-        created_at=START.isoformat(),
-        finished_at=(START + timedelta(seconds=seconds)).isoformat(),
-    )
-
-
-def simulate(schedule: Schedule, duration: float, queue: float = 0.0) -> tuple[int, float]:
-    """Polls (after the first, immediate one) until a job of ``queue + duration`` s is seen done,
-    and how late."""
+def simulate(schedule: Schedule, run: float, queue: float = 0.0) -> tuple[int, float]:
+    """Polls (after the first, immediate one) until a job that queues ``queue`` s and runs
+    ``run`` s is seen done, and how late."""
     elapsed, polls = 0.0, 0
-    while elapsed < queue + duration:
+    while elapsed < queue + run:
         elapsed += schedule.next_sleep(elapsed, queued=elapsed < queue)
         polls += 1
-    return polls, elapsed - (queue + duration)
+    return polls, elapsed - (queue + run)
+
+
+def fixed_polls(end: float, interval: float = 2.0) -> int:
+    """What polling every ``interval`` s spends on a job that ends ``end`` s after its submit."""
+    return math.ceil(end / interval)
+
+
+def learn(
+    history: list[float], runs: list[float], *, queue: float = 0.0
+) -> list[tuple[int, float]]:
+    """Polls and lag of each job in turn, each learning its run time as ``wait`` does."""
+    seen = []
+    for run in runs:
+        seen.append(simulate(Schedule(POLICY, history), run, queue))
+        history.append(run)
+    return seen
 
 
 def test_without_history_it_is_the_policy() -> None:
@@ -57,127 +54,110 @@ def test_without_history_it_is_the_policy() -> None:
 def test_window_percentiles() -> None:
     assert Window.of([5.0, 1.0, 3.0]) == Window(low=1.0, median=3.0, high=5.0)
     many = [float(i) for i in range(1, 101)]
-    assert Window.of(many) == Window(low=11.0, median=51.0, high=91.0)
+    assert Window.of(many[-20:]) == Window(low=83.0, median=91.0, high=99.0)
 
 
 @pytest.mark.parametrize("duration", [1.0, 3.7, 8.2, 21.5, 60.0, 300.0])
 def test_with_a_known_duration_the_job_is_found_at_once_with_few_requests(
     duration: float,
 ) -> None:
-    schedule = Schedule(POLICY, [duration] * 5)
-    polls, lag = simulate(schedule, duration)
+    polls, lag = simulate(Schedule(POLICY, [duration] * 5), duration)
     assert lag <= target_lag(duration)
-    assert polls <= max(1, duration / 2.0)  # never more than fixed 2 s polling
+    assert polls <= fixed_polls(duration)
 
 
-@given(
-    history=st.lists(st.floats(0.5, 400.0), min_size=3, max_size=40),
-    duration=st.floats(0.1, 600.0),
-    queue=st.floats(0.0, 120.0),
-)
-def test_every_wait_is_positive_and_bounded_once_a_job_may_be_done(
-    history: list[float], duration: float, queue: float
+def test_history_values_that_are_not_run_times_are_ignored() -> None:
+    junk = [math.nan, math.inf, -math.inf, -1.0, 0.0, 1e308, 86_400.5, True]
+    assert current_runs([*junk, 5.0, *junk, 5.0, 5.0]) == [5.0, 5.0, 5.0]
+    assert Schedule(POLICY, junk * 3).window is None
+
+
+def test_three_runs_at_a_new_run_time_start_a_new_regime() -> None:
+    old, new = [3.7] * 20, [12.3] * 3
+    assert current_runs(old + new[:2]) == (old + new[:2])[-20:]  # two may be a fluke
+    assert current_runs(old + new) == new
+    assert current_runs(old + new + [12.0, 12.5]) == [*new, 12.0, 12.5]
+    # Within the lag of the old window: the same regime.
+    assert len(current_runs(old + [3.9] * 3)) == 20
+
+
+@pytest.mark.parametrize(("before", "after"), [(3.7, 12.3), (12.3, 3.7), (60.0, 20.0)])
+def test_after_three_runs_at_a_new_run_time_the_lag_is_back_on_target(
+    before: float, after: float
 ) -> None:
-    schedule = Schedule(POLICY, history)
-    elapsed = 0.0
-    while elapsed < queue + duration:
-        sleep = schedule.next_sleep(elapsed, queued=elapsed < queue)
-        assert sleep > 0
-        window = schedule.window
-        assert window is not None
-        if elapsed >= window.low + queue:
-            assert sleep <= POLICY.max_interval + 1e-9
+    """Every job stays within fixed polling's requests plus two; from the fourth job at the
+    new run time on (and in fact from the second: the newest runs get a window of their own
+    until they make a regime), the lag is within max(0.5 s, 5%)."""
+    rounds = learn([before] * 20, [after] * 8)
+    for polls, _ in rounds:
+        assert polls <= fixed_polls(after) + 2
+    for _, lag in rounds[1:]:
+        assert lag <= target_lag(after) + 1e-9
+
+
+def test_the_newest_runs_that_left_the_window_get_a_window_of_their_own() -> None:
+    old = [3.7] * 10
+    assert windows_of(old) == (Window(3.7, 3.7, 3.7),)
+    assert windows_of([*old, 12.3]) == (Window(3.7, 3.7, 3.7), Window(12.3, 12.3, 12.3))
+    assert windows_of([*old, 12.0, 12.6]) == (Window(3.7, 3.7, 3.7), Window(12.0, 12.6, 12.6))
+    assert windows_of([*old, 1.0, 1.2, 1.1]) == (Window(1.0, 1.1, 1.2),)  # a new regime
+    assert windows_of([*old, 3.9]) == (Window.of([*old, 3.9]),)  # within the lag: the same
+
+
+def test_a_job_is_looked_for_in_both_windows_never_in_the_gap() -> None:
+    schedule = Schedule(POLICY, [3.7] * 10 + [12.3])
+    elapsed, polls = 0.0, []
+    while elapsed < 12.3:
+        elapsed += schedule.next_sleep(elapsed)
+        polls.append(round(elapsed, 2))
+    assert polls == [3.95, 4.45, 12.61]
+
+
+def test_a_job_that_outlives_its_window_is_polled_at_the_policys_interval_at_once() -> None:
+    schedule = Schedule(POLICY, [3.7] * 5)
+    elapsed, sleeps = 0.0, []
+    while elapsed < 30.0:
+        sleep = schedule.next_sleep(elapsed)
+        sleeps.append((elapsed, sleep))
         elapsed += sleep
+    late = [sleep for at, sleep in sleeps if at >= 3.7 + target_lag(3.7)]
+    assert late and all(sleep == pytest.approx(2.0) for sleep in late)
 
 
-def test_a_queued_job_moves_the_window_and_is_still_polled_within_the_cap() -> None:
+def test_the_policys_max_interval_caps_every_sleep_the_first_included() -> None:
+    capped = PollPolicy(initial=1.0, max_interval=5.0)
+    schedule = Schedule(capped, [86_400.0] * 3)  # legal, but a day
+    assert schedule.next_sleep(0.0) == 5.0
+    assert schedule.next_sleep(5.0) == 5.0
+    # The default policy still polls a job that is expected to run for a day every 30 s.
+    assert Schedule(POLICY, [86_400.0] * 3).next_sleep(0.0) == 30.0
+
+
+def test_a_queued_job_moves_the_window_and_is_polled_at_the_policys_pace() -> None:
     schedule = Schedule(POLICY, [10.0] * 5)
     assert schedule.next_sleep(0.0, queued=True) == 2.0  # stays in touch while queued
     # Seen queued at 30 s: it cannot finish before 30 + 10 s; the first poll then comes a
     # quarter second past the latest finish seen (10 s), well within the lag of 0.5 s.
     assert schedule.next_sleep(30.0, queued=True, queue_position=2) == 2.0
-    assert schedule.next_sleep(31.0) == pytest.approx(9.25)
+    assert schedule.next_sleep(32.0) == pytest.approx(8.25)
 
 
-# -- the history --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def history(tmp_path: Path) -> Iterator[TimingHistory]:
-    store = TimingHistory(tmp_path / "cache" / "timings.sqlite3")
-    yield store
-    store.close()
-
-
-def test_the_history_keeps_the_latest_durations_per_model(history: TimingHistory) -> None:
-    assert history.durations("a/b") == []
-    for i in range(KEEP + 10):
-        history.record("a/b", finished(float(i)))
-    history.record("c/d", finished(99.0))
-    history.record("a/b", JobResult(request_id="r", state="failed"))
-    assert history.durations("a/b") == [float(i) for i in range(10, KEEP + 10)]
-    assert history.durations("c/d") == [99.0]
-
-
-def _record_many(path: str, model: str) -> None:
-    store = TimingHistory(Path(path))
-    for i in range(20):
-        store.record(model, finished(float(i)))
-    store.close()
-
-
-def test_several_processes_share_the_history(tmp_path: Path) -> None:
-    path = tmp_path / "timings.sqlite3"
-    context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(target=_record_many, args=(str(path), f"m/{n % 2}")) for n in range(4)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(60)
-        assert worker.exitcode == 0
-    store = TimingHistory(path)
-    assert len(store.durations("m/0")) == 40 and len(store.durations("m/1")) == 40
-    store.close()
-
-
-def test_a_broken_history_file_turns_learning_off_and_never_fails(tmp_path: Path) -> None:
-    path = tmp_path / "timings.sqlite3"
-    path.write_bytes(b"this is not a database" * 100)
-    store = TimingHistory(path)
-    store.record("a/b", finished(3.0))
-    assert store.durations("a/b") == []
-    with pytest.raises(sqlite3.DatabaseError):
-        sqlite3.connect(path).execute("SELECT 1 FROM jobs")
-
-
-def test_where_the_history_lives_and_how_to_turn_it_off(tmp_path: Path) -> None:
-    assert history_folder({"RUNCOMFY_CACHE_DIR": str(tmp_path)}) == tmp_path
-    assert history_folder({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "runcomfy-models"
-    assert default_history({"RUNCOMFY_TIMING_HISTORY": "off"}) is None
-    on = default_history({"RUNCOMFY_CACHE_DIR": str(tmp_path)})
-    assert on is not None and on.path == tmp_path / "timings.sqlite3"
-
-
-# -- wait() learns and uses it -------------------------------------------------------------
-
-
-def test_wait_learns_a_models_duration_and_then_polls_at_its_expected_finish(
-    emu: RunningEmulator,
-    new_driver: object,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+@given(
+    history=st.lists(
+        st.one_of(st.floats(0.05, 600.0), st.floats(allow_nan=True, allow_infinity=True)),
+        max_size=60,
+    ),
+    run=st.floats(0.01, 900.0),
+    queue=st.sampled_from([0.0, 0.0, 3.0, 45.0]),
+)
+def test_a_job_never_costs_more_than_fixed_polling_plus_two_requests(
+    history: list[float], run: float, queue: float
 ) -> None:
-    monkeypatch.setenv("RUNCOMFY_TIMING_HISTORY", "on")
-    monkeypatch.setenv("RUNCOMFY_CACHE_DIR", str(tmp_path))
-    emu.set_timings(run_seconds=0.4)
-    driver: Driver = new_driver(poll=PollPolicy(initial=0.25, factor=1.0, max_interval=0.25))  # type: ignore[operator]
-    for _ in range(3):  # no history yet: every 0.25 s
-        driver.wait(driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD), timeout=20)
-    assert driver.client.timings is not None
-    assert len(driver.client.timings.durations(IMAGE_MODEL)) == 3
-    before = emu.stats()["routes"]["status"]
-    driver.wait(driver.submit(IMAGE_MODEL, IMAGE_PAYLOAD), timeout=20)
-    # One poll at once, one at the expected finish (0.4 s), perhaps one more 0.25 s later.
-    assert emu.stats()["routes"]["status"] - before <= 3
+    schedule = Schedule(POLICY, history)
+    elapsed, polls = 0.0, 0
+    while elapsed < queue + run:
+        sleep = schedule.next_sleep(elapsed, queued=elapsed < queue)
+        assert 0 < sleep <= POLICY.max_interval
+        elapsed += sleep
+        polls += 1
+    assert polls <= fixed_polls(queue + run) + 2

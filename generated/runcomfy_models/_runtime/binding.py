@@ -96,8 +96,11 @@ class ModelBinding(Generic[InputT, OutputT]):
         output_type: type[OutputT],
         media: Mapping[str, MediaField],
         nullable: Collection[str] = (),
+        timing_inputs: Sequence[str] = (),
     ) -> None:
         self.model_id = validate_model_id(model_id)
+        self.timing_inputs = tuple(timing_inputs)
+        """The inputs (wire names) whose values drive the run time; see ``timings``."""
         self.input_type = input_type
         self.output_type = output_type
         self.media = dict(media)
@@ -198,7 +201,13 @@ class ModelBinding(Generic[InputT, OutputT]):
         """Validate and queue a job; ``timeout`` bounds the submit request (seconds)."""
         body = self.payload(self.build_input(params))
         runner = client or get_default_client()
-        return runner.submit(self.model_id, body, output_type=self.output_type, timeout=timeout)
+        return runner.submit(
+            self.model_id,
+            body,
+            output_type=self.output_type,
+            timeout=timeout,
+            timing_inputs=self.timing_inputs,
+        )
 
     def run(
         self,
@@ -228,7 +237,11 @@ class ModelBinding(Generic[InputT, OutputT]):
         body = self.payload(self.build_input(params))
         runner = client or get_default_async_client()
         return await runner.submit(
-            self.model_id, body, output_type=self.output_type, timeout=timeout
+            self.model_id,
+            body,
+            output_type=self.output_type,
+            timeout=timeout,
+            timing_inputs=self.timing_inputs,
         )
 
     async def run_async(

@@ -7,7 +7,8 @@ clients: edit that file, not this one.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from time import monotonic
 from types import TracebackType
 from typing import Any, overload
 
@@ -21,6 +22,7 @@ from .job_types import CancelOutcome, JobResult, JobStatus
 from .model_types import OutputT
 from .outputs import GenericOutput
 from .pricing import Price, price_from_entry
+from .timings import timing_key
 from .transport import DeadlineReached, send_sync
 from .waiting import JobBase, StatusCallback, WaitLoop
 from .wire import parse_cancel, parse_status
@@ -92,6 +94,7 @@ class RunComfy(ClientCore):
         *,
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
+        timing_inputs: Sequence[str] = (),
     ) -> Job[GenericOutput]: ...
 
     @overload
@@ -103,6 +106,7 @@ class RunComfy(ClientCore):
         output_type: type[OutputT],
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
+        timing_inputs: Sequence[str] = (),
     ) -> Job[OutputT]: ...
 
     def submit(
@@ -113,15 +117,26 @@ class RunComfy(ClientCore):
         output_type: type[Any] = GenericOutput,
         timeout: TimeoutLike | None = None,
         max_retries: int | None = None,
+        timing_inputs: Sequence[str] = (),
     ) -> Job[Any]:
         """Queue a job (``POST /v1/models/{model_id}``, the payload as the body).
 
         Never sent twice once it may have reached the server: when the answer is
         lost, SubmitOutcomeUnknownError is raised instead of retrying.
+        ``timing_inputs`` names the inputs whose values drive the run time (a generated
+        model module passes its ``TIMING_INPUTS``): ``wait`` learns run times per model
+        and their values.
         """
         attempts = self._submit_call(model_id, payload, timeout=timeout, max_retries=max_retries)
         request_id = self._submitted(attempts, send_sync(self._http, attempts))
-        return Job(self, request_id, model_id=model_id, output_type=output_type)
+        return Job(
+            self,
+            request_id,
+            model_id=model_id,
+            output_type=output_type,
+            timing_key=timing_key(model_id, payload, timing_inputs),
+            submitted_at=monotonic(),
+        )
 
     @overload
     def job(self, request_id: str, model_id: str | None = None) -> Job[GenericOutput]: ...
@@ -151,6 +166,7 @@ class RunComfy(ClientCore):
         on_update: StatusCallback | None = None,
         cancel_on_timeout: bool = False,
         max_retries: int | None = None,
+        timing_inputs: Sequence[str] = (),
     ) -> GenericOutput: ...
 
     @overload
@@ -164,6 +180,7 @@ class RunComfy(ClientCore):
         on_update: StatusCallback | None = None,
         cancel_on_timeout: bool = False,
         max_retries: int | None = None,
+        timing_inputs: Sequence[str] = (),
     ) -> OutputT: ...
 
     def run(
@@ -176,13 +193,20 @@ class RunComfy(ClientCore):
         on_update: StatusCallback | None = None,
         cancel_on_timeout: bool = False,
         max_retries: int | None = None,
+        timing_inputs: Sequence[str] = (),
     ) -> Any:
         """Submit and wait for the output.
 
         ``timeout`` is the overall deadline for waiting, in seconds; ``max_retries``
-        applies to the submit.
+        applies to the submit; ``timing_inputs`` as for :meth:`submit`.
         """
-        job = self.submit(model_id, payload, output_type=output_type, max_retries=max_retries)
+        job = self.submit(
+            model_id,
+            payload,
+            output_type=output_type,
+            max_retries=max_retries,
+            timing_inputs=timing_inputs,
+        )
         return job.wait(
             timeout=timeout,
             on_update=on_update,
@@ -319,8 +343,16 @@ class Job(JobBase[OutputT]):
         *,
         model_id: str | None = None,
         output_type: type[OutputT],
+        timing_key: str | None = None,
+        submitted_at: float | None = None,
     ) -> None:
-        super().__init__(request_id, model_id=model_id, output_type=output_type)
+        super().__init__(
+            request_id,
+            model_id=model_id,
+            output_type=output_type,
+            timing_key=timing_key,
+            submitted_at=submitted_at,
+        )
         self._client = client
 
     @property

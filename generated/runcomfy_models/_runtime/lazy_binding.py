@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import sys
 import threading
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final, Generic
 
@@ -49,7 +49,16 @@ class LazyBinding(Generic[InputT, OutputT]):
     ``inspect.signature(..., eval_str=True)`` work on its functions from then on.
     """
 
-    __slots__ = ("_binding", "_media", "_nullable", "_types", "model_id", "module", "types_module")
+    __slots__ = (
+        "_binding",
+        "_media",
+        "_nullable",
+        "_timing_inputs",
+        "_types",
+        "model_id",
+        "module",
+        "types_module",
+    )
 
     def __init__(
         self,
@@ -57,12 +66,14 @@ class LazyBinding(Generic[InputT, OutputT]):
         types_module: str,
         media: Mapping[str, MediaField],
         nullable: Collection[str] = (),
+        timing_inputs: Sequence[str] = (),
     ) -> None:
         self.model_id = model_id
         self.types_module = types_module
         self.module = types_module.replace("._types.", ".", 1)
         self._media = dict(media)
         self._nullable = tuple(nullable)
+        self._timing_inputs = tuple(timing_inputs)
         self._types: ModuleType | None = None
         self._binding: ModelBinding[InputT, OutputT] | None = None
 
@@ -103,6 +114,7 @@ class LazyBinding(Generic[InputT, OutputT]):
                         types.Output,
                         media=self._media,
                         nullable=self._nullable,
+                        timing_inputs=self._timing_inputs,
                     )
                 binding = self._binding
         return binding

@@ -29,8 +29,9 @@ from .errors import (
 from .job_types import CancelOutcome, JobResult, JobStatus
 from .model_types import OutputT
 from .outputs import ModelOutput
+from .run_seen import RunSeen
 from .schedule import Schedule
-from .timings import TimingHistory
+from .timings import Timings
 from .transport import DeadlineReached
 from .wire import validate_request_id
 
@@ -72,7 +73,12 @@ class WaitLoop(Generic[OutputT]):
 
     A driver calls :meth:`seen` with each status, :meth:`outcome` with the result
     once the status says the job stopped, and sleeps :meth:`next_sleep` seconds
-    between polls; :meth:`next_sleep` raises DeadlineReached once time is up.
+    between polls; :meth:`next_sleep` raises DeadlineReached once time is up. A
+    driver that polls ``/result`` alone (the batch) calls :meth:`result_seen`.
+
+    ``submitted_at`` is the clock's reading right after the submit; a job rebuilt from
+    its request id has none, so it is of unknown age and the policy alone paces it.
+    ``timing_key`` names its run times in ``timings`` (see :func:`~.timings.timing_key`).
     """
 
     def __init__(
@@ -85,18 +91,24 @@ class WaitLoop(Generic[OutputT]):
         timeout: float | None,
         on_update: StatusCallback | None,
         clock: Callable[[], float] = time.monotonic,
-        timings: TimingHistory | None = None,
+        timings: Timings | None = None,
+        timing_key: str | None = None,
+        submitted_at: float | None = None,
     ) -> None:
         self.request_id = request_id
         self.model_id = model_id
         self._output_type = output_type
         self._on_update = on_update
         self._clock = clock
-        self._started = clock()
         self.deadline = Deadline(timeout, clock)
-        self._timings = timings
-        durations = timings.durations(model_id) if timings is not None else ()
-        self._schedule = Schedule(policy, durations)
+        self._started = clock() if submitted_at is None else submitted_at
+        self._seen_run = RunSeen(from_submit=submitted_at is not None)
+        self._timings = timings if timing_key is not None else None
+        self._key = timing_key
+        known = self._known_runs() if submitted_at is not None else []
+        self._schedule = Schedule(policy, known)
+        self._queued = False
+        self._queue_position: int | None = None
         self._last: JobStatus | None = None
         self._last_word: str | None = None
         self._unknown_logged = False
@@ -109,6 +121,7 @@ class WaitLoop(Generic[OutputT]):
         """
         log_status(status, self.model_id)
         self._note_word(status.word, status.state == "unknown")
+        self._observe(status.state, status.queue_position)
         if self._on_update is not None and status != self._last:
             self._on_update(status)
         self._last = status
@@ -116,10 +129,46 @@ class WaitLoop(Generic[OutputT]):
 
     def outcome(self, result: JobResult) -> OutputT | None:
         """The parsed output, None while ``/result`` still reports a running job."""
-        self._note_word(result.word, result.state == "unknown")
-        if self._timings is not None:
-            self._timings.record(self.model_id, result, self._schedule.queued_for)
+        self.result_seen(result)
         return outcome_of(result, self._output_type, self.model_id)
+
+    def result_seen(self, result: JobResult) -> bool:
+        """Note a ``/result`` answer (learning the run time of a finished job); True once
+        the job ended."""
+        self._note_word(result.word, result.state == "unknown")
+        self._observe(result.state, None)
+        if result.is_final:
+            self._learn(result)
+        return result.is_final
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the submit (or since the wait began, for a rebuilt job)."""
+        return self._clock() - self._started
+
+    def _observe(self, state: str, queue_position: int | None) -> None:
+        self._seen_run.saw(state, self.elapsed)
+        self._queued = state == "in_queue"
+        self._queue_position = queue_position
+
+    def _known_runs(self) -> list[float]:
+        if self._timings is None:
+            return []
+        try:
+            return self._timings.durations(self._key)
+        except Exception as exc:  # local state must never cost a job
+            logger.debug("job timing history not read: %s", exc)
+            return []
+
+    def _learn(self, result: JobResult) -> None:
+        if self._timings is None:
+            return
+        try:
+            seconds = self._seen_run.run_seconds(result, self.elapsed)
+            if seconds is not None:
+                self._timings.record(self._key, seconds)
+        except Exception as exc:  # local state must never cost a job
+            logger.debug("job timing history not written: %s", exc)
 
     def _note_word(self, word: str | None, unknown: bool) -> None:
         self._last_word = word
@@ -137,14 +186,16 @@ class WaitLoop(Generic[OutputT]):
         """Seconds to sleep before the next poll; raises DeadlineReached when time is up."""
         if self.deadline.expired():
             raise DeadlineReached()
-        last = self._last
         sleep = self._schedule.next_sleep(
-            self._clock() - self._started,
-            queued=last is not None and last.state == "in_queue",
-            queue_position=None if last is None else last.queue_position,
+            self.elapsed, queued=self._queued, queue_position=self._queue_position
         )
         remaining = self.deadline.remaining()
         return sleep if remaining is None else min(sleep, remaining)
+
+    @property
+    def last_word(self) -> str | None:
+        """The status word the server sent last."""
+        return self._last_word
 
     def timed_out(
         self,
@@ -246,12 +297,20 @@ class JobBase(Generic[OutputT]):
     """What ``Job`` and ``AsyncJob`` share: the identity of a job and its wait loop."""
 
     def __init__(
-        self, request_id: str, *, model_id: str | None, output_type: type[OutputT]
+        self,
+        request_id: str,
+        *,
+        model_id: str | None,
+        output_type: type[OutputT],
+        timing_key: str | None = None,
+        submitted_at: float | None = None,
     ) -> None:
         self._request_id = validate_request_id(request_id)
         self._model_id = model_id
         self._output_type = output_type
         self._last_result: JobResult | None = None
+        self._timing_key = timing_key
+        self._submitted_at = submitted_at
 
     @property
     def request_id(self) -> str:
@@ -264,6 +323,16 @@ class JobBase(Generic[OutputT]):
     @property
     def output_type(self) -> type[OutputT]:
         return self._output_type
+
+    @property
+    def timing_key(self) -> str | None:
+        """Under which key ``wait`` learns this job's run time; None for a rebuilt job."""
+        return self._timing_key
+
+    @property
+    def submitted_at(self) -> float | None:
+        """``time.monotonic()`` right after the submit; None for a rebuilt job."""
+        return self._submitted_at
 
     @property
     def last_result(self) -> JobResult | None:
@@ -291,7 +360,7 @@ class JobBase(Generic[OutputT]):
         policy: PollPolicy,
         timeout: float | None,
         on_update: StatusCallback | None,
-        timings: TimingHistory | None = None,
+        timings: Timings | None = None,
     ) -> WaitLoop[OutputT]:
         return WaitLoop(
             request_id=self._request_id,
@@ -301,4 +370,6 @@ class JobBase(Generic[OutputT]):
             timeout=timeout,
             on_update=on_update,
             timings=timings,
+            timing_key=self._timing_key,
+            submitted_at=self._submitted_at,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -42,6 +43,12 @@ def py_literal(value: Any) -> Source:
         inner = ", ".join(f"{py_literal(str(k))}: {py_literal(v)}" for k, v in value.items())
         return Source(f"{{{inner}}}")
     raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def py_tuple(values: Sequence[str]) -> Source:
+    """A tuple literal of strings (``("a",)`` for one), each escaped like :func:`py_literal`."""
+    items = ", ".join(py_literal(v) for v in values)
+    return Source(f"({items},)" if len(values) == 1 else f"({items})")
 
 
 def identifier(name: str) -> Source:

@@ -21,6 +21,7 @@ from runcomfy_codegen.pipeline.ir import (
 )
 from runcomfy_codegen.pipeline.literal_types import name_literal_types
 from runcomfy_codegen.pipeline.output_kind import categories_from_id, output_kind
+from runcomfy_codegen.pipeline.timing import timing_inputs
 from runcomfy_codegen.pipeline.validate import MEDIA_FORMATS, CheckedEntry
 
 _KINDS: frozenset[str] = frozenset(
@@ -300,6 +301,7 @@ def build_spec(entry: CheckedEntry) -> tuple[ModelSpec | None, list[Diagnostic]]
         limitations=tuple(catalog.get("limitations", ())),
         omitted_inputs=tuple(catalog.get("omitted_inputs", ())),
         note=catalog.get("note", ""),
+        timing_inputs=timing_inputs(inputs),
     )
     spec = dataclasses.replace(spec, literal_types=name_literal_types(spec))
     return (None if c.has_errors else spec), c.items

@@ -125,6 +125,9 @@ class ModelSpec:
     """A note kept with the schema (how it was curated, what it lacks)."""
     literal_types: tuple[LiteralType, ...] = ()
     """The named types of the enum inputs, in the order of the functions' parameters."""
+    timing_inputs: tuple[str, ...] = ()
+    """Wire names of the inputs whose values drive the run time (see ``timing``); the
+    runtime keeps job run times per model and their values."""
 
     @property
     def module_name(self) -> str:

@@ -11,6 +11,7 @@ from runcomfy_codegen.pipeline.escape import (
     docstring,
     identifier,
     py_literal,
+    py_tuple,
 )
 from runcomfy_codegen.pipeline.field_text import (
     field_details,
@@ -100,6 +101,7 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
         type_names=[py_literal(lt.name) for lt in types],
         media=Source("{" + media + "}"),
         nullable=py_literal(nullable) if nullable else None,
+        timing_inputs=py_tuple(spec.timing_inputs),
         params=params,
     )
 

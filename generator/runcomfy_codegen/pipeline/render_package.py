@@ -11,6 +11,7 @@ from runcomfy_codegen.pipeline.escape import (
     Source,
     docstring,
     py_literal,
+    py_tuple,
 )
 from runcomfy_codegen.pipeline.ir import ModelSpec
 from runcomfy_codegen.pipeline.price import known_rate, price_source
@@ -25,9 +26,7 @@ def render_registry(t: Templates, specs: Sequence[ModelSpec], layout: Layout, di
             "command_module": py_literal(layout.command_module(s)),
             "display_name": py_literal(s.display_name),
             "price": price_source(s, indent=" " * 8, lead=8, trail=","),
-            "categories": Source(
-                "(" + "".join(f"{py_literal(c)}, " for c in s.categories).rstrip(" ") + ")"
-            ),
+            "categories": py_tuple(s.categories),
             "kind": py_literal(s.catalog_kind),
             "output_kind": py_literal(s.output_kind),
         }

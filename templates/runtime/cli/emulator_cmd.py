@@ -39,6 +39,20 @@ _MISSING_EXTRA = (
     help="How long each job runs.",
 )
 @click.option(
+    "--run-seconds-input",
+    metavar="INPUT",
+    default=None,
+    help="Make a job's run time follow this input: the number it holds (5, '10', '720p') "
+    "times --run-seconds-per-unit; jobs without a number there run --run-seconds.",
+)
+@click.option(
+    "--run-seconds-per-unit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Run seconds per unit of --run-seconds-input.",
+)
+@click.option(
     "--fail",
     "fail_jobs",
     is_flag=True,
@@ -88,6 +102,8 @@ def emulator_command(
     token: str | None,
     queue_seconds: float,
     run_seconds: float,
+    run_seconds_input: str | None,
+    run_seconds_per_unit: float,
     fail_jobs: bool,
     fault_specs: tuple[str, ...],
     faults_file: Path | None,
@@ -138,6 +154,8 @@ def emulator_command(
             access_log=access_log,
             shapes=shapes,
             balance=balance,
+            run_seconds_input=run_seconds_input,
+            run_seconds_per_unit=run_seconds_per_unit,
         )
     except OSError as exc:
         raise click.ClickException(

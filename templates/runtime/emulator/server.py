@@ -121,9 +121,20 @@ class RunningEmulator:
         self.emulator.set_balance(usd)
 
     def set_timings(
-        self, *, queue_seconds: float | None = None, run_seconds: float | None = None
+        self,
+        *,
+        queue_seconds: float | None = None,
+        run_seconds: float | None = None,
+        run_seconds_input: str | None = None,
+        run_seconds_per_unit: float | None = None,
     ) -> None:
-        self.emulator.set_timings(queue_seconds=queue_seconds, run_seconds=run_seconds)
+        """See :meth:`Emulator.configure`: a run time may follow an input's value."""
+        self.emulator.configure(
+            queue_seconds=queue_seconds,
+            run_seconds=run_seconds,
+            run_seconds_input=run_seconds_input,
+            run_seconds_per_unit=run_seconds_per_unit,
+        )
 
 
 @contextlib.contextmanager
@@ -205,6 +216,8 @@ def serve(
     ready: Callable[[str], None] | None = None,
     shapes: Shapes | None = None,
     balance: float | None = None,
+    run_seconds_input: str | None = None,
+    run_seconds_per_unit: float = 1.0,
 ) -> None:
     """Serve an emulator until interrupted (Ctrl-C or SIGTERM); blocking.
 
@@ -221,6 +234,8 @@ def serve(
         faults=faults,
         shapes=shapes,
         balance=balance,
+        run_seconds_input=run_seconds_input,
+        run_seconds_per_unit=run_seconds_per_unit,
     )
     sock = _bind(host, port)
     base_url = _base_url(sock)

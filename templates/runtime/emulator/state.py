@@ -7,6 +7,8 @@ use it at the same time.
 from __future__ import annotations
 
 import hmac
+import math
+import re
 import threading
 import time
 import uuid
@@ -37,6 +39,8 @@ class InsufficientBalance(Exception):
     """A submit the wallet cannot pay for (RunComfy's error 400002): no job is made."""
 
 
+_LEADING_NUMBER: Final = re.compile(r"\s*\d+(\.\d+)?")
+
 Clock = Callable[[], float]
 
 
@@ -45,7 +49,10 @@ class Emulator:
 
     `clock` returns seconds since the epoch (default `time.time`); inject a
     controllable one to move jobs through their states deterministically.
-    Each job keeps the outcome and timings in force when it was submitted.
+    Each job keeps the outcome and timings in force when it was submitted. With
+    `run_seconds_input` set, a job's run time depends on its input: the number that
+    input holds (`5`, `"10"`, `"720p"`) times `run_seconds_per_unit` seconds; a job
+    without a number there runs `run_seconds`.
     """
 
     def __init__(
@@ -60,6 +67,8 @@ class Emulator:
         clock: Clock | None = None,
         shapes: Shapes | None = None,
         balance: float | None = None,
+        run_seconds_input: str | None = None,
+        run_seconds_per_unit: float = 1.0,
     ) -> None:
         self.catalog = Catalog(catalog)
         self.shapes = shapes if shapes is not None else Shapes()
@@ -69,6 +78,8 @@ class Emulator:
         self._validator = InputValidator()
         self._initial = (_checked_outcome(outcome), _seconds(queue_seconds), _seconds(run_seconds))
         self._outcome, self._queue_seconds, self._run_seconds = self._initial
+        self._initial_run_input = (_input_name(run_seconds_input), _per_unit(run_seconds_per_unit))
+        self._run_input, self._run_per_unit = self._initial_run_input
         self._faults = FaultBook(faults)
         self._jobs: dict[str, Job] = {}
         self._stats = Stats()
@@ -110,12 +121,23 @@ class Emulator:
         outcome: Outcome | None = None,
         queue_seconds: float | None = None,
         run_seconds: float | None = None,
+        run_seconds_input: str | None = None,
+        run_seconds_per_unit: float | None = None,
     ) -> None:
-        """Change any of outcome and timings at once; nothing changes if one is invalid."""
+        """Change any of outcome and timings at once; nothing changes if one is invalid.
+
+        `run_seconds_input=""` makes run times independent of the inputs again.
+        """
         new_outcome = None if outcome is None else _checked_outcome(outcome)
         queue = None if queue_seconds is None else _seconds(queue_seconds)
         run = None if run_seconds is None else _seconds(run_seconds)
+        run_input = None if run_seconds_input is None else _input_name(run_seconds_input)
+        per_unit = None if run_seconds_per_unit is None else _per_unit(run_seconds_per_unit)
         with self._lock:
+            if run_seconds_input is not None:
+                self._run_input = run_input
+            if per_unit is not None:
+                self._run_per_unit = per_unit
             if new_outcome is not None:
                 self._outcome = new_outcome
             if queue is not None:
@@ -129,6 +151,8 @@ class Emulator:
                 "outcome": self._outcome,
                 "queue_seconds": self._queue_seconds,
                 "run_seconds": self._run_seconds,
+                "run_seconds_input": self._run_input,
+                "run_seconds_per_unit": self._run_per_unit,
                 "token_required": self.token_required,
                 "shapes": self.shapes.to_dict(),
             }
@@ -222,7 +246,7 @@ class Emulator:
                 model_id=model_id,
                 created_at=self._clock(),
                 queue_seconds=self._queue_seconds,
-                run_seconds=self._run_seconds,
+                run_seconds=self._job_run_seconds(inputs),
                 outcome=outcome,
                 media=media,
                 cost=cost,
@@ -231,6 +255,10 @@ class Emulator:
                 self._jobs[job.request_id] = job
                 self._stats.count("submit", model_id)
         return job
+
+    def _job_run_seconds(self, inputs: Mapping[str, Any]) -> float:
+        units = None if self._run_input is None else _number_in(inputs.get(self._run_input))
+        return self._run_seconds if units is None else units * self._run_per_unit
 
     def job(self, request_id: str) -> Job | None:
         with self._lock:
@@ -303,6 +331,7 @@ class Emulator:
             self._stats = Stats()
             self._outcome, self._queue_seconds, self._run_seconds = self._initial
             self._balance = self._initial_balance
+            self._run_input, self._run_per_unit = self._initial_run_input
         self._faults.clear()
 
 
@@ -325,6 +354,32 @@ def _seconds(value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
         raise ValueError(f"durations must be non-negative numbers of seconds, got {value!r}")
     return float(value)
+
+
+def _input_name(name: str | None) -> str | None:
+    if name is not None and not isinstance(name, str):
+        raise ValueError(f"run_seconds_input must be an input name, got {name!r}")
+    return name or None
+
+
+def _per_unit(value: float) -> float:
+    if _seconds(value) <= 0:
+        raise ValueError(f"run_seconds_per_unit must be more than 0, got {value!r}")
+    return float(value)
+
+
+def _number_in(value: Any) -> float | None:
+    """The number an input holds: 5, 2.5, "10", "720p", "5s"; None if none (or negative)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        found = _LEADING_NUMBER.match(value) if isinstance(value, str) else None
+        if found is None:
+            return None
+        number = float(found.group(0))
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def _contains_marker(value: Any) -> bool:

@@ -72,7 +72,8 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     type=click.FloatRange(min=0, min_open=True),
     envvar="RUNCOMFY_POLL_INTERVAL",
     metavar="SECONDS",
-    help="Longest wait between two status checks (default 5).  [env: RUNCOMFY_POLL_INTERVAL]",
+    help="Longest wait between two status checks, the first one included (default 30; "
+    "without timing history every 2 s).  [env: RUNCOMFY_POLL_INTERVAL]",
 )
 @click.option("-v", "--verbose", count=True, help="Log each request (-vv: debug).")
 @click.pass_context

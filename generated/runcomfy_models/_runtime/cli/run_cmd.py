@@ -86,7 +86,12 @@ def run_model(ctx: click.Context, commands: ModelCommands, values: dict[str, Any
             return exits.BAD_INPUT
     with settings.client() as client:
         try:
-            job = client.submit(model_id, payload, output_type=binding.output_type)
+            job = client.submit(
+                model_id,
+                payload,
+                output_type=binding.output_type,
+                timing_inputs=binding.timing_inputs,
+            )
         except KeyboardInterrupt:
             error(
                 "Interrupted while submitting: the job may have been created (and billed). "

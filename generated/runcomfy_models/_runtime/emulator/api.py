@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from ..billing import BALANCE_PATH
@@ -141,6 +141,8 @@ class RunComfyApi:
             return DroppedConnection()
         if rule is not None and rule.kind == "status_after":
             return _fault_status(rule)
+        if rule is not None and rule.kind == "drip":
+            return _dripping(response, rule.delay)
         return response
 
     def _job_model(self, request: Request) -> str | None:
@@ -293,6 +295,24 @@ async def _before_processing(rule: FaultRule) -> Response | None:
             200, rule.effective_error_code, "Injected fault: error in a 200 answer."
         )
     return None
+
+
+# How many bytes of a dripping body go out at a time.
+DRIP_BYTES: Final = 4
+
+
+def _dripping(response: Response, delay: float) -> Response:
+    """The same answer, its body sent ``DRIP_BYTES`` at a time, ``delay`` seconds apart."""
+    body = bytes(response.body)
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), DRIP_BYTES):
+            if start:
+                await asyncio.sleep(delay)
+            yield body[start : start + DRIP_BYTES]
+
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    return StreamingResponse(pieces(), status_code=response.status_code, headers=headers)
 
 
 def _fault_status(rule: FaultRule) -> Response:

@@ -16,6 +16,10 @@ from .faults import parse_faults
 from .responses import BAD_REQUEST, error_response
 from .state import Emulator
 
+_CONFIG_FIELDS = frozenset(
+    {"outcome", "queue_seconds", "run_seconds", "run_seconds_input", "run_seconds_per_unit"}
+)
+
 
 class ControlRoutes:
     def __init__(self, emulator: Emulator) -> None:
@@ -59,18 +63,21 @@ class ControlRoutes:
         return JSONResponse(self.emulator.config())
 
     async def set_config(self, request: Request) -> Response:
-        """Body: any of `{"outcome": "failed", "queue_seconds": 1.5, "run_seconds": 3}`."""
+        """Body: any of `{"outcome": "failed", "queue_seconds": 1.5, "run_seconds": 3,
+        "run_seconds_input": "duration", "run_seconds_per_unit": 0.5}`."""
         try:
             body = await _json_body(request)
             if not isinstance(body, dict):
                 raise ValueError("the config must be a JSON object")
-            unknown = sorted(set(body) - {"outcome", "queue_seconds", "run_seconds"})
+            unknown = sorted(set(body) - _CONFIG_FIELDS)
             if unknown:
                 raise ValueError(f"unknown config field(s): {', '.join(unknown)}")
             self.emulator.configure(
                 outcome=body.get("outcome"),
                 queue_seconds=body.get("queue_seconds"),
                 run_seconds=body.get("run_seconds"),
+                run_seconds_input=body.get("run_seconds_input"),
+                run_seconds_per_unit=body.get("run_seconds_per_unit"),
             )
         except ValueError as exc:
             return error_response(400, BAD_REQUEST, str(exc))

@@ -19,10 +19,12 @@ FaultKind = Literal[
     "error_body",
     "unknown_status",
     "negative_cost",
+    "drip",
 ]
 """``status``: answer an HTTP error instead of processing the request; ``status_after``:
 process it (a submit creates its job), then answer the HTTP error all the same;
-``drop_before``/``drop_after``: drop the connection before/after processing."""
+``drop_before``/``drop_after``: drop the connection before/after processing; ``drip``:
+send the answer's body a few bytes at a time, ``delay`` seconds apart."""
 
 ROUTES: Final[tuple[str, ...]] = get_args(Route)
 KINDS: Final[tuple[str, ...]] = get_args(FaultKind)
@@ -38,6 +40,7 @@ _SHORTHAND_FIELD: Final[dict[str, str]] = {
     "status": "status",
     "status_after": "status",
     "slow": "delay",
+    "drip": "delay",
     "error_body": "error_code",
 }
 
@@ -116,7 +119,8 @@ class FaultRule:
         `result:drop_after,times=1`, `*:error_body=400002`,
         `submit:status=503,model_id=wan-ai/wan-3.0/image-to-video`.
         The value after the kind sets its main field: the HTTP status for
-        `status`, the delay in seconds for `slow`, the error code for `error_body`.
+        `status`, the delay in seconds for `slow` (and between pieces for `drip`), the error
+        code for `error_body`.
         """
         route, sep, rest = spec.strip().partition(":")
         if not sep or not rest:

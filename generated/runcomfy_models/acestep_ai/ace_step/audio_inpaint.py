@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -42,6 +43,9 @@ OUTPUT_KIND: Final = "audio"
 """What the model makes: audio. ``out.file()`` is its audio file (``audio`` or ``audios``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ()
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 EndTimeRelativeTo = Literal["start", "end"]
 StartTimeRelativeTo = EndTimeRelativeTo
@@ -89,6 +93,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.acestep_ai.ace_step.audio_inpaint",
     media={"audio": MediaField(kind="audio", many=False)},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

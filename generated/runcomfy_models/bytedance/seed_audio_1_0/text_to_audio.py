@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -43,6 +44,9 @@ OUTPUT_KIND: Final = "audio"
 """What the model makes: audio. ``out.file()`` is its audio file (``audio`` or ``audios``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ("speed",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 OutputFormat = Literal["wav", "mp3", "ogg_opus"]
 SampleRate = Literal[8000, 16000, 24000, 32000, 44100, 48000]
@@ -102,6 +106,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
         "audio_urls": MediaField(kind="audio", many=True),
         "image_url": MediaField(kind="image", many=False),
     },
+    timing_inputs=TIMING_INPUTS,
 )
 
 

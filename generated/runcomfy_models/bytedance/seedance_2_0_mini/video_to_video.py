@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -42,6 +43,9 @@ OUTPUT_KIND: Final = "video"
 """What the model makes: video. ``out.file()`` is its video file (``video`` or ``videos``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ("duration", "resolution")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["16:9", "9:16", "4:3", "3:4", "1:1", "21:9"]
 Resolution = Literal["480p", "720p"]
@@ -98,6 +102,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
         "reference_images": MediaField(kind="image", many=True),
         "video": MediaField(kind="video", many=False),
     },
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -43,6 +44,9 @@ OUTPUT_KIND: Final = "image"
 """What the model makes: image. ``out.file()`` is its image file (``image`` or ``images``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ("resolution",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["auto", "1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"]
 OutputFormat = Literal["png", "jpeg"]
@@ -80,6 +84,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.bytedance.seedream_5_0_pro.image_to_image",
     media={"image": MediaField(kind="image", many=True)},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

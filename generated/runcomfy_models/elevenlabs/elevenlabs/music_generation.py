@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -41,6 +42,9 @@ OUTPUT_KIND: Final = "audio"
 """What the model makes: audio. ``out.file()`` is its audio file (``audio`` or ``audios``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ("music_length_ms",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 OutputFormat = Literal[
     "mp3_standard",
@@ -74,7 +78,10 @@ class Params(TypedDict, total=False):
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
-    MODEL_ID, "runcomfy_models._types.elevenlabs.elevenlabs.music_generation", media={}
+    MODEL_ID,
+    "runcomfy_models._types.elevenlabs.elevenlabs.music_generation",
+    media={},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

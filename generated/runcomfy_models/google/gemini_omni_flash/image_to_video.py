@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -41,6 +42,9 @@ OUTPUT_KIND: Final = "video"
 """What the model makes: video. ``out.file()`` is its video file (``video`` or ``videos``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price(duration_input="duration", duration_default=8)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ("duration",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["16:9", "9:16"]
 
@@ -72,6 +76,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.google.gemini_omni_flash.image_to_video",
     media={"image_url": MediaField(kind="image", many=False)},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -42,6 +43,9 @@ OUTPUT_KIND: Final = "video"
 """What the model makes: video. ``out.file()`` is its video file (``video`` or ``videos``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ("resolution",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AudioSetting = Literal["auto", "origin"]
 Resolution = Literal["720P", "1080P"]
@@ -111,6 +115,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
         "reference_image_url_5": MediaField(kind="image", many=False),
         "video_url": MediaField(kind="video", many=False),
     },
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -42,6 +43,9 @@ OUTPUT_KIND: Final = "image"
 """What the model makes: image. ``out.file()`` is its image file (``image`` or ``images``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ("rendering_speed", "resolution")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 # fmt: off
 Resolution = Literal[
@@ -92,6 +96,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.ideogram.ideogram_v3.reframe",
     media={"image": MediaField(kind="image", many=False)},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

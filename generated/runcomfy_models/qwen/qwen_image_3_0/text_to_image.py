@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -42,6 +43,9 @@ OUTPUT_KIND: Final = "image"
 """What the model makes: image. ``out.file()`` is its image file (``image`` or ``images``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ("resolution",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
 Resolution = Literal["1k", "2k"]
@@ -74,7 +78,10 @@ class Params(TypedDict, total=False):
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
-    MODEL_ID, "runcomfy_models._types.qwen.qwen_image_3_0.text_to_image", media={}
+    MODEL_ID,
+    "runcomfy_models._types.qwen.qwen_image_3_0.text_to_image",
+    media={},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -41,6 +42,9 @@ OUTPUT_KIND: Final = "video"
 """What the model makes: video. ``out.file()`` is its video file (``video`` or ``videos``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ()
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 TargetAspectRatio = Literal["16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9"]
 
@@ -71,6 +75,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.runwayml.runway_aleph_2.video_to_video",
     media={"video_url": MediaField(kind="video", many=False)},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -41,6 +42,9 @@ OUTPUT_KIND: Final = "image"
 """What the model makes: image. ``out.file()`` is its image file (``image`` or ``images``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price(count_input="num_images", count_default=1)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ("image_size", "num_images")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 ImageSize = Literal[
     "square_hd",
@@ -87,6 +91,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.wan_ai.wan_2_7.edit",
     media={"image_urls": MediaField(kind="image", many=True)},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -1,60 +1,81 @@
-"""When the batch polls a job: the same learned schedule as ``wait``, fed by this batch's jobs.
+"""When the batch polls a job: the same wait loop and learned schedule as ``wait``.
 
-The jobs of one batch run the same model and usually take similar times, and
-``/result`` reports when each finished job was created and when it finished.
-The pacer keeps the recent durations (starting from the machine's timing
-history of the model, when there is one) and gives each new job a
-:class:`~...schedule.Schedule` over them: no poll before the earliest expected
-finish, dense polls around it, a back-off after. A job picked up from the
-journal is of unknown age: it is polled at once, then by the policy alone.
+Each job is followed by a :class:`~...waiting.WaitLoop`, the loop ``wait`` uses:
+one poll at once, then the sleeps of its :class:`~...schedule.Schedule` (dense
+around the expected finish of jobs of this model and these timing inputs, the
+policy's interval otherwise), the job's deadline over all of it. The batch only
+fetches differently: ``/result`` alone, one request per poll. A job picked up
+from the journal is of unknown age: the policy alone paces it, and it teaches
+nothing (its start was never seen). Run times go to the machine's timing
+history, or, when that is off, to one kept for this batch alone.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable
-from typing import Final
+import time
+from collections.abc import Callable
+from typing import Any
 
+from pydantic import BaseModel
+
+from ...async_client import AsyncJob
 from ...config import PollPolicy
-from ...job_types import JobResult
-from ...schedule import Schedule
-from ...timings import TimingHistory, run_seconds
+from ...timings import MemoryTimings, Timings
+from ...waiting import WaitLoop
 
-__all__ = ["PollPacer"]
-
-# How many recent durations the schedule looks at.
-WINDOW: Final = 64
+__all__ = ["PollPacer", "gave_up", "undocumented"]
 
 
 class PollPacer:
-    """The schedules of the jobs of one batch."""
+    """The wait loops of the jobs of one batch, and where their run times are learned."""
 
     def __init__(
         self,
         policy: PollPolicy,
         *,
-        model_id: str | None = None,
-        timings: TimingHistory | None = None,
+        model_id: str,
+        timings: Timings | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.policy = policy
         self.model_id = model_id
-        self.timings = timings
-        known: Iterable[float] = timings.durations(model_id) if timings is not None else ()
-        self._durations: deque[float] = deque(known, maxlen=WINDOW)
+        self.timings: Timings = timings if timings is not None else MemoryTimings()
+        self.clock = clock
 
-    @property
-    def durations(self) -> list[float]:
-        return list(self._durations)
+    def loop(
+        self,
+        request_id: str,
+        output_type: type[BaseModel],
+        *,
+        timeout: float | None,
+        job: AsyncJob[Any] | None = None,
+    ) -> WaitLoop[Any]:
+        """The loop of one job: ``job`` when this run submitted it, None when picked up."""
+        return WaitLoop(
+            request_id=request_id,
+            model_id=self.model_id,
+            output_type=output_type,
+            policy=self.policy,
+            timeout=timeout,
+            on_update=None,
+            timings=self.timings,
+            timing_key=None if job is None else job.timing_key,
+            submitted_at=None if job is None else job.submitted_at,
+            clock=self.clock,
+        )
 
-    def record(self, result: JobResult, queued: float = 0.0) -> None:
-        """Learn a succeeded job's run time (see :func:`~...timings.run_seconds`)."""
-        seconds = run_seconds(result, queued)
-        if seconds is None:
-            return
-        self._durations.append(seconds)
-        if self.timings is not None:
-            self.timings.record(self.model_id, result, queued)
 
-    def schedule(self, *, just_submitted: bool) -> Schedule:
-        """The schedule of one job; one picked up from the journal gets the policy alone."""
-        return Schedule(self.policy, self._durations if just_submitted else ())
+def gave_up(line: int, request_id: str, timeout: float | None, word: str | None) -> str:
+    """What the batch reports of a job that outlived ``--job-timeout``."""
+    return (
+        f"line {line}: request {request_id} did not finish within {timeout or 0:g}s "
+        f"(last status {word!r}); it stays in the journal, rerun to follow it"
+    )
+
+
+def undocumented(line: int, request_id: str, word: str | None) -> str:
+    """What the batch reports of a job that sends a status word nobody documents."""
+    return (
+        f"line {line}: request {request_id} reports the undocumented status {word!r}; "
+        "following it until it ends"
+    )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from ...async_client import AsyncRunComfy
+from ...async_client import AsyncJob, AsyncRunComfy
 from ...async_fetch import download_async, new_download_client_async
 from ...client_core import encode_payload
 from ...errors import (
@@ -40,6 +39,7 @@ from ...errors import (
 from ...filenames import safe_filename, unique_filename
 from ...job_types import JobResult
 from ...pricing import Price
+from ...transport import DeadlineReached
 from .. import exits
 from ..inputs import InputProblems, InputShape
 from ..render import file_urls
@@ -47,7 +47,7 @@ from .budget import Budget
 from .clients import BatchClients
 from .gate import Gate
 from .journal import NO_FILE_ERROR, Journal
-from .pacing import PollPacer
+from .pacing import PollPacer, gave_up, undocumented
 from .planner import Planner, Skip, Work
 from .progress import Progress
 from .reader import InputFileError, Record
@@ -112,6 +112,7 @@ class BatchRunner:
         self.pacer = PollPacer(
             clients.first.poll_policy, model_id=model_id, timings=clients.first.timings
         )
+        self.timing_inputs = shape.binding.timing_inputs
         self.fatal: RunComfyError | None = None
         self.last_line = 0
         self.stop_requested = False
@@ -241,7 +242,7 @@ class BatchRunner:
         sending = FirstWrite(lambda: self.journal.mark_submitting(line, work.hash, estimate))
         try:
             with on_sending(sending):
-                job = await client.submit(self.model_id, payload)
+                job = await client.submit(self.model_id, payload, timing_inputs=self.timing_inputs)
         except SubmitOutcomeUnknownError as exc:
             self.journal.mark_unknown(line, exc.message)
             self.progress.finished("unknown")
@@ -255,7 +256,7 @@ class BatchRunner:
             self._refused(line, exc)
             return
         self.journal.mark_submitted(line, job.request_id)
-        await self._follow(line, job.request_id, client, estimate, just_submitted=True)
+        await self._follow(line, job.request_id, client, estimate, job=job)
 
     def _refused(self, line: int, exc: RunComfyError) -> None:
         """The submit failed in a way that certainly created no job."""
@@ -281,57 +282,22 @@ class BatchRunner:
         client: AsyncRunComfy,
         estimate: float | None = None,
         *,
-        just_submitted: bool = False,
+        job: AsyncJob[Any] | None = None,
     ) -> None:
-        """Poll ``/result`` until the job ends, then record its outcome.
-
-        Before the end ``/result`` answers with the current state (``in_queue``,
-        ``in_progress``), at the end with the outcome and cost: one request per
-        poll, where ``/status`` needs a second one for the outcome (it says
-        ``completed`` for failed runs too). A state the API does not define is an
-        error (UnexpectedResponseError), never taken for "still running". The
-        waits between polls come from the pacer (see :mod:`.pacing`).
-        """
-        schedule = self.pacer.schedule(just_submitted=just_submitted)
-        started = time.monotonic()
+        """Poll ``/result`` (the state until the end, then the outcome and cost: one request
+        per poll) until the job ends, then record its outcome. The wait loop ``wait`` uses
+        paces the polls (see :mod:`.pacing`); ``--job-timeout`` bounds it all."""
+        loop = self.pacer.loop(request_id, self.output_type, timeout=self.job_timeout, job=job)
         failures = 0
-        deadline = None if self.job_timeout is None else started + self.job_timeout
         word: str | None = None
-        queued = False
-        polls = 0
         while not self.stopping:
-            if polls == 0 and not just_submitted:
-                wait = 0.0  # of unknown age: it may have ended long ago
-            else:
-                wait = schedule.next_sleep(time.monotonic() - started, queued=queued)
-            polls += 1
-            if deadline is not None:
-                wait = min(wait, max(0.0, deadline - time.monotonic()))
-            if wait > 0:
-                await self._sleep(wait)
-                if self.stopping:
-                    return
-            if deadline is not None and time.monotonic() >= deadline:
-                self.report(
-                    f"line {line}: request {request_id} did not finish within "
-                    f"{self.job_timeout:g}s (last status {word!r}); it stays in the journal, "
-                    "rerun to follow it"
-                )
-                return
             try:
-                result = await client.result(request_id, include_cost=True)
-                if result.is_final:
-                    await self._finish(line, result, estimate)
-                    self.pacer.record(result, schedule.queued_for)
-                    return
-                if result.state == "unknown" and word != result.word:
-                    self.report(
-                        f"line {line}: request {request_id} reports the undocumented status "
-                        f"{result.word!r}; following it until it ends"
-                    )
-                word = result.word
-                queued = result.state == "in_queue"
-                failures = 0
+                result = await client._fetch_result(
+                    request_id, include_cost=True, deadline=loop.deadline.at
+                )
+            except DeadlineReached:
+                self.report(gave_up(line, request_id, self.job_timeout, loop.last_word))
+                return
             except NotFoundError as exc:
                 self.journal.mark_failed(line, str(exc))
                 self.progress.finished("failed")
@@ -348,6 +314,20 @@ class BatchRunner:
                         "it stays in the journal, rerun to follow it"
                     )
                     return
+            else:
+                failures = 0
+                if loop.result_seen(result):
+                    await self._finish(line, result, estimate)
+                    return
+                if result.state == "unknown" and word != result.word:
+                    self.report(undocumented(line, request_id, result.word))
+                word = result.word
+            try:
+                wait = loop.next_sleep()
+            except DeadlineReached:
+                self.report(gave_up(line, request_id, self.job_timeout, loop.last_word))
+                return
+            await self._sleep(wait)
 
     async def _finish(self, line: int, result: JobResult, estimate: float | None) -> None:
         cost = self.gate.settle(line, estimate, result.cost)

@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -40,6 +41,9 @@ OUTPUT_KIND: Final = "image"
 """What the model makes: image. ``out.file()`` is its image file (``image`` or ``images``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price()
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ("height", "width")
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 
 class Params(TypedDict, total=False):
@@ -59,7 +63,10 @@ class Params(TypedDict, total=False):
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
-    MODEL_ID, "runcomfy_models._types.blackforestlabs.flux_2_klein.n_4b.text_to_image", media={}
+    MODEL_ID,
+    "runcomfy_models._types.blackforestlabs.flux_2_klein.n_4b.text_to_image",
+    media={},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -45,6 +46,9 @@ OUTPUT_KIND: Final = "video"
 """What the model makes: video. ``out.file()`` is its video file (``video`` or ``videos``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ("duration",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["auto", "21:9", "2:1", "16:9", "4:3", "1:1", "3:4", "9:16"]
 Duration = Literal[5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
@@ -89,6 +93,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
         "end_image_url": MediaField(kind="image", many=False),
         "start_image_url": MediaField(kind="image", many=False),
     },
+    timing_inputs=TIMING_INPUTS,
 )
 
 

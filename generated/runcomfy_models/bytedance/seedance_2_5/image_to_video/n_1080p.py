@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -40,6 +41,9 @@ OUTPUT_KIND: Final = "video"
 """What the model makes: video. ``out.file()`` is its video file (``video`` or ``videos``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ("duration",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 
 class Params(TypedDict, total=False):
@@ -64,6 +68,7 @@ _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
     MODEL_ID,
     "runcomfy_models._types.bytedance.seedance_2_5.image_to_video.n_1080p",
     media={"image": MediaField(kind="image", many=False)},
+    timing_inputs=TIMING_INPUTS,
 )
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "MODEL_ID",
     "OUTPUT_KIND",
     "PRICE",
+    "TIMING_INPUTS",
     "Input",
     "Output",
     "Params",
@@ -42,6 +43,9 @@ OUTPUT_KIND: Final = "video"
 """What the model makes: video. ``out.file()`` is its video file (``video`` or ``videos``); ``out.files()`` lists every file it returns."""
 PRICE: Final = Price(duration_input="duration", duration_default=5)
 """The price in RunComfy's catalog: unknown. ``PRICE.estimate(inputs)``: one job's cost in USD (None if unknown)."""
+TIMING_INPUTS: Final = ("duration",)
+"""The inputs whose values drive the run time: job run times are learned per model and
+their values, so ``wait`` polls around each job's expected finish."""
 
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 ShotType = Literal["customize", "intelligent"]
@@ -74,7 +78,10 @@ class Params(TypedDict, total=False):
 
 # Input, Output and the pydantic classes load on first use (see the end of the module).
 _BINDING: Final[LazyBinding[Input, Output]] = LazyBinding(
-    MODEL_ID, "runcomfy_models._types.kling.kling_video_o3.standard.text_to_video", media={}
+    MODEL_ID,
+    "runcomfy_models._types.kling.kling_video_o3.standard.text_to_video",
+    media={},
+    timing_inputs=TIMING_INPUTS,
 )
 
 
