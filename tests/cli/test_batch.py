@@ -383,6 +383,7 @@ def test_results_file_option_and_json_lines(emu: RunningEmulator, tmp_path: Path
         "earlier",
     }
     assert record["files"] == [record["output"]["image"]]
+    assert record["earlier"] == []
     assert json.dumps(record)
 
 

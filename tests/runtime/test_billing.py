@@ -175,3 +175,24 @@ def test_a_balance_answer_without_a_number_is_an_error(body: Any) -> None:
 def test_a_balance_answer_of_nan_is_an_error() -> None:
     with pytest.raises(UnexpectedResponseError):
         parse_balance({"balance_usd": float("nan")})
+
+
+def test_another_base_url_is_asked_for_the_balance_itself() -> None:
+    seen: list[httpx.Request] = []
+    http = httpx.Client(transport=_recording(seen, {"balance_usd": 1, "currency": "EUR"}))
+    with RunComfy(TOKEN, base_url="https://proxy.example/runcomfy/v1", http_client=http) as client:
+        assert client.balance() == Balance(1.0, "EUR")
+    http.close()
+    assert [str(request.url) for request in seen] == [
+        "https://proxy.example/runcomfy/prod/v2/balance"
+    ]
+
+
+def test_catalog_pages_carry_the_filters(wallet: RunningEmulator) -> None:
+    with make_client(wallet.base_url) as client:
+        page = client.catalog(search="reframe", limit=1)
+        assert page["total"] == 1
+        assert [entry["model_id"] for entry in page["models"]] == [IMAGE_MODEL]
+        assert "input_schema" not in page["models"][0]
+        assert client.catalog(category="video")["total"] == 1
+        assert client.catalog(category="no-such-category") == {"models": [], "total": 0}

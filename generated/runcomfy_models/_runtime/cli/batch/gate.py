@@ -51,10 +51,13 @@ class Gate:
     async def admit(
         self, line: int, digest: str, payload: dict[str, Any], client: AsyncRunComfy
     ) -> tuple[bool, float | None]:
-        """Whether the line may be sent now, and its estimate (reserved when admitted)."""
+        """Whether the line may be sent now, and its estimate (reserved when admitted). A line
+        not admitted once the sending has ended is left as the journal has it."""
         if self.refresh_price and self.budget.limit is not None:
             with contextlib.suppress(RunComfyError):
                 self.price = self.price.higher(await client.price(self.model_id, max_retries=0))
+            if self.stop is not None:  # decided by another worker meanwhile
+                return False, None
         estimate = self.price.estimate(payload)
         refusal = self.budget.admit(estimate)
         if refusal is None:
