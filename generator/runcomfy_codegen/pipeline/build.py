@@ -23,7 +23,7 @@ from runcomfy_codegen.pipeline.diagnostics import (
     has_errors,
     promote_warnings,
 )
-from runcomfy_codegen.pipeline.interpret import build_spec, check_collisions
+from runcomfy_codegen.pipeline.interpret import assign_modules, build_spec
 from runcomfy_codegen.pipeline.ir import ModelSpec
 from runcomfy_codegen.pipeline.load import RawEntry, discover, entry_names, read_entry
 from runcomfy_codegen.pipeline.models import (
@@ -131,7 +131,8 @@ def analyse(
             if key:
                 build.spec_keys[result.spec.model_id] = key
     build.specs.sort(key=lambda s: s.model_id)
-    build.diagnostics.extend(check_collisions(build.specs))
+    build.specs, renamed = assign_modules(build.specs)
+    build.diagnostics.extend(renamed)
     if strict:
         build.diagnostics = promote_warnings(build.diagnostics)
     build.diagnostics.sort()
