@@ -77,11 +77,11 @@ def _analyse_entry(entry: RawEntry) -> Analysed:
     return Analysed(spec, tuple(diagnostics))
 
 
-def _read_and_analyse(items: list[tuple[Path, Path]]) -> list[Analysed]:
-    """Read, validate and interpret schema files (``(path, schemas folder)``), in a worker."""
+def _read_and_analyse(items: list[tuple[Path, Path, Path | None]]) -> list[Analysed]:
+    """Read, validate and interpret schema files (``(path, folder, id root)``), in a worker."""
     results: list[Analysed] = []
-    for path, root in items:
-        entry, problems = read_entry(path, root)
+    for path, root, id_root in items:
+        entry, problems = read_entry(path, root, id_root)
         results.append(Analysed(None, tuple(problems)) if entry is None else _analyse_entry(entry))
     return results
 
@@ -92,10 +92,12 @@ def analyse(
     strict: bool = False,
     cache: Cache | None = None,
     workers: Workers | None = None,
+    id_root: Path | None = None,
 ) -> Build:
     """Load and validate every schema and build the IR; no rendering.
 
-    With ``cache``, files it knows (same bytes, same place) are not even parsed.
+    With ``cache``, files it knows (same bytes, same place) are not even parsed. ``id_root``:
+    the schemas folder when ``schemas`` is one of its sub-folders (model ids are relative to it).
     """
     build = Build()
     paths, diagnostics = discover(schemas)
@@ -104,7 +106,7 @@ def analyse(
     results: list[Analysed | None] = []
     for path in paths:
         key = ""
-        names = entry_names(path, schemas)
+        names = entry_names(path, schemas, id_root)
         try:
             content = path.read_bytes()
         except OSError:  # reported by read_entry below
@@ -116,7 +118,7 @@ def analyse(
         keys.append(key)
         results.append(cache.analysed(key) if cache is not None and key else None)
     todo = [i for i, r in enumerate(results) if r is None]
-    fresh = _map(workers, _read_and_analyse, [(paths[i], schemas) for i in todo])
+    fresh = _map(workers, _read_and_analyse, [(paths[i], schemas, id_root) for i in todo])
     for i, analysed in zip(todo, fresh, strict=True):
         results[i] = analysed
         if cache is not None and keys[i]:
