@@ -148,8 +148,10 @@ _BACKTICKS = re.compile("`+")
 def _code_point_if_control(m: re.Match[str]) -> str:
     ch = m.group()
     # Line and paragraph separators too: they end a line for Python, so a table row read as text
-    # would break (Markdown itself only breaks lines at CR and LF).
-    return f"U+{ord(ch):04X}" if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch
+    # would break (Markdown itself only breaks lines at CR and LF). Format characters too: a bidi
+    # override (U+202E) would show the code in another order than it is.
+    category = unicodedata.category(ch)
+    return f"U+{ord(ch):04X}" if category in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch
 
 
 def md_code(text: str, *, table: bool = False) -> Markdown:

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from typing import IO, Any
 
 import click
 
-__all__ = ["color_enabled", "error", "is_terminal", "note", "styled", "warning"]
+__all__ = [
+    "SafeHelpCommand",
+    "color_enabled",
+    "error",
+    "is_terminal",
+    "note",
+    "styled",
+    "terminal_text",
+    "warning",
+]
 
 
 def is_terminal(stream: IO[Any] | None) -> bool:
@@ -40,3 +50,29 @@ def warning(message: str) -> None:
 
 def error(message: str) -> None:
     click.echo(f"{styled('Error:', fg='red', bold=True)} {message}", err=True)
+
+
+_UNSHOWN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with control and format characters written as escapes (``\\x1b``,
+    ``\\u202e``): a display name or description from a catalog can never move the cursor,
+    change colours, retitle the window or reorder what is shown. Newlines and tabs stay."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch in "\n\t" or unicodedata.category(ch) not in _UNSHOWN:
+            out.append(ch)
+        else:
+            out.append(ascii(ch)[1:-1])
+    return "".join(out)
+
+
+class SafeHelpCommand(click.Command):
+    """A command whose help (model names, descriptions, enum values) is shown through
+    :func:`terminal_text`."""
+
+    def get_help(self, ctx: click.Context) -> str:
+        return terminal_text(super().get_help(ctx))

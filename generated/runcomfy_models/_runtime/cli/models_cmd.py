@@ -8,6 +8,7 @@ import click
 
 from .registry import all_models
 from .render import Printer
+from .style import terminal_text
 
 __all__ = ["models_command"]
 
@@ -42,5 +43,5 @@ def models_command(json_flag: bool) -> None:
     prices = {model_id: str(info.price) for model_id, info in models.items()}
     price_width = max((len(text) for text in prices.values()), default=0)
     for model_id, info in models.items():
-        name = info.display_name if info.display_name != model_id else ""
+        name = terminal_text(info.display_name) if info.display_name != model_id else ""
         click.echo(f"{model_id:<{width}}  {prices[model_id]:<{price_width}}  {name}".rstrip())
