@@ -32,18 +32,20 @@ def model_id_problem(model_id: str) -> str:
     test keeps the two in agreement. Spaces and capitals are allowed (RunComfy publishes both):
     the runtime percent-encodes each segment in the URL.
     """
-    if not model_id:
-        return "is empty"
     if len(model_id) > MAX_MODEL_ID_LENGTH:
         return f"is longer than {MAX_MODEL_ID_LENGTH} characters, which the runtime refuses"
+    if model_id.startswith("/") or "\\" in model_id:
+        return "must not be an absolute path (nor hold a backslash)"
     segments = model_id.split("/")
+    if any(s in (".", "..") for s in segments):
+        return "must not contain '.' or '..' segments"
+    if "" in segments:
+        return "has an empty segment"
     if len(segments) < 2:
         return "must have at least two segments ('owner/name')"
     for segment in segments:
-        if segment in ("", ".", ".."):
-            return "has an empty, '.' or '..' segment"
         if _MODEL_ID_FORBIDDEN & set(segment):
-            return "must not contain '?', '#', '%' or a backslash"
+            return "must not contain '?', '#' or '%'"
         if not segment.isprintable():
             return "contains a control, format or other unprintable character"
         if segment != segment.strip():
