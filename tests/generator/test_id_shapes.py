@@ -75,7 +75,7 @@ def test_every_shape_imports_by_id_into_a_module_of_its_own(shapes_tree: Path) -
         assert sorted(package.list_models()) == sorted(SHAPES)
     assert len({m.__name__ for m in modules.values()}) == len(SHAPES)
     for model_id, module in modules.items():
-        assert module.MODEL_ID == model_id
+        assert model_id == module.MODEL_ID
         assert callable(module.run) and callable(module.submit)
     names = {model_id: module.__name__ for model_id, module in modules.items()}
     assert names["minimax/Hailuo Video 01 Live"] == "runcomfy_models.minimax.hailuo_video_01_live"
