@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import unicodedata
@@ -14,6 +15,7 @@ __all__ = [
     "color_enabled",
     "error",
     "is_terminal",
+    "json_line",
     "note",
     "styled",
     "terminal_text",
@@ -68,6 +70,23 @@ def terminal_text(text: str) -> str:
         else:
             out.append(ascii(ch)[1:-1])
     return "".join(out)
+
+
+def _json_escape(ch: str) -> str:
+    code = ord(ch)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def json_line(value: Any) -> str:
+    """``value`` as one line of JSON, non-ASCII text kept as it is but control and format
+    characters escaped (``\\u001b``, ``\\u202e``): the same data, safe on a terminal."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    if text.isprintable():
+        return text
+    return "".join(_json_escape(ch) if unicodedata.category(ch) in _UNSHOWN else ch for ch in text)
 
 
 class SafeHelpCommand(click.Command):

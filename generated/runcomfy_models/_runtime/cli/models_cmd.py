@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from .registry import all_models
 from .render import Printer
-from .style import terminal_text
+from .style import json_line, terminal_text
 
 __all__ = ["models_command"]
 
@@ -24,7 +22,7 @@ def models_command(json_flag: bool) -> None:
     models = all_models()
     if Printer.for_stdout(json_flag).json:
         click.echo(
-            json.dumps(
+            json_line(
                 [
                     {
                         "model_id": info.model_id,
@@ -34,8 +32,7 @@ def models_command(json_flag: bool) -> None:
                         "price_unit": info.price.unit,
                     }
                     for info in models.values()
-                ],
-                ensure_ascii=False,
+                ]
             )
         )
         return
