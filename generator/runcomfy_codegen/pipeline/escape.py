@@ -91,6 +91,12 @@ def docstring(text: str, indent: str = "") -> Source:
     return Source(f'"""{lines[0]}\n{rest}\n{indent}"""')
 
 
+def docstring_text(text: str) -> Source:
+    """``text`` escaped to sit inside a triple-quoted literal between other words (a model id in
+    a generated docstring): backslashes, quote runs and control characters are escaped."""
+    return Source(_DOC_UNSAFE.sub(_escape_doc_match, text))
+
+
 _NOT_PRINTABLE_ASCII = re.compile(r"[^ -~]")
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
 
 import jinja2
 
@@ -22,6 +24,7 @@ from runcomfy_codegen.pipeline.escape import (
     Source,
     comment,
     docstring,
+    docstring_text,
     identifier,
     md_code,
     md_text,
@@ -314,7 +317,7 @@ def render_model_module(t: Templates, spec: ModelSpec, layout: Layout) -> bytes:
         module_doc=module_doc,
         params_doc=params_doc,
         model_id=py_literal(mid),
-        model_id_text=Source(mid),
+        model_id_text=docstring_text(mid),
         price=price_source(spec, lead=len("PRICE: Final = ")),
         price_doc=docstring(
             f"The price in RunComfy's catalog: {price_text(spec)}. "
@@ -338,7 +341,7 @@ def render_types_module(t: Templates, spec: ModelSpec, models: ModelSource) -> b
         t.python,
         "types.py.jinja",
         header=header(spec, spec.schema_sha256),
-        model_id_text=Source(spec.model_id),
+        model_id_text=docstring_text(spec.model_id),
         module_text=Source(f"{PACKAGE}.{spec.module_name}"),
         model_imports=[Source(line) for line in models.imports],
         models_body=Source(models.body.rstrip("\n")),
@@ -558,7 +561,7 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
         header=Markdown(str(header(spec, spec.schema_sha256))[2:].replace("--", "- -")),
         display_name=md_text(spec.display_name),
         model_id=md_code(spec.model_id),
-        model_id_plain=Markdown(spec.model_id),
+        cli_help=md_code(f"runcomfy-models run {shlex.quote(spec.model_id)} --help"),
         index=Markdown("../" * depth + "README.md"),
         package=Markdown(".".join((PACKAGE, *spec.module_parts[:-1]))),
         module_leaf=Markdown(spec.module_parts[-1]),
@@ -585,7 +588,7 @@ def render_doc_index(t: Templates, specs: Sequence[ModelSpec]) -> bytes:
     models = [
         {
             "display_name": md_text(s.display_name),
-            "page": Markdown(f"{s.model_id}.md"),
+            "page": Markdown(quote(f"{s.model_id}.md", safe="/")),
             "model_id": md_code(s.model_id, table=True),
             "module": md_code(f"{PACKAGE}.{s.module_name}", table=True),
             "categories": md_text(", ".join(s.categories)),
