@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from runcomfy_codegen.cache_codec import CacheFormatError, Codec
-from runcomfy_codegen.pipeline.diagnostics import Diagnostic, Level
-from runcomfy_codegen.pipeline.ir import Field, FieldType, MediaKind, ModelSpec, Validation
+from runcomfy_codegen.pipeline.diagnostics import Diagnostic
+from runcomfy_codegen.pipeline.ir import Field, FieldType, ModelSpec, Validation
 from runcomfy_codegen.pipeline.models import ModelSource
 from runcomfy_codegen.pipeline.record import generator_identity
 from runcomfy_codegen.pipeline.write import CACHE_DIR
@@ -136,8 +136,9 @@ class _Entries:
     """Model id -> (source key, its pydantic classes); one per model, kept while it exists."""
 
 
-_STORED = (Analysed, _Entries, ModelSpec, Field, FieldType, Validation, MediaKind, Diagnostic)
-_CODEC = Codec((*_STORED, Level, ModelSource))
+_CODEC = Codec(
+    [Analysed, _Entries, ModelSpec, Field, FieldType, Validation, Diagnostic, ModelSource]
+)
 
 
 def _carried(old: dict[str, V], new: dict[str, V], key: str) -> V | None:
@@ -179,7 +180,7 @@ class Cache:
             and hmac.compare_digest(mac, _mac(key, payload))
         ):
             try:
-                loaded = _CODEC.loads(payload)
+                loaded = _CODEC.loads(payload, _Entries)
             except (CacheFormatError, TypeError, ValueError, RecursionError):  # another version
                 loaded = None
             if isinstance(loaded, _Entries):

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from runcomfy_codegen.cache import _MAGIC, CACHE_FILE, KEY_FILE, Cache, key_folder
+from runcomfy_codegen.cache import _MAGIC, CACHE_FILE, KEY_FILE, Analysed, Cache, key_folder
 from runcomfy_codegen.cache_codec import CacheFormatError, Codec
 from runcomfy_codegen.pipeline.diagnostics import Diagnostic, Level
 from runcomfy_codegen.pipeline.write import CACHE_DIR
@@ -125,17 +125,21 @@ def test_without_a_usable_key_nothing_is_cached(
 
 
 def test_the_codec_round_trips_and_refuses_other_classes() -> None:
-    codec = Codec([Diagnostic, Level])
-    value = {"a": (Diagnostic("f", "/p", Level.ERROR, "m"), [1, 2.5, None, True, "x"], ())}
-    assert codec.loads(codec.dumps(value)) == value
+    codec = Codec([Analysed, Diagnostic])
+    value = Analysed(None, (Diagnostic("f", "/p", Level.ERROR, "m"),))
+    back = codec.loads(codec.dumps(value), Analysed)
+    assert back == value and type(back.diagnostics) is tuple
+    assert type(back.diagnostics[0].level) is Level
     for foreign in (
-        b'{"$c": "Popen", "f": {"args": "id"}}',
-        b'{"$c": "Diagnostic", "f": {"file": "f"}}',
-        b'{"$e": "Diagnostic", "v": "error"}',
+        b'{"$c": "Popen", "f": ["id"]}',
+        b'{"$c": "Diagnostic", "f": ["f"]}',
+        b'{"$c": "Analysed", "f": [null, [{"$c": "Diagnostic", "f": ["f", "/", "loud", "m"]}]]}',
+        b'{"$c": "Analysed", "f": [null, ["not a diagnostic"]]}',
+        b'{"$c": "Analysed", "f": [null, []], "x": 1}',
         b'{"plain": "object"}',
         b"\x80\x04\x95",
     ):
         with pytest.raises(CacheFormatError):
-            codec.loads(foreign)
+            codec.loads(foreign, Analysed)
     with pytest.raises(TypeError):
         codec.dumps({"not stored": object()})
