@@ -160,12 +160,11 @@ def test_field_base_names(wire: str, python: str) -> None:
     assert naming.field_base_name(wire) == python
 
 
+_ID_CHARACTERS = st.characters(
+    exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"), exclude_characters="/?#%\\"
+)
 MODEL_IDS = (
-    st.lists(
-        st.text(st.characters(codec="utf-8", exclude_characters="/"), max_size=10),
-        min_size=2,
-        max_size=6,
-    )
+    st.lists(st.text(_ID_CHARACTERS, min_size=1, max_size=10), min_size=2, max_size=6)
     .map("/".join)
     .filter(lambda model_id: not naming.model_id_problem(model_id))
 )

@@ -210,7 +210,15 @@ def field_names(
 def module_segment(segment: str, reserved: frozenset[str] = frozenset()) -> str:
     """One model id segment as a module name: ``ideogram-v3`` -> ``ideogram_v3``, ``4K`` ->
     ``n_4k``; a name in ``reserved`` gets a trailing underscore."""
-    return _checked(_sanitize(segment.lower(), _MODULE_RESERVED | reserved, "m"))
+    # Lowercase after transliterating too: ``anyascii`` can give capitals (``⺀`` -> ``Bing``).
+    name = _ascii_words(segment.lower()).lower()
+    if not name:
+        name = f"m_{short_hash(segment.lower())}"
+    if name[0].isdigit():
+        name = f"n_{name}"
+    if name in _MODULE_RESERVED | reserved or name.startswith("model_"):
+        name += "_"
+    return _checked(name)
 
 
 def module_parts(model_id: str) -> tuple[str, ...]:
