@@ -1,7 +1,10 @@
 """A local memo of earlier generations, so a regeneration rebuilds only what changed.
 
 The cache lives in the output folder (``generated/.codegen-cache/``, ignored by git and by the
-tree comparison) and remembers:
+tree comparison). It is JSON read back into the generator's own classes only (never a pickle),
+and signed with a key kept outside the output folder (in the user's cache folder), so a cache
+file that came with a copied tree, or was added by hand, is ignored rather than trusted. It
+remembers:
 
 - per schema file, the result of validating it and building its IR (the spec and the
   diagnostics), keyed by the file's text and place;
@@ -23,8 +26,9 @@ reports it like a full rebuild would.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
-import pickle
+import secrets
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -33,14 +37,17 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
+from runcomfy_codegen.cache_codec import CacheFormatError, Codec
 from runcomfy_codegen.pipeline.diagnostics import Diagnostic
-from runcomfy_codegen.pipeline.ir import ModelSpec
+from runcomfy_codegen.pipeline.ir import Field, FieldType, LiteralType, ModelSpec, Validation
 from runcomfy_codegen.pipeline.pydantic_source import ModelSource
 from runcomfy_codegen.pipeline.record import generator_identity
 from runcomfy_codegen.pipeline.write import CACHE_DIR
 
-CACHE_FILE = "cache.pickle"
-_MAGIC = b"runcomfy-codegen cache 3\n"
+CACHE_FILE = "cache.json"
+_MAGIC = b"runcomfy-codegen cache 4\n"
+KEY_FILE = "cache-key"
+"""The signing key's file name, in :func:`key_folder`."""
 
 V = TypeVar("V")
 
@@ -61,7 +68,7 @@ def _key(*parts: str | bytes) -> str:
 @cache
 def generator_digest() -> str:
     """What the generator is: the tree record's identity (version, sources, pinned libraries),
-    and also Python's version and jinja2's, which a cached pickle or render may depend on."""
+    and also Python's version and jinja2's, which a cached render may depend on."""
     from importlib import metadata
 
     try:
@@ -69,6 +76,43 @@ def generator_digest() -> str:
     except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
         jinja = "?"
     return _key("generator", generator_identity(), sys.version, jinja)
+
+
+def key_folder(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the signing key lives: ``$XDG_CACHE_HOME/runcomfy-codegen`` (else
+    ``~/.cache/runcomfy-codegen``), never inside an output folder that could be copied."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "runcomfy-codegen"
+
+
+def signing_key(*, create: bool) -> bytes | None:
+    """This user's key for signing caches (made on first save), or None when it cannot be
+    read or made: then nothing is cached."""
+    path = key_folder() / KEY_FILE
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        if not create:
+            return None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another run made it first
+            return signing_key(create=False)
+        except OSError:
+            return None
+        key = secrets.token_bytes(32)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key)
+        return key
+    except OSError:
+        return None
+    return key if len(key) == 32 else None
+
+
+def _mac(key: bytes, payload: bytes) -> bytes:
+    return hmac.new(key, payload, hashlib.sha256).hexdigest().encode()
 
 
 @dataclass(frozen=True)
@@ -90,6 +134,21 @@ class _Entries:
     """Analysis key -> the model's entry in ``_catalog.json``."""
     sources: dict[str, tuple[str, ModelSource]] = field(default_factory=dict)
     """Model id -> (source key, its pydantic classes); one per model, kept while it exists."""
+
+
+_CODEC = Codec(
+    [
+        Analysed,
+        _Entries,
+        ModelSpec,
+        Field,
+        FieldType,
+        LiteralType,
+        Validation,
+        Diagnostic,
+        ModelSource,
+    ]
+)
 
 
 def _carried(old: dict[str, V], new: dict[str, V], key: str) -> V | None:
@@ -119,15 +178,20 @@ class Cache:
         """The cache of the output folder ``out`` (empty when missing or unreadable)."""
         directory = out / CACHE_DIR
         entries: _Entries | None = None
+        key = signing_key(create=False)
         try:
             data = (directory / CACHE_FILE).read_bytes()
         except OSError:
             data = b""
-        if data.startswith(_MAGIC):
+        mac, _, payload = data[len(_MAGIC) :].partition(b"\n")
+        if (
+            key is not None
+            and data.startswith(_MAGIC)
+            and hmac.compare_digest(mac, _mac(key, payload))
+        ):
             try:
-                # Our own memo in the output folder, written by save() below.
-                loaded = pickle.loads(data[len(_MAGIC) :])  # noqa: S301
-            except Exception:  # a truncated or foreign file is an empty cache
+                loaded = _CODEC.loads(payload, _Entries)
+            except (CacheFormatError, TypeError, ValueError, RecursionError):  # another version
                 loaded = None
             if isinstance(loaded, _Entries):
                 entries = loaded
@@ -253,7 +317,11 @@ class Cache:
             ignore = self.directory / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# Local cache of runcomfy-codegen; never committed.\n*\n")
-            data = _MAGIC + pickle.dumps(self._new, protocol=pickle.HIGHEST_PROTOCOL)
+            key = signing_key(create=True)
+            if key is None:
+                return
+            payload = _CODEC.dumps(self._new)
+            data = _MAGIC + _mac(key, payload) + b"\n" + payload
             fd, tmp = tempfile.mkstemp(prefix=".cache-", dir=self.directory)
             try:
                 with os.fdopen(fd, "wb") as f:
@@ -262,5 +330,5 @@ class Cache:
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
-        except OSError:
+        except (OSError, ValueError, TypeError):
             pass

@@ -16,6 +16,7 @@ from runcomfy_codegen.options import SCHEMAS
 from runcomfy_codegen.pipeline import render
 from runcomfy_codegen.pipeline.build import analyse, generate, record_templates_digest
 from runcomfy_codegen.pipeline.diagnostics import Diagnostic, Level, has_errors, promote_warnings
+from runcomfy_codegen.pipeline.load import schemas_folder_of
 from runcomfy_codegen.pipeline.record import Verdict, check_by_record
 from runcomfy_codegen.pipeline.write import (
     WriteError,
@@ -198,7 +199,8 @@ def validate(paths: tuple[Path, ...], strict: bool) -> None:
     diagnostics: list[Diagnostic] = []
     count = 0
     for root in roots:
-        build = analyse(root, strict=strict)
+        id_root = schemas_folder_of(root) if root.is_dir() and root.name != "schemas" else None
+        build = analyse(root, strict=strict, id_root=id_root)
         diagnostics.extend(build.diagnostics)
         count += len(build.specs)
     report(diagnostics)

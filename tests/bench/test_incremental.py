@@ -168,13 +168,16 @@ def test_a_removed_model_takes_its_files_and_empty_folders(
     work: tuple[Path, Path], tmp_path: Path
 ) -> None:
     schemas, out = work
-    model_id = "bytedance/seedance-2.5/image-to-video/1080p"
+    model_id = "runwayml/runway-aleph-2/video-to-video"
+    assert [p.name for p in (schemas / "runwayml/runway-aleph-2").iterdir()] == [
+        "video-to-video.json"
+    ]  # the only model of its folder
     gone = model_files(schemas, model_id)
     schema_file(schemas, model_id).unlink()
     generate(schemas, out)
     after = tree(out)
     assert not gone & set(after)
-    assert not (out / "docs/bytedance/seedance-2.5/image-to-video").exists()
+    assert not (out / "docs/runwayml/runway-aleph-2").exists()
     agrees_with_full_rebuild(schemas, out, tmp_path)
 
 

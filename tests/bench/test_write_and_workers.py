@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-from runcomfy_codegen.pipeline import validate, write
+from runcomfy_codegen.pipeline import meta_schema, write
 from runcomfy_codegen.pipeline.parallel import Workers, chunked
 from runcomfy_codegen.pipeline.write import read_tree, replace_tree
 
@@ -233,5 +233,5 @@ def test_meta_schema_errors_property_by_property_are_the_whole_schemas(
             key=lambda e: list(e.absolute_path),
         )
     ]
-    assert [(list(p), m) for p, m in validate._schema_errors(schema)] == whole
+    assert [(list(p), m) for p, m in meta_schema.schema_errors(schema)] == whole
     json.dumps(schema)  # the memo keys on this

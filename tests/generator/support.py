@@ -86,7 +86,17 @@ CUSTOM_FORMATS = {"image_uri", "video_uri", "audio_uri", "image_uris", "video_ur
 
 
 def normalised(schema: Any) -> Any:
-    """The RunComfy dialect as plain JSON Schema: ``float`` -> ``number``, custom formats dropped."""
+    """The RunComfy dialect as plain JSON Schema: ``float`` -> ``number``, custom formats dropped,
+    ``default: null`` on a type without null dropped, and a required name without a property
+    given the property ``{}`` (any JSON value) at the top level, as the generator reads them."""
+    out = _normalised(schema)
+    if isinstance(out, dict) and isinstance(out.get("properties"), dict):
+        for name in out.get("required", []):
+            out["properties"].setdefault(name, {})
+    return out
+
+
+def _normalised(schema: Any) -> Any:
     if isinstance(schema, list):
         return [normalised(v) for v in schema]
     if not isinstance(schema, dict):
@@ -102,9 +112,12 @@ def normalised(schema: Any) -> Any:
                 else ("number" if value == "float" else value)
             )
         elif key == "properties":
-            out[key] = {name: normalised(sub) for name, sub in value.items()}
+            out[key] = {name: _normalised(sub) for name, sub in value.items()}
+        elif key == "default" and value is None and isinstance(schema.get("type"), str):
+            if schema["type"] == "null" or "enum" in schema or "const" in schema:
+                out[key] = value
         else:
-            out[key] = normalised(value)
+            out[key] = _normalised(value)
     return out
 
 

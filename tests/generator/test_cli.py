@@ -44,6 +44,11 @@ def diagnostic_lines(stderr: str) -> list[re.Match[str]]:
     return [m for m in matches if m is not None]
 
 
+def errors(stderr: str) -> list[re.Match[str]]:
+    """The error lines (the real catalog adds dialect warnings of its own)."""
+    return [m for m in diagnostic_lines(stderr) if m["level"] == "error"]
+
+
 # ---------------------------------------------------------------- validate
 
 
@@ -51,7 +56,8 @@ def test_validate_the_catalog() -> None:
     result = run_cli("validate", SCHEMAS)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == f"{len(list(SCHEMAS.rglob('*.json')))} schema(s) valid"
-    assert result.stderr == ""
+    # The real catalog speaks RunComfy's dialect (type float, default null): warnings only.
+    assert all(m["level"] == "warning" for m in diagnostic_lines(result.stderr)), result.stderr
 
 
 def test_validate_one_file() -> None:
@@ -85,7 +91,7 @@ def test_validate_several_paths(tmp_path: Path) -> None:
     write_entry(bad, "x/y", entry("x/y", type="strnig"))
     result = run_cli("validate", SCHEMAS, bad)
     assert result.exit_code == 1
-    [line] = diagnostic_lines(result.stderr)
+    [line] = errors(result.stderr)
     assert line["file"] == "bad/x/y.json"
     assert line["pointer"] == "/input_schema/properties/p/type"
 
@@ -180,9 +186,7 @@ def test_a_broken_override_template_is_a_diagnostic(
     before = all_files(tree_copy)
     result = run_cli("generate", "--schemas", SCHEMAS, "--out", tree_copy, "--templates", overrides)
     assert result.exit_code == 1
-    [line] = diagnostic_lines(
-        result.stderr.replace(f"nothing written: {tree_copy}/ is unchanged\n", "")
-    )
+    [line] = errors(result.stderr.replace(f"nothing written: {tree_copy}/ is unchanged\n", ""))
     assert (line["file"], line["level"]) == (overrides.as_posix(), "error")
     assert message in line.group(0)
     assert all_files(tree_copy) == before
@@ -206,7 +210,7 @@ def test_templates_folder_must_exist(tmp_path: Path) -> None:
 def _module(model_id: str) -> str:
     return {
         REFRAME: "runcomfy_models/ideogram/ideogram_v3/reframe.py",
-        FLUX: "runcomfy_models/blackforestlabs/flux_3/text_to_video.py",
+        FLUX: "runcomfy_models/blackforestlabs/flux_3/text_to_video/__init__.py",
     }[model_id]
 
 
@@ -229,8 +233,8 @@ def test_model_regenerates_only_that_model(schemas_copy: Path, tree_copy: Path) 
     # files carry the digest of the whole schema set, so they change with any schema).
     flux_files = [
         _module(FLUX),
-        "runcomfy_models/_commands/blackforestlabs/flux_3/text_to_video.py",
-        "runcomfy_models/_types/blackforestlabs/flux_3/text_to_video.py",
+        "runcomfy_models/_commands/blackforestlabs/flux_3/text_to_video/__init__.py",
+        "runcomfy_models/_types/blackforestlabs/flux_3/text_to_video/__init__.py",
         f"docs/{FLUX}.md",
     ]
     assert all(after[p] == before[p] for p in flux_files)

@@ -14,7 +14,7 @@ import runcomfy_models
 from pydantic import BaseModel, ValidationError
 from runcomfy_models.ideogram.ideogram_v3 import reframe
 
-from .support import SEED_MODEL, keyword_inputs, load_entry, schema_ids
+from .support import SEED_MODEL, keyword_inputs, load_entry, normalised, schema_ids
 
 MODEL_IDS = runcomfy_models.list_models()
 SURFACE = ("MODEL_ID", "Input", "Output", "run", "run_async", "submit", "submit_async")
@@ -56,7 +56,7 @@ def test_module_surface(model_id: str) -> None:
 @pytest.mark.parametrize("model_id", MODEL_IDS)
 def test_one_keyword_argument_per_input_field(model_id: str, function: str) -> None:
     module = runcomfy_models.get_model(model_id)
-    properties = load_entry(model_id)["input_schema"]["properties"]
+    properties = normalised(load_entry(model_id)["input_schema"])["properties"]
     required = set(load_entry(model_id)["input_schema"].get("required", []))
     fields = wire_names(module.Input)
     assert sorted(fields.values()) == sorted(properties)

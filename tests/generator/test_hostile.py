@@ -27,6 +27,7 @@ import importlib
 import inspect
 import json
 import re
+import unicodedata
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -190,6 +191,12 @@ def _check_doc_page(path: str, text: str) -> None:
     """Schema text cannot add headings, code fences, table cells or close the header comment."""
     lines = text.splitlines()
     assert lines[0].startswith("<!-- ") and lines[0].endswith(" -->"), path
+    # No control or format character (a bidi override reorders what a reader sees), code
+    # spans included: they are shown as code points.
+    hidden = {
+        f"U+{ord(ch):04X}" for ch in text if ch != "\n" and unicodedata.category(ch) in "CcCf"
+    }
+    assert not hidden, f"{path}: {sorted(hidden)}"
     assert sum(line.startswith("# ") for line in lines) == 1, path
     _check_tables(path, lines)
     if path == "docs/README.md":  # the index of all models, by output kind and category

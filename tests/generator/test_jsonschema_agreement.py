@@ -207,7 +207,9 @@ Mutation = Callable[[dict[str, Any]], dict[str, Any]]
 @st.composite
 def mutations(draw: st.DrawFn, case: Case) -> tuple[str, Mutation]:
     """One change that makes a valid instance invalid."""
-    kinds = ["wrong type"]
+    # A property without a type (a required name the schema does not define) takes any value.
+    typed = [n for n, p in sorted(case.properties.items()) if _types(p) != set(JSON_TYPES)]
+    kinds = ["wrong type"] if typed else []
     if case.required:
         kinds.append("missing required")
     ranged = [n for n, p in case.properties.items() if _out_of_range(p) is not None]
@@ -232,7 +234,7 @@ def mutations(draw: st.DrawFn, case: Case) -> tuple[str, Mutation]:
         assert strategy is not None
         value = draw(strategy)
     else:
-        name = draw(st.sampled_from(sorted(case.properties)))
+        name = draw(st.sampled_from(typed))
         value = draw(_wrong_type(case, name))
     return f"{name} = {value!r}", lambda inst: {**inst, name: value}
 

@@ -211,7 +211,7 @@ def test_a_model_gone_from_the_catalog_is_reported_and_kept(serve: Serve, schema
 def test_a_bad_entry_is_reported_and_not_written(serve: Serve, schemas: Path) -> None:
     bad_schema = model("acme/broken/text-to-image")
     bad_schema["input_schema"]["properties"]["prompt"] = {"$ref": "#/definitions/prompt"}
-    bad_id = model("Acme/Bad Id")
+    bad_id = model("Acme/Bad%20Id")
     outside = model("acme/../escape")
     loud = model("acme/\x1b[31mred/x")
     emu = serve([*catalog(), bad_schema, bad_id, outside, loud])
@@ -222,7 +222,7 @@ def test_a_bad_entry_is_reported_and_not_written(serve: Serve, schemas: Path) ->
         result.output
     )
     assert "'$ref' is not supported" in result.stderr
-    assert "failed     Acme/Bad Id  invalid model id; not written" in result.output
+    assert "failed     Acme/Bad%20Id  invalid model id; not written" in result.output
     assert "failed     acme/../escape  invalid model id; not written" in result.output
     assert 'failed     "acme/\\u001b[31mred/x"  invalid model id; not written' in result.output
     assert "\x1b" not in result.output + result.stderr
@@ -386,3 +386,54 @@ def test_a_listing_without_schemas_reads_each_model(
     assert len(files(schemas)) == 5
     assert read(schemas, ALPHA)["output_schema"] == changed(catalog(), ALPHA)["output_schema"]
     assert emu.stats()["models"][ALPHA]["catalog"] == 1
+
+
+@pytest.mark.parametrize("price", [float("nan"), float("inf"), float("-inf")])
+def test_a_price_that_is_not_a_number_is_left_out_with_a_warning(
+    tmp_path: Path, price: float
+) -> None:
+    record = model(ALPHA)
+    record.update(base_price_usd=price, price_unit="output")
+    outcome = prepare(record, tmp_path / "schemas", "test")
+    assert outcome.status == "added", outcome.detail
+    assert outcome.text is not None
+    entry = json.loads(outcome.text, parse_constant=_no_constants)  # strict JSON only
+    assert "base_price_usd" not in entry
+    assert entry["price_unit"] == "output"
+    warnings = [str(d) for d in outcome.diagnostics]
+    assert warnings == [
+        "schemas/" + ALPHA + ".json#/base_price_usd: warning: catalog key 'base_price_usd' is "
+        "left out: not a finite number"
+    ]
+
+
+def test_a_schema_holding_nan_is_not_written(tmp_path: Path) -> None:
+    record = model(ALPHA)
+    record["input_schema"]["properties"]["prompt"]["maxLength"] = float("nan")
+    outcome = prepare(record, tmp_path / "schemas", "test")
+    assert outcome.status == "failed"
+    assert outcome.text is None
+    assert [d.pointer for d in outcome.diagnostics] == ["/input_schema"]
+
+
+def test_pull_prints_the_warning_and_writes_strict_json(
+    serve: Serve, schemas: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end: the catalog answers a NaN price (as JSON text ``NaN``, which Python reads)."""
+    emu = serve(catalog())
+    real_get = CatalogClient.get_model
+
+    def with_nan(self: CatalogClient, model_id: str) -> dict[str, Any] | None:
+        record = real_get(self, model_id)
+        return None if record is None else {**record, "base_price_usd": float("nan")}
+
+    monkeypatch.setattr(CatalogClient, "get_model", with_nan)
+    result = invoke(pull(emu.base_url, schemas, ALPHA))
+    assert result.exit_code == 0, result.output
+    assert "catalog key 'base_price_usd' is left out: not a finite number" in result.stderr
+    text = (schemas / f"{ALPHA}.json").read_text(encoding="utf-8")
+    assert "base_price_usd" not in json.loads(text, parse_constant=_no_constants)
+
+
+def _no_constants(name: str) -> Any:
+    raise AssertionError(f"{name} written into a schema file")

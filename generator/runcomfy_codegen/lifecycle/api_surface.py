@@ -20,7 +20,7 @@ from runcomfy_codegen.lifecycle.diff import show
 from runcomfy_codegen.pipeline.build import analyse
 from runcomfy_codegen.pipeline.diagnostics import Level
 from runcomfy_codegen.pipeline.ir import Field, FieldType, ModelSpec
-from runcomfy_codegen.pipeline.naming import MODEL_ID_RE
+from runcomfy_codegen.pipeline.naming import model_id_problem
 from runcomfy_codegen.pipeline.render import PACKAGE
 
 _PLACEHOLDER_SOURCE = "compared catalog entry"
@@ -225,7 +225,7 @@ def interpret_entries(
         root = Path(tmp) / "schemas"
         root.mkdir()
         for model_id, entry in sorted(entries.items()):
-            if not MODEL_ID_RE.fullmatch(model_id):
+            if model_id_problem(model_id):
                 notes.append(f"{label}: {show(model_id)} is not a valid model id; API not compared")
                 continue
             data = dict(entry)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -218,7 +218,7 @@ class CatalogClient:
 
     def get_model(self, model_id: str) -> dict[str, Any] | None:
         """One catalog entry with its schemas, or ``None`` when the catalog does not know it."""
-        body = self._get(f"/v1/models/{model_id}")
+        body = self._get(f"/v1/models/{quote(model_id, safe='/')}")  # as the runtime does
         if body is None:
             return None
         if not isinstance(body, dict):

@@ -21,6 +21,8 @@ ENTRY_KEYS = (
     "note",
     "limitations",
     "omitted_inputs",
+    "complete",
+    "output_type_in_catalog",
     "local_edits",
     "input_schema",
     "output_schema",
@@ -61,7 +63,8 @@ def ordered(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def dump_entry(entry: Mapping[str, Any]) -> str:
-    return json.dumps(ordered(entry), indent=2, ensure_ascii=False) + "\n"
+    """Strict JSON: NaN or Infinity anywhere raises ValueError instead of being written."""
+    return json.dumps(ordered(entry), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def write_atomic(path: Path, text: str) -> None:

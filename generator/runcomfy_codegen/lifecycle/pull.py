@@ -19,11 +19,11 @@ from runcomfy_codegen.lifecycle.changes import count_line
 from runcomfy_codegen.lifecycle.diff import diff_entry, printable
 from runcomfy_codegen.lifecycle.entry_file import dump_entry, write_atomic
 from runcomfy_codegen.lifecycle.local_edits import EditResult, apply_edits
-from runcomfy_codegen.pipeline import naming
-from runcomfy_codegen.pipeline.diagnostics import Collector, Diagnostic, Level
+from runcomfy_codegen.pipeline.diagnostics import Collector, Diagnostic, Level, json_pointer
+from runcomfy_codegen.pipeline.entry_keys import CATALOG_KEYS, check_model_id, finite
 from runcomfy_codegen.pipeline.interpret import build_spec
 from runcomfy_codegen.pipeline.load import RawEntry, display_path
-from runcomfy_codegen.pipeline.validate import CATALOG_KEYS, check_entry, check_model_id
+from runcomfy_codegen.pipeline.validate import check_entry
 
 Status = Literal["added", "changed", "unchanged", "gone", "failed"]
 STATUSES: tuple[Status, ...] = ("added", "changed", "unchanged", "gone", "failed")
@@ -76,6 +76,20 @@ def entry_from_record(record: Mapping[str, Any], source: str) -> dict[str, Any]:
     return entry
 
 
+def _finite_entry(entry: dict[str, Any], c: Collector) -> bool:
+    """Strict JSON only: a catalog key holding NaN or Infinity is left out with a warning (like
+    a price of -1); a schema holding one fails the model (False)."""
+    for key in [k for k in CATALOG_KEYS if k in entry and not finite(entry[k])]:
+        c.warning(json_pointer(key), f"catalog key {key!r} is left out: not a finite number")
+        del entry[key]
+    strict = True
+    for key in ("input_schema", "output_schema"):
+        if not finite(entry.get(key)):
+            c.error(json_pointer(key), "holds NaN or Infinity, which JSON cannot carry")
+            strict = False
+    return strict
+
+
 def _errors(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return [d for d in diagnostics if d.level is Level.ERROR]
 
@@ -120,12 +134,21 @@ def prepare(
     if problem:
         return Outcome(model_id, "failed", problem, path=path, failure=True)
     entry = entry_from_record(record, source)
+    if not _finite_entry(entry, c):
+        return Outcome(
+            model_id, "failed", "not strict JSON; not written", diagnostics=c.items, failure=True
+        )
     edits: list[EditResult] = []
     local_edits = existing.get("local_edits") if existing else None
     if isinstance(local_edits, list) and local_edits:
         entry, edits = apply_edits(entry, local_edits)
         entry["local_edits"] = local_edits
-    text = dump_entry(entry)
+    try:
+        text = dump_entry(entry)
+    except ValueError:  # a local edit holding NaN or Infinity
+        return Outcome(
+            model_id, "failed", "holds NaN or Infinity after local edits; not written", failure=True
+        )
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -155,12 +178,16 @@ def prepare(
         )
     if existing is None:
         where = f"-> {display_path(path, schemas)}"
-        return Outcome(model_id, "added", where, path=path, text=text, edits=edits)
+        return Outcome(
+            model_id, "added", where, path=path, text=text, edits=edits, diagnostics=c.items
+        )
     if _without_source(existing) == _without_source(data):
-        return Outcome(model_id, "unchanged", "", path=path, edits=edits)
+        return Outcome(model_id, "unchanged", "", path=path, edits=edits, diagnostics=c.items)
     changes = diff_entry(model_id, existing, data)
     detail = count_line(changes) if changes else "entry details updated"
-    return Outcome(model_id, "changed", detail, path=path, text=text, edits=edits)
+    return Outcome(
+        model_id, "changed", detail, path=path, text=text, edits=edits, diagnostics=c.items
+    )
 
 
 def _has_schema(record: Mapping[str, Any]) -> bool:
@@ -182,34 +209,6 @@ def local_ids(schemas: Path) -> set[str]:
         for p in schemas.rglob("*.json")
         if p.is_file()
     }
-
-
-def _module(model_id: str) -> tuple[str, ...] | None:
-    try:
-        return naming.module_parts(model_id)
-    except naming.NamingError:
-        return None
-
-
-def check_new_collisions(outcomes: Sequence[Outcome], known: set[str]) -> None:
-    """An added model whose Python module is taken by another model fails instead."""
-    ids = known | {o.model_id for o in outcomes if o.status in ("added", "changed", "unchanged")}
-    modules: dict[tuple[str, ...], set[str]] = {}
-    for model_id in ids:
-        module = _module(model_id)
-        if module is not None:
-            modules.setdefault(module, set()).add(model_id)
-    for outcome in outcomes:
-        if outcome.status != "added":
-            continue
-        others = modules.get(_module(outcome.model_id) or (), set()) - {outcome.model_id}
-        if others:
-            outcome.status = "failed"
-            outcome.text = None
-            outcome.failure = True
-            outcome.detail = (
-                f"maps to the same Python module as {', '.join(sorted(others))}; not written"
-            )
 
 
 def write_outcomes(outcomes: Iterable[Outcome]) -> None:
@@ -243,7 +242,6 @@ def pull_ids(
             )
         else:
             result.outcomes.append(prepare(record, schemas, source, expected=model_id))
-    check_new_collisions(result.outcomes, local_ids(schemas))
     result.outcomes.sort(key=lambda o: o.model_id)
     if not dry_run:
         write_outcomes(result.outcomes)
@@ -292,7 +290,6 @@ def pull_all(
                     path=path,
                 )
             )
-    check_new_collisions(result.outcomes, known)
     result.outcomes.sort(key=lambda o: o.model_id)
     if not dry_run:
         write_outcomes(result.outcomes)

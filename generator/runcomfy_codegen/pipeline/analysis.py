@@ -14,7 +14,7 @@ from typing import TypeVar
 from runcomfy_codegen.cache import Analysed, Cache
 from runcomfy_codegen.pipeline import record
 from runcomfy_codegen.pipeline.diagnostics import Diagnostic, has_errors, promote_warnings
-from runcomfy_codegen.pipeline.interpret import build_spec, check_collisions
+from runcomfy_codegen.pipeline.interpret import assign_modules, build_spec
 from runcomfy_codegen.pipeline.ir import ModelSpec
 from runcomfy_codegen.pipeline.load import RawEntry, discover, entry_names, read_entry
 from runcomfy_codegen.pipeline.parallel import Workers
@@ -63,11 +63,11 @@ def _analyse_entry(entry: RawEntry) -> Analysed:
     return Analysed(spec, tuple(diagnostics))
 
 
-def _read_and_analyse(items: list[tuple[Path, Path]]) -> list[Analysed]:
-    """Read, validate and interpret schema files (``(path, schemas folder)``), in a worker."""
+def _read_and_analyse(items: list[tuple[Path, Path, Path | None]]) -> list[Analysed]:
+    """Read, validate and interpret schema files (``(path, folder, id root)``), in a worker."""
     results: list[Analysed] = []
-    for path, root in items:
-        entry, problems = read_entry(path, root)
+    for path, root, id_root in items:
+        entry, problems = read_entry(path, root, id_root)
         results.append(Analysed(None, tuple(problems)) if entry is None else _analyse_entry(entry))
     return results
 
@@ -78,10 +78,12 @@ def analyse(
     strict: bool = False,
     cache: Cache | None = None,
     workers: Workers | None = None,
+    id_root: Path | None = None,
 ) -> Analysis:
     """Load and validate every schema and build the IR; no rendering.
 
-    With ``cache``, files it knows (same bytes, same place) are not even parsed.
+    With ``cache``, files it knows (same bytes, same place) are not even parsed. ``id_root``:
+    the schemas folder when ``schemas`` is one of its sub-folders (model ids are relative to it).
     """
     paths, found = discover(schemas)
     diagnostics = list(found)
@@ -90,7 +92,7 @@ def analyse(
     results: list[Analysed | None] = []
     for path in paths:
         key = ""
-        names = entry_names(path, schemas)
+        names = entry_names(path, schemas, id_root)
         try:
             content = path.read_bytes()
         except OSError:  # reported by read_entry below
@@ -102,7 +104,7 @@ def analyse(
         keys.append(key)
         results.append(cache.analysed(key) if cache is not None and key else None)
     todo = [i for i, r in enumerate(results) if r is None]
-    fresh = map_in_workers(workers, _read_and_analyse, [(paths[i], schemas) for i in todo])
+    fresh = map_in_workers(workers, _read_and_analyse, [(paths[i], schemas, id_root) for i in todo])
     for i, analysed in zip(todo, fresh, strict=True):
         results[i] = analysed
         if cache is not None and keys[i]:
@@ -116,11 +118,12 @@ def analyse(
         diagnostics.extend(result.diagnostics)
         if result.spec is not None:
             specs.append(result.spec)
-            spec_files[result.spec.model_id] = entry_names(path, schemas)[0]
+            spec_files[result.spec.model_id] = entry_names(path, schemas, id_root)[0]
             if key:
                 spec_keys[result.spec.model_id] = key
     specs.sort(key=lambda s: s.model_id)
-    diagnostics.extend(check_collisions(specs))
+    specs, renamed = assign_modules(specs)
+    diagnostics.extend(renamed)
     if strict:
         diagnostics = promote_warnings(diagnostics)
     return Analysis(tuple(specs), tuple(sorted(diagnostics)), spec_keys, schema_hashes, spec_files)

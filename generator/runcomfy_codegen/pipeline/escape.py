@@ -98,6 +98,12 @@ def docstring(text: str, indent: str = "") -> Source:
     return Source(f'"""{lines[0]}\n{rest}\n{indent}"""')
 
 
+def docstring_text(text: str) -> Source:
+    """``text`` escaped to sit inside a triple-quoted literal between other words (a model id in
+    a generated docstring): backslashes, quote runs and control characters are escaped."""
+    return Source(_DOC_UNSAFE.sub(_escape_doc_match, text))
+
+
 _NOT_PRINTABLE_ASCII = re.compile(r"[^ -~]")
 
 
@@ -155,8 +161,10 @@ _BACKTICKS = re.compile("`+")
 def _code_point_if_control(m: re.Match[str]) -> str:
     ch = m.group()
     # Line and paragraph separators too: they end a line for Python, so a table row read as text
-    # would break (Markdown itself only breaks lines at CR and LF).
-    return f"U+{ord(ch):04X}" if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch
+    # would break (Markdown itself only breaks lines at CR and LF). Format characters too: a bidi
+    # override (U+202E) would show the code in another order than it is.
+    category = unicodedata.category(ch)
+    return f"U+{ord(ch):04X}" if category in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch
 
 
 def md_code(text: str, *, table: bool = False) -> Markdown:

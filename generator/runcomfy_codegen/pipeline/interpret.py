@@ -307,27 +307,22 @@ def build_spec(entry: CheckedEntry) -> tuple[ModelSpec | None, list[Diagnostic]]
     return (None if c.has_errors else spec), c.items
 
 
-def check_collisions(specs: Sequence[ModelSpec]) -> list[Diagnostic]:
-    """Two model ids that map to the same Python module are an error (reported on both files)."""
-    by_module: dict[tuple[str, ...], list[ModelSpec]] = {}
-    for spec in specs:
-        by_module.setdefault(spec.module_parts, []).append(spec)
+def assign_modules(specs: Sequence[ModelSpec]) -> tuple[list[ModelSpec], list[Diagnostic]]:
+    """Give every model its own module (:func:`naming.module_paths`); a model whose module name
+    is not the plain one, because a sibling spelled alike took it, gets an ``info`` line."""
+    paths = naming.module_paths(s.model_id for s in specs)
+    out: list[ModelSpec] = []
     diagnostics: list[Diagnostic] = []
-    for module, group in sorted(by_module.items()):
-        if len(group) < 2:
-            continue
-        ids = sorted(s.model_id for s in group)
-        why = (
-            " (module names are lowercase: ids that differ only in case cannot both be generated)"
-            if len({i.lower() for i in ids}) < len(ids)
-            else ""
-        )
-        for spec in group:
+    for spec in specs:
+        parts = paths[spec.model_id]
+        if parts != spec.module_parts:
             c = Collector(spec.source_file)
-            c.error(
+            c.info(
                 "/model_id",
-                f"model ids {', '.join(ids)} all map to the module "
-                f"runcomfy_models.{'.'.join(module)}{why}",
+                f"module runcomfy_models.{'.'.join(parts)} (the plain name "
+                f"runcomfy_models.{'.'.join(spec.module_parts)} belongs to a model id spelled alike)",
             )
             diagnostics.extend(c.items)
-    return diagnostics
+            spec = dataclasses.replace(spec, module_parts=parts)
+        out.append(spec)
+    return out, diagnostics

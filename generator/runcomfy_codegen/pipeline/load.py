@@ -48,14 +48,35 @@ def discover(root: Path) -> tuple[list[Path], list[Diagnostic]]:
     return files, c.items
 
 
-def entry_names(path: Path, root: Path) -> tuple[str, str]:
-    """(display path, model id implied by the place) of a schema file under ``root``."""
-    relative_id = "" if path == root else path.relative_to(root).with_suffix("").as_posix()
+def entry_names(path: Path, root: Path, id_root: Path | None = None) -> tuple[str, str]:
+    """(display path, model id implied by the place) of a schema file under ``root``.
+
+    The id is the path below ``id_root`` (the schemas folder, when ``root`` is a sub-folder of
+    it), else below ``root``; a single file given on its own implies none.
+    """
+    if path == root:
+        relative_id = ""
+    elif id_root is not None:
+        relative_id = path.resolve().relative_to(id_root).with_suffix("").as_posix()
+    else:
+        relative_id = path.relative_to(root).with_suffix("").as_posix()
     return display_path(path, root), relative_id
 
 
-def read_entry(path: Path, root: Path) -> tuple[RawEntry | None, list[Diagnostic]]:
-    display, relative_id = entry_names(path, root)
+def schemas_folder_of(path: Path) -> Path | None:
+    """The nearest folder named ``schemas`` above ``path`` (a sub-folder being validated on
+    its own), or None."""
+    resolved = path.resolve()
+    for parent in resolved.parents:
+        if parent.name == "schemas":
+            return parent
+    return None
+
+
+def read_entry(
+    path: Path, root: Path, id_root: Path | None = None
+) -> tuple[RawEntry | None, list[Diagnostic]]:
+    display, relative_id = entry_names(path, root, id_root)
     c = Collector(display)
     try:
         text = path.read_text(encoding="utf-8")

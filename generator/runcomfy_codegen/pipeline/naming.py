@@ -17,9 +17,41 @@ from dataclasses import dataclass
 
 from anyascii import anyascii
 
-MODEL_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*){1,4}")
-"""``owner/name[/more]``: 2 to 5 segments; real ids have uppercase ones (``kling/.../4K/...``),
-used as they are on the wire while module names are lowercase."""
+MAX_MODEL_ID_LENGTH = 512
+"""The runtime's limit (``_runtime/wire.py``); a longer id would generate and then fail every call."""
+
+_MODEL_ID_FORBIDDEN = frozenset("?#\\%")
+"""Characters the runtime refuses in an id segment (they would end or escape the URL path)."""
+
+
+def model_id_problem(model_id: str) -> str:
+    """Why the runtime would refuse ``model_id`` (empty when it accepts it), plus the generator's
+    own rule that an id has at least two segments (``owner/name``).
+
+    This mirrors ``validate_model_id`` of the runtime, which the generator does not import; a
+    test keeps the two in agreement. Spaces and capitals are allowed (RunComfy publishes both):
+    the runtime percent-encodes each segment in the URL.
+    """
+    if len(model_id) > MAX_MODEL_ID_LENGTH:
+        return f"is longer than {MAX_MODEL_ID_LENGTH} characters, which the runtime refuses"
+    if model_id.startswith("/") or "\\" in model_id:
+        return "must not be an absolute path (nor hold a backslash)"
+    segments = model_id.split("/")
+    if any(s in (".", "..") for s in segments):
+        return "must not contain '.' or '..' segments"
+    if "" in segments:
+        return "has an empty segment"
+    if len(segments) < 2:
+        return "must have at least two segments ('owner/name')"
+    for segment in segments:
+        if _MODEL_ID_FORBIDDEN & set(segment):
+            return "must not contain '?', '#' or '%'"
+        if not segment.isprintable():
+            return "contains a control, format or other unprintable character"
+        if segment != segment.strip():
+            return "has a segment that begins or ends with white space"
+    return ""
+
 
 _PYDANTIC_RESERVED = frozenset(
     {
@@ -180,17 +212,65 @@ def field_names(
 def module_segment(segment: str, reserved: frozenset[str] = frozenset()) -> str:
     """One model id segment as a module name: ``ideogram-v3`` -> ``ideogram_v3``, ``4K`` ->
     ``n_4k``; a name in ``reserved`` gets a trailing underscore."""
-    return _checked(_sanitize(segment.lower(), _MODULE_RESERVED | reserved, "m"))
+    # Lowercase after transliterating too: ``anyascii`` can give capitals (``⺀`` -> ``Bing``).
+    name = _ascii_words(segment.lower()).lower()
+    if not name:
+        name = f"m_{short_hash(segment.lower())}"
+    if name[0].isdigit():
+        name = f"n_{name}"
+    if name in _MODULE_RESERVED | reserved or name.startswith("model_"):
+        name += "_"
+    return _checked(name)
 
 
 def module_parts(model_id: str) -> tuple[str, ...]:
-    """The model's module path below ``runcomfy_models`` (lowercase: ids differing only in case
-    map to one module, which :func:`interpret.check_collisions` reports)."""
+    """The model's module path below ``runcomfy_models`` before collisions are resolved
+    (lowercase; see :func:`module_paths` for the names actually used)."""
     first, *rest = model_id.split("/")
     return (
         module_segment(first, PACKAGE_API),
         *(module_segment(s, MODEL_MODULE_API) for s in rest),
     )
+
+
+def _claim(segment: str, base: str) -> tuple[bool, int, int, str]:
+    """Who keeps the plain name when sibling segments collide: the one spelled exactly like it,
+    then the one with fewest capitals, then the one with most dots (``wan-2.7`` over ``wan-2-7``:
+    a version number), then the first in code point order."""
+    return (segment != base, sum(ch.isupper() for ch in segment), -segment.count("."), segment)
+
+
+def module_paths(model_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The module path of every model, distinct for distinct ids.
+
+    Sibling segments (same parent package) that map to one name (``wan-2.7`` and ``wan-2-7``,
+    ``4K`` and ``4k``) do not refuse the run: one keeps the plain name (see :func:`_claim`) and
+    every other gets a suffix hashed from its own segment (``wan_2_7_3f9a1c``). Both depend on
+    the colliding spellings only, never on the order of ``model_ids``.
+    """
+    ids = sorted(set(model_ids))
+    resolved: dict[tuple[str, ...], tuple[str, ...]] = {(): ()}
+    depth = max((len(i.split("/")) for i in ids), default=0)
+    for level in range(1, depth + 1):
+        prefixes = sorted({tuple(i.split("/")[:level]) for i in ids if i.count("/") >= level - 1})
+        groups: dict[tuple[tuple[str, ...], str], list[tuple[str, ...]]] = defaultdict(list)
+        for prefix in prefixes:
+            reserved = PACKAGE_API if level == 1 else MODEL_MODULE_API
+            base = module_segment(prefix[-1], reserved)
+            groups[(resolved[prefix[:-1]], base)].append(prefix)
+        taken = {(parent, base) for parent, base in groups}
+        for (parent, base), members in sorted(groups.items()):
+            members.sort(key=lambda p: _claim(p[-1], base))
+            resolved[members[0]] = (*parent, base)
+            for prefix in members[1:]:
+                length = 6
+                name = f"{base}_{short_hash(prefix[-1], length)}"
+                while (parent, name) in taken:
+                    length += 2
+                    name = f"{base}_{short_hash(prefix[-1], length)}"
+                taken.add((parent, name))
+                resolved[prefix] = (*parent, _checked(name))
+    return {i: resolved[tuple(i.split("/"))] for i in ids}
 
 
 def class_prefix(model_id: str) -> str:

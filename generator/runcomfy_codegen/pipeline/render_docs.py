@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from collections.abc import Sequence
 from typing import Any, Final
+from urllib.parse import quote
 
 from runcomfy_codegen.pipeline.escape import (
     Markdown,
@@ -145,7 +147,7 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
         header=Markdown(str(header(spec, spec.schema_sha256))[2:].replace("--", "- -")),
         display_name=md_text(spec.display_name),
         model_id=md_code(spec.model_id),
-        model_id_plain=Markdown(spec.model_id),
+        cli_help=md_code(f"runcomfy-models run {shlex.quote(spec.model_id)} --help"),
         index=Markdown("../" * depth + "README.md"),
         package=Markdown(".".join((PACKAGE, *spec.module_parts[:-1]))),
         module_leaf=Markdown(spec.module_parts[-1]),
@@ -215,7 +217,7 @@ def _categories_last(item: tuple[str, list[ModelSpec]]) -> tuple[bool, str]:
 def _index_row(s: ModelSpec) -> dict[str, Markdown]:
     return {
         "display_name": md_text(s.display_name),
-        "page": Markdown(f"{s.model_id}.md"),
+        "page": Markdown(quote(f"{s.model_id}.md", safe="/")),
         "model_id": md_code(s.model_id, table=True),
         "module": md_code(f"{PACKAGE}.{s.module_name}", table=True),
     }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,8 +18,14 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from runcomfy_codegen.pipeline.diagnostics import Collector, Diagnostic, has_errors, json_pointer
+from runcomfy_codegen.pipeline.entry_keys import (
+    CATALOG_KEYS,
+    catalog_values,
+    check_model_id,
+    finite,
+)
 from runcomfy_codegen.pipeline.load import RawEntry
-from runcomfy_codegen.pipeline.naming import MODEL_ID_RE
+from runcomfy_codegen.pipeline.meta_schema import schema_errors
 from runcomfy_codegen.pipeline.output_schema import GENERIC_OUTPUT_SCHEMA, with_media_outputs
 from runcomfy_codegen.pipeline.semantics import check_semantics
 
@@ -123,25 +128,8 @@ ENTRY_SCHEMA: Mapping[str, Any] = {
 """The meta-schema of a file under ``schemas/``: one RunComfy catalog entry, as
 ``GET /v1/models/{model_id}`` returns it (``source`` and ``local_edits`` are ours)."""
 
-STRINGS: Mapping[str, Any] = {"type": "array", "items": {"type": "string"}}
-
-CATALOG_KEYS: Mapping[str, Mapping[str, Any]] = {
-    "display_name": {"type": "string"},
-    "categories": STRINGS,
-    "kind": {"type": "string"},
-    "base_price_usd": {"type": "number", "minimum": 0},
-    "price_unit": {"type": "string"},
-    "limitations": STRINGS,
-    "omitted_inputs": STRINGS,
-    "note": {"type": "string"},
-    "output_type_in_catalog": {"type": "string"},
-}
-"""Catalog keys kept for the docs and the package catalog; a value of the wrong shape is a
-warning and is left out, never a reason to generate nothing."""
 
 _ENTRY_VALIDATOR = Draft202012Validator(ENTRY_SCHEMA)
-_CATALOG_VALIDATORS = {key: Draft202012Validator(schema) for key, schema in CATALOG_KEYS.items()}
-_META_VALIDATOR = Draft202012Validator(Draft202012Validator.META_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -157,35 +145,6 @@ class CheckedEntry:
     output_schema: Mapping[str, Any]
     original_input_schema: Mapping[str, Any]
     original_output_schema: Mapping[str, Any] | None
-
-
-def check_model_id(model_id: str, expected: str, c: Collector) -> None:
-    pointer = "/model_id"
-    if model_id.startswith("/") or "\\" in model_id:
-        c.error(pointer, f"model_id {model_id!r} must not be an absolute path")
-    elif ".." in model_id.split("/") or "." in model_id.split("/"):
-        c.error(pointer, f"model_id {model_id!r} must not contain '.' or '..' segments")
-    elif "//" in model_id or model_id.endswith("/") or not model_id:
-        c.error(pointer, f"model_id {model_id!r} has an empty segment")
-    elif not MODEL_ID_RE.fullmatch(model_id):
-        c.error(
-            pointer,
-            f"model_id {model_id!r} must be 2 to 5 segments of [A-Za-z0-9][A-Za-z0-9._-]* "
-            "separated by '/'",
-        )
-    elif expected and model_id != expected:
-        c.error(pointer, f"model_id {model_id!r} does not match the file's place ({expected}.json)")
-
-
-def _json_safe(value: Any) -> bool:
-    """Reject NaN and infinities, which JSON cannot carry and Python source would mangle."""
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, list):
-        return all(_json_safe(v) for v in value)
-    if isinstance(value, dict):
-        return all(_json_safe(v) for v in value.values())
-    return True
 
 
 class _Normaliser:
@@ -214,16 +173,30 @@ class _Normaliser:
             if key not in KNOWN_KEYWORDS:
                 self.c.warning(here, f"unknown keyword {key!r} is ignored")
                 continue
-            if not self._holds_subschemas(key, value) and not _json_safe(value):
+            if not self._holds_subschemas(key, value) and not finite(value):
                 self.c.error(here, "NaN and Infinity are not valid JSON values")
                 continue
             out[key] = self._keyword(key, value, path, depth)
+        self._null_default(out, path)
         self._check_format(out, path)
         self._check_enum(out, path)
         self._undefined_required(out, path)
         if "validations" in out:
             out["validations"] = self._validations(out["validations"], (*path, "validations"))
         return out
+
+    def _null_default(self, node: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        """``default: null`` on a type that has no null (a seed in RunComfy's raw catalog)
+        means the model picks the value: read as no default, with a warning."""
+        types = node.get("type")
+        if "default" not in node or node["default"] is not None or not isinstance(types, str):
+            return
+        if types != "null" and "enum" not in node and "const" not in node:
+            del node["default"]
+            self.c.warning(
+                json_pointer(self.root, *path, "default"),
+                f"default null on type {types!r} is read as no default (RunComfy dialect)",
+            )
 
     def _undefined_required(self, node: dict[str, Any], path: tuple[str | int, ...]) -> None:
         """A required name without a property is, as in JSON Schema, required and of any JSON
@@ -339,55 +312,8 @@ class _Normaliser:
         return kept
 
 
-MetaErrors = tuple[tuple[tuple[str | int, ...], str], ...]
-"""(path in the schema, message) of each meta-schema error, in the validator's order."""
-
-_META_MEMO: dict[str, MetaErrors] = {}
-_META_MEMO_LIMIT = 20_000
-
-
-def _meta_errors(schema: Any) -> MetaErrors:
-    return tuple(
-        (tuple(err.absolute_path), err.message) for err in _META_VALIDATOR.iter_errors(schema)
-    )
-
-
-def _remembered_meta_errors(schema: Any) -> MetaErrors:
-    """The meta-schema errors of one property's schema, remembered: the same property schemas
-    (a prompt, a seed, an aspect ratio) recur all over a catalog."""
-    key = json.dumps(schema)
-    found = _META_MEMO.get(key)
-    if found is None:
-        if len(_META_MEMO) >= _META_MEMO_LIMIT:
-            _META_MEMO.clear()
-        found = _META_MEMO[key] = _meta_errors(schema)
-    return found
-
-
-def _schema_errors(schema: Any) -> list[tuple[tuple[str | int, ...], str]]:
-    """Every meta-schema error of ``schema``, sorted by path (ties in the validator's order).
-
-    The meta-schema asks of ``properties`` only that it is an object whose values are schemas,
-    which it checks by applying itself to each of them; so checking each property's schema on
-    its own (and the rest with no properties) finds exactly the errors of checking the whole,
-    with the same messages at the same paths.
-    """
-    props = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(props, dict) or not props:
-        errors = list(_meta_errors(schema))
-    else:
-        errors = list(_meta_errors({**schema, "properties": {}}))
-        for name, sub in props.items():
-            errors.extend(
-                (("properties", name, *path), message)
-                for path, message in _remembered_meta_errors(sub)
-            )
-    errors.sort(key=lambda e: list(e[0]))
-    return errors
-
-
 def _check_json_schema(schema: Any, pointer: str, c: Collector) -> None:
-    for path, message in _schema_errors(schema):
+    for path, message in schema_errors(schema):
         parts = [str(p) for p in path]
         c.error(pointer + json_pointer(*parts), f"invalid JSON Schema: {message}")
 
@@ -395,23 +321,6 @@ def _check_json_schema(schema: Any, pointer: str, c: Collector) -> None:
 def _check_object_schema(schema: Mapping[str, Any], pointer: str, c: Collector) -> None:
     if schema.get("type", "object") != "object":
         c.error(pointer + "/type", "the top-level schema must have type 'object'")
-
-
-def _catalog(data: Mapping[str, Any], c: Collector) -> dict[str, Any]:
-    """The entry's catalog keys with values of the right shape; the others are warned about."""
-    kept: dict[str, Any] = {}
-    for key, validator in _CATALOG_VALIDATORS.items():
-        if key not in data:
-            continue
-        problems = list(validator.iter_errors(data[key]))
-        if problems:
-            c.warning(
-                json_pointer(key, *problems[0].absolute_path),
-                f"catalog key {key!r} is left out: {problems[0].message[:160]}",
-            )
-        else:
-            kept[key] = copy.deepcopy(data[key])
-    return kept
 
 
 def _check_schema(schema: Mapping[str, Any], root: str, c: Collector) -> None:
@@ -435,7 +344,7 @@ def check_entry(raw: RawEntry) -> tuple[CheckedEntry | None, list[Diagnostic]]:
         return None, c.items
     for err in sorted(_ENTRY_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path)):
         c.error(json_pointer(*err.absolute_path), err.message)
-    catalog = _catalog(data, c)
+    catalog = catalog_values(data, c)
     known = {*ENTRY_SCHEMA["properties"], *CATALOG_KEYS}
     for key in sorted(set(data) - known):
         c.info(json_pointer(key), f"entry key {key!r} is not used by the generator")

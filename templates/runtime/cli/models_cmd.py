@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +11,7 @@ from ..pricing import Price
 from .registry import ModelInfo, all_models
 from .render import Printer
 from .settings import get_settings
+from .style import json_line, terminal_text
 
 __all__ = ["models_command"]
 
@@ -67,7 +67,7 @@ def models_command(
         }
     rows = [_row(info, live_entries.get(model_id), live) for model_id, info in models.items()]
     if Printer.for_stdout(json_flag).json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
+        click.echo(json_line(rows))
         return
     if not rows and category:
         click.echo(f"No generated model is in the category {category!r}.", err=True)
@@ -75,7 +75,7 @@ def models_command(
     prices = [_price_text(row) for row in rows]
     price_width = max((len(text) for text in prices), default=0)
     for row, price in zip(rows, prices, strict=True):
-        name = row["display_name"] if row["display_name"] != row["model_id"] else ""
+        name = terminal_text(row["display_name"]) if row["display_name"] != row["model_id"] else ""
         kind_text = row["output_kind"] or "-"
         click.echo(
             f"{row['model_id']:<{width}}  {kind_text:<5}  {price:<{price_width}}  {name}".rstrip()

@@ -20,6 +20,7 @@ from click.shell_completion import CompletionItem
 
 from ..lazy_binding import LazyBinding
 from ..pricing import Price
+from .style import terminal_text
 
 if TYPE_CHECKING:
     from ..binding import ModelBinding
@@ -124,7 +125,7 @@ def complete_model_id(
 
 def model_completions(incomplete: str) -> list[CompletionItem]:
     return [
-        CompletionItem(model_id, help=info.display_name)
+        CompletionItem(model_id, help=terminal_text(info.display_name))
         for model_id, info in all_models().items()
         if model_id.startswith(incomplete)
     ]

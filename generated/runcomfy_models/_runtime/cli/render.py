@@ -6,7 +6,6 @@ always go to stderr, so stdout stays parseable.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ..job_types import CANCEL_DESCRIPTIONS, CancelOutcome, JobResult, JobStatus
 from ..outputs import GenericOutput, iter_remote_files, shown_output
 from ..pricing import format_usd
-from .style import is_terminal, styled
+from .style import is_terminal, json_line, styled
 
 __all__ = [
     "Printer",
@@ -44,7 +43,7 @@ class Printer:
 
     def emit(self, record: Mapping[str, Any]) -> None:
         if self.json:
-            click.echo(json.dumps(record, ensure_ascii=False, default=str))
+            click.echo(json_line(record))
         else:
             for line in text_lines(record):
                 click.echo(line)

@@ -14,6 +14,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from .registry import ModelCommands, UnknownModelError, all_models, load_commands, model_completions
+from .style import SafeHelpCommand, terminal_text
 
 __all__ = ["RunGroup", "build_run_command", "shared_options"]
 
@@ -113,7 +114,7 @@ def build_run_command(commands: ModelCommands) -> click.Command:
 
     name = info.display_name if info.display_name != info.model_id else ""
     title = f"{name} ({info.model_id})" if name else info.model_id
-    return click.Command(
+    return SafeHelpCommand(
         name=info.model_id,
         params=[*model_params, *shared],
         callback=callback,
@@ -145,6 +146,9 @@ class RunGroup(click.Group):
                 return super().resolve_command(ctx, args)
             raise UnknownModelError(name, ctx)
         return name, command, args[1:]
+
+    def get_help(self, ctx: click.Context) -> str:
+        return terminal_text(super().get_help(ctx))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [
