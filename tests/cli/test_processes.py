@@ -38,7 +38,7 @@ def test_ctrl_c_cancels_and_reports_the_real_outcome(
 ) -> None:
     emu.set_timings(**timings)
     process = subprocess.Popen(
-        cli_command("run", *REFRAME_ARGS),
+        cli_command("run", *REFRAME_ARGS, "--json"),
         env=cli_env(emu.base_url),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

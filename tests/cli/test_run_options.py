@@ -144,10 +144,13 @@ def test_input_file_from_stdin(recorder: RecordingApi) -> None:
 
 
 def test_no_wait_prints_the_request_id_as_json(recorder: RecordingApi) -> None:
-    result = invoke(["run", *REFRAME_ARGS, "--no-wait"], base_url=recorder.base_url)
+    text = invoke(["run", *REFRAME_ARGS, "--no-wait"], base_url=recorder.base_url)
+    assert text.exit_code == 0, text.stderr
+    assert text.stdout.startswith("Request rec-1: submitted")  # text, though not a terminal
+    result = invoke(["run", *REFRAME_ARGS, "--no-wait", "--json"], base_url=recorder.base_url)
     assert result.exit_code == 0, result.stderr
     record = last_json(result)
-    assert record["request_id"] == "rec-1"
+    assert record["request_id"] == "rec-2"
     assert record["status"] == "submitted"
 
 

@@ -6,6 +6,7 @@ import importlib
 
 import click
 
+from ..config import PollPolicy
 from . import completion
 from .batch.command import batch_command
 from .emulator_cmd import emulator_command
@@ -71,7 +72,8 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     type=click.FloatRange(min=0, min_open=True),
     envvar="RUNCOMFY_POLL_INTERVAL",
     metavar="SECONDS",
-    help="Longest wait between two status checks (default 5).  [env: RUNCOMFY_POLL_INTERVAL]",
+    help=f"Longest wait between two status checks (default {PollPolicy().max_interval:g})."
+    "  [env: RUNCOMFY_POLL_INTERVAL]",
 )
 @click.option("-v", "--verbose", count=True, help="Log each request (-vv: debug).")
 @click.pass_context
@@ -86,6 +88,9 @@ def cli(
     """Run RunComfy models from the command line.
 
     The API token is read from RUNCOMFY_API_TOKEN (or RUNCOMFY_TOKEN).
+
+    Every command prints text on stdout, in a terminal and in a pipe alike;
+    with --json it prints JSON instead. Messages go to stderr.
     """
     ctx.call_on_close(preserve_logging())
     configure_logging(verbose)
