@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from runcomfy_models._runtime.cli import render
 from runcomfy_models._runtime.emulator import RunningEmulator
 
 from .support import REFRAME, REFRAME_ARGS, invoke, last_json

@@ -15,7 +15,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from user_typecheck import mypy_error_lines, pyright_error_lines
 
 ROOT = Path(__file__).resolve().parents[2]
