@@ -32,6 +32,7 @@ def _batch(emu: RunningEmulator, *args: str, retries: int = 3) -> tuple[int, str
     return result.exit_code, result.stderr
 
 
+@pytest.mark.slow
 def test_several_hundred_jobs_through_faults_submit_each_line_once(
     emu: RunningEmulator, tmp_path: Path
 ) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from user_typecheck import mypy_error_lines, pyright_error_lines
+from wheel_build import build_wheel
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "generated"
@@ -83,12 +84,7 @@ def test_the_readme_script_type_checks_after_the_readme_setup(tmp_path: Path) ->
 
 @pytest.mark.slow
 def test_the_readme_script_type_checks_against_the_installed_wheel(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--disable-pip-version-check", "-w", str(tmp_path / "dist"), str(GENERATED)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    (wheel,) = (tmp_path / "dist").glob("runcomfy_models-*.whl")
+    wheel = build_wheel(tmp_path)
     env = tmp_path / "env"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
     python = env / "bin" / "python"
