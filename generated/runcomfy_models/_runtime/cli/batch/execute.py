@@ -72,6 +72,10 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
             note(f"Estimated cost: {estimate.text(price)}.")
             if options.max_cost is not None:
                 note(_budget_check(estimate, options.max_cost))
+            if invalid and options.skip_invalid:
+                # Not an error: the run would skip them, as asked.
+                note(f"With --skip-invalid, the {invalid} invalid line(s) would not be sent.")
+                return exits.OK
             return exits.BAD_INPUT if invalid else exits.OK
         if invalid and not options.skip_invalid:
             error(
