@@ -232,3 +232,17 @@ def test_help_shows_types_choices_and_defaults() -> None:
     assert "--style JSON" in text
     assert "--image URL|FILE" in text
     assert "--resolution CHOICE" in text
+
+
+def test_a_required_option_with_a_schema_default_is_not_shown_as_defaulted() -> None:
+    result = invoke(["run", REFRAME, "--help"])
+    assert result.exit_code == 0
+    help_text = " ".join(result.stdout.split())
+    resolution = help_text.split("--resolution CHOICE", 1)[1].split("Allowed values", 1)[0]
+    assert resolution.startswith(" [required] ")
+    assert "Default" not in resolution
+    assert (
+        'Suggested value (the schema\'s default; still required): "1152:864 (4:3)".' in resolution
+    )
+    speed = help_text.split("--rendering-speed", 1)[1].split("--resolution", 1)[0]
+    assert 'Default (applied by RunComfy when not given): "BALANCED".' in speed

@@ -176,7 +176,8 @@ def field_details(
 
     ``values=False`` leaves out the allowed values, for places that show them once elsewhere
     (a named ``Literal`` type, a ``click.Choice``); ``limits=False`` the range and the default,
-    for the docs' table which has columns for them.
+    for the docs' table which has columns for them. A required input's schema default is not a
+    default (the input is always sent): it is shown as a suggested value.
     """
     lines: list[str] = []
     if f.title and f.title != f.wire_name:
@@ -204,9 +205,12 @@ def field_details(
             + ", ".join(json.dumps(v, ensure_ascii=False) for v in f.type.enum)
             + "."
         )
+    if f.required and f.default_json is not None:
+        # A required input is always given: its schema default is only a suggestion.
+        lines.append(f"Suggested value (the schema's default; still required): {f.default_json}.")
     if limits:
         lines.extend(_range(f.type, f.wire_name))
-        if f.default_json is not None:
+        if f.default_json is not None and not f.required:
             lines.append(f"Default (applied by RunComfy when not given): {f.default_json}.")
     for v in f.validations:
         lines.append(
@@ -494,11 +498,11 @@ _GENERIC_OUTPUT_TEXT: Final = {
 
 
 def _output_description(f: Field) -> str:
-    """The schema's text, with our English next to it where a generic output is described in
-    another language (the seed page's outputs are in Japanese)."""
+    """The schema's text; where a generic output is described in another language (the seed
+    page's outputs are in Japanese), our English first, with the original beside it."""
     english = _GENERIC_OUTPUT_TEXT.get(f.wire_name)
     if english and f.description and f.description != english and not f.description.isascii():
-        return f"{f.description} ({english})"
+        return f"{english} (original: {f.description})"
     return f.description
 
 
@@ -520,7 +524,7 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
                 "type": md_code(param_annotation(f, types), table=True),
                 "requirement": Markdown("yes" if f.required else "no"),
                 "default": md_code(f.default_json, table=True)
-                if f.default_json is not None
+                if f.default_json is not None and not f.required
                 else Markdown(""),
                 "range": md_text(_range_text(f.type)),
                 "details": md_text(" ".join(details)),
