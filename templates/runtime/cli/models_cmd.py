@@ -13,7 +13,7 @@ __all__ = ["models_command"]
 
 
 @click.command("models")
-@click.option("--json", "json_flag", is_flag=True, help="Print one JSON list of the models instead of text.")
+@click.option("--json", "json_flag", is_flag=True, help="Print the list as JSON instead of text.")
 def models_command(json_flag: bool) -> None:
     """List the generated models with their prices (no model module is imported).
 
