@@ -112,6 +112,7 @@ def test_nothing_changed_renders_nothing_and_writes_nothing(work: tuple[Path, Pa
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # four generations of every model: minutes on a loaded machine
 def test_a_template_change_rebuilds_every_model(work: tuple[Path, Path], tmp_path: Path) -> None:
     schemas, out = work
     overrides = tmp_path / "overrides"
