@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from runcomfy_models._runtime.config import PollPolicy
 
 from .support import (
     IMAGE_URL,
@@ -246,3 +247,9 @@ def test_a_required_option_with_a_schema_default_is_not_shown_as_defaulted() -> 
     )
     speed = help_text.split("--rendering-speed", 1)[1].split("--resolution", 1)[0]
     assert 'Default (applied by RunComfy when not given): "BALANCED".' in speed
+
+
+def test_the_poll_interval_help_states_the_real_default() -> None:
+    assert PollPolicy().max_interval == 2.0
+    help_text = " ".join(invoke(["--help"]).stdout.split())
+    assert "Longest wait between two status checks (default 2)." in help_text
