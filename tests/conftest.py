@@ -28,6 +28,11 @@ def _private_cache_home() -> Iterator[None]:
     same time never share one, also in subprocesses that drop the ``RUNCOMFY_*`` settings."""
     folder = tempfile.mkdtemp(prefix="runcomfy-tests-cache-")
     before = os.environ.get("XDG_CACHE_HOME")
+    # pyright's wrapper keeps the node runtime it may fetch (where no node is installed) in the
+    # cache folder: it stays where `.ci/setup` fetched it, rather than fetched again per process.
+    os.environ.setdefault(
+        "PYRIGHT_PYTHON_CACHE_DIR", before or os.path.join(os.path.expanduser("~"), ".cache")
+    )
     os.environ["XDG_CACHE_HOME"] = folder
     try:
         yield
