@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     with b.workdir(args, "cli") as work:
         tree = b.model_tree(b.trees(args, work), args.models)
         env = b.child_env([tree])
-        listed = json.loads(b.run([b.MODELS_CLI, "models"], env=env, sample_memory=False).stdout)
+        listed = json.loads(
+            b.run([b.MODELS_CLI, "models", "--json"], env=env, sample_memory=False).stdout
+        )
         # At most as many models as there are real schemas: the real schemas alone.
         if len(listed) != max(args.models, len(list(b.SCHEMAS.rglob("*.json")))):
             raise SystemExit(f"`runcomfy-models models` lists {len(listed)} models, not the tree's")

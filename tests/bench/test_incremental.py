@@ -111,6 +111,8 @@ def test_nothing_changed_renders_nothing_and_writes_nothing(work: tuple[Path, Pa
     assert after == before
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)  # four generations of every model: minutes on a loaded machine
 def test_a_template_change_rebuilds_every_model(work: tuple[Path, Path], tmp_path: Path) -> None:
     schemas, out = work
     overrides = tmp_path / "overrides"
@@ -137,6 +139,7 @@ def test_a_template_change_rebuilds_every_model(work: tuple[Path, Path], tmp_pat
     assert tree(out) == before
 
 
+@pytest.mark.slow
 def test_a_new_model_under_a_module_turns_it_into_a_package(
     work: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -164,6 +167,7 @@ def test_a_new_model_under_a_module_turns_it_into_a_package(
     assert not (out / "runcomfy_models/ideogram/ideogram_v3/reframe").exists()
 
 
+@pytest.mark.slow
 def test_a_removed_model_takes_its_files_and_empty_folders(
     work: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -181,6 +185,7 @@ def test_a_removed_model_takes_its_files_and_empty_folders(
     agrees_with_full_rebuild(schemas, out, tmp_path)
 
 
+@pytest.mark.slow
 def test_a_hand_edited_file_is_rendered_again(work: tuple[Path, Path], tmp_path: Path) -> None:
     schemas, out = work
     edited = sorted(model_files(schemas, "ideogram/ideogram-v3/reframe"))[-1]
@@ -192,6 +197,7 @@ def test_a_hand_edited_file_is_rendered_again(work: tuple[Path, Path], tmp_path:
     agrees_with_full_rebuild(schemas, out, tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("change", "generator_runs"), [("description", 0), ("enum", 1)])
 def test_the_model_generator_runs_only_when_what_it_is_given_changed(
     work: tuple[Path, Path],
@@ -219,6 +225,7 @@ def test_the_model_generator_runs_only_when_what_it_is_given_changed(
     assert build.files == fresh
 
 
+@pytest.mark.slow
 def test_a_changed_generator_rebuilds_every_model(
     work: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -247,6 +254,7 @@ def test_the_cache_is_not_part_of_the_tree(work: tuple[Path, Path]) -> None:
     assert not any(path.startswith(CACHE_DIR) for path in tree(out))
 
 
+@pytest.mark.slow
 def test_a_corrupt_cache_is_an_empty_one(work: tuple[Path, Path], tmp_path: Path) -> None:
     schemas, out = work
     (out / CACHE_DIR / CACHE_FILE).write_bytes(b"runcomfy-codegen cache 2\nnot a pickle")
@@ -255,6 +263,7 @@ def test_a_corrupt_cache_is_an_empty_one(work: tuple[Path, Path], tmp_path: Path
     agrees_with_full_rebuild(schemas, out, tmp_path)
 
 
+@pytest.mark.slow
 def test_parallel_and_serial_generation_agree(tmp_path: Path) -> None:
     schemas = tmp_path / "schemas"
     bench_module("make_corpus").write_corpus(40, schemas)

@@ -211,6 +211,7 @@ SCHEMAS = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=300,
     deadline=None,

@@ -66,6 +66,7 @@ def cli_env(base_url: str, **extra: str) -> dict[str, str]:
         RUNCOMFY_BASE_URL=base_url,
         RUNCOMFY_POLL_INTERVAL="0.02",
         RUNCOMFY_RETRY_MAX_DELAY="0.01",
+        RUNCOMFY_TIMING_HISTORY="off",  # polling that no earlier test (or run) has taught
         NO_COLOR="1",
     )
     env.update(extra)

@@ -19,6 +19,7 @@ def _submits(emu: RunningEmulator) -> int:
     return int(emu.stats()["routes"]["submit"])
 
 
+@pytest.mark.slow
 def test_kill_9_midway_then_resume_sends_no_duplicate(emu: RunningEmulator, tmp_path: Path) -> None:
     inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(LINES)])
     emu.set_timings(run_seconds=0.15)

@@ -47,7 +47,11 @@ def test_final_counts_add_up_with_spend_and_no_line_left_running(
         cli_command("batch", FLUX, str(inputs), "--concurrency", "4"), cli_env(emu.base_url)
     )
     assert code == 1, drawn
-    final = [part for part in drawn.replace("\r", "\n").splitlines() if "100%" in part][-1]
+    frames = [part for part in drawn.replace("\r", "\n").splitlines() if "%" in part]
+    for frame in frames:  # a line is never counted twice (done and still running)
+        counts = [int(n) for n in re.findall(r"(\d+) (?:done|running|failed|unfinished)", frame)]
+        assert sum(counts) <= len(rows), frame
+    final = [part for part in frames if "100%" in part][-1]
     assert "11 done" in final and "1 failed" in final
     assert "running" not in final
     assert re.search(r"cost \$\d+(\.\d+)?", final), final
@@ -63,6 +67,7 @@ def test_a_line_that_ends_without_an_outcome_is_counted_unfinished() -> None:
         progress.started()
         if outcome is not None:
             progress.finished(outcome)
+            assert progress.counts["running"] == 0  # not shown as done and running at once
         progress.stopped()
 
     async def main() -> None:

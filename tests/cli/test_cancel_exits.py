@@ -16,15 +16,15 @@ from .support import REFRAME_ARGS, TOKEN, cli_command, cli_env, invoke, last_jso
 
 
 def _submit(emu: RunningEmulator) -> str:
-    request_id: str = last_json(invoke(["run", *REFRAME_ARGS, "--no-wait"], base_url=emu.base_url))[
-        "request_id"
-    ]
+    request_id: str = last_json(
+        invoke(["run", *REFRAME_ARGS, "--no-wait", "--json"], base_url=emu.base_url)
+    )["request_id"]
     return request_id
 
 
 def _cancel(emu: RunningEmulator, request_id: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        cli_command("cancel", request_id),
+        cli_command("cancel", request_id, "--json"),
         env=cli_env(emu.base_url),
         capture_output=True,
         text=True,
@@ -45,8 +45,23 @@ def test_a_running_job_is_too_late_exit_3(emu: RunningEmulator) -> None:
     time.sleep(0.1)
     late = _cancel(emu, request_id)
     assert late.returncode == 3, late.stderr
-    assert json.loads(late.stdout)["outcome"] == "not_cancellable"
-    assert "finished" not in json.loads(late.stdout)
+    record = json.loads(late.stdout)
+    assert record["outcome"] == "not_cancellable" and record["status"] == "in_progress"
+    assert "finished" not in record
+    # It knows the job is running: it says so, not "running or done".
+    assert _headline(record).endswith(
+        "It could not be cancelled: it is running, so it will finish and be billed"
+    )
+    text = subprocess.run(
+        cli_command("cancel", request_id),
+        env=cli_env(emu.base_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert text.returncode == 3
+    assert "it is running, so it will finish and be billed" in text.stdout
+    assert "running or done" not in text.stdout
 
 
 def test_a_finished_job_says_so_exit_3(emu: RunningEmulator) -> None:

@@ -52,6 +52,7 @@ def test_zsh_and_fish_get_each_value_whole() -> None:
     assert "plain,1152:864 (4:3)" in fish
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 def test_bash_inserts_each_value_as_one_quoted_word() -> None:
     script = f"""

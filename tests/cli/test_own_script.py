@@ -17,9 +17,15 @@ print(out.image.url)
 """
 
 
-def _script(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+WRONG_RESOLUTION = """
+from runcomfy_models.ideogram.ideogram_v3 import reframe
+reframe.run(image="https://example.com/cat.png", resolution="1152x864")
+"""
+
+
+def _script(tmp_path: Path, text: str = FIRST, **env: str) -> subprocess.CompletedProcess[str]:
     script = tmp_path / "first.py"
-    script.write_text(FIRST, encoding="utf-8")
+    script.write_text(text, encoding="utf-8")
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RUNCOMFY_")}
     return subprocess.run(
         [sys.executable, str(script)],
@@ -50,3 +56,22 @@ def test_against_runcomfy_itself_no_emulator_advice(tmp_path: Path) -> None:
     failed = _script(tmp_path, RUNCOMFY_BASE_URL="https://model-api.runcomfy.net")
     assert "MissingTokenError" in failed.stderr
     assert "emulator" not in failed.stderr
+
+
+def test_an_uncaught_input_error_shows_our_short_message_only(tmp_path: Path) -> None:
+    failed = _script(
+        tmp_path,
+        WRONG_RESOLUTION,
+        RUNCOMFY_BASE_URL="http://127.0.0.1:9",
+        RUNCOMFY_API_TOKEN="local-test",
+    )
+    assert failed.returncode == 1
+    last = failed.stderr.strip().splitlines()[-1]
+    assert last.startswith("runcomfy_models._runtime.errors.InvalidInputError: Invalid input")
+    assert "resolution: '1152x864' is not allowed" in last
+    assert "did you mean" in last.lower()
+    # No chained report: pydantic's dump and the "direct cause" banner are not printed.
+    assert "validation error" not in failed.stderr
+    assert "pydantic" not in failed.stderr
+    assert "above exception" not in failed.stderr
+    assert len(failed.stderr) < 1500, failed.stderr

@@ -43,13 +43,15 @@ def test_run_json_output_and_download(emu: RunningEmulator, tmp_path: Path) -> N
 
 def test_run_video_model_with_flags(emu: RunningEmulator) -> None:
     args = ["run", WAN, "--prompt", "a cat", "--image-url", IMAGE_URL, "--no-enable-audio"]
-    result = invoke([*args, "--duration", "4", "--resolution", "480p"], base_url=emu.base_url)
+    result = invoke(
+        [*args, "--duration", "4", "--resolution", "480p", "--json"], base_url=emu.base_url
+    )
     assert result.exit_code == 0, result.stderr
     assert last_json(result)["output"]["video"].endswith(".mp4")
 
 
 def test_failed_job_exits_1(emu: RunningEmulator) -> None:
-    args = ["run", FLUX, "--prompt", f"boom {FAIL_MARKER}", "--generate-audio"]
+    args = ["run", FLUX, "--prompt", f"boom {FAIL_MARKER}", "--generate-audio", "--json"]
     result = invoke(args, base_url=emu.base_url)
     assert result.exit_code == 1
     record = last_json(result)
@@ -98,7 +100,7 @@ def test_server_error_exits_69(emu: RunningEmulator) -> None:
 
 def test_timeout_exits_75_and_leaves_the_job(emu: RunningEmulator) -> None:
     emu.set_timings(queue_seconds=60)
-    result = invoke(["run", *REFRAME_ARGS, "--timeout", "0.2"], base_url=emu.base_url)
+    result = invoke(["run", *REFRAME_ARGS, "--timeout", "0.2", "--json"], base_url=emu.base_url)
     assert result.exit_code == 75
     record = last_json(result)
     assert record["status"] == "timeout"
@@ -107,7 +109,7 @@ def test_timeout_exits_75_and_leaves_the_job(emu: RunningEmulator) -> None:
 
 def test_status_result_and_cancel(emu: RunningEmulator, tmp_path: Path) -> None:
     emu.set_timings(queue_seconds=60)
-    queued = last_json(invoke(["run", *REFRAME_ARGS, "--no-wait"], base_url=emu.base_url))
+    queued = last_json(invoke(["run", *REFRAME_ARGS, "--no-wait", "--json"], base_url=emu.base_url))
     request_id = queued["request_id"]
 
     status = invoke(["status", request_id, "--json"], base_url=emu.base_url)
@@ -118,23 +120,25 @@ def test_status_result_and_cancel(emu: RunningEmulator, tmp_path: Path) -> None:
         "queue_position": 0,
     }
 
-    pending = invoke(["result", request_id], base_url=emu.base_url)
+    pending = invoke(["result", request_id, "--json"], base_url=emu.base_url)
     assert pending.exit_code == 0
     assert last_json(pending)["status"] == "in_queue"
 
-    cancel = invoke(["cancel", request_id], base_url=emu.base_url)
+    cancel = invoke(["cancel", request_id, "--json"], base_url=emu.base_url)
     assert cancel.exit_code == 0
     assert last_json(cancel) == {"request_id": request_id, "outcome": "cancelled"}
     assert emu.stats()["jobs"]["cancelled"] == 1
 
-    cancelled = invoke(["result", request_id], base_url=emu.base_url)
+    cancelled = invoke(["result", request_id, "--json"], base_url=emu.base_url)
     assert cancelled.exit_code == 1
     assert last_json(cancelled)["status"] == "cancelled"
 
     emu.set_timings(queue_seconds=0, run_seconds=0)
-    done = last_json(invoke(["run", *REFRAME_ARGS, "--no-wait"], base_url=emu.base_url))
+    done = last_json(invoke(["run", *REFRAME_ARGS, "--no-wait", "--json"], base_url=emu.base_url))
     out = tmp_path / "files"
-    result = invoke(["result", done["request_id"], "--download", str(out)], base_url=emu.base_url)
+    result = invoke(
+        ["result", done["request_id"], "--download", str(out), "--json"], base_url=emu.base_url
+    )
     assert result.exit_code == 0, result.stderr
     record = last_json(result)
     assert record["status"] == "succeeded"
@@ -142,7 +146,7 @@ def test_status_result_and_cancel(emu: RunningEmulator, tmp_path: Path) -> None:
     (saved,) = record["saved"]
     assert Path(saved).read_bytes().startswith(b"\x89PNG")
 
-    too_late = invoke(["cancel", done["request_id"]], base_url=emu.base_url)
+    too_late = invoke(["cancel", done["request_id"], "--json"], base_url=emu.base_url)
     assert too_late.exit_code == 3
     assert last_json(too_late)["outcome"] == "not_cancellable"
 

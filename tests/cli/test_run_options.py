@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from runcomfy_models._runtime.config import PollPolicy
 
 from .support import (
     IMAGE_URL,
@@ -144,10 +145,13 @@ def test_input_file_from_stdin(recorder: RecordingApi) -> None:
 
 
 def test_no_wait_prints_the_request_id_as_json(recorder: RecordingApi) -> None:
-    result = invoke(["run", *REFRAME_ARGS, "--no-wait"], base_url=recorder.base_url)
+    text = invoke(["run", *REFRAME_ARGS, "--no-wait"], base_url=recorder.base_url)
+    assert text.exit_code == 0, text.stderr
+    assert text.stdout.startswith("Request rec-1: submitted")  # text, though not a terminal
+    result = invoke(["run", *REFRAME_ARGS, "--no-wait", "--json"], base_url=recorder.base_url)
     assert result.exit_code == 0, result.stderr
     record = last_json(result)
-    assert record["request_id"] == "rec-1"
+    assert record["request_id"] == "rec-2"
     assert record["status"] == "submitted"
 
 
@@ -229,3 +233,23 @@ def test_help_shows_types_choices_and_defaults() -> None:
     assert "--style JSON" in text
     assert "--image URL|FILE" in text
     assert "--resolution CHOICE" in text
+
+
+def test_a_required_option_with_a_schema_default_is_not_shown_as_defaulted() -> None:
+    result = invoke(["run", REFRAME, "--help"])
+    assert result.exit_code == 0
+    help_text = " ".join(result.stdout.split())
+    resolution = help_text.split("--resolution CHOICE", 1)[1].split("Allowed values", 1)[0]
+    assert resolution.startswith(" [required] ")
+    assert "Default" not in resolution
+    assert (
+        'Suggested value (the schema\'s default; still required): "1152:864 (4:3)".' in resolution
+    )
+    speed = help_text.split("--rendering-speed", 1)[1].split("--resolution", 1)[0]
+    assert 'Default (applied by RunComfy when not given): "BALANCED".' in speed
+
+
+def test_the_poll_interval_help_states_the_real_default() -> None:
+    assert PollPolicy().max_interval == 2.0
+    help_text = " ".join(invoke(["--help"]).stdout.split())
+    assert "Longest wait between two status checks (default 2)." in help_text

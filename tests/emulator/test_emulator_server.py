@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -41,6 +42,26 @@ def test_running_emulator_reports_its_port_and_cleans_up() -> None:
     assert len(emulator_threads()) == emulator_threads_before
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", int(port))):
         pass
+
+
+@pytest.mark.slow
+def test_an_idle_connection_outlives_the_clients_keep_alive_expiry() -> None:
+    """httpx reuses an idle connection for 5 s: the server must not close it first, or a
+    submit written as it closes is reset (a ReadError: an unknown outcome, never resent)."""
+    client_expiry = httpx.Limits().keepalive_expiry
+    assert client_expiry is not None
+    with running_emulator(CATALOG) as emu:
+        # One connection, kept by the client for longer than the server would keep it idle
+        # before (uvicorn's default: as long as httpx's), then used for a submit.
+        limits = httpx.Limits(max_connections=1, keepalive_expiry=client_expiry + 30)
+        with httpx.Client(base_url=emu.base_url, limits=limits) as http:
+            first = http.get("/v1/models")
+            before = first.extensions["network_stream"].get_extra_info("client_addr")
+            time.sleep(client_expiry + 0.5)
+            submitted = http.post(f"/v1/models/{REFRAME}", json=REFRAME_INPUT)
+            after = submitted.extensions["network_stream"].get_extra_info("client_addr")
+        assert submitted.status_code == 200
+        assert after == before  # the same connection: the server kept it open
 
 
 def test_a_busy_port_is_reported_to_the_caller() -> None:

@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import pytest
 from runcomfy_codegen.pipeline.load import RawEntry
 from runcomfy_codegen.pipeline.validate import check_entry
 
@@ -132,6 +133,7 @@ def _accepted(folder: Path) -> list[str]:
     return ids
 
 
+@pytest.mark.slow
 def test_accepted_random_schemas_import_and_type_check(tmp_path: Path) -> None:
     ids = _accepted(tmp_path / "schemas")
     assert len(ids) >= ENTRIES // 3  # the mix is not all refused

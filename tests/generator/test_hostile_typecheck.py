@@ -61,6 +61,7 @@ def test_accepted_hostile_cases_pass_ruff(accepted_tree: Path) -> None:
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_accepted_hostile_cases_pass_mypy_strict(accepted_tree: Path) -> None:
     proc = _tool(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "runcomfy_models"],

@@ -125,11 +125,21 @@ def test_the_seed_page_reads_well() -> None:
     page = (GENERATED / "docs" / f"{SEED_MODEL}.md").read_text(encoding="utf-8")
     assert "| Name | Option | Type | Required | Default | Range | Description |" in page
     assert "| `seed` | `--seed` | `int` | no |  | 0 to 2147483647 | Seed. |" in page
-    assert '| `resolution` | `--resolution` | `Resolution` | yes | `"1152:864 (4:3)"` |' in page
+    # Required, so no default: the schema's default is shown as a suggested value.
+    assert (
+        "| `resolution` | `--resolution` | `Resolution` | yes |  |  | Aspect Ratio (W:H). "
+        'Suggested value (the schema\'s default; still required): "1152:864 (4:3)". |'
+    ) in page
+    assert (
+        '| `rendering_speed` | `--rendering-speed` | `RenderingSpeed` | no | `"BALANCED"` |' in page
+    )
     # No escaped punctuation where Markdown needs none.
     assert "\\(" not in page and "\\." not in page and "\\-" not in page
-    # The seed's outputs are described in Japanese; our English stands next to them.
-    assert "| `image` | `RemoteFile` | 単一画像 URL (Single image URL) |" in page
+    # The seed's outputs are described in Japanese: our English first, the original beside it.
+    for line in page.splitlines():  # Japanese only as the original, after the English
+        english, _, _ = line.partition("(original: ")
+        assert not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", english), line
+    assert "| `image` | `RemoteFile` | Single image URL (original: 単一画像 URL) |" in page
     assert "[all models](../../README.md)" in page
 
 

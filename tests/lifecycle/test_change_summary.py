@@ -61,7 +61,8 @@ def test_breaking_items_are_listed(tmp_path: Path) -> None:
     )
     assert "(0 model(s) added, 0 removed, 1 changed)" in lines[0]
     assert f'  breaking  {MODEL}  input.size: enum value "2K" removed' in lines
-    assert any("Literal value" in line for line in lines)
+    python = lines.index(f'  breaking  {MODEL}  input.size: enum value "2K" removed') + 1
+    assert lines[python].startswith("      python ") and "Literal value" in lines[python]
     assert not any('4K" added' in line for line in lines)  # info items are only counted
 
 

@@ -79,8 +79,10 @@ def test_an_enum_value_rename_is_a_changed_literal() -> None:
     assert change.side is Side.PYTHON
     assert change.rule == "literal-changed"
     assert change.severity is Severity.BREAKING
-    assert change.path == "AcmeWidgetTextToImageInput.aspectRatio"
-    assert change.message == 'Literal value "16:9" is now "16:10"'
+    # Named as users write it (the keyword and the module's Literal type), not the class.
+    assert change.path == "text_to_image.run(aspectRatio=...)"
+    assert change.message == 'Literal value "16:9" of text_to_image.AspectRatio is now "16:10"'
+    assert change.schema_path == "input.aspectRatio"
 
 
 def test_a_property_rename_with_the_same_schema_is_a_renamed_keyword() -> None:
@@ -254,7 +256,7 @@ def test_json_format_parses(sides: tuple[Path, Path]) -> None:
     assert set(data) == {"old", "new", "summary", "changes", "notes"}
     assert data["summary"] == {"breaking": 1, "warning": 1, "info": 3}
     first = data["changes"][0]
-    assert set(first) == {"model_id", "severity", "side", "path", "rule", "message"}
+    assert set(first) == {"model_id", "severity", "side", "path", "rule", "message", "counted"}
     sides_seen = {c["side"] for c in data["changes"]}
     assert sides_seen == {"input", "python"}
 
@@ -345,10 +347,22 @@ def test_each_change_is_counted_once_though_listed_for_schema_and_python(tmp_pat
     new["input_schema"]["required"].append("seed")
     new["input_schema"]["properties"]["prompt"]["maxLength"] = 10
     result = invoke(["diff", str(write(tmp_path / "a", old)), str(write(tmp_path / "b", new))])
-    listed = [line for line in result.output.splitlines() if line.strip().startswith("breaking")]
-    assert any(line.split()[1] == "python" for line in listed)  # both sides are listed
-    schema_side = [line for line in listed if line.split()[1] != "python"]
-    assert len(schema_side) == 4
+    lines = result.output.splitlines()
+    listed = [line for line in lines if line.strip().startswith("breaking")]
+    # The count is the number of listed changes; the Python side of one is indented under it.
+    assert len(listed) == 4
     assert "4 breaking, 0 warning(s), 0 info in 1 model(s)" in result.output
+    python = [line for line in lines if line.strip().startswith("python")]
+    assert python and all(line.startswith(" " * 14) for line in python)
+    removed = lines.index("  breaking  input.steps: property removed")
+    assert lines[removed + 1].strip() == (
+        "python text_to_image.run(steps=...): keyword argument steps (--steps) removed"
+    )
     as_json = invoke(["diff", str(tmp_path / "a"), str(tmp_path / "b"), "--format", "json"])
-    assert json.loads(as_json.output)["summary"]["breaking"] == 4
+    data = json.loads(as_json.output)
+    assert data["summary"]["breaking"] == 4
+    assert sum(c["counted"] for c in data["changes"] if c["severity"] == "breaking") == 4
+    markdown = invoke(["diff", str(tmp_path / "a"), str(tmp_path / "b"), "--format", "markdown"])
+    assert "4 breaking" in markdown.output
+    assert sum(line.startswith("- ") for line in markdown.output.splitlines()) == 4
+    assert "  - Python `text_to_image.run(steps=...)`" in markdown.output

@@ -1,4 +1,5 @@
-"""``.ci/setup``: pip runs only when the dependency files change, and says nothing unless it fails.
+"""``.ci/setup``: pip runs only when the dependency files change (or the editable installs were
+replaced); each step is named as it starts, pip's output is shown only when it fails.
 
 The script runs against a stand-in ``.venv/bin/python`` that records each pip call and prints
 the kind of noise setuptools prints, so the test neither installs anything nor touches the
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FAKE_PYTHON = """#!/usr/bin/env bash
 here=$(cd "$(dirname "$0")" && pwd)
 if [ "$1" = "--version" ]; then echo "Python 3.11.7"; exit 0; fi
+# The check that both packages are imported from the project folder (editable installs).
+if [ "$1 $2" = "-I -c" ]; then [ -f "$here/../editable-installs" ]; exit; fi
 if [ "$1 $2" = "-m pip" ]; then
   echo "pip $*" >> "$here/../../pip-calls.log"
   echo "!! ******** setuptools editable-install banner ********" >&2
@@ -23,6 +27,7 @@ if [ "$1 $2" = "-m pip" ]; then
   printf '#!/bin/sh\\n' > "$here/runcomfy-codegen"; chmod +x "$here/runcomfy-codegen"
   printf '#!/bin/sh\\n' > "$here/runcomfy-models"; chmod +x "$here/runcomfy-models"
   printf '#!/bin/sh\\n' > "$here/pyright"; chmod +x "$here/pyright"
+  [ -n "${NOT_EDITABLE:-}" ] || touch "$here/../editable-installs"
   exit 0
 fi
 exit 2
@@ -65,7 +70,16 @@ def test_setup_runs_pip_once_quietly_then_skips_until_dependencies_change(
     project = _project(tmp_path)
     first = _setup(project)
     assert first.returncode == 0, first.stderr
-    assert first.stdout == first.stderr == ""  # the banner stays in .venv/setup.log
+    # Each step is named as it starts (a first setup takes minutes); pip's noise stays in the log.
+    assert first.stdout == "" and "banner" not in first.stderr
+    steps = first.stderr.splitlines()
+    assert [line.split(" (")[0].split(";")[0] for line in steps] == [
+        "setup: updating pip",
+        "setup: installing the generator, generated/ and the test tools",
+        "setup: preparing pyright",
+        "setup: checking that .venv imports generator/ and generated/ from this folder",
+        "setup: .venv is ready",
+    ]
     assert _pip_calls(project) == 2
     assert "banner" in (project / ".venv" / "setup.log").read_text(encoding="utf-8")
 
@@ -91,3 +105,37 @@ def test_a_failed_install_is_shown_and_retried_next_time(tmp_path: Path) -> None
     assert not (project / ".venv" / "setup.stamp").exists()
     assert _setup(project).returncode == 0
     assert (project / ".venv" / "setup.stamp").exists()
+
+
+def test_replaced_editable_installs_are_noticed_and_installed_again(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    assert _setup(project).returncode == 0
+    assert _pip_calls(project) == 2
+    # `pip install ./generated` into .venv (as a user might) replaces the editable install.
+    (project / ".venv" / "editable-installs").unlink()
+    repaired = _setup(project)
+    assert repaired.returncode == 0, repaired.stderr
+    assert "installing them again" in repaired.stderr
+    assert _pip_calls(project) == 4
+    assert (project / ".venv" / "editable-installs").exists()
+    again = _setup(project)
+    assert again.returncode == 0 and again.stderr == ""
+    assert _pip_calls(project) == 4
+
+
+def test_an_install_that_leaves_no_editable_packages_fails(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    failed = _setup(project, NOT_EDITABLE="1")
+    assert failed.returncode == 1
+    assert "editable installs are not in effect" in failed.stderr
+    assert not (project / ".venv" / "setup.stamp").exists()
+
+
+def test_ci_runs_the_slow_tests_too_and_the_readme_command_runs_in_parallel() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'for marks in "not slow" "slow"' in ci and '-m "$marks"' in ci
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    addopts = options["pytest"]["ini_options"]["addopts"]
+    assert addopts[:2] == ["-n", "auto"] and addopts[-2:] == ["-m", "not slow"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "bash .ci/setup && .venv/bin/python -m pytest " in readme

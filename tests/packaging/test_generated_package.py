@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from wheel_build import build_wheel
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "generated"
@@ -80,26 +81,7 @@ def test_importing_the_package_imports_no_model() -> None:
 
 @pytest.mark.slow
 def test_wheel_carries_types_catalog_and_runtime(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "-w",
-            str(tmp_path),
-            str(GENERATED),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    (wheel,) = tmp_path.glob("runcomfy_models-*.whl")
+    wheel = build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
         "runcomfy_models/py.typed",

@@ -1,13 +1,13 @@
 """Type checkers see the installed package as users do, after the README's setup.
 
-A script written as the README shows passes ``mypy --strict`` and pyright; a wrong enum value or
-a misspelled keyword fails both. Checked against this environment (the README's setup: an
+A script using the public API (sync and async, named enum types, optional outputs) passes
+``mypy --strict`` and pyright; a wrong enum value or a misspelled keyword fails both. (The
+README's own Python blocks are checked verbatim by test_readme.py.) Checked against this environment (the README's setup: an
 editable install) and against a plain install of the built wheel.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import sysconfig
@@ -15,12 +15,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from user_typecheck import mypy_error_lines, pyright_error_lines
+from wheel_build import build_wheel
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "generated"
-PYRIGHT = Path(sys.executable).parent / "pyright"
 
-README_SCRIPT = """
+USER_SCRIPT = """
 from pathlib import Path
 
 from runcomfy_models import AsyncRunComfy, RemoteFile
@@ -59,41 +60,20 @@ MISTAKES = {
 }
 
 
-def _mypy(script: Path, python: str) -> list[int]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--no-incremental",
-         "--python-executable", python, script.name],
-        capture_output=True, text=True, check=False, cwd=script.parent,
-    )  # fmt: skip
-    assert "Cannot find implementation or library stub" not in proc.stdout, proc.stdout
-    return [int(line.split(":")[1]) for line in proc.stdout.splitlines() if ": error:" in line]
-
-
-def _pyright(script: Path, python: str) -> list[int]:
-    proc = subprocess.run(
-        [str(PYRIGHT), "--outputjson", "--pythonpath", python, script.name],
-        capture_output=True, text=True, check=False, cwd=script.parent,
-    )  # fmt: skip
-    report = json.loads(proc.stdout)
-    errors = [d for d in report["generalDiagnostics"] if d["severity"] == "error"]
-    assert not any(d.get("rule") == "reportMissingImports" for d in errors), errors
-    return [d["range"]["start"]["line"] + 1 for d in errors]
-
-
 def _check(tmp_path: Path, python: str) -> None:
     script = tmp_path / "user_script.py"
-    script.write_text(README_SCRIPT, encoding="utf-8")
-    assert _mypy(script, python) == []
-    assert _pyright(script, python) == []
-    lines = README_SCRIPT.splitlines()
+    script.write_text(USER_SCRIPT, encoding="utf-8")
+    assert mypy_error_lines(script, python) == []
+    assert pyright_error_lines(script, python) == []
+    lines = USER_SCRIPT.splitlines()
     mistakes = [*lines, "", "from runcomfy_models.ideogram.ideogram_v3 import reframe"]
     expected = []
     for mistake in MISTAKES.values():
         mistakes.append(mistake)
         expected.append(len(mistakes))
     script.write_text("\n".join(mistakes) + "\n", encoding="utf-8")
-    assert _mypy(script, python) == expected
-    assert _pyright(script, python) == expected
+    assert mypy_error_lines(script, python) == expected
+    assert pyright_error_lines(script, python) == expected
 
 
 @pytest.mark.slow
@@ -104,12 +84,7 @@ def test_the_readme_script_type_checks_after_the_readme_setup(tmp_path: Path) ->
 
 @pytest.mark.slow
 def test_the_readme_script_type_checks_against_the_installed_wheel(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--disable-pip-version-check", "-w", str(tmp_path / "dist"), str(GENERATED)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    (wheel,) = (tmp_path / "dist").glob("runcomfy_models-*.whl")
+    wheel = build_wheel(tmp_path)
     env = tmp_path / "env"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
     python = env / "bin" / "python"

@@ -105,14 +105,16 @@ def test_media_errors_name_the_field(tmp_path: Path) -> None:
         )
 
 
-def test_validation_errors_are_readable_and_keep_the_cause() -> None:
+def test_validation_errors_are_readable_and_keep_pydantics_report_out_of_sight() -> None:
     with pytest.raises(InvalidInputError) as info:
         REFRAME.build_input({"seed": -1})
     message = str(info.value)
     assert message.startswith(f"Invalid input for {IMAGE_MODEL}: ")
     assert "image: Field required" in message
     assert "seed: Input should be greater than or equal to 0 (got -1)" in message
-    assert isinstance(info.value.__cause__, ValidationError)
+    # A traceback shows only our message; pydantic's report stays reachable as the context.
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert isinstance(info.value.__context__, ValidationError)
     assert info.value.exit_code == 65
     assert isinstance(info.value, ValueError)
     with pytest.raises(InvalidInputError, match="speed"):

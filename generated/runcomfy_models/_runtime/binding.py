@@ -145,7 +145,9 @@ class ModelBinding(Generic[InputT, OutputT]):
         try:
             return self.input_type.model_validate(data)
         except ValidationError as exc:
-            raise InvalidInputError(self._describe(exc)) from exc
+            # Only our message is shown: pydantic's own report (dozens of lines for one wrong
+            # value) stays reachable as the error's __context__.
+            raise InvalidInputError(self._describe(exc)) from None
 
     def _encode(self, name: str, value: Any, media: MediaField) -> Any:
         if not media.many:

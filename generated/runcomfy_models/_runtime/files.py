@@ -111,10 +111,10 @@ def _read_path(path: Path, kind: MediaKind, label: str) -> bytes:
         _check_size(path.stat().st_size, kind, label, f"file {str(path)!r}")
         with path.open("rb") as handle:
             data = handle.read(MAX_MEDIA_BYTES[kind] + 1)
-    except FileNotFoundError as exc:
-        raise InvalidInputError(f"{label}: file not found: {str(path)!r}") from exc
-    except PermissionError as exc:
-        raise InvalidInputError(f"{label}: permission denied reading {str(path)!r}") from exc
+    except FileNotFoundError:
+        raise InvalidInputError(f"{label}: file not found: {str(path)!r}") from None
+    except PermissionError:
+        raise InvalidInputError(f"{label}: permission denied reading {str(path)!r}") from None
     except OSError as exc:
         raise InvalidInputError(
             f"{label}: cannot read {str(path)!r}: {exc.strerror or exc}"

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from runcomfy_codegen.lifecycle.changes import Change, Severity, Side
-from runcomfy_codegen.lifecycle.diff import show
+from runcomfy_codegen.lifecycle.diff import show, show_name
 from runcomfy_codegen.pipeline.build import analyse
 from runcomfy_codegen.pipeline.diagnostics import Level
 from runcomfy_codegen.pipeline.ir import Field, FieldType, ModelSpec
+from runcomfy_codegen.pipeline.literal_types import type_name_of
 from runcomfy_codegen.pipeline.naming import model_id_problem
 from runcomfy_codegen.pipeline.render import PACKAGE
 
@@ -35,12 +36,16 @@ class FieldSurface:
     """Canonical JSON of the ``Literal`` values (of the items, for a list), if any."""
     takes_files: bool
     schema_json: str
+    type_name: str | None = None
+    """The named ``Literal`` type of an enum input (``Style``), as the model module exports it."""
 
 
 @dataclass(frozen=True)
 class ModelSurface:
     model_id: str
     module: str
+    short: str
+    """The module's own name (``text_to_image``), as users import and call it."""
     input_class: str
     output_class: str
     inputs: tuple[FieldSurface, ...]
@@ -54,7 +59,7 @@ def _literals(t: FieldType) -> tuple[str, ...] | None:
     return tuple(json.dumps(v, ensure_ascii=False) for v in source.enum)
 
 
-def _field(f: Field, *, output: bool) -> FieldSurface:
+def _field(f: Field, *, output: bool, type_name: str | None = None) -> FieldSurface:
     return FieldSurface(
         wire_name=f.wire_name,
         python_name=f.python_name,
@@ -62,16 +67,21 @@ def _field(f: Field, *, output: bool) -> FieldSurface:
         literals=_literals(f.type),
         takes_files=f.is_file if output else f.media is not None,
         schema_json=f.schema_json,
+        type_name=type_name,
     )
 
 
 def surface(spec: ModelSpec) -> ModelSurface:
+    types = spec.literal_types
     return ModelSurface(
         model_id=spec.model_id,
         module=".".join((PACKAGE, *spec.module_parts)),
+        short=spec.module_parts[-1],
         input_class=spec.input_class,
         output_class=spec.output_class,
-        inputs=tuple(_field(f, output=False) for f in spec.inputs),
+        inputs=tuple(
+            _field(f, output=False, type_name=type_name_of(f, types)) for f in spec.inputs
+        ),
         outputs=tuple(_field(f, output=True) for f in spec.outputs),
     )
 
@@ -80,11 +90,16 @@ class _Comparer:
     def __init__(self, model_id: str) -> None:
         self.model_id = model_id
         self.changes: list[Change] = []
+        self.short = ""
+        self.origin = ""
+        """The schema path of the field being compared (``input.style``), if any."""
 
     def add(
         self, path: str, rule: str, message: str, severity: Severity = Severity.BREAKING
     ) -> None:
-        self.changes.append(Change(self.model_id, Side.PYTHON, path, rule, severity, message))
+        self.changes.append(
+            Change(self.model_id, Side.PYTHON, path, rule, severity, message, self.origin)
+        )
 
     def model(self, old: ModelSurface, new: ModelSurface) -> None:
         if old.module != new.module:
@@ -99,12 +114,16 @@ class _Comparer:
                     "class-renamed",
                     f"{label} class {before} is now {after}",
                 )
-        self.fields(new.input_class, old.inputs, new.inputs, output=False)
-        self.fields(new.output_class, old.outputs, new.outputs, output=True)
+        self.short = new.short
+        self.fields(old.inputs, new.inputs, output=False)
+        self.fields(old.outputs, new.outputs, output=True)
+
+    def where(self, name: str, *, output: bool) -> str:
+        """A field as users write it: ``text_to_image.run(style=...)`` or ``...Output.image``."""
+        return f"{self.short}.Output.{name}" if output else f"{self.short}.run({name}=...)"
 
     def fields(
         self,
-        owner: str,
         old: Sequence[FieldSurface],
         new: Sequence[FieldSurface],
         *,
@@ -115,8 +134,10 @@ class _Comparer:
         new_by_wire = {f.wire_name: f for f in new}
         new_by_python = {f.python_name: f for f in new}
         old_names = {f.python_name for f in old}
+        side = "output" if output else "input"
         for before in old:
-            path = f"{owner}.{before.python_name}"
+            path = self.where(before.python_name, output=output)
+            self.origin = f"{side}.{show_name(before.wire_name)}"
             after = new_by_wire.get(before.wire_name)
             if after is None:
                 self._gone(path, what, before, old_by_wire, new, old_names)
@@ -134,7 +155,7 @@ class _Comparer:
                     "cli-option-changed",
                     f"CLI option --{before.cli_option} is now --{after.cli_option}",
                 )
-            self._literals(path, before, after, output=output)
+            self._literals(path, before, after, output=output, type_name=after.type_name)
             if before.takes_files and not after.takes_files:
                 self.add(
                     path,
@@ -146,12 +167,14 @@ class _Comparer:
         for name, after in sorted(new_by_python.items()):
             before_same = next((f for f in old if f.python_name == name), None)
             if before_same is not None and before_same.wire_name != after.wire_name:
+                self.origin = f"{side}.{show_name(after.wire_name)}"
                 self.add(
-                    f"{owner}.{name}",
+                    self.where(name, output=output),
                     "name-rebound",
                     f"{what} {name} now sets property {show(after.wire_name)} "
                     f"instead of {show(before_same.wire_name)}",
                 )
+        self.origin = ""
 
     def _gone(
         self,
@@ -183,8 +206,15 @@ class _Comparer:
             self.add(path, "removed", f"{what} {before.python_name}{option} removed")
 
     def _literals(
-        self, path: str, before: FieldSurface, after: FieldSurface, *, output: bool
+        self,
+        path: str,
+        before: FieldSurface,
+        after: FieldSurface,
+        *,
+        output: bool,
+        type_name: str | None,
     ) -> None:
+        of = f" of {self.short}.{type_name}" if type_name else ""
         if before.literals is None or after.literals is None:
             if not output and before.literals is None and after.literals is not None:
                 self.add(path, "literal-introduced", "now a Literal: other values are rejected")
@@ -198,10 +228,10 @@ class _Comparer:
                 self.add(path, "literal-added", f"Literal value {value} may now come back")
             return
         if len(removed) == 1 and len(added) == 1:
-            self.add(path, "literal-changed", f"Literal value {removed[0]} is now {added[0]}")
+            self.add(path, "literal-changed", f"Literal value {removed[0]}{of} is now {added[0]}")
             return
         for value in removed:
-            self.add(path, "literal-removed", f"Literal value {value} removed")
+            self.add(path, "literal-removed", f"Literal value {value}{of} removed")
 
 
 def compare_specs(old: Iterable[ModelSpec], new: Iterable[ModelSpec]) -> list[Change]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runcomfy_codegen.lifecycle.api_surface import compare_specs, interpret_entries
-from runcomfy_codegen.lifecycle.changes import Change, DiffReport, Severity, Side
+from runcomfy_codegen.lifecycle.changes import Change, DiffReport, Severity, Side, grouped
 from runcomfy_codegen.lifecycle.diff import diff_catalogs, printable
 from runcomfy_codegen.pipeline.ir import ModelSpec
 from runcomfy_codegen.pipeline.render import PACKAGE
@@ -69,10 +69,12 @@ def _headline(report: DiffReport, old: Entries, new: Entries) -> str:
     )
 
 
-def _item(change: Change) -> str:
+def _item(change: Change, *, under: bool = False) -> str:
     where = "" if change.side is Side.MODEL else f"{change.path}: "
     if change.side is Side.PYTHON:
         where = f"python {where}"
+    if under:
+        return f"      {where}{change.message}"
     return f"  {change.severity.value}  {printable(change.model_id)}  {where}{change.message}"
 
 
@@ -107,10 +109,21 @@ def summarize_change(
     if not report.changes:
         return []
     lines = [_headline(report, old, new)]
-    notable = [c for c in report.sorted_changes() if c.severity is not Severity.INFO]
+    # Each counted change, with its Python side (if any) under it, as the full report lists it.
+    notable = [
+        [_item(head), *(_item(c, under=True) for c in python)]
+        for head, python in grouped(report.sorted_changes())
+        if head.severity is not Severity.INFO
+    ]
     room = SUMMARY_LINES - 3
-    lines.extend(_item(c) for c in notable[:room])
-    if len(notable) > room:
-        lines.append(f"  ... and {len(notable) - room} more")
+    shown = taken = 0
+    for item in notable:
+        if shown + len(item) > room:
+            break
+        lines.extend(item)
+        shown += len(item)
+        taken += 1
+    if taken < len(notable):
+        lines.append(f"  ... and {len(notable) - taken} more")
     lines.append("run `runcomfy-codegen diff` on the schemas for the full report")
     return lines[:SUMMARY_LINES]

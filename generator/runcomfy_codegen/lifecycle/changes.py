@@ -41,6 +41,8 @@ class Change:
     rule: str
     severity: Severity
     message: str
+    schema_path: str = ""
+    """For a Python change to one field: the schema-side path it follows from (``input.style``)."""
 
     def sort_key(self) -> tuple[str, int, str, str, str]:
         return (self.model_id, self.severity.rank, self.side.value, self.path, self.message)
@@ -81,30 +83,39 @@ def by_model(changes: Iterable[Change]) -> dict[str, list[Change]]:
     return groups
 
 
-def _key(name: str) -> str:
-    return "".join(char for char in name.lower() if char.isalnum())
+def _follows(python: Change, schema: Change) -> bool:
+    """Whether ``python`` is the Python side of ``schema`` (same model, severity and side
+    already matched)."""
+    base = python.schema_path
+    return schema.path == base or schema.path.startswith((f"{base}.", f"{base}["))
+
+
+def grouped(changes: Sequence[Change]) -> list[tuple[Change, list[Change]]]:
+    """Each counted change with the Python changes it causes, which are listed under it.
+
+    A property removed from the schema is also a keyword argument removed from Python: both
+    are shown (they tell different readers what breaks), as one change.
+    """
+    groups: list[tuple[Change, list[Change]]] = [(change, []) for change in changes]
+    schema_side: dict[tuple[str, Severity], list[tuple[Change, list[Change]]]] = {}
+    for group in groups:
+        if group[0].side in (Side.INPUT, Side.OUTPUT):
+            schema_side.setdefault((group[0].model_id, group[0].severity), []).append(group)
+    folded: set[int] = set()
+    for index, (change, _) in enumerate(groups):
+        if change.side is not Side.PYTHON or not change.schema_path:
+            continue
+        candidates = schema_side.get((change.model_id, change.severity), [])
+        home = next((g for g in candidates if _follows(change, g[0])), None)
+        if home is not None:
+            home[1].append(change)
+            folded.add(index)
+    return [group for index, group in enumerate(groups) if index not in folded]
 
 
 def counted(changes: Sequence[Change]) -> list[Change]:
-    """The changes a count is made of: a schema change and the Python change it causes are one.
-
-    A property removed from the schema is also a keyword argument removed from Python; both
-    are listed (they tell different readers what breaks), but the change is counted once.
-    """
-    schema_fields = {
-        (c.model_id, c.severity, _key(c.path.split(".")[1]))
-        for c in changes
-        if c.side in (Side.INPUT, Side.OUTPUT) and "." in c.path
-    }
-    return [
-        c
-        for c in changes
-        if not (
-            c.side is Side.PYTHON
-            and "." in c.path
-            and (c.model_id, c.severity, _key(c.path.split(".")[-1])) in schema_fields
-        )
-    ]
+    """The changes a count is made of: one per listed change (see :func:`grouped`)."""
+    return [head for head, _ in grouped(changes)]
 
 
 def count_line(changes: Sequence[Change]) -> str:

@@ -6,7 +6,14 @@ import json
 import re
 from collections.abc import Sequence
 
-from runcomfy_codegen.lifecycle.changes import Change, DiffReport, Severity, Side, by_model
+from runcomfy_codegen.lifecycle.changes import (
+    Change,
+    DiffReport,
+    Severity,
+    Side,
+    by_model,
+    grouped,
+)
 from runcomfy_codegen.lifecycle.diff import printable
 
 FORMATS = ("text", "json", "markdown")
@@ -31,7 +38,10 @@ def render_text(report: DiffReport, old: str, new: str) -> str:
     groups = by_model(report.changes)
     for model_id, changes in groups.items():
         lines.append(printable(model_id))
-        lines.extend(f"  {c.severity.value:<8}  {_where(c)}{c.message}" for c in changes)
+        for head, under in grouped(changes):
+            lines.append(f"  {head.severity.value:<8}  {_where(head)}{head.message}")
+            # The Python side of the same change: listed with it, counted with it.
+            lines.extend(f"  {'':<8}    {_where(c)}{c.message}" for c in under)
     lines.extend(f"note: {n}" for n in report.notes)
     counts = report.counts()
     if report.changes:
@@ -47,6 +57,7 @@ def render_text(report: DiffReport, old: str, new: str) -> str:
 
 def render_json(report: DiffReport, old: str, new: str) -> str:
     counts = report.counts()
+    heads = {id(head) for head, _ in grouped(report.sorted_changes())}
     data = {
         "old": old,
         "new": new,
@@ -59,6 +70,8 @@ def render_json(report: DiffReport, old: str, new: str) -> str:
                 "path": c.path,
                 "rule": c.rule,
                 "message": c.message,
+                # False for the Python side of a schema change (counted with that change).
+                "counted": id(c) in heads,
             }
             for c in report.sorted_changes()
         ],
@@ -112,7 +125,9 @@ def render_markdown(report: DiffReport, old: str, new: str) -> str:
             items: Sequence[Change] = [c for c in groups[model_id] if c.severity is severity]
             if items:
                 lines += [f"**{_HEADINGS[severity]}**", ""]
-                lines += [_markdown_item(c) for c in items]
+                for head, under in grouped(items):
+                    lines.append(_markdown_item(head))
+                    lines += [f"  {_markdown_item(c)}" for c in under]
                 lines.append("")
     if report.notes:
         lines += ["### Notes", ""]

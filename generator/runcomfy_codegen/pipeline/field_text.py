@@ -76,7 +76,8 @@ def field_details(
 
     ``values=False`` leaves out the allowed values, for places that show them once elsewhere
     (a named ``Literal`` type, a ``click.Choice``); ``limits=False`` the range and the default,
-    for the docs' table which has columns for them.
+    for the docs' table which has columns for them. A required input's schema default is not a
+    default (the input is always sent): it is shown as a suggested value.
     """
     lines: list[str] = []
     if f.title and f.title != f.wire_name:
@@ -104,9 +105,12 @@ def field_details(
             + ", ".join(json.dumps(v, ensure_ascii=False) for v in f.type.enum)
             + "."
         )
+    if f.required and f.default_json is not None:
+        # A required input is always given: its schema default is only a suggestion.
+        lines.append(f"Suggested value (the schema's default; still required): {f.default_json}.")
     if limits:
         lines.extend(_range(f.type, f.wire_name))
-        if f.default_json is not None:
+        if f.default_json is not None and not f.required:
             lines.append(f"Default (applied by RunComfy when not given): {f.default_json}.")
     for v in f.validations:
         lines.append(

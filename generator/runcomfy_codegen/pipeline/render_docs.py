@@ -77,11 +77,11 @@ _GENERIC_OUTPUT_TEXT: Final = {
 
 
 def _output_description(f: Field) -> str:
-    """The schema's text, with our English next to it where a generic output is described in
-    another language (the seed page's outputs are in Japanese)."""
+    """The schema's text; where a generic output is described in another language (the seed
+    page's outputs are in Japanese), our English first, with the original beside it."""
     english = _GENERIC_OUTPUT_TEXT.get(f.wire_name)
     if english and f.description and f.description != english and not f.description.isascii():
-        return f"{f.description} ({english})"
+        return f"{english} (original: {f.description})"
     return f.description
 
 
@@ -109,7 +109,7 @@ def render_doc_page(t: Templates, spec: ModelSpec) -> bytes:
                 "type": md_code(param_annotation(f, types), table=True),
                 "requirement": Markdown("yes" if f.required else "no"),
                 "default": md_code(f.default_json, table=True)
-                if f.default_json is not None
+                if f.default_json is not None and not f.required
                 else Markdown(""),
                 "range": md_text(_range_text(f.type)),
                 "details": md_text(" ".join(details)),

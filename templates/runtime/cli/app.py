@@ -6,6 +6,7 @@ import importlib
 
 import click
 
+from ..config import PollPolicy
 from . import completion
 from .balance_cmd import balance_command
 from .batch.command import batch_command
@@ -72,8 +73,9 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
     type=click.FloatRange(min=0, min_open=True),
     envvar="RUNCOMFY_POLL_INTERVAL",
     metavar="SECONDS",
-    help="Longest wait between two status checks, the first one included (default 30; "
-    "without timing history every 2 s).  [env: RUNCOMFY_POLL_INTERVAL]",
+    help=f"Longest wait between two status checks, the first one included (default "
+    f"{PollPolicy().max_interval:g}; without timing history every {PollPolicy().initial:g} s)."
+    "  [env: RUNCOMFY_POLL_INTERVAL]",
 )
 @click.option("-v", "--verbose", count=True, help="Log each request (-vv: debug).")
 @click.pass_context
@@ -88,6 +90,9 @@ def cli(
     """Run RunComfy models from the command line.
 
     The API token is read from RUNCOMFY_API_TOKEN (or RUNCOMFY_TOKEN).
+
+    Every command prints text on stdout, in a terminal and in a pipe alike;
+    with --json it prints JSON instead. Messages go to stderr.
     """
     ctx.call_on_close(preserve_logging())
     configure_logging(verbose)

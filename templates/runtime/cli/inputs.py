@@ -209,9 +209,9 @@ class InputShape:
         try:
             model: BaseModel = self.binding.build_input(params)
         except InvalidInputError as exc:
-            cause = exc.__cause__
+            cause = exc.__context__  # pydantic's report, kept out of tracebacks (from None)
             if isinstance(cause, ValidationError):
-                raise InputProblems(self.model_id, self._describe(cause)) from cause
+                raise InputProblems(self.model_id, self._describe(cause)) from None
             raise InputProblems(self.model_id, [exc.message]) from exc
         return model
 

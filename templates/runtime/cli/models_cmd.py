@@ -31,7 +31,7 @@ _KINDS = ("image", "video", "audio", "unknown")
     type=click.Choice(_KINDS),
     help="Only the models that make this kind of file (unknown: the catalog does not say).",
 )
-@click.option("--json", "json_flag", is_flag=True, help="Print a JSON list of the models.")
+@click.option("--json", "json_flag", is_flag=True, help="Print the list as JSON instead of text.")
 @click.pass_context
 def models_command(
     ctx: click.Context, category: str | None, live: bool, kind: str | None, json_flag: bool

@@ -1,7 +1,7 @@
-"""What the commands print: one JSON object on stdout for machines, or readable text.
+"""What the commands print: readable text on stdout, or one JSON object with ``--json``.
 
-JSON is used with ``--json`` and whenever stdout is not a terminal; messages
-always go to stderr, so stdout stays parseable.
+The same on a terminal and in a pipe (``| grep`` gets text); messages always go
+to stderr, so stdout stays parseable.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ..job_types import CANCEL_DESCRIPTIONS, CancelOutcome, JobResult, JobStatus
 from ..outputs import GenericOutput, iter_remote_files, shown_output
 from ..pricing import format_usd
-from .style import is_terminal, json_line, styled
+from .style import json_line, styled
 
 __all__ = [
     "Printer",
@@ -39,7 +39,8 @@ class Printer:
 
     @classmethod
     def for_stdout(cls, json_flag: bool) -> Printer:
-        return cls(json=json_flag or not is_terminal(sys.stdout))
+        """JSON exactly when ``--json`` was given, whatever stdout is."""
+        return cls(json=json_flag)
 
     def emit(self, record: Mapping[str, Any]) -> None:
         if self.json:
@@ -125,6 +126,8 @@ def _headline(record: Mapping[str, Any]) -> str:
         text = CANCEL_DESCRIPTIONS.get(outcome, outcome)
         if record.get("finished"):
             text = "It has already finished: there is nothing to cancel"
+        elif record.get("status") == "in_progress":
+            text = "It could not be cancelled: it is running, so it will finish and be billed"
         return f"Request {request_id}: " + styled(text, sys.stdout, fg=color, bold=True)
     state = str(record.get("status", "?"))
     color = "green" if state in _GOOD else "red" if state in _BAD else "yellow"

@@ -168,10 +168,17 @@ def _not_saved(
     return code
 
 
+def _job_record(job: Job[Any]) -> dict[str, Any]:
+    """The request id, and the model id when known (``wait ID`` does not know it)."""
+    record: dict[str, Any] = {"request_id": job.request_id}
+    if job.model_id is not None:
+        record["model_id"] = job.model_id
+    return record
+
+
 def _success_record(job: Job[Any], output: BaseModel, saved: list[Path] | None) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "request_id": job.request_id,
-        "model_id": job.model_id,
+        **_job_record(job),
         "status": "succeeded",
         "output": _raw(output),
         "files": file_urls(output),
@@ -190,7 +197,7 @@ def _raw(output: BaseModel) -> Any:
 
 
 def _job_error(exc: JobError, job: Job[Any], printer: Printer) -> int:
-    record: dict[str, Any] = {"request_id": job.request_id, "model_id": job.model_id}
+    record = _job_record(job)
     if isinstance(exc, JobFailedError):
         record["status"] = "failed"
         record["error"] = exc.error_message or exc.message
@@ -234,12 +241,5 @@ def _interrupted(settings: Settings, job: Job[Any], printer: Printer) -> int:
             f"Request {request_id} may still be running (and billed). "
             f"Check it with: runcomfy-models status {request_id}"
         )
-    printer.emit(
-        {
-            "request_id": request_id,
-            "model_id": job.model_id,
-            "status": "interrupted",
-            "cancel": outcome,
-        }
-    )
+    printer.emit({**_job_record(job), "status": "interrupted", "cancel": outcome})
     return exits.INTERRUPTED

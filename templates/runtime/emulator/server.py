@@ -26,6 +26,11 @@ DEFAULT_PORT: Final = 8765
 _BACKLOG: Final = 2048
 _START_TIMEOUT_SECONDS: Final = 30.0
 _GRACEFUL_SHUTDOWN_SECONDS: Final = 2
+KEEP_ALIVE_SECONDS: Final = 75
+"""How long an idle connection stays open (nginx's default). It must outlast the clients' own
+keep-alive expiry (httpx: 5 s): were both 5 s (uvicorn's default), a request written just as the
+server closes the idle connection is reset (a ReadError), and a submit's outcome is then unknown.
+"""
 
 
 class _Server(uvicorn.Server):
@@ -87,6 +92,7 @@ def _server(emulator: Emulator, on_started: Callable[[], None], access_log: bool
         server_header=False,
         backlog=_BACKLOG,
         timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     return _Server(config, on_started)
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["cancel_command", "result_command", "status_command", "wait_command"]
 
-_JSON_HELP = "Print one JSON object (the default when stdout is not a terminal)."
+_JSON_HELP = "Print one JSON object instead of text."
 _download_option = click.option(
     "--download",
     type=click.Path(file_okay=False, path_type=Path),
@@ -92,9 +92,11 @@ def cancel_command(ctx: click.Context, request_id: str, json_flag: bool) -> None
     """
     with get_settings(ctx).client() as client:
         outcome = client.cancel(request_id)
-        finished = outcome.outcome == "not_cancellable" and _finished(client, request_id)
+        state = _state(client, request_id) if outcome.outcome == "not_cancellable" else None
     record = cancel_record(outcome)
-    if finished:
+    if state is not None:
+        record["status"] = state  # running or finished: the message says which
+    if state in ("completed", "cancelled"):
         record["finished"] = True
     Printer.for_stdout(json_flag).emit(record)
     if outcome.outcome in ("requested", "unknown"):
@@ -103,12 +105,14 @@ def cancel_command(ctx: click.Context, request_id: str, json_flag: bool) -> None
         ctx.exit(exits.NOT_CANCELLED)
 
 
-def _finished(client: RunComfy, request_id: str) -> bool:
-    """Whether a job that could not be cancelled has already ended (best effort, never raises)."""
+def _state(client: RunComfy, request_id: str) -> str | None:
+    """The state of a job that could not be cancelled: running or ended (best effort, never
+    raises; None when it cannot be told)."""
     try:
-        return client.status(request_id).state in ("completed", "cancelled")
+        state = client.status(request_id).state
     except RunComfyError:
-        return False
+        return None
+    return state if state in ("in_progress", "completed", "cancelled") else None
 
 
 @click.command("wait")

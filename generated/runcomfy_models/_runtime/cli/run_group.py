@@ -57,7 +57,7 @@ def shared_options() -> list[click.Option]:
             ["--json", "cli_json"],
             is_flag=True,
             default=False,
-            help="Print the result as one JSON object (the default when stdout is not a terminal).",
+            help="Print the result as one JSON object instead of text.",
         ),
     ]
 

@@ -58,7 +58,8 @@ class Params(TypedDict, total=False):
         or FLAC file (up to 60 minutes). Media input: an audio as an https URL, a data: URI,
         a Path, bytes or a binary file.
     tags (str, required): Comma-separated genre, mood, and instrument tags that steer the
-        style of the regenerated segment. Default (applied by RunComfy when not given): \"".
+        style of the regenerated segment. Suggested value (the schema's default; still
+        required): \"".
     end_time (float, optional): End of the editable segment in seconds, measured from the
         chosen reference point. Range: 0 <= end_time <= 240. Default (applied by RunComfy
         when not given): 30.

@@ -53,7 +53,8 @@ class Params(TypedDict, total=False):
         WAV, or FLAC file (up to 60 minutes). Media input: an audio as an https URL, a data:
         URI, a Path, bytes or a binary file.
     tags (str, required): Comma-separated genre, mood, and instrument tags that steer the
-        style of the generated extensions. Default (applied by RunComfy when not given): \"".
+        style of the generated extensions. Suggested value (the schema's default; still
+        required): \"".
     extend_after_duration (float, optional): Seconds of new audio to generate after the
         original track. Set 0 to skip extending the end. Range: 0 <= extend_after_duration
         <= 240. Default (applied by RunComfy when not given): 30.

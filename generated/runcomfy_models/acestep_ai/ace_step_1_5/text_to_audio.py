@@ -50,7 +50,8 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     tags (str, required): Comma-separated list of genre, mood, and instrument tags to steer
-        the style of the generated track. Default (applied by RunComfy when not given): \"".
+        the style of the generated track. Suggested value (the schema's default; still
+        required): \"".
     duration (int, optional): Audio length in seconds. Range: 5 <= duration <= 240. Default
         (applied by RunComfy when not given): 60.
     lyrics (str, optional): Optional vocal content for the track. Leave blank or use [inst]

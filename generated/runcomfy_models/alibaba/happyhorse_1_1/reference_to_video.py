@@ -61,8 +61,8 @@ class Params(TypedDict, total=False):
         image as an https URL, a data: URI, a Path, bytes or a binary file.
     prompt (str, required): Describe the scene, action, camera movement, and atmosphere you
         want built around the reference images. Up to 5000 non-Chinese characters or 2500
-        Chinese characters (longer input is truncated). Length: 0 to 5000. Default (applied
-        by RunComfy when not given): \"".
+        Chinese characters (longer input is truncated). Suggested value (the schema's
+        default; still required): \"". Length: 0 to 5000.
     duration (Duration, optional): Output video duration in seconds. Allowed values: 3-15.
         Default (applied by RunComfy when not given): 5.
     image_url_2 (MediaInput, optional): Optional additional reference image. Formats: JPEG,

@@ -55,7 +55,7 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Text description of the scene, action, and camera movement you
-        want in the video. Default (applied by RunComfy when not given): \"".
+        want in the video. Suggested value (the schema's default; still required): \"".
     duration (int, optional): Length of the generated video in seconds. Range: 3 <= duration
         <= 15. Default (applied by RunComfy when not given): 5.
     ratio (Ratio, optional): Aspect ratio of the generated video. Default (applied by

@@ -60,8 +60,8 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Describe the image you want: subject, style, lighting,
-        composition, and any on-image text. Default (applied by RunComfy when not given):
-        \"".
+        composition, and any on-image text. Suggested value (the schema's default; still
+        required): \"".
     image_size (ImageSize, optional): The size of the image to generate (256-1536 px per
         side). Default (applied by RunComfy when not given): "landscape_4_3".
     seed (int, optional): The random seed to use for the generation. -1 means a random seed

@@ -64,7 +64,7 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Text to synthesize. Cite reference clips in order with @Audio1,
-        @Audio2, @Audio3. Default (applied by RunComfy when not given): \"".
+        @Audio2, @Audio3. Suggested value (the schema's default; still required): \"".
     audio_urls (Sequence[MediaInput], optional): Up to 3 reference clips, cited in the
         prompt as @Audio1, @Audio2, @Audio3. Each clip up to 30s, 10MB,
         wav/mp3/pcm/ogg_opus. Media input: audio files as an https URL, a data: URI, a Path,

@@ -55,7 +55,8 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Text prompt for the video (Chinese ~≤500 characters, English
-        ~≤1000 words recommended).  Default (applied by RunComfy when not given): \"".
+        ~≤1000 words recommended).  Suggested value (the schema's default; still required):
+        \"".
     aspect_ratio (AspectRatio, optional): Seedance 2.0 Pro default is adaptive (model picks
         closest ratio; actual ratio is returned on task query). Default (applied by RunComfy
         when not given): "adaptive".

@@ -58,7 +58,8 @@ class Params(TypedDict, total=False):
         look of the clip. Media input: an image as an https URL, a data: URI, a Path, bytes
         or a binary file.
     prompt (str, required): Describe the motion, action, camera movement, and mood you want
-        added to the start image. Default (applied by RunComfy when not given): \"".
+        added to the start image. Suggested value (the schema's default; still required):
+        \"".
     aspect_ratio (AspectRatio, optional): Output aspect ratio. Leave on the default or match
         the framing your start image needs. Default (applied by RunComfy when not given):
         "16:9".

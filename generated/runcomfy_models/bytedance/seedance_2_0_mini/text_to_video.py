@@ -55,7 +55,7 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Describe the scene, subject, action, camera movement, and mood
-        you want in the video. Default (applied by RunComfy when not given): \"".
+        you want in the video. Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Output aspect ratio of the generated video.
         Default (applied by RunComfy when not given): "16:9".
     duration (int, optional): Length of the generated video in seconds. Range: 4 <= duration

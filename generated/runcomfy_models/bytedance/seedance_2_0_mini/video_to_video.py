@@ -55,8 +55,8 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Describe the change you want applied to the source video, such
-        as a new look, lighting, weather, or background. Default (applied by RunComfy when
-        not given): \"".
+        as a new look, lighting, weather, or background. Suggested value (the schema's
+        default; still required): \"".
     video (MediaInput, required): Public URL of the video you want to edit. Clips longer
         than 15 seconds are trimmed to the first 15 seconds. Media input: a video as an
         https URL, a data: URI, a Path, bytes or a binary file.

@@ -53,8 +53,8 @@ class Params(TypedDict, total=False):
     prompt (str, required): Prompt. The recommended length is no more than 600 English
         words. If the prompt is too long, the information may become scattered. The model
         might ignore details and only concentrate on the main points, resulting in a image
-        with missing elements. Default (applied by RunComfy when not given): "The man is
-        riding a motor cycle on the road".
+        with missing elements. Suggested value (the schema's default; still required): "The
+        man is riding a motor cycle on the road".
     """
 
     image_urls: Required[Any]

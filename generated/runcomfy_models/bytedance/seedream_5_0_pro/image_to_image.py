@@ -64,7 +64,7 @@ class Params(TypedDict, total=False):
         16:1.). Checked by RunComfy: width_pixels> 14 (The uploaded image width and height
         must exceed 14 pixels.). Checked by RunComfy: height_pixels> 14 (The uploaded image
         width and height must exceed 14 pixels.).
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
         "1:1".
     output_format (OutputFormat, optional): Default (applied by RunComfy when not given):

@@ -59,7 +59,7 @@ class Params(TypedDict, total=False):
     prompt (str, required): The recommended length is no more than 600 English words. If the
         prompt is too long, the information may become scattered. The model might ignore
         details and only concentrate on the main points, resulting in a image with missing
-        elements. Default (applied by RunComfy when not given): \"".
+        elements. Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Output aspect ratio of the generated image.
         Default (applied by RunComfy when not given): "1:1".
     output_format (OutputFormat, optional): The format of the output images. This will

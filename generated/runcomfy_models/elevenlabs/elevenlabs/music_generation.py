@@ -59,8 +59,8 @@ OutputFormat = Literal[
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Style description and lyrics with structure markers Default
-        (applied by RunComfy when not given): \"".
+    prompt (str, required): Style description and lyrics with structure markers Suggested
+        value (the schema's default; still required): \"".
     force_instrumental (bool, optional): Generate instrumental only without vocals Default
         (applied by RunComfy when not given): false.
     music_length_ms (int, optional): Output duration in milliseconds (5000-300000 ms, i.e.

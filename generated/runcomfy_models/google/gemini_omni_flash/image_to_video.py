@@ -58,7 +58,7 @@ class Params(TypedDict, total=False):
     prompt (str, required): Describe how the input image should move or change. You can
         direct camera work, pacing, and audio in the prompt (e.g. "slow push-in", "gentle
         wind and birdsong", "no dialogue") and add negative instructions such as "Do not
-        show text". Default (applied by RunComfy when not given): \"".
+        show text". Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): The aspect ratio of the generated video. Default
         (applied by RunComfy when not given): "16:9".
     duration (int, optional): The duration of the generated video, in seconds. Range: 3 <=

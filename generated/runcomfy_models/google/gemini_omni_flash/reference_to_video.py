@@ -60,7 +60,7 @@ class Params(TypedDict, total=False):
         want. You can direct camera work and sound (e.g. "slow push-in", "gentle wind and
         birdsong", "no dialogue") and add negative instructions such as "Do not show text".
         Reference the uploaded images inline to bind them to subjects, style, or layout.
-        Default (applied by RunComfy when not given): \"".
+        Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): The aspect ratio of the generated video. Default
         (applied by RunComfy when not given): "16:9".
     duration (int, optional): The duration of the generated video, in seconds. Range: 3 <=

@@ -55,7 +55,8 @@ class Params(TypedDict, total=False):
     prompt (str, required): The text prompt describing the video you want to generate. You
         can control pacing and audio directly in the prompt (e.g. "in a single continuous
         shot", "include calm background music", "no dialogue") and add negative instructions
-        such as "Do not show text". Default (applied by RunComfy when not given): \"".
+        such as "Do not show text". Suggested value (the schema's default; still required):
+        \"".
     aspect_ratio (AspectRatio, optional): The aspect ratio of the generated video. Default
         (applied by RunComfy when not given): "16:9".
     duration (int, optional): The duration of the generated video, in seconds. Range: 3 <=

@@ -51,7 +51,7 @@ class Params(TypedDict, total=False):
 
     prompt (str, required): A short, plain instruction describing the change you want. Keep
         it simple, and add a phrase like 'keep everything else the same' to preserve the
-        rest of the scene. Default (applied by RunComfy when not given): \"".
+        rest of the scene. Suggested value (the schema's default; still required): \"".
     video_url (MediaInput, required): Public URL of the video you want to edit. The clip is
         used as the base for the requested change. Media input: a video as an https URL, a
         data: URI, a Path, bytes or a binary file.

@@ -59,7 +59,7 @@ class Params(TypedDict, total=False):
 
     image_urls (Sequence[MediaInput], required): Media input: image files as an https URL, a
         data: URI, a Path, bytes or a binary file (a list). Items: 1 to 10.
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
         "auto".
     """

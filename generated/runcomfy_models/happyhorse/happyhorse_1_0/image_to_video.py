@@ -59,7 +59,7 @@ class Params(TypedDict, total=False):
         Media input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
     prompt (str, required): Describe the motion, camera, lighting, and atmosphere. Up to
         5000 non-Chinese characters or 2500 Chinese characters (longer input is truncated).
-        Length: 0 to 5000. Default (applied by RunComfy when not given): \"".
+        Suggested value (the schema's default; still required): \"". Length: 0 to 5000.
     duration (Duration, optional): Output video duration in seconds. Allowed values: 3–15.
         Default (applied by RunComfy when not given): 5.
     resolution (Resolution, optional): Output video resolution. HappyHorse 1.0 I2V supports

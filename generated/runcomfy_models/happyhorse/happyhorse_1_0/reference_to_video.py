@@ -62,8 +62,8 @@ class Params(TypedDict, total=False):
         URI, a Path, bytes or a binary file.
     prompt (str, required): Describe the scene, motion, camera, and lighting. Refer to each
         reference image with character1, character2, character3 … in the order they appear
-        above. Max 2500 Chinese / 5000 non-Chinese characters. Length: 0 to 5000. Default
-        (applied by RunComfy when not given): \"".
+        above. Max 2500 Chinese / 5000 non-Chinese characters. Suggested value (the schema's
+        default; still required): \"". Length: 0 to 5000.
     aspect_ratio (AspectRatio, optional): Output video aspect ratio. Default (applied by
         RunComfy when not given): "16:9".
     duration (Duration, optional): Output video duration in seconds. Allowed values: 3–15.

@@ -57,8 +57,8 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Describe the scene, subject motion, camera, lighting, and any
-        audio you want implied in the generated video. Max 2500 characters. Length: 0 to
-        2500. Default (applied by RunComfy when not given): \"".
+        audio you want implied in the generated video. Max 2500 characters. Suggested value
+        (the schema's default; still required): \"". Length: 0 to 2500.
     aspect_ratio (AspectRatio, optional): Output video aspect ratio. Default (applied by
         RunComfy when not given): "16:9".
     duration (Duration, optional): Output video duration in seconds. Allowed values: 3–15.

@@ -56,8 +56,8 @@ class Params(TypedDict, total=False):
 
     prompt (str, required): Text instruction describing the edit — style change, local
         replacement, outfit swap, or other modification you want HappyHorse 1.0 Video Edit
-        to apply. Max 2500 Chinese characters or 5000 non-Chinese characters. Length: 0 to
-        5000. Default (applied by RunComfy when not given): \"".
+        to apply. Max 2500 Chinese characters or 5000 non-Chinese characters. Suggested
+        value (the schema's default; still required): \"". Length: 0 to 5000.
     video_url (MediaInput, required): Source video that HappyHorse 1.0 Video Edit will edit.
         Format: MP4 or MOV (H.264 recommended). Duration 3–60s, long side ≤2160px, short
         side ≥320px, aspect ratio 1:2.5–2.5:1, file size ≤100MB, frame rate >8fps. Media

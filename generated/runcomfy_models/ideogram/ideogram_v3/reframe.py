@@ -74,8 +74,8 @@ class Params(TypedDict, total=False):
 
     image (MediaInput, required): Media input: an image as an https URL, a data: URI, a
         Path, bytes or a binary file.
-    resolution (Resolution, required): Aspect Ratio (W:H). Default (applied by RunComfy when
-        not given): "1152:864 (4:3)".
+    resolution (Resolution, required): Aspect Ratio (W:H). Suggested value (the schema's
+        default; still required): "1152:864 (4:3)".
     color_palette (Mapping[str, Any], optional): Color Palette.
     rendering_speed (RenderingSpeed, optional): Rendering Speed. Default (applied by
         RunComfy when not given): "BALANCED".

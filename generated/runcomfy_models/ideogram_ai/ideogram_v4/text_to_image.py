@@ -56,8 +56,8 @@ Size = Literal["1:1", "3:4", "4:3", "16:9", "9:16"]
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Text description of the image you want to generate. Default
-        (applied by RunComfy when not given): \"".
+    prompt (str, required): Text description of the image you want to generate. Suggested
+        value (the schema's default; still required): \"".
     output_format (OutputFormat, optional): Output image format. Default (applied by
         RunComfy when not given): "jpeg".
     rendering_speed (RenderingSpeed, optional): Rendering mode that trades off cost, speed,

@@ -52,15 +52,15 @@ Resolution = Literal["768p", "2k"]
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    duration (int, required): Length of the generated video in seconds. Range: 4 <= duration
-        <= 15. Default (applied by RunComfy when not given): 5.
+    duration (int, required): Length of the generated video in seconds. Suggested value (the
+        schema's default; still required): 5. Range: 4 <= duration <= 15.
     image (MediaInput, required): First-frame image. Each side must be 256-5760 pixels with
         an aspect ratio between 0.4 and 2.5. Media input: an image as an https URL, a data:
         URI, a Path, bytes or a binary file.
-    prompt (str, required): Description of the motion and scene. 1-7000 characters. Default
-        (applied by RunComfy when not given): \"".
-    resolution (Resolution, required): Output video resolution. Choose 768p or 2k. Default
-        (applied by RunComfy when not given): "768p".
+    prompt (str, required): Description of the motion and scene. 1-7000 characters.
+        Suggested value (the schema's default; still required): \"".
+    resolution (Resolution, required): Output video resolution. Choose 768p or 2k. Suggested
+        value (the schema's default; still required): "768p".
     last_image (MediaInput, optional): Optional last-frame image used to guide the ending of
         the video. Media input: an image as an https URL, a data: URI, a Path, bytes or a
         binary file.

@@ -54,11 +54,11 @@ Resolution = Literal["768p", "2k"]
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    duration (int, required): Length of the generated video in seconds (4–15). Range: 4 <=
-        duration <= 15. Default (applied by RunComfy when not given): 5.
+    duration (int, required): Length of the generated video in seconds (4–15). Suggested
+        value (the schema's default; still required): 5. Range: 4 <= duration <= 15.
     prompt (str, required): Description of the scene, interaction, motion and visual style.
-        Refer to assets as Image 1, Video 1, Audio 1, etc. 1-7000 characters. Default
-        (applied by RunComfy when not given): \"".
+        Refer to assets as Image 1, Video 1, Audio 1, etc. 1-7000 characters. Suggested
+        value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Output aspect ratio. Use adaptive to let the model
         choose. Default (applied by RunComfy when not given): "adaptive".
     reference_audios (Sequence[MediaInput], optional): Optional reference audio. Up to 3.

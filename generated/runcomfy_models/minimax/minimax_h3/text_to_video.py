@@ -56,7 +56,7 @@ Resolution = Literal["768p", "2k"]
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): The aspect ratio of the generated video. Default
         (applied by RunComfy when not given): "16:9".
     duration (Duration, optional): The length of the generated video in seconds (4–15).

@@ -58,10 +58,12 @@ class Params(TypedDict, total=False):
         aspect ratio follows this image. Media input: an image as an https URL, a data: URI,
         a Path, bytes or a binary file.
     prompt (str, required): Text prompt for video generation: motion, camera, lighting,
-        style, and optional audio. Default (applied by RunComfy when not given): \"".
+        style, and optional audio. Suggested value (the schema's default; still required):
+        \"".
     prompt_expansion_mode (PromptExpansionMode, required): How much effort to spend
         rewriting the prompt before generation. balanced returns quickly; quality spends
-        longer on a richer prompt. Default (applied by RunComfy when not given): "balanced".
+        longer on a richer prompt. Suggested value (the schema's default; still required):
+        "balanced".
     duration (int, optional): The duration of the video in seconds. Range: 5 <= duration <=
         15. Default (applied by RunComfy when not given): 8.
     enable_safety_checker (bool, optional): If set to true, the safety checker will be

@@ -57,11 +57,12 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Describe the scene, motion, camera, and audio. Refer to assets
-        as Image 1, Image 2, Video 1, Audio 1, and say what each reference supplies. Default
-        (applied by RunComfy when not given): \"".
+        as Image 1, Image 2, Video 1, Audio 1, and say what each reference supplies.
+        Suggested value (the schema's default; still required): \"".
     prompt_expansion_mode (PromptExpansionMode, required): How much effort to spend
         rewriting the prompt before generation. balanced returns quickly; quality spends
-        longer on a richer prompt. Default (applied by RunComfy when not given): "balanced".
+        longer on a richer prompt. Suggested value (the schema's default; still required):
+        "balanced".
     reference_images (Sequence[MediaInput], required): Subject or style reference image
         URLs, cited in the prompt as Image 1, Image 2, and so on. Combined with videos and
         audios, at most 12 reference files. Media input: image files as an https URL, a

@@ -57,10 +57,11 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Text prompt for video generation: scene, motion, camera, style,
-        and optional audio. Default (applied by RunComfy when not given): \"".
+        and optional audio. Suggested value (the schema's default; still required): \"".
     prompt_expansion_mode (PromptExpansionMode, required): How much effort to spend
         rewriting the prompt before generation. balanced returns quickly; quality spends
-        longer on a richer prompt. Default (applied by RunComfy when not given): "balanced".
+        longer on a richer prompt. Suggested value (the schema's default; still required):
+        "balanced".
     aspect_ratio (AspectRatio, optional): The aspect ratio of the generated video. Default
         (applied by RunComfy when not given): "16:9".
     duration (int, optional): The duration of the video in seconds. Range: 5 <= duration <=

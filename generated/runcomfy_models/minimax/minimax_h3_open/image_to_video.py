@@ -56,7 +56,8 @@ class Params(TypedDict, total=False):
         aspect ratio. Media input: an image as an https URL, a data: URI, a Path, bytes or a
         binary file.
     prompt (str, required): Motion, camera, and optional Audio: line. Keep identity
-        consistent with the still. Default (applied by RunComfy when not given): \"".
+        consistent with the still. Suggested value (the schema's default; still required):
+        \"".
     duration (int, optional): Length of the generated video in seconds (5–15). Range: 5 <=
         duration <= 15. Default (applied by RunComfy when not given): 5.
     last_image (MediaInput, optional): Optional last-frame image to guide the ending pose or

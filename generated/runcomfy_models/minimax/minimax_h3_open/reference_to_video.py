@@ -55,8 +55,8 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Describe the scene, motion, camera, and an Audio: line. Name
-        what each reference supplies (identity, style, motion, or voice). Default (applied
-        by RunComfy when not given): \"".
+        what each reference supplies (identity, style, motion, or voice). Suggested value
+        (the schema's default; still required): \"".
     reference_images (Sequence[MediaInput], required): Up to 9 reference image URLs guiding
         subject, product, style, or composition. At least one reference image or video is
         required. Media input: image files as an https URL, a data: URI, a Path, bytes or a

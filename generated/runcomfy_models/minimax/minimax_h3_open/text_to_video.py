@@ -57,7 +57,7 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Scene, motion, camera, and optional Audio: line for the
-        soundtrack. Default (applied by RunComfy when not given): \"".
+        soundtrack. Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Aspect ratio of the generated video. Default
         (applied by RunComfy when not given): "16:9".
     duration (Duration, optional): Length of the generated video in seconds (5–15). Default

@@ -61,7 +61,7 @@ class Params(TypedDict, total=False):
     images (Sequence[MediaInput], required): Reference images to edit, up to 10 images Media
         input: image files as an https URL, a data: URI, a Path, bytes or a binary file (a
         list). Items: 1 to 10.
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Aspect ratio for the edited image. Auto-detected
         from input image if omitted. Default (applied by RunComfy when not given): "1:1".
     output_format (OutputFormat, optional): Output image format. Default (applied by

@@ -58,7 +58,7 @@ Resolution = Literal["1k", "2k", "4k"]
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Aspect ratio for the generated image. Default
         (applied by RunComfy when not given): "1:1".
     output_format (OutputFormat, optional): Output image format. Default (applied by

@@ -55,7 +55,7 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Describe the scene, subject, action, camera movement, lighting,
-        and motion. Default (applied by RunComfy when not given): \"".
+        and motion. Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Frame shape for the generated video. Default
         (applied by RunComfy when not given): "16:9".
     duration (int, optional): Requested output duration in seconds, from 1 through 15.

@@ -52,8 +52,8 @@ Resolution = Literal["360p", "540p", "720p", "1080p"]
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Describe how the source video should continue. Default (applied
-        by RunComfy when not given): \"".
+    prompt (str, required): Describe how the source video should continue. Suggested value
+        (the schema's default; still required): \"".
     video (MediaInput, required): Source video to continue with new motion and content.
         Media input: a video as an https URL, a data: URI, a Path, bytes or a binary file.
     duration (int, optional): Requested output duration in seconds, from 1 through 15.

@@ -55,7 +55,7 @@ class Params(TypedDict, total=False):
     image (MediaInput, required): Starting image that anchors the generated shot. Media
         input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
     prompt (str, required): Describe the subject motion, camera behavior, lighting, and
-        scene progression. Default (applied by RunComfy when not given): \"".
+        scene progression. Suggested value (the schema's default; still required): \"".
     duration (int, optional): Requested output duration in seconds, from 1 through 15.
         Range: 1 <= duration <= 15. Default (applied by RunComfy when not given): 5.
     generate_audio_switch (bool, optional): Generate an optional native audio track with the

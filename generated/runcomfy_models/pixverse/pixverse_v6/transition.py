@@ -57,7 +57,7 @@ class Params(TypedDict, total=False):
     image (MediaInput, required): Image used as the first frame of the transition. Media
         input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
     prompt (str, required): Describe the movement and visual change between the two frames.
-        Default (applied by RunComfy when not given): \"".
+        Suggested value (the schema's default; still required): \"".
     duration (int, optional): Requested output duration in seconds, from 1 through 15.
         Range: 1 <= duration <= 15. Default (applied by RunComfy when not given): 5.
     generate_audio_switch (bool, optional): Generate an optional native audio track with the

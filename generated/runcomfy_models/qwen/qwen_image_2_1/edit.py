@@ -66,8 +66,8 @@ class Params(TypedDict, total=False):
         30 MB.).
     prompt (str, required): Describe the change in plain language: what to add, remove,
         restyle, or replace. Quote any text to render it verbatim. With a mask, describe
-        what should appear in the white area. Default (applied by RunComfy when not given):
-        \"".
+        what should appear in the white area. Suggested value (the schema's default; still
+        required): \"".
     aspect_ratio (AspectRatio, optional): Output aspect ratio. auto uses the first
         reference. Ignored in mask mode. Default (applied by RunComfy when not given):
         "auto".

@@ -59,8 +59,8 @@ class Params(TypedDict, total=False):
         files as an https URL, a data: URI, a Path, bytes or a binary file (a list). Items:
         1 to 3.
     prompt (str, required): Describe the change in plain language, e.g. what to add, remove,
-        restyle, or replace. Quote any text to render it verbatim. Default (applied by
-        RunComfy when not given): \"".
+        restyle, or replace. Quote any text to render it verbatim. Suggested value (the
+        schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): The aspect ratio of the generated image. Default
         (applied by RunComfy when not given): "1:1".
     enable_prompt_expansion (bool, optional): Let the model enrich a short prompt with extra

@@ -55,8 +55,8 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Describe the subject, setting, style, and any exact text you
-        want rendered. Put wording in quotes to render it verbatim. Default (applied by
-        RunComfy when not given): \"".
+        want rendered. Put wording in quotes to render it verbatim. Suggested value (the
+        schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): The aspect ratio of the generated image. Default
         (applied by RunComfy when not given): "1:1".
     enable_prompt_expansion (bool, optional): Let the model enrich a short prompt with extra

@@ -53,7 +53,7 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Natural-language instruction describing the edit. Keep under
-        1000 characters. Default (applied by RunComfy when not given): \"".
+        1000 characters. Suggested value (the schema's default; still required): \"".
     video_url (MediaInput, required): Source video to edit. Must be 2-30 seconds and under
         16 MB. Output length follows this clip. Media input: a video as an https URL, a
         data: URI, a Path, bytes or a binary file. Checked by RunComfy: file_size_mb< 16

@@ -58,7 +58,7 @@ Resolution = Literal["720p", "1080p"]
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     video_url (MediaInput, required): Video format must be MP4 or MOV. The duration must be
         between 2 and 10 seconds. Media input: a video as an https URL, a data: URI, a Path,
         bytes or a binary file.

@@ -56,8 +56,8 @@ class Params(TypedDict, total=False):
 
     image_url (MediaInput, required): Image format must be JPEG, JPG, PNG, BMP, WEBP. Media
         input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
-    prompt (str, required): Length: 0 to 5000. Default (applied by RunComfy when not given):
-        \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
+        Length: 0 to 5000.
     audio_url (MediaInput, optional): Audio format must be WAV, MP3. The duration of this
         audio must be between 2 and 30 seconds. Media input: an audio as an https URL, a
         data: URI, a Path, bytes or a binary file.

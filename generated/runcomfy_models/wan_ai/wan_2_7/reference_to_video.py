@@ -56,8 +56,8 @@ Resolution = Literal["720p", "1080p"]
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Length: 0 to 5000. Default (applied by RunComfy when not given):
-        \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
+        Length: 0 to 5000.
     aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
         "16:9".
     duration (Duration, optional): Output video duration in seconds (2-10). Default (applied

@@ -56,7 +56,7 @@ class Params(TypedDict, total=False):
 
     image_url (MediaInput, required): Media input: an image as an https URL, a data: URI, a
         Path, bytes or a binary file.
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
         "adaptive".
     duration (int, optional): Range: 2 <= duration <= 30. Default (applied by RunComfy when

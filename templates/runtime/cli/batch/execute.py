@@ -116,6 +116,10 @@ def _dry_run(settings: Settings, options: BatchOptions, shape: InputShape, info:
     show_estimate(settings, estimate, price, "the valid lines")
     if options.max_cost is not None:
         note(_budget_check(estimate, options.max_cost))
+    if invalid and options.skip_invalid:
+        # Not an error: the run would skip them, as asked.
+        note(f"With --skip-invalid, the {invalid} invalid line(s) would not be sent.")
+        return exits.OK
     return exits.BAD_INPUT if invalid else exits.OK
 
 

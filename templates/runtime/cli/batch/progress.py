@@ -103,16 +103,19 @@ class Progress:
     def stopped(self) -> None:
         counted = _COUNTED.get()
         _COUNTED.set(None)
-        self.counts["running"] -= 1
         if counted is not None and not counted[0]:
+            # Ended without an outcome: not part of the pace of the lines that did end.
+            self.counts["running"] -= 1
             self.finished("unfinished")
         else:
             self._redraw()
 
     def finished(self, state: str) -> None:
         counted = _COUNTED.get()
-        if counted is not None:
+        if counted is not None and not counted[0]:
+            # The line leaves "running" as it gets its count: never shown as both at once.
             counted[0] = True
+            self.counts["running"] -= 1
             self._ended_here += 1
         self.counts[state] += 1
         if self._bar is not None:

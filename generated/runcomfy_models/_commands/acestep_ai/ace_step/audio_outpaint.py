@@ -42,7 +42,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--tags", "tags"],
             type=click.STRING,
-            help='[required] Comma-separated genre, mood, and instrument tags that steer the style of the generated extensions. Default (applied by RunComfy when not given): "".',
+            help='[required] Comma-separated genre, mood, and instrument tags that steer the style of the generated extensions. Suggested value (the schema\'s default; still required): "".',
         ),
     ]
 

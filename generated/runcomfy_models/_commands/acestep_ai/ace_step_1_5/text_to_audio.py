@@ -30,7 +30,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--tags", "tags"],
             type=click.STRING,
-            help='[required] Comma-separated list of genre, mood, and instrument tags to steer the style of the generated track. Default (applied by RunComfy when not given): "".',
+            help='[required] Comma-separated list of genre, mood, and instrument tags to steer the style of the generated track. Suggested value (the schema\'s default; still required): "".',
         ),
     ]
 

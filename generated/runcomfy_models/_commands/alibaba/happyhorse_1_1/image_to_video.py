@@ -31,7 +31,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the motion, camera, lighting, and atmosphere. Up to 5000 non-Chinese characters or 2500 Chinese characters (longer input is truncated). Length: 0 to 5000. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the motion, camera, lighting, and atmosphere. Up to 5000 non-Chinese characters or 2500 Chinese characters (longer input is truncated). Suggested value (the schema\'s default; still required): "". Length: 0 to 5000.',
         ),
         click.Option(
             ["--resolution", "resolution"],

@@ -26,7 +26,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Text description of the scene, action, and camera movement you want in the video. Default (applied by RunComfy when not given): "".',
+            help='[required] Text description of the scene, action, and camera movement you want in the video. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--ratio", "ratio"],

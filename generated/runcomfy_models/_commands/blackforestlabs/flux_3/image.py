@@ -26,7 +26,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the image you want: subject, style, lighting, composition, and any on-image text. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the image you want: subject, style, lighting, composition, and any on-image text. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--seed", "seed"],

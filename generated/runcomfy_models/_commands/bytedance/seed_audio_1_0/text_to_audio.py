@@ -42,7 +42,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Text to synthesize. Cite reference clips in order with @Audio1, @Audio2, @Audio3. Default (applied by RunComfy when not given): "".',
+            help='[required] Text to synthesize. Cite reference clips in order with @Audio1, @Audio2, @Audio3. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--sample-rate", "sample_rate"],

@@ -51,7 +51,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the motion, action, camera movement, and mood you want added to the start image. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the motion, action, camera movement, and mood you want added to the start image. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--resolution", "resolution"],

@@ -41,7 +41,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the scene, subject, action, camera movement, and mood you want in the video. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the scene, subject, action, camera movement, and mood you want in the video. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--resolution", "resolution"],

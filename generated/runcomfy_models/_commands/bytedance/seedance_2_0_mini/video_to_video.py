@@ -41,7 +41,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the change you want applied to the source video, such as a new look, lighting, weather, or background. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the change you want applied to the source video, such as a new look, lighting, weather, or background. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--reference-audios", "reference_audios"],

@@ -22,7 +22,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Prompt. The recommended length is no more than 600 English words. If the prompt is too long, the information may become scattered. The model might ignore details and only concentrate on the main points, resulting in a image with missing elements. Default (applied by RunComfy when not given): "The man is riding a motor cycle on the road".',
+            help='[required] Prompt. The recommended length is no more than 600 English words. If the prompt is too long, the information may become scattered. The model might ignore details and only concentrate on the main points, resulting in a image with missing elements. Suggested value (the schema\'s default; still required): "The man is riding a motor cycle on the road".',
         ),
     ]
 

@@ -36,7 +36,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Style description and lyrics with structure markers Default (applied by RunComfy when not given): "".',
+            help='[required] Style description and lyrics with structure markers Suggested value (the schema\'s default; still required): "".',
         ),
     ]
 

@@ -36,7 +36,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe how the input image should move or change. You can direct camera work, pacing, and audio in the prompt (e.g. "slow push-in", "gentle wind and birdsong", "no dialogue") and add negative instructions such as "Do not show text". Default (applied by RunComfy when not given): "".',
+            help='[required] Describe how the input image should move or change. You can direct camera work, pacing, and audio in the prompt (e.g. "slow push-in", "gentle wind and birdsong", "no dialogue") and add negative instructions such as "Do not show text". Suggested value (the schema\'s default; still required): "".',
         ),
     ]
 

@@ -37,7 +37,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the motion, scene development, pacing, and audio you want. You can direct camera work and sound (e.g. "slow push-in", "gentle wind and birdsong", "no dialogue") and add negative instructions such as "Do not show text". Reference the uploaded images inline to bind them to subjects, style, or layout. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the motion, scene development, pacing, and audio you want. You can direct camera work and sound (e.g. "slow push-in", "gentle wind and birdsong", "no dialogue") and add negative instructions such as "Do not show text". Reference the uploaded images inline to bind them to subjects, style, or layout. Suggested value (the schema\'s default; still required): "".',
         ),
     ]
 

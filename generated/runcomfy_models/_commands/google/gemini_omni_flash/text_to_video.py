@@ -31,7 +31,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] The text prompt describing the video you want to generate. You can control pacing and audio directly in the prompt (e.g. "in a single continuous shot", "include calm background music", "no dialogue") and add negative instructions such as "Do not show text". Default (applied by RunComfy when not given): "".',
+            help='[required] The text prompt describing the video you want to generate. You can control pacing and audio directly in the prompt (e.g. "in a single continuous shot", "include calm background music", "no dialogue") and add negative instructions such as "Do not show text". Suggested value (the schema\'s default; still required): "".',
         ),
     ]
 

@@ -17,7 +17,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help="[required] A short, plain instruction describing the change you want. Keep it simple, and add a phrase like 'keep everything else the same' to preserve the rest of the scene. Default (applied by RunComfy when not given): \"\".",
+            help="[required] A short, plain instruction describing the change you want. Keep it simple, and add a phrase like 'keep everything else the same' to preserve the rest of the scene. Suggested value (the schema's default; still required): \"\".",
         ),
         click.Option(
             ["--video-url", "video_url"],

@@ -76,7 +76,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the scene, motion, camera, and lighting. Refer to each reference image with character1, character2, character3 … in the order they appear above. Max 2500 Chinese / 5000 non-Chinese characters. Length: 0 to 5000. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the scene, motion, camera, and lighting. Refer to each reference image with character1, character2, character3 … in the order they appear above. Max 2500 Chinese / 5000 non-Chinese characters. Suggested value (the schema\'s default; still required): "". Length: 0 to 5000.',
         ),
         click.Option(
             ["--resolution", "resolution"],

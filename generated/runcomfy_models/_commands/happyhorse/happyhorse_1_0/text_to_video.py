@@ -31,7 +31,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the scene, subject motion, camera, lighting, and any audio you want implied in the generated video. Max 2500 characters. Length: 0 to 2500. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the scene, subject motion, camera, lighting, and any audio you want implied in the generated video. Max 2500 characters. Suggested value (the schema\'s default; still required): "". Length: 0 to 2500.',
         ),
         click.Option(
             ["--resolution", "resolution"],

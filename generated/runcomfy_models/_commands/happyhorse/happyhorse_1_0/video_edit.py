@@ -26,7 +26,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Text instruction describing the edit — style change, local replacement, outfit swap, or other modification you want HappyHorse 1.0 Video Edit to apply. Max 2500 Chinese characters or 5000 non-Chinese characters. Length: 0 to 5000. Default (applied by RunComfy when not given): "".',
+            help='[required] Text instruction describing the edit — style change, local replacement, outfit swap, or other modification you want HappyHorse 1.0 Video Edit to apply. Max 2500 Chinese characters or 5000 non-Chinese characters. Suggested value (the schema\'s default; still required): "". Length: 0 to 5000.',
         ),
         click.Option(
             ["--reference-image-url-1", "reference_image_url_1"],

@@ -36,7 +36,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--resolution", "resolution"],
             type=Choice(get_args(model.Resolution)),
-            help='[required] Aspect Ratio (W:H). Default (applied by RunComfy when not given): "1152:864 (4:3)".',
+            help='[required] Aspect Ratio (W:H). Suggested value (the schema\'s default; still required): "1152:864 (4:3)".',
         ),
         click.Option(
             ["--seed", "seed"],

@@ -26,7 +26,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Text description of the image you want to generate. Default (applied by RunComfy when not given): "".',
+            help='[required] Text description of the image you want to generate. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--rendering-speed", "rendering_speed"],

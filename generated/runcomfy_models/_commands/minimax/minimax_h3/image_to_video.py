@@ -21,7 +21,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--duration", "duration"],
             type=click.IntRange(min=4, max=15),
-            help="[required] Length of the generated video in seconds. Range: 4 <= duration <= 15. Default (applied by RunComfy when not given): 5.",
+            help="[required] Length of the generated video in seconds. Suggested value (the schema's default; still required): 5. Range: 4 <= duration <= 15.",
         ),
         click.Option(
             ["--image", "image"],
@@ -36,12 +36,12 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Description of the motion and scene. 1-7000 characters. Default (applied by RunComfy when not given): "".',
+            help='[required] Description of the motion and scene. 1-7000 characters. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--resolution", "resolution"],
             type=Choice(get_args(model.Resolution)),
-            help='[required] Output video resolution. Choose 768p or 2k. Default (applied by RunComfy when not given): "768p".',
+            help='[required] Output video resolution. Choose 768p or 2k. Suggested value (the schema\'s default; still required): "768p".',
         ),
     ]
 

@@ -26,12 +26,12 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--duration", "duration"],
             type=click.IntRange(min=4, max=15),
-            help="[required] Length of the generated video in seconds (4–15). Range: 4 <= duration <= 15. Default (applied by RunComfy when not given): 5.",
+            help="[required] Length of the generated video in seconds (4–15). Suggested value (the schema's default; still required): 5. Range: 4 <= duration <= 15.",
         ),
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Description of the scene, interaction, motion and visual style. Refer to assets as Image 1, Video 1, Audio 1, etc. 1-7000 characters. Default (applied by RunComfy when not given): "".',
+            help='[required] Description of the scene, interaction, motion and visual style. Refer to assets as Image 1, Video 1, Audio 1, etc. 1-7000 characters. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--reference-audios", "reference_audios"],

@@ -36,12 +36,12 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the scene, motion, camera, and audio. Refer to assets as Image 1, Image 2, Video 1, Audio 1, and say what each reference supplies. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the scene, motion, camera, and audio. Refer to assets as Image 1, Image 2, Video 1, Audio 1, and say what each reference supplies. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--prompt-expansion-mode", "prompt_expansion_mode"],
             type=Choice(get_args(model.PromptExpansionMode)),
-            help='[required] How much effort to spend rewriting the prompt before generation. balanced returns quickly; quality spends longer on a richer prompt. Default (applied by RunComfy when not given): "balanced".',
+            help='[required] How much effort to spend rewriting the prompt before generation. balanced returns quickly; quality spends longer on a richer prompt. Suggested value (the schema\'s default; still required): "balanced".',
         ),
         click.Option(
             ["--reference-audios", "reference_audios"],

@@ -36,12 +36,12 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Text prompt for video generation: scene, motion, camera, style, and optional audio. Default (applied by RunComfy when not given): "".',
+            help='[required] Text prompt for video generation: scene, motion, camera, style, and optional audio. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--prompt-expansion-mode", "prompt_expansion_mode"],
             type=Choice(get_args(model.PromptExpansionMode)),
-            help='[required] How much effort to spend rewriting the prompt before generation. balanced returns quickly; quality spends longer on a richer prompt. Default (applied by RunComfy when not given): "balanced".',
+            help='[required] How much effort to spend rewriting the prompt before generation. balanced returns quickly; quality spends longer on a richer prompt. Suggested value (the schema\'s default; still required): "balanced".',
         ),
         click.Option(
             ["--resolution", "resolution"],

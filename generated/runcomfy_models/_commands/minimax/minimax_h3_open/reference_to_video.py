@@ -31,7 +31,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the scene, motion, camera, and an Audio: line. Name what each reference supplies (identity, style, motion, or voice). Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the scene, motion, camera, and an Audio: line. Name what each reference supplies (identity, style, motion, or voice). Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--reference-audios", "reference_audios"],

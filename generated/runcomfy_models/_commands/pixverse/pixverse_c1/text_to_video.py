@@ -36,7 +36,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the scene, subject, action, camera movement, lighting, and motion. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the scene, subject, action, camera movement, lighting, and motion. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--resolution", "resolution"],

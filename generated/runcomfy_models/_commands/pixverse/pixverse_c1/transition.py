@@ -41,7 +41,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the movement and visual change between the two frames. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the movement and visual change between the two frames. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--resolution", "resolution"],

@@ -31,7 +31,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe how the source video should continue. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe how the source video should continue. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--resolution", "resolution"],

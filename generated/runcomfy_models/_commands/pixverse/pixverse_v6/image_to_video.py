@@ -44,7 +44,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the subject motion, camera behavior, lighting, and scene progression. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the subject motion, camera behavior, lighting, and scene progression. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--resolution", "resolution"],

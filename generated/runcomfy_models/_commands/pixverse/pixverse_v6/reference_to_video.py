@@ -42,7 +42,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the scene, action, camera movement, and how references should guide the result. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the scene, action, camera movement, and how references should guide the result. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--resolution", "resolution"],

@@ -52,7 +52,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the change in plain language: what to add, remove, restyle, or replace. Quote any text to render it verbatim. With a mask, describe what should appear in the white area. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the change in plain language: what to add, remove, restyle, or replace. Quote any text to render it verbatim. With a mask, describe what should appear in the white area. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--resolution", "resolution"],

@@ -21,7 +21,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Natural-language instruction describing the edit. Keep under 1000 characters. Default (applied by RunComfy when not given): "".',
+            help='[required] Natural-language instruction describing the edit. Keep under 1000 characters. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--seed", "seed"],

@@ -47,7 +47,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Text prompt describing the desired image edit. Supports Chinese and English. Default (applied by RunComfy when not given): "".',
+            help='[required] Text prompt describing the desired image edit. Supports Chinese and English. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--seed", "seed"],

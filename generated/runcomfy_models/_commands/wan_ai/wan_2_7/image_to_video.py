@@ -51,7 +51,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Length: 0 to 5000. Default (applied by RunComfy when not given): "".',
+            help='[required] Suggested value (the schema\'s default; still required): "". Length: 0 to 5000.',
         ),
         click.Option(
             ["--resolution", "resolution"],

@@ -36,7 +36,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the scene, subject, motion, camera movement, lighting, and style. Refer to references as Image 1, Video 1, Audio 1 in order. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the scene, subject, motion, camera movement, lighting, and style. Refer to references as Image 1, Video 1, Audio 1 in order. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--prompt-extend/--no-prompt-extend", "prompt_extend"],

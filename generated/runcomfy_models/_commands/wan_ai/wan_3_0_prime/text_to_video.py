@@ -36,7 +36,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the scene, subject, action, camera movement, lighting, and motion you want to generate. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the scene, subject, action, camera movement, lighting, and motion you want to generate. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--prompt-extend/--no-prompt-extend", "prompt_extend"],

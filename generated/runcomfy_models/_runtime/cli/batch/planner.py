@@ -124,5 +124,6 @@ class Planner:
         if params is None:
             message = problem or "invalid"
             self.journal.mark_invalid(line, digest, message)
-            return Skip(line, "invalid", f"line {line}: {message}")
+            # Not printed again: the validation of the whole file before sending listed it.
+            return Skip(line, "invalid")
         return Work(line, digest, "submit", params=params)

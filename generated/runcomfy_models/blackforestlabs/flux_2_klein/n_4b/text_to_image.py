@@ -49,7 +49,7 @@ their values, so ``wait`` polls around each job's expected finish."""
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     height (int, optional): Range: 64 <= height <= 2048. Default (applied by RunComfy when
         not given): 1024.
     width (int, optional): Range: 64 <= width <= 2048. Default (applied by RunComfy when not

@@ -49,7 +49,7 @@ their values, so ``wait`` polls around each job's expected finish."""
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     height (int, optional): The height in pixels of the output image. Range: 512 <= height
         <= 1536. Default (applied by RunComfy when not given): 1024.
     steps (int, optional): The number of diffusion steps; higher values can improve quality

@@ -62,7 +62,8 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): The text prompt describing how the video continues from the
-        source clip's final frames. Default (applied by RunComfy when not given): \"".
+        source clip's final frames. Suggested value (the schema's default; still required):
+        \"".
     video_url (MediaInput, required): URL of the input video. MP4, under 50 MB and under 15
         seconds. Media input: a video as an https URL, a data: URI, a Path, bytes or a
         binary file.

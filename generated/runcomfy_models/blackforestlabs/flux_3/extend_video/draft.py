@@ -59,8 +59,8 @@ Duration = Literal[
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): The text prompt describing the draft video. Default (applied by
-        RunComfy when not given): \"".
+    prompt (str, required): The text prompt describing the draft video. Suggested value (the
+        schema's default; still required): \"".
     video_url (MediaInput, required): URL or data URI of the source MP4, at most 50 MiB.
         Media input: a video as an https URL, a data: URI, a Path, bytes or a binary file.
     aspect_ratio (AspectRatio, optional): Aspect ratio of the generated draft. auto lets the

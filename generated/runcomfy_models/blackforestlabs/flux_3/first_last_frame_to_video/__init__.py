@@ -63,7 +63,7 @@ class Params(TypedDict, total=False):
         video (PNG, JPEG, or WebP). Media input: an image as an https URL, a data: URI, a
         Path, bytes or a binary file.
     prompt (str, required): The text prompt describing the video you want to generate.
-        Default (applied by RunComfy when not given): \"".
+        Suggested value (the schema's default; still required): \"".
     start_image_url (MediaInput, required): URL of the image used as the first frame of the
         video (PNG, JPEG, or WebP). Media input: an image as an https URL, a data: URI, a
         Path, bytes or a binary file.

@@ -60,8 +60,8 @@ class Params(TypedDict, total=False):
     end_image_url (MediaInput, required): URL or data URI of the image used as the last
         frame of the draft. Media input: an image as an https URL, a data: URI, a Path,
         bytes or a binary file.
-    prompt (str, required): The text prompt describing the draft video. Default (applied by
-        RunComfy when not given): \"".
+    prompt (str, required): The text prompt describing the draft video. Suggested value (the
+        schema's default; still required): \"".
     start_image_url (MediaInput, required): URL or data URI of the image used as the first
         frame of the draft. Media input: an image as an https URL, a data: URI, a Path,
         bytes or a binary file.

@@ -65,7 +65,7 @@ class Params(TypedDict, total=False):
         WebP). Media input: an image as an https URL, a data: URI, a Path, bytes or a binary
         file.
     prompt (str, required): The text prompt describing the video you want to generate.
-        Default (applied by RunComfy when not given): \"".
+        Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Aspect ratio of the generated video. auto lets the
         model choose. Default (applied by RunComfy when not given): "auto".
     duration (Duration, optional): Duration of the generated video in seconds. auto lets the

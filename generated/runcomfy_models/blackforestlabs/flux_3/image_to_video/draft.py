@@ -61,8 +61,8 @@ class Params(TypedDict, total=False):
 
     image_url (MediaInput, required): URL or data URI of the opening keyframe image. Media
         input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
-    prompt (str, required): The text prompt describing the draft video. Default (applied by
-        RunComfy when not given): \"".
+    prompt (str, required): The text prompt describing the draft video. Suggested value (the
+        schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Aspect ratio of the generated draft. auto lets the
         model choose. Default (applied by RunComfy when not given): "auto".
     duration (Duration, optional): Draft duration in whole seconds from 5 through 20, or

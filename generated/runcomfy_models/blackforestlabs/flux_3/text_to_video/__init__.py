@@ -61,7 +61,7 @@ Resolution = Literal["720p", "1080p"]
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
         "auto".
     duration (Duration, optional): Default (applied by RunComfy when not given): "auto".

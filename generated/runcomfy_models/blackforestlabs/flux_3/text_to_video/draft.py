@@ -59,8 +59,8 @@ Duration = Literal[
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): The text prompt describing the draft video. Default (applied by
-        RunComfy when not given): \"".
+    prompt (str, required): The text prompt describing the draft video. Suggested value (the
+        schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Aspect ratio of the generated draft. auto lets the
         model choose. Default (applied by RunComfy when not given): "auto".
     duration (Duration, optional): Draft duration in whole seconds from 5 through 20, or

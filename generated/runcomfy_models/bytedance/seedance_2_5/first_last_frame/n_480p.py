@@ -53,8 +53,8 @@ class Params(TypedDict, total=False):
         Media input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
     last_frame (MediaInput, required): Ending keyframe image for the video transition. Media
         input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
-    prompt (str, required): Text prompt describing the transition and motion. Default
-        (applied by RunComfy when not given): \"".
+    prompt (str, required): Text prompt describing the transition and motion. Suggested
+        value (the schema's default; still required): \"".
     duration (int, optional): The duration of the generated video in seconds. Default is 5.
         Range is 4–30. Range: 4 <= duration <= 30. Default (applied by RunComfy when not
         given): 5.

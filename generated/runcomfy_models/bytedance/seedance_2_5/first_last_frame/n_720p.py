@@ -54,7 +54,7 @@ class Params(TypedDict, total=False):
     last_frame (MediaInput, required): Ending keyframe image for the video transition. Media
         input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
     prompt (str, required): Text prompt describing the transition and motion between the
-        first and last frames. Default (applied by RunComfy when not given): \"".
+        first and last frames. Suggested value (the schema's default; still required): \"".
     duration (int, optional): The duration of the generated video in seconds. Between 4 and
         30. Range: 4 <= duration <= 30. Default (applied by RunComfy when not given): 5.
     generate_audio (bool, optional): When true, the model outputs video with synchronized

@@ -51,7 +51,7 @@ class Params(TypedDict, total=False):
 
     image (MediaInput, required): Media input: an image as an https URL, a data: URI, a
         Path, bytes or a binary file.
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     duration (int, optional): Range: 4 <= duration <= 30. Default (applied by RunComfy when
         not given): 5.
     generate_audio (bool, optional): Default (applied by RunComfy when not given): true.

@@ -51,8 +51,8 @@ class Params(TypedDict, total=False):
 
     image (MediaInput, required): URL of the input image to animate into video. Media input:
         an image as an https URL, a data: URI, a Path, bytes or a binary file.
-    prompt (str, required): Text prompt describing the desired motion and style. Default
-        (applied by RunComfy when not given): \"".
+    prompt (str, required): Text prompt describing the desired motion and style. Suggested
+        value (the schema's default; still required): \"".
     duration (int, optional): The duration of the generated video in seconds. Default is 5.
         Range is 4–30. Range: 4 <= duration <= 30. Default (applied by RunComfy when not
         given): 5.

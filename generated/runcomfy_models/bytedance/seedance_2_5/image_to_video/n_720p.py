@@ -52,7 +52,8 @@ class Params(TypedDict, total=False):
     image (MediaInput, required): Input image that will be animated into a video. Media
         input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
     prompt (str, required): Text prompt for the video (Chinese ~≤500 characters, English
-        ~≤1000 words recommended).  Default (applied by RunComfy when not given): \"".
+        ~≤1000 words recommended).  Suggested value (the schema's default; still required):
+        \"".
     duration (int, optional): The duration of the generated video in seconds. Default is 5.
         Range: 4 <= duration <= 30. Default (applied by RunComfy when not given): 5.
     generate_audio (bool, optional): When true, the model outputs video with synchronized

@@ -57,7 +57,7 @@ class Params(TypedDict, total=False):
 
     prompt (str, required): Text prompt describing the desired video, referencing the
         provided images, video clips, and audio as environment, motion, and mood cues.
-        Default (applied by RunComfy when not given): \"".
+        Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Aspect ratio of the output video. Default (applied
         by RunComfy when not given): "16:9".
     audios (Sequence[MediaInput], optional): Reference audio URLs. Up to 3 files. Media

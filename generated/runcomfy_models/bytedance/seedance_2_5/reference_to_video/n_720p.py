@@ -56,7 +56,8 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Text prompt for the video (Chinese ~≤500 characters, English
-        ~≤1000 words recommended).  Default (applied by RunComfy when not given): \"".
+        ~≤1000 words recommended).  Suggested value (the schema's default; still required):
+        \"".
     aspect_ratio (AspectRatio, optional): Aspect ratio of the generated video. Default
         (applied by RunComfy when not given): "16:9".
     audios (Sequence[MediaInput], optional): Reference audio for mood and pacing. Up to 3

@@ -52,8 +52,8 @@ AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"]
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Text prompt describing the video scene and motion. Default
-        (applied by RunComfy when not given): \"".
+    prompt (str, required): Text prompt describing the video scene and motion. Suggested
+        value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Aspect ratio of the output video. Default (applied
         by RunComfy when not given): "16:9".
     duration (int, optional): The duration of the generated video in seconds. Default is 5.

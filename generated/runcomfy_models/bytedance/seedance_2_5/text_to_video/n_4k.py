@@ -52,7 +52,7 @@ AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "adaptive"]
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Default (applied by RunComfy when not given):
         "16:9".
     duration (int, optional): Range: 4 <= duration <= 30. Default (applied by RunComfy when

@@ -55,7 +55,7 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Text description of the scene, motion, camera style, and
-        atmosphere. Default (applied by RunComfy when not given): \"".
+        atmosphere. Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Output ratio of the generated video. Default
         (applied by RunComfy when not given): "16:9".
     cfg_scale (float, optional): Prompt guidance strength. Range: 0 <= cfg_scale <= 1.

@@ -52,7 +52,7 @@ ShotType = Literal["customize"]
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     start_image_url (MediaInput, required): Starting image of the video. Supports jpg, jpeg,
         png, bmp, webp formats. Media input: an image as an https URL, a data: URI, a Path,
         bytes or a binary file.

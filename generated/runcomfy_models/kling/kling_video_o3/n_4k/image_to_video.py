@@ -58,8 +58,8 @@ class Params(TypedDict, total=False):
         subject, composition, and style of the generated 4K clip. Media input: an image as
         an https URL, a data: URI, a Path, bytes or a binary file.
     prompt (str, required): Describe the motion, camera move, lighting, and atmosphere you
-        want layered over the reference image. Default (applied by RunComfy when not given):
-        \"".
+        want layered over the reference image. Suggested value (the schema's default; still
+        required): \"".
     duration (Duration, optional): Length of the generated 4K clip in seconds. Pricing
         scales linearly with the selected duration. Default (applied by RunComfy when not
         given): 5.

@@ -57,8 +57,8 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Describe the scene, characters, camera move, lighting, and
-        atmosphere you want the model to render in 4K. Default (applied by RunComfy when not
-        given): \"".
+        atmosphere you want the model to render in 4K. Suggested value (the schema's
+        default; still required): \"".
     aspect_ratio (AspectRatio, optional): Output frame ratio. 16:9 for landscape, 9:16 for
         vertical social, 1:1 for square. Default (applied by RunComfy when not given):
         "16:9".

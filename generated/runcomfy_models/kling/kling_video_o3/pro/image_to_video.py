@@ -56,7 +56,7 @@ class Params(TypedDict, total=False):
         a clear, well-lit photo or render. Media input: an image as an https URL, a data:
         URI, a Path, bytes or a binary file.
     prompt (str, required): Describe the desired motion, camera movement, lighting, and
-        action for the clip. Default (applied by RunComfy when not given): \"".
+        action for the clip. Suggested value (the schema's default; still required): \"".
     duration (int, optional): Length of the generated clip in seconds (3-15). Range: 3 <=
         duration <= 15. Default (applied by RunComfy when not given): 5.
     end_image (MediaInput, optional): Optional final frame to guide a controlled transition

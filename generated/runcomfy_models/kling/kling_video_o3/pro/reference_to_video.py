@@ -56,7 +56,7 @@ class Params(TypedDict, total=False):
 
     prompt (str, required): Describe the scene, action, and camera. Refer to references by
         position, e.g. 'The woman in Figure 1 walks with the man in Figure 2 through a neon-
-        lit alley.' Default (applied by RunComfy when not given): \"".
+        lit alley.' Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Output frame ratio. 16:9 for landscape, 9:16 for
         vertical social, 1:1 for square. Default: 16:9. Default (applied by RunComfy when
         not given): "16:9".

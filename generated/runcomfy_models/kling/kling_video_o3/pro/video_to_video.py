@@ -53,8 +53,8 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Describe the edit you want — what to add, remove, replace,
-        restyle, or relight in the source clip. Default (applied by RunComfy when not
-        given): \"".
+        restyle, or relight in the source clip. Suggested value (the schema's default; still
+        required): \"".
     video (MediaInput, required): Public URL of the input video to edit. Maximum duration 10
         seconds. Media input: a video as an https URL, a data: URI, a Path, bytes or a
         binary file.

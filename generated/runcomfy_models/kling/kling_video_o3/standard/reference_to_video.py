@@ -59,7 +59,7 @@ class Params(TypedDict, total=False):
 
     prompt (str, required): Describe the scene and action. Refer to references by position,
         e.g. 'The man in Figure 2 walks with the woman in Figure 1 through a sunlit park.'
-        Default (applied by RunComfy when not given): \"".
+        Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Output frame ratio. 16:9 for landscape, 9:16 for
         vertical social, 1:1 for square. Default (applied by RunComfy when not given):
         "16:9".

@@ -55,7 +55,7 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Text description of the scene, subject, motion, camera, and
-        atmosphere to generate. Default (applied by RunComfy when not given): \"".
+        atmosphere to generate. Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Output frame ratio. 16:9 for landscape, 9:16 for
         vertical social, 1:1 for square. Default (applied by RunComfy when not given):
         "16:9".

@@ -68,7 +68,7 @@ class Params(TypedDict, total=False):
     image_url (MediaInput, required): URL of the start image to animate into video. Media
         input: an image as an https URL, a data: URI, a Path, bytes or a binary file.
     prompt (str, required): Describe motion, camera, lighting, style, and audio for the
-        generated video. Default (applied by RunComfy when not given): \"".
+        generated video. Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Output aspect ratio. auto follows the input image.
         Default (applied by RunComfy when not given): "auto".
     camera_motion (CameraMotion, optional): Optional camera motion preset. Leave unset for

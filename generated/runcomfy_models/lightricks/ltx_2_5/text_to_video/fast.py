@@ -66,7 +66,7 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Text prompt describing the video scene, motion, and audio.
-        Default (applied by RunComfy when not given): \"".
+        Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Output aspect ratio of the generated video.
         Default (applied by RunComfy when not given): "16:9".
     camera_motion (CameraMotion, optional): Optional camera motion preset. Leave unset for

@@ -66,7 +66,7 @@ class Params(TypedDict, total=False):
     images (Sequence[MediaInput], required): Reference images to edit or combine, up to 16
         images. Media input: image files as an https URL, a data: URI, a Path, bytes or a
         binary file (a list). Items: 1 to 16.
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Output aspect ratio for the edited image. Default
         (applied by RunComfy when not given): "1:1".
     output_format (OutputFormat, optional): Output image file format. Default (applied by

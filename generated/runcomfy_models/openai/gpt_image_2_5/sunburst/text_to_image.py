@@ -63,7 +63,7 @@ Resolution = Literal["1k", "2k", "4k"]
 class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
-    prompt (str, required): Default (applied by RunComfy when not given): \"".
+    prompt (str, required): Suggested value (the schema's default; still required): \"".
     aspect_ratio (AspectRatio, optional): Output aspect ratio for the generated image.
         Default (applied by RunComfy when not given): "16:9".
     output_format (OutputFormat, optional): Output image file format. Default (applied by

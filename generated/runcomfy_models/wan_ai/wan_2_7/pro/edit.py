@@ -64,7 +64,7 @@ class Params(TypedDict, total=False):
         image files as an https URL, a data: URI, a Path, bytes or a binary file (a list).
         Items: 1 to 4.
     prompt (str, required): Text prompt describing the desired image edit. Supports Chinese
-        and English. Default (applied by RunComfy when not given): \"".
+        and English. Suggested value (the schema's default; still required): \"".
     enable_prompt_expansion (bool, optional): Enable DashScope prompt expansion (image edit
         mode). Default true. Default (applied by RunComfy when not given): true.
     image_size (ImageSize, optional): Output image size preset; mapped to the provider’s

@@ -60,7 +60,7 @@ class Params(TypedDict, total=False):
     """The model's inputs: the keyword arguments of :func:`run` and :func:`submit`.
 
     prompt (str, required): Text prompt describing the desired output. Supports Chinese and
-        English. Default (applied by RunComfy when not given): \"".
+        English. Suggested value (the schema's default; still required): \"".
     image_size (ImageSize, optional): Output size preset. Where supported, a custom `{width,
         height}` object may be sent instead of a preset string. Default (applied by RunComfy
         when not given): "square_hd".

@@ -36,7 +36,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] The text prompt describing how the video continues from the source clip\'s final frames. Default (applied by RunComfy when not given): "".',
+            help="[required] The text prompt describing how the video continues from the source clip's final frames. Suggested value (the schema's default; still required): \"\".",
         ),
         click.Option(
             ["--resolution", "resolution"],

@@ -41,7 +41,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] The text prompt describing the draft video. Default (applied by RunComfy when not given): "".',
+            help='[required] The text prompt describing the draft video. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--safety-tolerance", "safety_tolerance"],

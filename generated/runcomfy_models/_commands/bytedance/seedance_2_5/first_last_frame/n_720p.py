@@ -37,7 +37,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Text prompt describing the transition and motion between the first and last frames. Default (applied by RunComfy when not given): "".',
+            help='[required] Text prompt describing the transition and motion between the first and last frames. Suggested value (the schema\'s default; still required): "".',
         ),
     ]
 

@@ -48,7 +48,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Text prompt describing the desired video, referencing the provided images, video clips, and audio as environment, motion, and mood cues. Default (applied by RunComfy when not given): "".',
+            help='[required] Text prompt describing the desired video, referencing the provided images, video clips, and audio as environment, motion, and mood cues. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--videos", "videos"],

@@ -36,7 +36,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Text prompt describing the video scene and motion. Default (applied by RunComfy when not given): "".',
+            help='[required] Text prompt describing the video scene and motion. Suggested value (the schema\'s default; still required): "".',
         ),
     ]
 

@@ -36,7 +36,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Text prompt for the video (Chinese ~≤500 characters, English ~≤1000 words recommended).  Default (applied by RunComfy when not given): "".',
+            help='[required] Text prompt for the video (Chinese ~≤500 characters, English ~≤1000 words recommended).  Suggested value (the schema\'s default; still required): "".',
         ),
     ]
 

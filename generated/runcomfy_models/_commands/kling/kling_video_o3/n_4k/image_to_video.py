@@ -36,7 +36,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the motion, camera move, lighting, and atmosphere you want layered over the reference image. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the motion, camera move, lighting, and atmosphere you want layered over the reference image. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--shot-type", "shot_type"],

@@ -37,7 +37,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the scene, characters, action, camera move, and mood you want the 4K clip to render. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the scene, characters, action, camera move, and mood you want the 4K clip to render. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--shot-type", "shot_type"],

@@ -31,7 +31,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the scene, characters, camera move, lighting, and atmosphere you want the model to render in 4K. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the scene, characters, camera move, lighting, and atmosphere you want the model to render in 4K. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--shot-type", "shot_type"],

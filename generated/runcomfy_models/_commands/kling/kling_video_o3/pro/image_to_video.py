@@ -36,7 +36,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the desired motion, camera movement, lighting, and action for the clip. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the desired motion, camera movement, lighting, and action for the clip. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--shot-type", "shot_type"],

@@ -42,7 +42,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help="[required] Describe the scene, action, and camera. Refer to references by position, e.g. 'The woman in Figure 1 walks with the man in Figure 2 through a neon-lit alley.' Default (applied by RunComfy when not given): \"\".",
+            help="[required] Describe the scene, action, and camera. Refer to references by position, e.g. 'The woman in Figure 1 walks with the man in Figure 2 through a neon-lit alley.' Suggested value (the schema's default; still required): \"\".",
         ),
         click.Option(
             ["--shot-type", "shot_type"],

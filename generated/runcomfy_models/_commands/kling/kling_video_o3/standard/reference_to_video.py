@@ -42,7 +42,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help="[required] Describe the scene and action. Refer to references by position, e.g. 'The man in Figure 2 walks with the woman in Figure 1 through a sunlit park.' Default (applied by RunComfy when not given): \"\".",
+            help="[required] Describe the scene and action. Refer to references by position, e.g. 'The man in Figure 2 walks with the woman in Figure 1 through a sunlit park.' Suggested value (the schema's default; still required): \"\".",
         ),
         click.Option(
             ["--shot-type", "shot_type"],

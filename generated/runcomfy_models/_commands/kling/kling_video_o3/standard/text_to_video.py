@@ -31,7 +31,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Text description of the scene, subject, motion, camera, and atmosphere to generate. Default (applied by RunComfy when not given): "".',
+            help='[required] Text description of the scene, subject, motion, camera, and atmosphere to generate. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--shot-type", "shot_type"],

@@ -32,7 +32,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the edit you want — what to add, remove, replace, restyle, or relight in the source clip. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the edit you want — what to add, remove, replace, restyle, or relight in the source clip. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--shot-type", "shot_type"],

@@ -56,7 +56,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe motion, camera, lighting, style, and audio for the generated video. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe motion, camera, lighting, style, and audio for the generated video. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--resolution", "resolution"],

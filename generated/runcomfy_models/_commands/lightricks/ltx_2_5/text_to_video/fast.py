@@ -46,7 +46,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Text prompt describing the video scene, motion, and audio. Default (applied by RunComfy when not given): "".',
+            help='[required] Text prompt describing the video scene, motion, and audio. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--resolution", "resolution"],

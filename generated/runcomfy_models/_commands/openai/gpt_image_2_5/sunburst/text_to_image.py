@@ -31,7 +31,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Default (applied by RunComfy when not given): "".',
+            help='[required] Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--quality", "quality"],

@@ -37,7 +37,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the change in plain language, e.g. what to add, remove, restyle, or replace. Quote any text to render it verbatim. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the change in plain language, e.g. what to add, remove, restyle, or replace. Quote any text to render it verbatim. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--resolution", "resolution"],

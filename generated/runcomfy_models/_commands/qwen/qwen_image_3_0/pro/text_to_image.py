@@ -31,7 +31,7 @@ def params() -> list[click.Parameter]:
         click.Option(
             ["--prompt", "prompt"],
             type=click.STRING,
-            help='[required] Describe the subject, setting, style, and any exact text you want rendered. Put wording in quotes to render it verbatim. Default (applied by RunComfy when not given): "".',
+            help='[required] Describe the subject, setting, style, and any exact text you want rendered. Put wording in quotes to render it verbatim. Suggested value (the schema\'s default; still required): "".',
         ),
         click.Option(
             ["--resolution", "resolution"],
