@@ -85,6 +85,33 @@ def test_an_enum_value_rename_is_a_changed_literal() -> None:
     assert change.schema_path == "input.aspectRatio"
 
 
+def test_a_named_type_that_is_gone_is_reported_by_its_public_name() -> None:
+    # Users import and annotate with the module's Literal types: they are public API.
+    old = entry()
+    new = entry(aspectRatio={"type": "string", "default": "1:1"})
+    rules = {(c.rule, c.path, c.message) for c in api_changes(old, new)}
+    assert (
+        "type-removed",
+        "text_to_image.AspectRatio",
+        "type text_to_image.AspectRatio removed",
+    ) in rules
+
+
+def test_a_named_type_that_takes_another_name_is_a_renamed_type() -> None:
+    old = entry()
+    new = copy.deepcopy(old)
+    props = new["input_schema"]["properties"]
+    props["ratio"] = props.pop("aspectRatio")
+    renamed = [c for c in api_changes(old, new) if c.rule == "type-renamed"]
+    assert [(c.path, c.message, c.severity) for c in renamed] == [
+        (
+            "text_to_image.AspectRatio",
+            "type text_to_image.AspectRatio is now text_to_image.Ratio",
+            Severity.BREAKING,
+        )
+    ]
+
+
 def test_a_property_rename_with_the_same_schema_is_a_renamed_keyword() -> None:
     old = entry()
     new = copy.deepcopy(old)

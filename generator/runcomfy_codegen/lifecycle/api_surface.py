@@ -50,6 +50,9 @@ class ModelSurface:
     output_class: str
     inputs: tuple[FieldSurface, ...]
     outputs: tuple[FieldSurface, ...]
+    types: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """The module's named ``Literal`` types (``Resolution``) and their values (canonical JSON):
+    public names that users import and annotate with."""
 
 
 def _literals(t: FieldType) -> tuple[str, ...] | None:
@@ -83,6 +86,9 @@ def surface(spec: ModelSpec) -> ModelSurface:
             _field(f, output=False, type_name=type_name_of(f, types)) for f in spec.inputs
         ),
         outputs=tuple(_field(f, output=True) for f in spec.outputs),
+        types=tuple(
+            (t.name, tuple(json.dumps(v, ensure_ascii=False) for v in t.values)) for t in types
+        ),
     )
 
 
@@ -115,8 +121,28 @@ class _Comparer:
                     f"{label} class {before} is now {after}",
                 )
         self.short = new.short
+        self.types(old.types, new.types)
         self.fields(old.inputs, new.inputs, output=False)
         self.fields(old.outputs, new.outputs, output=True)
+
+    def types(
+        self,
+        old: Sequence[tuple[str, tuple[str, ...]]],
+        new: Sequence[tuple[str, tuple[str, ...]]],
+    ) -> None:
+        """A named type that is gone breaks every import and annotation that uses it; its values
+        are compared field by field (``literal-*``)."""
+        new_names = {name for name, _ in new}
+        by_values = {values: name for name, values in new}
+        for name, values in old:
+            if name in new_names:
+                continue
+            path = f"{self.short}.{name}"
+            twin = by_values.get(values)
+            if twin is not None and twin not in {n for n, _ in old}:
+                self.add(path, "type-renamed", f"type {path} is now {self.short}.{twin}")
+            else:
+                self.add(path, "type-removed", f"type {path} removed")
 
     def where(self, name: str, *, output: bool) -> str:
         """A field as users write it: ``text_to_image.run(style=...)`` or ``...Output.image``."""
