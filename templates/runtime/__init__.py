@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 from .lazy_exports import LazyExports
 
 if TYPE_CHECKING:
-    from .async_client import AsyncJob, AsyncRunComfy
+    from .async_client import AsyncRunComfy
+    from .async_job import AsyncJob
     from .billing import Balance
     from .binding import ModelBinding
-    from .client import Job, RunComfy
+    from .client import RunComfy
     from .config import (
         DEFAULT_BASE_URL,
         PollPolicy,
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
         MediaKind,
         encode_media,
     )
+    from .job import Job
     from .job_types import (
         CancelOutcome,
         JobResult,
@@ -162,7 +164,7 @@ _MODULES = {
     "APIConnectionError": "errors",
     "APIError": "errors",
     "APITimeoutError": "errors",
-    "AsyncJob": "async_client",
+    "AsyncJob": "async_job",
     "AsyncRunComfy": "async_client",
     "AuthenticationError": "errors",
     "BadRequestError": "errors",
@@ -178,7 +180,7 @@ _MODULES = {
     "InsufficientBalanceError": "errors",
     "InvalidInputError": "errors",
     "InvalidTokenError": "errors",
-    "Job": "client",
+    "Job": "job",
     "JobCancelledError": "errors",
     "JobError": "errors",
     "JobFailedError": "errors",

@@ -1,11 +1,12 @@
 """Sync code derived from async code, so that each behaviour is written once.
 
-``templates/runtime/async_client.py`` holds ``AsyncRunComfy`` and ``AsyncJob``; its sync twin
-``client.py`` (``RunComfy`` and ``Job``) is that text with ``async``/``await`` removed and the
-async names replaced, as httpcore derives its sync code from its async code. The download loops
-(``async_fetch.py`` -> ``fetch.py``) are derived the same way. Both twins are committed beside
-their sources, so the runtime folder can be read, linted and type-checked where it is written;
-``runcomfy-codegen derive`` rewrites them and ``generate`` refuses a twin that has drifted.
+``templates/runtime/async_client.py`` holds ``AsyncRunComfy``; its sync twin ``client.py``
+(``RunComfy``) is that text with ``async``/``await`` removed and the async names replaced, as
+httpcore derives its sync code from its async code. Jobs (``async_job.py`` -> ``job.py``) and the
+download loops (``async_fetch.py`` -> ``fetch.py``) are derived the same way. The twins are
+committed beside their sources, so the runtime folder can be read, linted and type-checked where
+it is written; ``runcomfy-codegen derive`` rewrites them and ``generate`` refuses a twin that has
+drifted.
 
 The sources are written so that the derived text is already formatted (magic trailing commas
 where a call would fit on one line once ``await`` is gone); ``ruff format --check`` proves it.
@@ -31,10 +32,18 @@ class Twin:
 DERIVED: dict[str, Twin] = {
     "async_client.py": Twin(
         "client.py",
-        '''"""``RunComfy`` and ``Job``: the synchronous client of the RunComfy Model API.
+        '''"""``RunComfy``: the synchronous client of the RunComfy Model API (its jobs: ``job``).
 
 Derived by the generator from ``async_client.py``, the one source of both
 clients: edit that file, not this one.
+"""''',
+    ),
+    "async_job.py": Twin(
+        "job.py",
+        '''"""``Job``: a submitted job of the synchronous client: status, result, cancel and wait.
+
+Derived by the generator from ``async_job.py``, the one source of both job handles: edit that
+file, not this one.
 """''',
     ),
     "async_fetch.py": Twin(
@@ -58,6 +67,7 @@ _RULES: tuple[tuple[str, str], ...] = (
         "Synchronous client with one connection pool; use ``with`` or ``close()``.",
     ),
     (r"^import asyncio$", "import time"),
+    (r"\bfrom \.async_(client|job|fetch) import\b", r"from .\1 import"),
     (r"\basyncio\.sleep\(", "time.sleep("),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
@@ -98,11 +108,20 @@ def unasync(source: str, docstring: str = "") -> str:
 
 
 def _derived(folder: Path) -> dict[Path, str]:
-    """Twin path -> the text its source derives, for every source in ``folder``."""
-    return {
-        folder / twin.target: unasync((folder / source).read_text(encoding="utf-8"), twin.docstring)
+    """Twin path -> the text its source derives, for every source in ``folder``: imports sorted
+    and formatted by the pinned ruff with the generated package's own configuration (renaming
+    ``async_job`` to ``job`` moves an import)."""
+    from runcomfy_codegen.pipeline.formatting import format_python
+    from runcomfy_codegen.pipeline.render import Templates
+    from runcomfy_codegen.pipeline.render_package import render_pyproject
+
+    texts = {
+        twin.target: unasync((folder / source).read_text(encoding="utf-8"), twin.docstring)
         for source, twin in sorted(DERIVED.items())
     }
+    pyproject = render_pyproject(Templates(), "")
+    tidy = format_python({name: text.encode() for name, text in texts.items()}, pyproject)
+    return {folder / name: tidy[name].decode() for name in texts}
 
 
 def _differs(path: Path, text: str) -> bool:
