@@ -20,7 +20,7 @@ import httpx
 from .async_job import AsyncJob
 from .billing import Balance, parse_balance
 from .client_core import ClientCore
-from .config import PollPolicy, RetryPolicy, TimeoutLike
+from .config import TimeoutLike
 from .job_types import CancelOutcome, JobResult, JobStatus
 from .model_types import OutputT
 from .outputs import GenericOutput
@@ -33,7 +33,7 @@ from .wire import parse_cancel, parse_status
 __all__ = ["AsyncJob", "AsyncRunComfy", "StatusCallback"]
 
 
-class AsyncRunComfy(ClientCore):
+class AsyncRunComfy(ClientCore[httpx.AsyncClient]):
     """Asynchronous client with one connection pool; use ``async with`` or ``await aclose()``.
 
     ``token`` defaults to ``RUNCOMFY_API_TOKEN`` (then ``RUNCOMFY_TOKEN``) and
@@ -47,31 +47,8 @@ class AsyncRunComfy(ClientCore):
     take (see ``timings``), so ``wait`` polls around the expected finish.
     """
 
-    def __init__(
-        self,
-        token: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: TimeoutLike | None = None,
-        max_retries: int | None = None,
-        retry: RetryPolicy | None = None,
-        poll: PollPolicy | None = None,
-        allow_insecure_http: bool = False,
-        http_client: httpx.AsyncClient | None = None,
-        learn_timings: bool = True,
-    ) -> None:
-        super().__init__(
-            token,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            poll=poll,
-            allow_insecure_http=allow_insecure_http,
-            learn_timings=learn_timings,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -27,6 +27,8 @@ from .transport import ApiRequest, Attempts
 from .wire import Action, model_url, parse_result, parse_submit, request_url
 
 __all__ = ["ClientCore", "encode_payload"]
+
+HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
 logger = logging.getLogger("runcomfy_models")
 
@@ -78,7 +80,7 @@ def _unencodable_path(value: Any, path: str = "", depth: int = 0) -> str | None:
     return None
 
 
-class ClientCore:
+class ClientCore(Generic[HttpT]):
     """Resolves the token, base URL and policies, and builds each API call.
 
     The token is kept out of reprs, logs and error messages, and is only ever
@@ -95,6 +97,7 @@ class ClientCore:
         retry: RetryPolicy | None = None,
         poll: PollPolicy | None = None,
         allow_insecure_http: bool = False,
+        http_client: HttpT | None = None,
         learn_timings: bool = True,
     ) -> None:
         self._token = resolve_token(token)
@@ -107,6 +110,12 @@ class ClientCore:
         self._poll = poll or PollPolicy()
         self._timings = default_history() if learn_timings else None
         self._prices = PriceCache()
+        self._owns_http = http_client is None
+        self._http: HttpT = http_client if http_client is not None else self._new_http()
+
+    def _new_http(self) -> HttpT:
+        """The connection pool of a client given no ``http_client`` (no redirects followed)."""
+        raise NotImplementedError
 
     @property
     def base_url(self) -> str:

@@ -15,7 +15,7 @@ import httpx
 
 from .billing import Balance, parse_balance
 from .client_core import ClientCore
-from .config import PollPolicy, RetryPolicy, TimeoutLike
+from .config import TimeoutLike
 from .job import Job
 from .job_types import CancelOutcome, JobResult, JobStatus
 from .model_types import OutputT
@@ -29,7 +29,7 @@ from .wire import parse_cancel, parse_status
 __all__ = ["Job", "RunComfy", "StatusCallback"]
 
 
-class RunComfy(ClientCore):
+class RunComfy(ClientCore[httpx.Client]):
     """Synchronous client with one connection pool; use ``with`` or ``close()``.
 
     ``token`` defaults to ``RUNCOMFY_API_TOKEN`` (then ``RUNCOMFY_TOKEN``) and
@@ -43,31 +43,8 @@ class RunComfy(ClientCore):
     take (see ``timings``), so ``wait`` polls around the expected finish.
     """
 
-    def __init__(
-        self,
-        token: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: TimeoutLike | None = None,
-        max_retries: int | None = None,
-        retry: RetryPolicy | None = None,
-        poll: PollPolicy | None = None,
-        allow_insecure_http: bool = False,
-        http_client: httpx.Client | None = None,
-        learn_timings: bool = True,
-    ) -> None:
-        super().__init__(
-            token,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            poll=poll,
-            allow_insecure_http=allow_insecure_http,
-            learn_timings=learn_timings,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self.timeout, follow_redirects=False)
+    def _new_http(self) -> httpx.Client:
+        return httpx.Client(timeout=self.timeout, follow_redirects=False)
 
     def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

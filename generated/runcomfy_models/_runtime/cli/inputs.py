@@ -8,7 +8,7 @@ way the user wrote it: ``--seed`` on the command line, ``seed`` in a file.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ..binding import MediaField, ModelBinding
 from ..errors import InvalidInputError
 from ..files import MAX_MEDIA_BYTES, encode_media
+from ..model_types import MediaKind
 from ..suggest import suggestion
 from .params import Media, is_media_reference
 from .registry import ModelCommands
@@ -158,32 +159,15 @@ class InputShape:
 
     def encode_files(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Local files read and turned into ``data:`` URIs (size limits checked first)."""
-        if not self._has_media:
-            return dict(params)
-        problems: list[str] = []
-        result = dict(params)
-        for dest, value in params.items():
-            info = self.fields.get(dest)
-            if info is None or info.media is None:
-                continue
-            label = self.label(dest)
-            kind = info.media.kind
-            try:
-                if isinstance(value, list):
-                    result[dest] = [
-                        encode_media(item, kind, field=label) if isinstance(item, Path) else item
-                        for item in value
-                    ]
-                elif isinstance(value, Path):
-                    result[dest] = encode_media(value, kind, field=label)
-            except InvalidInputError as exc:
-                problems.append(exc.message)
-        if problems:
-            raise InputProblems(self.model_id, problems)
-        return result
+        return self._each_file(params, _encode_file)
 
     def check_files(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Like :meth:`encode_files` without reading: checks each file and stands in for it."""
+        return self._each_file(params, _check_file)
+
+    def _each_file(self, params: Mapping[str, Any], convert: _FileStep) -> dict[str, Any]:
+        """``params`` with each media value (each item of a list) passed through ``convert``;
+        every problem found is reported at once."""
         if not self._has_media:
             return dict(params)
         problems: list[str] = []
@@ -192,12 +176,11 @@ class InputShape:
             info = self.fields.get(dest)
             if info is None or info.media is None:
                 continue
-            label = self.label(dest)
-            limit = MAX_MEDIA_BYTES[info.media.kind]
+            label, kind = self.label(dest), info.media.kind
             if isinstance(value, list):
-                result[dest] = [_check_file(item, label, limit, problems) for item in value]
+                result[dest] = [convert(item, label, kind, problems) for item in value]
             else:
-                result[dest] = _check_file(value, label, limit, problems)
+                result[dest] = convert(value, label, kind, problems)
         if problems:
             raise InputProblems(self.model_id, problems)
         return result
@@ -270,9 +253,24 @@ def _confine(label: str, value: Any, root: Path, problems: list[str]) -> None:
             )
 
 
-def _check_file(value: Any, label: str, limit: int, problems: list[str]) -> Any:
+_FileStep = Callable[[Any, str, MediaKind, list[str]], Any]
+"""What happens to one media value: (value, field label, media kind, problems) -> new value."""
+
+
+def _encode_file(value: Any, label: str, kind: MediaKind, problems: list[str]) -> Any:
     if not isinstance(value, Path):
         return value
+    try:
+        return encode_media(value, kind, field=label)
+    except InvalidInputError as exc:
+        problems.append(exc.message)
+        return value
+
+
+def _check_file(value: Any, label: str, kind: MediaKind, problems: list[str]) -> Any:
+    if not isinstance(value, Path):
+        return value
+    limit = MAX_MEDIA_BYTES[kind]
     try:
         stat = value.stat()
     except FileNotFoundError:
