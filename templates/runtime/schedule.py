@@ -101,9 +101,7 @@ def current_runs(durations: Sequence[float]) -> list[float]:
 def _left(runs: Sequence[float], before: Window) -> bool:
     """Whether all of ``runs`` lie beyond ``before`` on one side, by more than its lag."""
     margin = target_lag(before.median)
-    return all(s > before.high + margin for s in runs) or all(
-        s < before.low - margin for s in runs
-    )
+    return all(s > before.high + margin for s in runs) or all(s < before.low - margin for s in runs)
 
 
 def windows_of(durations: Sequence[float]) -> tuple[Window, ...]:
