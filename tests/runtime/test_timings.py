@@ -76,6 +76,24 @@ def test_the_history_keeps_the_latest_run_times_per_key(history: TimingHistory) 
     other.close()
 
 
+def test_a_key_is_read_from_the_file_once_then_kept_in_memory(tmp_path: Path) -> None:
+    path = tmp_path / "timings.sqlite3"
+    first, second = TimingHistory(path), TimingHistory(path)
+    first.record("a", 1.0)
+    first.flush()
+    assert second.durations("a") == [1.0]
+    first.record("a", 2.0)
+    first.flush()
+    second.record("a", 3.0)
+    # The second process keeps what it read and what it learned; the next one sees all.
+    assert second.durations("a") == [1.0, 3.0]
+    second.flush()
+    third = TimingHistory(path)
+    assert third.durations("a") == [1.0, 2.0, 3.0]
+    for store in (first, second, third):
+        store.close()
+
+
 def test_values_that_are_not_run_times_are_ignored_on_read(history: TimingHistory) -> None:
     history.record("a", 1.0)
     history.flush()

@@ -15,7 +15,9 @@ Local state can never cost a job: every value read is checked (a finite number
 of seconds, more than 0 and at most a day) and anything else is ignored; any
 error from the file or the cache folder (path checks included) turns the history
 off for the process with one debug line. Writes are kept in memory and written
-in batches by a background thread, never on the caller's event loop.
+in batches by a background thread, never on the caller's event loop; a key's run
+times are read from the file once per process, then kept up to date in memory
+(the runs of other processes are seen by the next process).
 """
 
 from __future__ import annotations
@@ -125,7 +127,8 @@ class TimingHistory(Timings):
     """Recent run times per key in a SQLite file (created on first write).
 
     :meth:`record` queues the write; a background thread writes what is queued in one
-    transaction. :meth:`durations` sees the queued writes too; :meth:`flush` waits for them.
+    transaction. :meth:`durations` reads a key from the file once, then from memory (which
+    :meth:`record` keeps up to date); :meth:`flush` waits for the writes.
     """
 
     def __init__(self, path: Path) -> None:
@@ -136,21 +139,27 @@ class TimingHistory(Timings):
         self._writing: list[tuple[str, float]] = []
         self._writer: threading.Thread | None = None
         self._db: sqlite3.Connection | None = None
+        self._known: dict[str, list[float]] = {}
         self.broken = False
         """True once a problem turned the history off for this process."""
 
     def durations(self, key: str | None) -> list[float]:
         if key is None or self.broken:
             return []
+        with self._queue_lock:
+            known = self._known.get(key)
+            if known is not None:
+                return list(known)
         try:
             rows = self._read(key)
         except Exception as exc:  # local state must never cost a job
             self._turn_off(exc)
-            rows = []
+            return []
+        found = [s for s in (valid_seconds(row[0]) for row in reversed(rows)) if s is not None]
         with self._queue_lock:
             unsaved = [s for k, s in (*self._writing, *self._queued) if k == key]
-        found = [s for s in (valid_seconds(row[0]) for row in reversed(rows)) if s is not None]
-        return (found + unsaved)[-KEEP:]
+            known = self._known[key] = (found + unsaved)[-KEEP:]
+            return list(known)
 
     def record(self, key: str | None, seconds: float) -> None:
         checked = valid_seconds(seconds)
@@ -158,6 +167,10 @@ class TimingHistory(Timings):
             return
         with self._queue_lock:
             self._queued.append((key, checked))
+            known = self._known.get(key)
+            if known is not None:
+                known.append(checked)
+                del known[:-KEEP]
             if self._writer is None:
                 # Not a daemon: the process waits for the last write (bounded by the busy timeout).
                 self._writer = threading.Thread(
@@ -251,6 +264,7 @@ class TimingHistory(Timings):
                 return
             self.broken = True
             self._queued = []
+            self._known = {}
         logger.debug("job timing history at %s turned off: %s", self.path, exc)
 
 

@@ -31,6 +31,7 @@ from .errors import (
     SubmitOutcomeUnknownError,
     UnexpectedResponseError,
 )
+from .reading import read_async, read_sync
 from .retry import (
     RequestKind,
     backoff_delay,
@@ -121,15 +122,19 @@ class Attempts:
         remaining = max(self.deadline - self.monotonic(), MIN_REQUEST_TIMEOUT)
         return cap_timeout(self.timeout, remaining)
 
-    def check_deadline(self, *, force: bool = False) -> None:
-        """Raise DeadlineReached once the deadline passed while an answer was read."""
-        if self.deadline is not None and (force or self.monotonic() >= self.deadline):
-            raise DeadlineReached(
-                APITimeoutError(
-                    f"{self.request.label}: the answer was still arriving at the deadline",
-                    request_id=self.request.request_id,
-                )
+    def body_deadline(self) -> float | None:
+        """When reading an answer must end; None for a submit, whose answer holds the
+        request id and must not be given up on."""
+        return None if self.request.kind == "submit" else self.deadline
+
+    def late(self) -> DeadlineReached:
+        """The deadline passed while an answer was still arriving."""
+        return DeadlineReached(
+            APITimeoutError(
+                f"{self.request.label}: the answer was still arriving at the deadline",
+                request_id=self.request.request_id,
             )
+        )
 
     def on_response(self, response: httpx.Response) -> Done | Retry:
         status = response.status_code
@@ -305,70 +310,24 @@ def _build(http: httpx.Client | httpx.AsyncClient, attempts: Attempts) -> httpx.
     )
 
 
-def _bounded(attempts: Attempts) -> bool:
-    """Whether the answer is read piece by piece against the deadline (never for a submit:
-    its answer holds the request id, which must not be given up on)."""
-    return attempts.deadline is not None and attempts.request.kind != "submit"
-
-
-def _already_read(response: httpx.Response) -> bool:
-    """Whether the body is in memory already (an answer made in memory, not read off a wire)."""
-    try:
-        response.content  # noqa: B018 - raises until the body was read
-    except httpx.ResponseNotRead:
-        return False
-    return True
-
-
-def _whole(response: httpx.Response, raw: bytes) -> httpx.Response:
-    """``response`` with its (still encoded) body read."""
-    return httpx.Response(
-        response.status_code,
-        headers=response.headers,
-        content=raw,
-        request=response.request,
-        extensions=response.extensions,
+def _read_sync(http: httpx.Client, attempts: Attempts) -> httpx.Response:
+    return read_sync(
+        http,
+        _build(http, attempts),
+        deadline=attempts.body_deadline(),
+        clock=attempts.monotonic,
+        late=attempts.late,
     )
 
 
-def _read_sync(http: httpx.Client, attempts: Attempts) -> httpx.Response:
-    request = _build(http, attempts)
-    if not _bounded(attempts):
-        return http.send(request, follow_redirects=False)
-    response = http.send(request, follow_redirects=False, stream=True)
-    if _already_read(response):
-        return response
-    try:
-        pieces: list[bytes] = []
-        for piece in response.iter_raw():
-            if pieces:  # a body still arriving after the deadline is given up on
-                attempts.check_deadline()
-            pieces.append(piece)
-    finally:
-        response.close()
-    return _whole(response, b"".join(pieces))
-
-
 async def _read_async(http: httpx.AsyncClient, attempts: Attempts) -> httpx.Response:
-    request = _build(http, attempts)
-    if not _bounded(attempts):
-        return await http.send(request, follow_redirects=False)
-    assert attempts.deadline is not None
-    try:
-        # The deadline bounds the whole answer here, a body that stalls included.
-        remaining = attempts.deadline - attempts.monotonic()
-        async with asyncio.timeout(max(remaining, MIN_REQUEST_TIMEOUT)):
-            response = await http.send(request, follow_redirects=False, stream=True)
-            if _already_read(response):
-                return response
-            try:
-                pieces = [piece async for piece in response.aiter_raw()]
-            finally:
-                await response.aclose()
-    except TimeoutError:
-        attempts.check_deadline(force=True)
-        raise
-    return _whole(response, b"".join(pieces))
+    return await read_async(
+        http,
+        _build(http, attempts),
+        deadline=attempts.body_deadline(),
+        clock=attempts.monotonic,
+        late=attempts.late,
+    )
 
 
 def send_sync(http: httpx.Client, attempts: Attempts) -> Any:
