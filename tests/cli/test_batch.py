@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from runcomfy_models._runtime.cli.batch import execute
 from runcomfy_models._runtime.cli.batch.journal import Journal
-from runcomfy_models._runtime.cli.batch.reader import InputFileError, Record
+from runcomfy_models._runtime.cli.batch.reader import InputFileError, InputLine
 from runcomfy_models._runtime.emulator import FAIL_MARKER, FaultRule, RunningEmulator
 
 from .support import (
@@ -439,7 +439,7 @@ def test_an_inputs_file_that_fails_midway_stops_gracefully(
     real = execute.read_records
     reads: list[Path] = []
 
-    def failing(path: Path, text_keys: frozenset[str] = frozenset()) -> Iterator[Record]:
+    def failing(path: Path, text_keys: frozenset[str] = frozenset()) -> Iterator[InputLine]:
         # The first reads (validating every line, estimating the lines to send) succeed;
         # the file fails while sending.
         reads.append(path)

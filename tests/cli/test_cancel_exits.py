@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from runcomfy_models._runtime.cli.render import text_lines
+from runcomfy_models._runtime.cli.printing import text_lines
 from runcomfy_models._runtime.emulator import RunningEmulator, running_emulator
 from runcomfy_models._runtime.emulator.shapes import VARIANTS
 

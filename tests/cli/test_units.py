@@ -17,7 +17,7 @@ from runcomfy_models._runtime.cli.batch.reader import (
     read_records,
 )
 from runcomfy_models._runtime.cli.live import LiveLine, format_elapsed
-from runcomfy_models._runtime.cli.render import text_lines
+from runcomfy_models._runtime.cli.printing import text_lines
 from runcomfy_models._runtime.cli.settings import Settings
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 from runcomfy_models._runtime.emulator import Emulator, RunningEmulator
-from runcomfy_models._runtime.emulator import inputs as inputs_module
-from runcomfy_models._runtime.emulator.inputs import is_media_reference, normalise_schema
+from runcomfy_models._runtime.emulator import input_schema as inputs_module
+from runcomfy_models._runtime.emulator.input_schema import is_media_reference, normalise_schema
 
 from .support import CATALOG, EDIT, IMAGE_URL, REFRAME, REFRAME_INPUT, VIDEO, VIDEO_INPUT, submit
 

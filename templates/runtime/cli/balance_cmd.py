@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .render import Printer
+from .printing import Printer
 from .settings import get_settings
 
 __all__ = ["balance_command"]

@@ -8,8 +8,8 @@ from typing import Any
 import click
 
 from ..pricing import Price
+from .printing import Printer
 from .registry import ModelInfo, all_models
-from .render import Printer
 from .settings import get_settings
 from .style import json_line, terminal_text
 

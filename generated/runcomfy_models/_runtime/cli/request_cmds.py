@@ -12,7 +12,7 @@ from ..errors import RunComfyError, UnexpectedResponseError
 from ..outputs import GenericOutput, download_all
 from . import exits
 from .folders import writable_folder
-from .render import Printer, cancel_record, explain_no_files, result_record, status_record
+from .printing import Printer, cancel_record, explain_no_files, result_record, status_record
 from .settings import get_settings
 from .style import error
 

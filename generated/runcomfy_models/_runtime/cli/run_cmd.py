@@ -26,8 +26,8 @@ from .advice import cli_message
 from .folders import writable_folder
 from .inputs import InputShape
 from .live import LiveLine, format_elapsed
+from .printing import Printer, explain_no_files, file_urls
 from .registry import ModelCommands
-from .render import Printer, explain_no_files, file_urls
 from .settings import Settings, get_settings
 from .style import error, note, warning
 

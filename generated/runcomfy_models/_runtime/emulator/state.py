@@ -19,7 +19,7 @@ from typing import Any, Final, Literal
 
 from .catalog import Catalog, job_cost
 from .faults import FaultBook, FaultRule
-from .inputs import InputIssue, InputValidator
+from .input_schema import InputIssue, InputValidator
 from .jobs import JOB_STATES, OUTCOMES, Job, JobView, Outcome
 from .media import plan_output
 from .shapes import Shapes

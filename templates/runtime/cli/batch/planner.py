@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from ..inputs import InputProblems, InputShape
 from .journal import Journal
-from .reader import Record
+from .reader import InputLine
 
 __all__ = ["Planner", "Skip", "Work", "check_record"]
 
@@ -50,7 +50,7 @@ class Skip:
 
 
 def check_record(
-    shape: InputShape, record: Record, base: Path, root: Path
+    shape: InputShape, record: InputLine, base: Path, root: Path
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The parameters of a line, or why it is invalid (files are checked, not read).
 
@@ -86,7 +86,7 @@ class Planner:
         self.resubmit_unknown = resubmit_unknown
         self.saving = saving
 
-    def plan(self, record: Record) -> Work | Skip:
+    def plan(self, record: InputLine) -> Work | Skip:
         line = record.line
         digest = record.hash()
         row = self.journal.get(line)

@@ -17,7 +17,7 @@ from typing import Any, Literal, TextIO
 
 __all__ = [
     "InputFileError",
-    "Record",
+    "InputLine",
     "count_records",
     "csv_columns",
     "detect_format",
@@ -39,7 +39,7 @@ class InputFileError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Record:
+class InputLine:
     """One input line: its object, or why it is not one."""
 
     line: int
@@ -76,7 +76,7 @@ def detect_format(path: Path) -> Format:
     return "jsonl" if head[:1] in (b"{", b"") else "csv"
 
 
-def read_records(path: Path, text_keys: frozenset[str] = frozenset()) -> Iterator[Record]:
+def read_records(path: Path, text_keys: frozenset[str] = frozenset()) -> Iterator[InputLine]:
     """The records of ``path``; for CSV, columns in ``text_keys`` are kept as written.
 
     A line that cannot be decoded or parsed is a record with an error; a file
@@ -89,7 +89,7 @@ def read_records(path: Path, text_keys: frozenset[str] = frozenset()) -> Iterato
     return _read_errors(path, records if records is not None else _jsonl_records(path))
 
 
-def _read_errors(path: Path, records: Iterator[Record]) -> Iterator[Record]:
+def _read_errors(path: Path, records: Iterator[InputLine]) -> Iterator[InputLine]:
     """``records``, with a failure to read the file turned into InputFileError."""
     line = 0
     try:
@@ -101,7 +101,7 @@ def _read_errors(path: Path, records: Iterator[Record]) -> Iterator[Record]:
         raise InputFileError(f"{path}: cannot read the inputs{where}: {exc}") from exc
 
 
-def _jsonl_records(path: Path) -> Iterator[Record]:
+def _jsonl_records(path: Path) -> Iterator[InputLine]:
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1:
@@ -109,7 +109,7 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
             if not raw.strip():
                 continue
             data, problem = parse_line(raw)
-            yield Record(number, data, problem, raw)
+            yield InputLine(number, data, problem, raw)
 
 
 def parse_line(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
@@ -280,7 +280,7 @@ def _read_header(reader: Iterator[list[str]], path: Path) -> list[str] | None:
     return columns
 
 
-def _csv_records(path: Path, text_keys: frozenset[str]) -> Iterator[Record]:
+def _csv_records(path: Path, text_keys: frozenset[str]) -> Iterator[InputLine]:
     delimiter = _delimiter(path)
     with _open_csv(path) as handle:
         reader = csv.reader(handle, delimiter=delimiter)
@@ -295,7 +295,7 @@ def _csv_records(path: Path, text_keys: frozenset[str]) -> Iterator[Record]:
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield Record(start, None, f"not valid CSV: {exc}", "")
+                yield InputLine(start, None, f"not valid CSV: {exc}", "")
                 start = reader.line_num + 1
                 continue
             number, start = start, reader.line_num + 1
@@ -303,12 +303,12 @@ def _csv_records(path: Path, text_keys: frozenset[str]) -> Iterator[Record]:
                 continue
             raw = delimiter.join(row)
             if _undecodable(row):
-                yield Record(
+                yield InputLine(
                     number, None, "not valid UTF-8 text", raw.encode("utf-8", "surrogateescape")
                 )
                 continue
             if len(row) != len(columns):
-                yield Record(
+                yield InputLine(
                     number, None, f"has {len(row)} cells, the header has {len(columns)}", raw
                 )
                 continue
@@ -317,7 +317,7 @@ def _csv_records(path: Path, text_keys: frozenset[str]) -> Iterator[Record]:
                 for name, cell, as_text in zip(columns, row, text, strict=True)
                 if cell != ""
             }
-            yield Record(number, data, None, raw)
+            yield InputLine(number, data, None, raw)
 
 
 def csv_columns(path: Path) -> list[str]:

@@ -42,7 +42,7 @@ from ...pricing import Price
 from ...transport import DeadlineReached
 from .. import exits
 from ..inputs import InputProblems, InputShape
-from ..render import file_urls
+from ..printing import file_urls
 from .budget import Budget
 from .clients import BatchClients
 from .gate import Gate
@@ -50,7 +50,7 @@ from .journal import NO_FILE_ERROR, Journal
 from .pacing import PollPacer, gave_up, undocumented
 from .planner import Planner, Skip, Work
 from .progress import Progress
-from .reader import InputFileError, Record
+from .reader import InputFileError, InputLine
 from .report import no_file_message
 from .sending import FirstWrite, on_sending
 
@@ -77,7 +77,7 @@ class BatchRunner:
         journal: Journal,
         planner: Planner,
         clients: BatchClients,
-        records: Iterable[Record],
+        records: Iterable[InputLine],
         concurrency: int,
         download: Path | None,
         progress: Progress,
