@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import FrameType
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack
 
 import uvicorn
 
@@ -143,38 +143,46 @@ class RunningEmulator:
         )
 
 
+Catalog = Sequence[Mapping[str, Any]]
+"""Catalog entries (``GET /v1/models/{id}`` answers) the emulator serves."""
+
+
+class EmulatorOptions(TypedDict, total=False):
+    """What the emulator does, the same for :func:`running_emulator` and :func:`serve` (see the
+    emulator's README for each option)."""
+
+    token: str | None
+    queue_seconds: float
+    run_seconds: float
+    outcome: Outcome
+    faults: Sequence[FaultRule]
+    clock: Clock | None
+    shapes: Shapes | None
+    balance: float | None
+    run_seconds_input: str | None
+    run_seconds_per_unit: float
+
+
+def _emulator(catalog: Catalog | None, options: EmulatorOptions) -> Emulator:
+    """The emulator ``options`` describe; the catalog defaults to the generated package's own."""
+    return Emulator(load_catalog() if catalog is None else catalog, **options)
+
+
 @contextlib.contextmanager
 def running_emulator(
-    catalog: Sequence[Mapping[str, Any]] | None = None,
-    token: str | None = None,
-    queue_seconds: float = 0.0,
-    run_seconds: float = 0.0,
+    catalog: Catalog | None = None,
+    *,
     host: str = DEFAULT_HOST,
     port: int = 0,
-    faults: Sequence[FaultRule] = (),
-    *,
-    outcome: Outcome = "succeeded",
-    clock: Clock | None = None,
     access_log: bool = False,
-    shapes: Shapes | None = None,
-    balance: float | None = None,
+    **options: Unpack[EmulatorOptions],
 ) -> Iterator[RunningEmulator]:
     """Serve an emulator on `host:port` (0 picks a free port) while the block runs.
 
-    The catalog defaults to the generated package's own. The server runs in a
-    thread with its own event loop; on exit it shuts down and joins the thread.
+    The server runs in a thread with its own event loop; on exit it shuts down and joins the
+    thread.
     """
-    emulator = Emulator(
-        load_catalog() if catalog is None else catalog,
-        token=token,
-        queue_seconds=queue_seconds,
-        run_seconds=run_seconds,
-        outcome=outcome,
-        faults=faults,
-        clock=clock,
-        shapes=shapes,
-        balance=balance,
-    )
+    emulator = _emulator(catalog, options)
     sock = _bind(host, port)
     started = threading.Event()
     server = _server(emulator, started.set, access_log)
@@ -212,18 +220,10 @@ def serve(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     *,
-    catalog: Sequence[Mapping[str, Any]] | None = None,
-    token: str | None = None,
-    queue_seconds: float = 0.0,
-    run_seconds: float = 0.0,
-    faults: Sequence[FaultRule] = (),
-    outcome: Outcome = "succeeded",
+    catalog: Catalog | None = None,
     access_log: bool = False,
     ready: Callable[[str], None] | None = None,
-    shapes: Shapes | None = None,
-    balance: float | None = None,
-    run_seconds_input: str | None = None,
-    run_seconds_per_unit: float = 1.0,
+    **options: Unpack[EmulatorOptions],
 ) -> None:
     """Serve an emulator until interrupted (Ctrl-C or SIGTERM); blocking.
 
@@ -231,18 +231,7 @@ def serve(
     the line "RunComfy emulator listening on <base_url>" is printed to stdout.
     The token is never printed or logged.
     """
-    emulator = Emulator(
-        load_catalog() if catalog is None else catalog,
-        token=token,
-        queue_seconds=queue_seconds,
-        run_seconds=run_seconds,
-        outcome=outcome,
-        faults=faults,
-        shapes=shapes,
-        balance=balance,
-        run_seconds_input=run_seconds_input,
-        run_seconds_per_unit=run_seconds_per_unit,
-    )
+    emulator = _emulator(catalog, options)
     sock = _bind(host, port)
     base_url = _base_url(sock)
 
