@@ -1,8 +1,9 @@
-"""``AsyncRunComfy``: the asynchronous client of the RunComfy Model API (its jobs: ``async_job``).
+"""``AsyncRunComfy`` and ``AsyncJob``: the asynchronous client of the RunComfy Model API.
 
 This file is the one source of both clients: the generator derives ``client.py``
-(``RunComfy``) from it by removing ``async``/``await`` and renaming
-(see the generator's ``unasync`` rules), so the two can never drift apart.
+(``RunComfy`` and ``Job``) from it by removing ``async``/``await`` and renaming
+(see the generator's ``unasync`` rules), so the two can never drift apart. The catalog,
+price and balance calls are in ``async_catalog_api.py`` (derived: ``catalog_api.py``).
 """
 
 # The public API names per-call limits `timeout`, like the sync twin.
@@ -10,6 +11,7 @@ This file is the one source of both clients: the generator derives ``client.py``
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from time import monotonic
 from types import TracebackType
@@ -17,23 +19,21 @@ from typing import Any, overload
 
 import httpx
 
-from .async_job import AsyncJob
-from .billing import Balance, parse_balance
-from .client_core import ClientCore
+from .async_catalog_api import AsyncCatalogApi
 from .config import TimeoutLike
+from .errors import JobTimeoutError, RunComfyError
 from .job_types import CancelOutcome, JobResult, JobStatus
 from .model_types import OutputT
 from .outputs import GenericOutput
-from .pricing import Price, price_from_entry
 from .timings import timing_key
-from .transport import send_async
-from .waiting import StatusCallback
+from .transport import DeadlineReached, send_async
+from .waiting import JobBase, StatusCallback, WaitLoop
 from .wire import parse_cancel, parse_status
 
 __all__ = ["AsyncJob", "AsyncRunComfy", "StatusCallback"]
 
 
-class AsyncRunComfy(ClientCore[httpx.AsyncClient]):
+class AsyncRunComfy(AsyncCatalogApi):
     """Asynchronous client with one connection pool; use ``async with`` or ``await aclose()``.
 
     ``token`` defaults to ``RUNCOMFY_API_TOKEN`` (then ``RUNCOMFY_TOKEN``) and
@@ -224,58 +224,6 @@ class AsyncRunComfy(ClientCore[httpx.AsyncClient]):
         attempts = self._job_call(request_id, "cancel", timeout=timeout, max_retries=max_retries)
         return parse_cancel(await send_async(self._http, attempts), request_id)
 
-    async def get_model(
-        self,
-        model_id: str,
-        *,
-        timeout: TimeoutLike | None = None,
-        max_retries: int | None = None,
-    ) -> dict[str, Any]:
-        """The catalog entry of a model (``GET /v1/models/{model_id}``)."""
-        attempts = self._model_call(model_id, timeout=timeout, max_retries=max_retries)
-        return self._catalog_entry(await send_async(self._http, attempts))
-
-    async def catalog(
-        self,
-        *,
-        search: str | None = None,
-        category: str | None = None,
-        kind: str | None = None,
-        limit: int = 500,
-        offset: int = 0,
-        timeout: TimeoutLike | None = None,
-    ) -> dict[str, Any]:
-        """One page of RunComfy's catalog (``GET /v1/models``): ``{models: [...], total}``,
-        entries without their schemas; ``limit`` is 1 to 500."""
-        query = {"search": search, "category": category, "kind": kind}
-        attempts = self._catalog_call(query, limit, offset, timeout=timeout)
-        return self._catalog_entry(await send_async(self._http, attempts))
-
-    async def price(
-        self,
-        model_id: str,
-        *,
-        fresh: bool = False,
-        timeout: TimeoutLike | None = None,
-        max_retries: int | None = None,
-    ) -> Price:
-        """The model's price as RunComfy's catalog says it now (``base_price_usd`` per
-        ``price_unit``); kept by this client for ``billing.PRICE_TTL_SECONDS`` (60 s) unless
-        ``fresh``. ``Price.estimate(inputs)`` turns it into the cost of one job."""
-        cached = None if fresh else self._prices.get(model_id)
-        if cached is not None:
-            return cached
-        entry = await self.get_model(model_id, timeout=timeout, max_retries=max_retries)
-        return self._prices.put(model_id, price_from_entry(entry))
-
-    async def balance(
-        self, *, timeout: TimeoutLike | None = None, max_retries: int | None = None
-    ) -> Balance:
-        """What the account can still spend (``GET /prod/v2/balance`` on RunComfy's API host;
-        against another base URL, such as a local emulator, on that one)."""
-        attempts = self._balance_call(timeout=timeout, max_retries=max_retries)
-        return parse_balance(await send_async(self._http, attempts))
-
     async def _fetch_status(
         self,
         request_id: str,
@@ -307,3 +255,96 @@ class AsyncRunComfy(ClientCore[httpx.AsyncClient]):
             deadline=deadline,
         )
         return self._parse_result(await send_async(self._http, attempts), request_id)
+
+
+class AsyncJob(JobBase[OutputT]):
+    """A submitted job: check it, fetch its result, cancel it or wait for its output.
+
+    A job is identified by its request id alone, so it can be rebuilt after a
+    restart with ``client.job(request_id)``.
+    """
+
+    def __init__(
+        self,
+        client: AsyncRunComfy,
+        request_id: str,
+        *,
+        model_id: str | None = None,
+        output_type: type[OutputT],
+        timing_key: str | None = None,
+        submitted_at: float | None = None,
+    ) -> None:
+        super().__init__(
+            request_id,
+            model_id=model_id,
+            output_type=output_type,
+            timing_key=timing_key,
+            submitted_at=submitted_at,
+        )
+        self._client = client
+
+    @property
+    def client(self) -> AsyncRunComfy:
+        return self._client
+
+    async def status(
+        self, *, timeout: TimeoutLike | None = None, max_retries: int | None = None
+    ) -> JobStatus:
+        """Progress from ``/status`` (``completed`` does not tell success from failure)."""
+        return await self._client.status(self._request_id, timeout=timeout, max_retries=max_retries)
+
+    async def result(
+        self,
+        include_cost: bool = False,
+        *,
+        timeout: TimeoutLike | None = None,
+        max_retries: int | None = None,
+    ) -> JobResult:
+        """The current result from ``/result``; ``is_final`` says whether it can still change."""
+        return await self._client.result(
+            self._request_id, include_cost=include_cost, timeout=timeout, max_retries=max_retries
+        )
+
+    async def cancel(
+        self, *, timeout: TimeoutLike | None = None, max_retries: int | None = None
+    ) -> CancelOutcome:
+        """Ask to cancel: only a queued job can be; a running one finishes and is billed."""
+        return await self._client.cancel(self._request_id, timeout=timeout, max_retries=max_retries)
+
+    async def wait(
+        self,
+        timeout: float | None = None,
+        on_update: StatusCallback | None = None,
+        cancel_on_timeout: bool = False,
+    ) -> OutputT:
+        """Poll until the job ends and return its parsed output.
+
+        ``on_update`` is called with each new status (a change of state or of
+        queue position). Raises JobFailedError, JobCancelledError, or
+        JobTimeoutError after ``timeout`` seconds (the job keeps running unless
+        ``cancel_on_timeout``).
+        """
+        loop = self._wait_loop(self._client.poll_policy, timeout, on_update, self._client.timings)
+        at = loop.deadline.at
+        try:
+            while True:
+                if loop.seen(await self._client._fetch_status(self._request_id, deadline=at)):
+                    result = await self._client._fetch_result(
+                        self._request_id,
+                        include_cost=True,
+                        deadline=at,
+                    )
+                    output = loop.outcome(self._ended(result))
+                    if output is not None:
+                        return output
+                await asyncio.sleep(loop.next_sleep())
+        except DeadlineReached as reached:
+            raise await self._timed_out(loop, cancel_on_timeout) from reached.last_error
+
+    async def _timed_out(self, loop: WaitLoop[OutputT], cancel: bool) -> JobTimeoutError:
+        if not cancel:
+            return loop.timed_out()
+        try:
+            return loop.timed_out(cancel_outcome=await self.cancel())
+        except RunComfyError as exc:
+            return loop.timed_out(cancel_error=exc)

@@ -1,4 +1,4 @@
-"""``RunComfy``: the synchronous client of the RunComfy Model API (its jobs: ``job``).
+"""``RunComfy`` and ``Job``: the synchronous client of the RunComfy Model API.
 
 Derived by the generator from ``async_client.py``, the one source of both
 clients: edit that file, not this one.
@@ -6,6 +6,7 @@ clients: edit that file, not this one.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from time import monotonic
 from types import TracebackType
@@ -13,23 +14,21 @@ from typing import Any, overload
 
 import httpx
 
-from .billing import Balance, parse_balance
-from .client_core import ClientCore
+from .catalog_api import CatalogApi
 from .config import TimeoutLike
-from .job import Job
+from .errors import JobTimeoutError, RunComfyError
 from .job_types import CancelOutcome, JobResult, JobStatus
 from .model_types import OutputT
 from .outputs import GenericOutput
-from .pricing import Price, price_from_entry
 from .timings import timing_key
-from .transport import send_sync
-from .waiting import StatusCallback
+from .transport import DeadlineReached, send_sync
+from .waiting import JobBase, StatusCallback, WaitLoop
 from .wire import parse_cancel, parse_status
 
 __all__ = ["Job", "RunComfy", "StatusCallback"]
 
 
-class RunComfy(ClientCore[httpx.Client]):
+class RunComfy(CatalogApi):
     """Synchronous client with one connection pool; use ``with`` or ``close()``.
 
     ``token`` defaults to ``RUNCOMFY_API_TOKEN`` (then ``RUNCOMFY_TOKEN``) and
@@ -220,58 +219,6 @@ class RunComfy(ClientCore[httpx.Client]):
         attempts = self._job_call(request_id, "cancel", timeout=timeout, max_retries=max_retries)
         return parse_cancel(send_sync(self._http, attempts), request_id)
 
-    def get_model(
-        self,
-        model_id: str,
-        *,
-        timeout: TimeoutLike | None = None,
-        max_retries: int | None = None,
-    ) -> dict[str, Any]:
-        """The catalog entry of a model (``GET /v1/models/{model_id}``)."""
-        attempts = self._model_call(model_id, timeout=timeout, max_retries=max_retries)
-        return self._catalog_entry(send_sync(self._http, attempts))
-
-    def catalog(
-        self,
-        *,
-        search: str | None = None,
-        category: str | None = None,
-        kind: str | None = None,
-        limit: int = 500,
-        offset: int = 0,
-        timeout: TimeoutLike | None = None,
-    ) -> dict[str, Any]:
-        """One page of RunComfy's catalog (``GET /v1/models``): ``{models: [...], total}``,
-        entries without their schemas; ``limit`` is 1 to 500."""
-        query = {"search": search, "category": category, "kind": kind}
-        attempts = self._catalog_call(query, limit, offset, timeout=timeout)
-        return self._catalog_entry(send_sync(self._http, attempts))
-
-    def price(
-        self,
-        model_id: str,
-        *,
-        fresh: bool = False,
-        timeout: TimeoutLike | None = None,
-        max_retries: int | None = None,
-    ) -> Price:
-        """The model's price as RunComfy's catalog says it now (``base_price_usd`` per
-        ``price_unit``); kept by this client for ``billing.PRICE_TTL_SECONDS`` (60 s) unless
-        ``fresh``. ``Price.estimate(inputs)`` turns it into the cost of one job."""
-        cached = None if fresh else self._prices.get(model_id)
-        if cached is not None:
-            return cached
-        entry = self.get_model(model_id, timeout=timeout, max_retries=max_retries)
-        return self._prices.put(model_id, price_from_entry(entry))
-
-    def balance(
-        self, *, timeout: TimeoutLike | None = None, max_retries: int | None = None
-    ) -> Balance:
-        """What the account can still spend (``GET /prod/v2/balance`` on RunComfy's API host;
-        against another base URL, such as a local emulator, on that one)."""
-        attempts = self._balance_call(timeout=timeout, max_retries=max_retries)
-        return parse_balance(send_sync(self._http, attempts))
-
     def _fetch_status(
         self,
         request_id: str,
@@ -303,3 +250,96 @@ class RunComfy(ClientCore[httpx.Client]):
             deadline=deadline,
         )
         return self._parse_result(send_sync(self._http, attempts), request_id)
+
+
+class Job(JobBase[OutputT]):
+    """A submitted job: check it, fetch its result, cancel it or wait for its output.
+
+    A job is identified by its request id alone, so it can be rebuilt after a
+    restart with ``client.job(request_id)``.
+    """
+
+    def __init__(
+        self,
+        client: RunComfy,
+        request_id: str,
+        *,
+        model_id: str | None = None,
+        output_type: type[OutputT],
+        timing_key: str | None = None,
+        submitted_at: float | None = None,
+    ) -> None:
+        super().__init__(
+            request_id,
+            model_id=model_id,
+            output_type=output_type,
+            timing_key=timing_key,
+            submitted_at=submitted_at,
+        )
+        self._client = client
+
+    @property
+    def client(self) -> RunComfy:
+        return self._client
+
+    def status(
+        self, *, timeout: TimeoutLike | None = None, max_retries: int | None = None
+    ) -> JobStatus:
+        """Progress from ``/status`` (``completed`` does not tell success from failure)."""
+        return self._client.status(self._request_id, timeout=timeout, max_retries=max_retries)
+
+    def result(
+        self,
+        include_cost: bool = False,
+        *,
+        timeout: TimeoutLike | None = None,
+        max_retries: int | None = None,
+    ) -> JobResult:
+        """The current result from ``/result``; ``is_final`` says whether it can still change."""
+        return self._client.result(
+            self._request_id, include_cost=include_cost, timeout=timeout, max_retries=max_retries
+        )
+
+    def cancel(
+        self, *, timeout: TimeoutLike | None = None, max_retries: int | None = None
+    ) -> CancelOutcome:
+        """Ask to cancel: only a queued job can be; a running one finishes and is billed."""
+        return self._client.cancel(self._request_id, timeout=timeout, max_retries=max_retries)
+
+    def wait(
+        self,
+        timeout: float | None = None,
+        on_update: StatusCallback | None = None,
+        cancel_on_timeout: bool = False,
+    ) -> OutputT:
+        """Poll until the job ends and return its parsed output.
+
+        ``on_update`` is called with each new status (a change of state or of
+        queue position). Raises JobFailedError, JobCancelledError, or
+        JobTimeoutError after ``timeout`` seconds (the job keeps running unless
+        ``cancel_on_timeout``).
+        """
+        loop = self._wait_loop(self._client.poll_policy, timeout, on_update, self._client.timings)
+        at = loop.deadline.at
+        try:
+            while True:
+                if loop.seen(self._client._fetch_status(self._request_id, deadline=at)):
+                    result = self._client._fetch_result(
+                        self._request_id,
+                        include_cost=True,
+                        deadline=at,
+                    )
+                    output = loop.outcome(self._ended(result))
+                    if output is not None:
+                        return output
+                time.sleep(loop.next_sleep())
+        except DeadlineReached as reached:
+            raise self._timed_out(loop, cancel_on_timeout) from reached.last_error
+
+    def _timed_out(self, loop: WaitLoop[OutputT], cancel: bool) -> JobTimeoutError:
+        if not cancel:
+            return loop.timed_out()
+        try:
+            return loop.timed_out(cancel_outcome=self.cancel())
+        except RunComfyError as exc:
+            return loop.timed_out(cancel_error=exc)

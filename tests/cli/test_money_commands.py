@@ -38,7 +38,7 @@ def live() -> Iterator[RunningEmulator]:
 
 def test_balance_prints_the_accounts_balance(emu: RunningEmulator) -> None:
     emu.set_balance(7.25)
-    result = invoke(["balance"], base_url=emu.base_url)
+    result = invoke(["balance", "--json"], base_url=emu.base_url)
     assert result.exit_code == 0, result.stderr
     assert last_json(result) == {"balance_usd": 7.25, "currency": "USD"}
 
@@ -79,7 +79,9 @@ def test_models_live_reads_prices_and_categories_now(live: RunningEmulator) -> N
 
 
 def test_models_live_by_category(live: RunningEmulator) -> None:
-    result = invoke(["models", "--live", "--category", "image-to-image"], base_url=live.base_url)
+    result = invoke(
+        ["models", "--live", "--category", "image-to-image", "--json"], base_url=live.base_url
+    )
     assert result.exit_code == 0, result.stderr
     assert [row["model_id"] for row in last_json(result)] == [EDIT, REFRAME]
 
@@ -94,17 +96,20 @@ def test_models_by_category_reads_the_registry(monkeypatch: pytest.MonkeyPatch) 
         ),
     }
     monkeypatch.setattr(models_cmd, "all_models", lambda: registry)
-    result = invoke(["models", "--category", "Text-To-Image"])
+    result = invoke(["models", "--category", "Text-To-Image", "--json"])
     assert result.exit_code == 0, result.stderr
     rows = last_json(result)
     assert [row["model_id"] for row in rows] == ["a/one/text-to-image"]
     assert rows[0]["price_usd"] == 0.02 and rows[0]["categories"] == ["text-to-image"]
-    result = invoke(["models", "--category", "audio"])
+    result = invoke(["models", "--category", "audio", "--json"])
     assert json.loads(result.stdout) == []
     assert "No generated model is in the category 'audio'" not in result.stdout
 
 
 def test_models_without_options_lists_every_generated_model() -> None:
-    result = invoke(["models"])
+    result = invoke(["models", "--json"])
     assert result.exit_code == 0
     assert [row["model_id"] for row in last_json(result)] == list(all_models())
+    # Without --json, text: one line per model, in a pipe as on a terminal.
+    text = invoke(["models"]).stdout.splitlines()
+    assert [line.split()[0] for line in text] == list(all_models())

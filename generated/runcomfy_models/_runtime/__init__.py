@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING
 from .lazy_exports import LazyExports
 
 if TYPE_CHECKING:
-    from .async_client import AsyncRunComfy
-    from .async_job import AsyncJob
+    from .async_client import AsyncJob, AsyncRunComfy
     from .billing import Balance
     from .binding import ModelBinding
-    from .client import RunComfy
+    from .client import Job, RunComfy
     from .config import (
         DEFAULT_BASE_URL,
         PollPolicy,
@@ -65,7 +64,6 @@ if TYPE_CHECKING:
         MediaKind,
         encode_media,
     )
-    from .job import Job
     from .job_types import (
         CancelOutcome,
         JobResult,
@@ -164,7 +162,7 @@ _MODULES = {
     "APIConnectionError": "errors",
     "APIError": "errors",
     "APITimeoutError": "errors",
-    "AsyncJob": "async_job",
+    "AsyncJob": "async_client",
     "AsyncRunComfy": "async_client",
     "AuthenticationError": "errors",
     "BadRequestError": "errors",
@@ -180,7 +178,7 @@ _MODULES = {
     "InsufficientBalanceError": "errors",
     "InvalidInputError": "errors",
     "InvalidTokenError": "errors",
-    "Job": "job",
+    "Job": "client",
     "JobCancelledError": "errors",
     "JobError": "errors",
     "JobFailedError": "errors",

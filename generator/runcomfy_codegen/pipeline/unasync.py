@@ -1,9 +1,10 @@
 """Sync code derived from async code, so that each behaviour is written once.
 
-``templates/runtime/async_client.py`` holds ``AsyncRunComfy``; its sync twin ``client.py``
-(``RunComfy``) is that text with ``async``/``await`` removed and the async names replaced, as
-httpcore derives its sync code from its async code. Jobs (``async_job.py`` -> ``job.py``) and the
-download loops (``async_fetch.py`` -> ``fetch.py``) are derived the same way. The twins are
+``templates/runtime/async_client.py`` holds ``AsyncRunComfy`` and ``AsyncJob``; its sync twin
+``client.py`` (``RunComfy`` and ``Job``) is that text with ``async``/``await`` removed and the
+async names replaced, as httpcore derives its sync code from its async code. The catalog calls
+(``async_catalog_api.py`` -> ``catalog_api.py``) and the download loops (``async_fetch.py`` ->
+``fetch.py``) are derived the same way. The twins are
 committed beside their sources, so the runtime folder can be read, linted and type-checked where
 it is written; ``runcomfy-codegen derive`` rewrites them and ``generate`` refuses a twin that has
 drifted.
@@ -32,18 +33,17 @@ class Twin:
 DERIVED: dict[str, Twin] = {
     "async_client.py": Twin(
         "client.py",
-        '''"""``RunComfy``: the synchronous client of the RunComfy Model API (its jobs: ``job``).
+        '''"""``RunComfy`` and ``Job``: the synchronous client of the RunComfy Model API.
 
 Derived by the generator from ``async_client.py``, the one source of both
 clients: edit that file, not this one.
 """''',
     ),
-    "async_job.py": Twin(
-        "job.py",
-        '''"""``Job``: a submitted job of the synchronous client: status, result, cancel and wait.
+    "async_catalog_api.py": Twin(
+        "catalog_api.py",
+        '''"""``CatalogApi``: the synchronous client's catalog, price and balance calls.
 
-Derived by the generator from ``async_job.py``, the one source of both job handles: edit that
-file, not this one.
+Derived by the generator from ``async_catalog_api.py``: edit that file, not this one.
 """''',
     ),
     "async_fetch.py": Twin(
@@ -67,7 +67,7 @@ _RULES: tuple[tuple[str, str], ...] = (
         "Synchronous client with one connection pool; use ``with`` or ``close()``.",
     ),
     (r"^import asyncio$", "import time"),
-    (r"\bfrom \.async_(client|job|fetch) import\b", r"from .\1 import"),
+    (r"\bfrom \.async_(client|catalog_api|fetch) import\b", r"from .\1 import"),
     (r"\basyncio\.sleep\(", "time.sleep("),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
@@ -76,6 +76,7 @@ _RULES: tuple[tuple[str, str], ...] = (
     (r"\bawait ", ""),
     (r"\bAsyncRunComfy\b", "RunComfy"),
     (r"\bAsyncJob\b", "Job"),
+    (r"\bAsyncCatalogApi\b", "CatalogApi"),
     (r"\b(\w+)_async\b", r"\1_sync"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
     (r"\baiter_bytes\b", "iter_bytes"),
@@ -110,7 +111,7 @@ def unasync(source: str, docstring: str = "") -> str:
 def _derived(folder: Path) -> dict[Path, str]:
     """Twin path -> the text its source derives, for every source in ``folder``: imports sorted
     and formatted by the pinned ruff with the generated package's own configuration (renaming
-    ``async_job`` to ``job`` moves an import)."""
+    ``async_catalog_api`` to ``catalog_api`` moves an import)."""
     from runcomfy_codegen.pipeline.formatting import format_python
     from runcomfy_codegen.pipeline.render import Templates
     from runcomfy_codegen.pipeline.render_package import render_pyproject
