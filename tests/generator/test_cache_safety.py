@@ -39,8 +39,8 @@ def key_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-@pytest.fixture
-def small_tree(tmp_path: Path, key_home: Path) -> tuple[Path, Path]:
+def _generate_seed(tmp_path: Path) -> tuple[Path, Path]:
+    """The seed model alone, generated into ``tmp_path/out``."""
     schemas = tmp_path / "schemas"
     (schemas / "ideogram" / "ideogram-v3").mkdir(parents=True)
     shutil.copy(SEED, schemas / "ideogram" / "ideogram-v3" / "reframe.json")
@@ -48,6 +48,11 @@ def small_tree(tmp_path: Path, key_home: Path) -> tuple[Path, Path]:
     result = run_cli("generate", "--schemas", schemas, "--out", out)
     assert result.exit_code == 0, result.stderr
     return schemas, out
+
+
+@pytest.fixture
+def small_tree(tmp_path: Path, key_home: Path) -> tuple[Path, Path]:
+    return _generate_seed(tmp_path)
 
 
 def _hits(out: Path) -> int:
@@ -115,12 +120,7 @@ def test_without_a_usable_key_nothing_is_cached(
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the key folder would be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
-    schemas = tmp_path / "schemas"
-    (schemas / "ideogram" / "ideogram-v3").mkdir(parents=True)
-    shutil.copy(SEED, schemas / "ideogram" / "ideogram-v3" / "reframe.json")
-    out = tmp_path / "out"
-    result = run_cli("generate", "--schemas", schemas, "--out", out)
-    assert result.exit_code == 0, result.stderr
+    _, out = _generate_seed(tmp_path)
     assert not (out / CACHE_DIR / CACHE_FILE).exists()
 
 

@@ -437,3 +437,15 @@ def test_pull_prints_the_warning_and_writes_strict_json(
 
 def _no_constants(name: str) -> Any:
     raise AssertionError(f"{name} written into a schema file")
+
+
+def test_a_family_spelled_two_ways_is_pulled_and_generates(serve: Serve, schemas: Path) -> None:
+    """``wan-2.7`` and ``wan-2-7`` share a module name: both are written, and both generate."""
+    dotted, dashed = "wan-ai/wan-2.7/text-to-video", "wan-ai/wan-2-7/text-to-video"
+    emu = serve([model(dotted), model(dashed)])
+    assert invoke(pull(emu.base_url, schemas, dotted)).exit_code == 0
+    result = invoke(pull(emu.base_url, schemas, dashed))
+    assert result.exit_code == 0, result.output
+    assert f"added      {dashed}" in result.output
+    assert files(schemas) == sorted([f"{dotted}.json", f"{dashed}.json"])
+    assert invoke(["validate", str(schemas)]).exit_code == 0

@@ -1,4 +1,4 @@
-"""The top-level keys of a catalog entry besides its schemas: the model id and the catalog keys.
+"""The top-level keys of a catalog entry: its shape, the model id and the catalog keys.
 
 A catalog key of the wrong shape, or a price that is not a finite number, is a warning and is
 left out: one odd value in RunComfy's catalog never stops a whole generation.
@@ -16,6 +16,27 @@ from jsonschema import Draft202012Validator
 from runcomfy_codegen.pipeline.diagnostics import Collector, json_pointer
 from runcomfy_codegen.pipeline.naming import model_id_problem
 from runcomfy_codegen.pipeline.price import PRICE_UNITS
+
+ENTRY_SCHEMA: Mapping[str, Any] = {
+    "type": "object",
+    "required": ["model_id", "input_schema"],
+    "properties": {
+        "model_id": {"type": "string"},
+        "source": {"type": "string"},
+        "input_schema": {"type": "object"},
+        "output_schema": {"type": ["object", "null"]},
+        "local_edits": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["pointer", "value", "reason"],
+                "properties": {"pointer": {"type": "string"}, "reason": {"type": "string"}},
+            },
+        },
+    },
+}
+"""The meta-schema of a file under ``schemas/``: one RunComfy catalog entry, as
+``GET /v1/models/{model_id}`` returns it (``source`` and ``local_edits`` are ours)."""
 
 STRINGS: Mapping[str, Any] = {"type": "array", "items": {"type": "string"}}
 

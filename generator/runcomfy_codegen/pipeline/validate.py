@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from runcomfy_codegen.pipeline.diagnostics import Collector, Diagnostic, has_errors, json_pointer
 from runcomfy_codegen.pipeline.entry_keys import (
     CATALOG_KEYS,
+    ENTRY_SCHEMA,
     catalog_values,
     check_model_id,
     finite,
@@ -106,27 +107,6 @@ KNOWN_KEYWORDS = frozenset(
         "validations",
     }
 )
-
-ENTRY_SCHEMA: Mapping[str, Any] = {
-    "type": "object",
-    "required": ["model_id", "input_schema"],
-    "properties": {
-        "model_id": {"type": "string"},
-        "source": {"type": "string"},
-        "input_schema": {"type": "object"},
-        "output_schema": {"type": ["object", "null"]},
-        "local_edits": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["pointer", "value", "reason"],
-                "properties": {"pointer": {"type": "string"}, "reason": {"type": "string"}},
-            },
-        },
-    },
-}
-"""The meta-schema of a file under ``schemas/``: one RunComfy catalog entry, as
-``GET /v1/models/{model_id}`` returns it (``source`` and ``local_edits`` are ours)."""
 
 
 _ENTRY_VALIDATOR = Draft202012Validator(ENTRY_SCHEMA)
