@@ -37,7 +37,12 @@ def test_a_cache_folder_that_cannot_be_checked_never_costs_the_paid_job(
     for folder in (str(tmp_path / ("x" * 5000)), str(tmp_path / "file" / "cache")):
         (tmp_path / "file").write_text("a file where a folder should be")
         done = _cli(
-            emu, "run", *REFRAME_ARGS, RUNCOMFY_CACHE_DIR=folder, RUNCOMFY_TIMING_HISTORY="on"
+            emu,
+            "run",
+            *REFRAME_ARGS,
+            "--json",
+            RUNCOMFY_CACHE_DIR=folder,
+            RUNCOMFY_TIMING_HISTORY="on",
         )
         assert done.returncode == 0, done.stderr
         assert _record(done)["status"] == "succeeded"
@@ -58,17 +63,19 @@ def test_a_history_full_of_junk_never_costs_the_paid_job(
     db.close()
     emu.set_timings(run_seconds=0.1)
     # Three legal values of a day: --poll-interval still caps every sleep, the first one too.
-    done = _cli(emu, "run", *REFRAME_ARGS, "--timeout", "20", RUNCOMFY_CACHE_DIR=str(tmp_path))
+    done = _cli(
+        emu, "run", *REFRAME_ARGS, "--timeout", "20", "--json", RUNCOMFY_CACHE_DIR=str(tmp_path)
+    )
     assert done.returncode == 0, done.stderr
     assert _record(done)["status"] == "succeeded"
 
 
 def test_wait_timeout_bounds_a_result_body_that_drips(emu: RunningEmulator) -> None:
-    started = _record(_cli(emu, "run", *REFRAME_ARGS, "--no-wait"))
+    started = _record(_cli(emu, "run", *REFRAME_ARGS, "--no-wait", "--json"))
     # Every /result answer arrives 4 bytes a second: over a minute for one answer.
     emu.add_fault(FaultRule(route="result", kind="drip", delay=1.0))
     began = time.monotonic()
-    late = _cli(emu, "wait", started["request_id"], "--timeout", "2")
+    late = _cli(emu, "wait", started["request_id"], "--timeout", "2", "--json")
     took = time.monotonic() - began
     assert late.returncode == 75, late.stderr
     assert _record(late)["status"] == "timeout"

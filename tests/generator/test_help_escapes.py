@@ -71,13 +71,16 @@ def _hidden(text: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("args", [("run", MODEL_ID, "--help"), ("run", "--help"), ("models",)])
+@pytest.mark.parametrize(
+    "args",
+    [("run", MODEL_ID, "--help"), ("run", "--help"), ("models",), ("models", "--json")],
+)
 def test_no_control_character_reaches_the_terminal(loud_tree: Path, args: tuple[str, ...]) -> None:
     proc = _cli(loud_tree, *args)
     assert proc.returncode == 0, proc.stderr
     assert MODEL_ID in proc.stdout
     assert not _hidden(proc.stdout + proc.stderr), proc.stdout
-    if args == ("models",):  # JSON (stdout is not a terminal): the same data, escaped
+    if args == ("models", "--json"):  # the same data, escaped as JSON
         assert json.loads(proc.stdout)[0]["display_name"] == HOSTILE
         assert "\\u001b" in proc.stdout
     else:  # shown, not dropped: the user sees that something is odd
