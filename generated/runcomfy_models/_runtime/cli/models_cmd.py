@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from ..pricing import Price
-from .printing import Printer
 from .registry import ModelInfo, all_models
 from .settings import get_settings
 from .style import json_line, terminal_text
@@ -44,6 +43,8 @@ def models_command(
     "unknown" when the entry has none. Without --live it is the price of the entry the
     package was generated from, which RunComfy may have changed since.
     """
+    from .printing import Printer  # pydantic and the outputs: only when the command runs
+
     models = dict(all_models())
     live_entries: dict[str, Mapping[str, Any]] = {}
     if live:
