@@ -43,8 +43,6 @@ def models_command(
     "unknown" when the entry has none. Without --live it is the price of the entry the
     package was generated from, which RunComfy may have changed since.
     """
-    from .printing import Printer  # pydantic and the outputs: only when the command runs
-
     models = dict(all_models())
     live_entries: dict[str, Mapping[str, Any]] = {}
     if live:
@@ -67,7 +65,7 @@ def models_command(
             if (info.output_kind or "unknown") == kind
         }
     rows = [_row(info, live_entries.get(model_id), live) for model_id, info in models.items()]
-    if Printer.for_stdout(json_flag).json:
+    if json_flag:  # JSON exactly when --json is given, whatever stdout is (as Printer)
         click.echo(json_line(rows))
         return
     if not rows and category:
