@@ -120,7 +120,7 @@ def loaded():
                   and name != "runcomfy_models._registry")
 
 complete = ShellComplete(cli, {}, "runcomfy-models", "_RUNCOMFY_MODELS_COMPLETE")
-run_ids = [item.value for item in complete.get_completions(["run"], "wan-ai/wan-3.0/")]
+run_ids = [item.value for item in complete.get_completions(["run"], "wan-ai/wan-3.0/image")]
 batch_ids = [item.value for item in complete.get_completions(["batch"], "ideogram/")]
 after_completion = loaded()
 cli.main(["run", "--help"], standalone_mode=False)
