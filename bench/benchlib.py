@@ -52,6 +52,8 @@ class Row:
     target: str = ""
     ok: bool | None = None
     note: str = ""
+    ratios: list[float] | None = None
+    """Paired ratios figure / baseline, one per round: then the ratio is their median."""
 
     @property
     def runs(self) -> int:
@@ -71,6 +73,8 @@ class Row:
 
     @property
     def ratio(self) -> float | None:
+        if self.ratios:
+            return statistics.median(self.ratios)
         if self.baseline is None or not self.samples or self.baseline == 0:
             return None
         return self.median / self.baseline
@@ -83,7 +87,7 @@ class Row:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Row:
-        names = {"bench", "figure", "unit", "samples", "baseline", "target", "ok", "note"}
+        names = {"bench", "figure", "unit", "samples", "baseline", "target", "ok", "note", "ratios"}
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
@@ -474,7 +478,11 @@ def emulator_reset(url: str) -> None:
 
 @dataclass
 class Interleaved:
-    """Runs of several commands, interleaved so that a burst of load hits all of them alike."""
+    """Runs of several commands, interleaved so that a burst of load hits all of them alike.
+
+    Each round runs every command once, in the opposite order of the round before, so no
+    command always follows the same one; :meth:`ratios` pairs the commands round by round.
+    """
 
     samples: dict[str, list[float]] = field(default_factory=dict)
 
@@ -486,7 +494,12 @@ class Interleaved:
         warmup: int = 2,
     ) -> None:
         for i in range(warmup + runs):
-            for name, cmd in commands.items():
-                m = run(cmd, env=envs[name], sample_memory=False)
+            names = list(commands) if i % 2 == 0 else list(reversed(commands))
+            for name in names:
+                m = run(commands[name], env=envs[name], sample_memory=False)
                 if i >= warmup:
                     self.samples.setdefault(name, []).append(m.wall)
+
+    def ratios(self, name: str, baseline: str) -> list[float]:
+        """``name`` / ``baseline`` of each round."""
+        return [a / b for a, b in zip(self.samples[name], self.samples[baseline], strict=True)]

@@ -6,20 +6,27 @@ import importlib
 
 import click
 
-from ..config import PollPolicy
+from ..policies import PollPolicy
 from . import completion
-from .balance_cmd import balance_command
-from .batch.command import batch_command
-from .emulator_cmd import emulator_command
 from .group import RootGroup
 from .logs import configure_logging, preserve_logging
-from .models_cmd import models_command
 from .registry import ROOT_PACKAGE
-from .request_cmds import cancel_command, result_command, status_command, wait_command
 from .run_group import RunGroup
 from .settings import Settings
 
 __all__ = ["cli", "main"]
+
+# Imported when used: ``run MODEL --help`` and completion need none of them.
+_COMMANDS = {
+    "batch": ".batch.command:batch_command",
+    "status": ".request_cmds:status_command",
+    "result": ".request_cmds:result_command",
+    "cancel": ".request_cmds:cancel_command",
+    "wait": ".request_cmds:wait_command",
+    "models": ".models_cmd:models_command",
+    "balance": ".balance_cmd:balance_command",
+    "emulator": ".emulator_cmd:emulator_command",
+}
 
 
 def _version() -> str:
@@ -37,6 +44,7 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
 
 @click.group(
     cls=RootGroup,
+    lazy_commands=_COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.option(
@@ -114,15 +122,7 @@ cli.add_command(
         short_help="Run a model and wait for its output.",
     )
 )
-cli.add_command(batch_command)
-cli.add_command(status_command)
-cli.add_command(result_command)
-cli.add_command(cancel_command)
-cli.add_command(wait_command)
 completion.install()
-cli.add_command(models_command)
-cli.add_command(balance_command)
-cli.add_command(emulator_command)
 
 
 def main() -> None:

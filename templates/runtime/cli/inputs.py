@@ -22,6 +22,7 @@ from ..files import MAX_MEDIA_BYTES, encode_media
 from ..model_types import MediaKind
 from ..suggest import suggestion
 from .params import Media, is_media_reference
+from .problems import InputProblems
 from .registry import ModelCommands
 
 __all__ = ["FieldInfo", "InputProblems", "InputShape", "Labels"]
@@ -31,15 +32,6 @@ Labels = Literal["option", "wire"]
 # Stands in for a local file while only validating (the file is read when sent).
 _PLACEHOLDER = "data:application/octet-stream;base64,"
 _MB = 1024 * 1024
-
-
-class InputProblems(InvalidInputError):
-    """The input is invalid; ``problems`` holds one message per field."""
-
-    def __init__(self, model_id: str, problems: list[str]) -> None:
-        super().__init__(f"Invalid input for {model_id}: " + "; ".join(problems))
-        self.model_id = model_id
-        self.problems = problems
 
 
 @dataclass(frozen=True, slots=True)

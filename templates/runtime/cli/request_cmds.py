@@ -1,4 +1,8 @@
-"""``status``, ``result``, ``cancel`` and ``wait``: one existing request, by its id."""
+"""``status``, ``result``, ``cancel`` and ``wait``: one existing request, by its id.
+
+The printers, outputs and pydantic are imported in the commands' bodies: listing and
+completing the commands (``runcomfy-models <TAB>``) imports this module only.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from pydantic import ValidationError
 
 from ..errors import RunComfyError, UnexpectedResponseError
-from ..outputs import GenericOutput, download_all
 from . import exits
-from .folders import writable_folder
-from .printing import Printer, cancel_record, explain_no_files, result_record, status_record
 from .settings import get_settings
 from .style import error
 
@@ -38,6 +38,8 @@ def status_command(ctx: click.Context, request_id: str, json_flag: bool) -> None
 
     'completed' does not tell success from failure: use 'result' for the outcome.
     """
+    from .printing import Printer, status_record
+
     with get_settings(ctx).client() as client:
         status = client.status(request_id)
     Printer.for_stdout(json_flag).emit(status_record(status))
@@ -56,6 +58,11 @@ def result_command(
     Exits 0 when it succeeded or is still running, 1 when it failed or was cancelled, 5 when
     --download finds no file in its output (the output is shown as RunComfy returned it).
     """
+    from pydantic import ValidationError
+
+    from ..outputs import GenericOutput, download_all
+    from .printing import Printer, explain_no_files, result_record
+
     with get_settings(ctx).client() as client:
         result = client.result(request_id, include_cost=True)
     saved: list[Path] | None = None
@@ -90,6 +97,8 @@ def cancel_command(ctx: click.Context, request_id: str, json_flag: bool) -> None
     not run and is not billed), 3 too late (it is running and will be billed,
     or it has already finished), 4 asked but not confirmed (check 'status').
     """
+    from .printing import Printer, cancel_record
+
     with get_settings(ctx).client() as client:
         outcome = client.cancel(request_id)
         state = _state(client, request_id) if outcome.outcome == "not_cancellable" else None
@@ -138,6 +147,8 @@ def wait_command(
     or cancelled, 5 succeeded with no file to --download, 75 timeout, 130
     interrupted (Ctrl-C asks RunComfy to cancel the job, as 'run' does).
     """
+    from .folders import writable_folder
+    from .printing import Printer
     from .run_cmd import follow_job
 
     if download is not None:

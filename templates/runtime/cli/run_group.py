@@ -13,7 +13,14 @@ from typing import Any
 import click
 from click.shell_completion import CompletionItem
 
-from .registry import ModelCommands, UnknownModelError, all_models, load_commands, model_completions
+from .registry import (
+    ModelCommands,
+    UnknownModelError,
+    all_models,
+    load_commands,
+    model_completions,
+    model_info,
+)
 from .style import SafeHelpCommand, terminal_text
 
 __all__ = ["RunGroup", "build_run_command", "shared_options"]
@@ -131,7 +138,7 @@ class RunGroup(click.Group):
         return list(all_models())
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        info = all_models().get(cmd_name)
+        info = model_info(cmd_name)
         if info is None:
             return None
         return build_run_command(load_commands(info))

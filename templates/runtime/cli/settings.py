@@ -1,15 +1,23 @@
-"""Global options shared by every command, and the clients built from them."""
+"""Global options shared by every command, and the clients built from them.
+
+The root command builds a :class:`Settings` before any subcommand runs (also for ``--help``),
+so the clients, and the HTTP library with them, are imported only when one is made.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
-import httpx
 
-from ..async_client import AsyncRunComfy
-from ..client import RunComfy
-from ..config import PollPolicy, RetryPolicy
+from ..policies import PollPolicy, RetryPolicy
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ..async_client import AsyncRunComfy
+    from ..client import RunComfy
 
 __all__ = ["Settings", "get_settings"]
 
@@ -49,6 +57,8 @@ class Settings:
 
     def client(self, *, max_retries: int | None = None) -> RunComfy:
         """A sync client; the token comes from the environment."""
+        from ..client import RunComfy  # the HTTP stack only for commands that call the API
+
         retry = self.retry_policy()
         if max_retries is not None:
             retry = RetryPolicy(
@@ -66,6 +76,8 @@ class Settings:
         http_client: httpx.AsyncClient | None = None,
     ) -> AsyncRunComfy:
         """An async client; with ``http_client`` it uses (and does not close) that pool."""
+        from ..async_client import AsyncRunComfy
+
         return AsyncRunComfy(
             base_url=self.base_url,
             retry=self.retry_policy(default_retries),

@@ -6,7 +6,6 @@ import json
 
 import click
 
-from .printing import Printer
 from .settings import get_settings
 
 __all__ = ["balance_command"]
@@ -21,6 +20,8 @@ def balance_command(ctx: click.Context, json_flag: bool) -> None:
     Read from RunComfy's API host with the same token; against a local emulator, from the
     emulator's own wallet.
     """
+    from .printing import Printer  # pydantic and the outputs: only when the command runs
+
     with get_settings(ctx).client() as client:
         balance = client.balance()
     if Printer.for_stdout(json_flag).json:

@@ -4,13 +4,18 @@
   naming the option;
 - a runtime error: its ``exit_code`` (65, 69, 75, 77 or 1) and its message;
 - Ctrl-C outside the places that handle it: 130.
+
+Subcommands may be named by where they live (``lazy_commands``) and are imported when first
+used, so ``run MODEL --help`` and shell completion do not import what other commands need
+(the HTTP client, pydantic, the output printers).
 """
 
 from __future__ import annotations
 
 import errno
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 import click
@@ -18,8 +23,8 @@ import click
 from ..errors import TOKEN_ENV_VARS, MissingTokenError, RunComfyError, emulator_token_hint
 from . import exits
 from .advice import cli_message
-from .inputs import InputProblems
 from .interrupts import exit_interrupted
+from .problems import InputProblems
 from .style import error
 
 __all__ = ["RootGroup", "report_error"]
@@ -49,7 +54,30 @@ def report_error(exc: RunComfyError) -> None:
 
 
 class RootGroup(click.Group):
-    """A group whose ``main`` maps errors to the documented exit codes."""
+    """A group whose ``main`` maps errors to the documented exit codes.
+
+    ``lazy_commands`` maps a command name to ``"module:attribute"`` (module relative to this
+    package); the command is imported the first time it is looked up.
+    """
+
+    def __init__(
+        self, *args: Any, lazy_commands: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self._lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = self._lazy.pop(cmd_name, None)
+        if where is not None and cmd_name not in self.commands:
+            module, _, attribute = where.partition(":")
+            command = getattr(importlib.import_module(module, __package__), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{where} is not a click command")
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

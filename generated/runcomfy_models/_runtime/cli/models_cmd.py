@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from ..pricing import Price
-from .printing import Printer
 from .registry import ModelInfo, all_models
 from .settings import get_settings
 from .style import json_line, terminal_text
@@ -66,7 +65,7 @@ def models_command(
             if (info.output_kind or "unknown") == kind
         }
     rows = [_row(info, live_entries.get(model_id), live) for model_id, info in models.items()]
-    if Printer.for_stdout(json_flag).json:
+    if json_flag:  # JSON exactly when --json is given, whatever stdout is (as Printer)
         click.echo(json_line(rows))
         return
     if not rows and category:

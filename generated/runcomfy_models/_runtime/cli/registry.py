@@ -34,6 +34,7 @@ __all__ = [
     "complete_model_id",
     "find_model",
     "load_commands",
+    "model_info",
 ]
 
 # The generated package this runtime was copied into (``<root>._runtime.cli``).
@@ -73,23 +74,35 @@ class UnknownModelError(click.UsageError):
 
 
 @functools.cache
-def all_models() -> Mapping[str, ModelInfo]:
-    """Every generated model by id, sorted; read from ``<package>._registry`` only."""
+def _entries() -> Mapping[str, Any]:
     registry = importlib.import_module(f"{ROOT_PACKAGE}._registry")
     entries: Mapping[str, Any] = registry.MODELS
-    return {
-        model_id: ModelInfo(
-            model_id=model_id,
-            module=str(entry.module),
-            command_module=str(entry.command_module),
-            display_name=str(entry.display_name),
-            price=_price_of(entry),
-            categories=_categories_of(entry),
-            output_kind=_kind_of(entry, "output_kind") or "",
-            kind=_kind_of(entry, "kind"),
-        )
-        for model_id, entry in sorted(entries.items())
-    }
+    return entries
+
+
+@functools.cache
+def all_models() -> Mapping[str, ModelInfo]:
+    """Every generated model by id, sorted; read from ``<package>._registry`` only."""
+    return {model_id: _info(model_id, entry) for model_id, entry in sorted(_entries().items())}
+
+
+def model_info(model_id: str) -> ModelInfo | None:
+    """One model's entry, without building the others' (``run MODEL`` needs only its own)."""
+    entry = _entries().get(model_id)
+    return None if entry is None else _info(model_id, entry)
+
+
+def _info(model_id: str, entry: Any) -> ModelInfo:
+    return ModelInfo(
+        model_id=model_id,
+        module=str(entry.module),
+        command_module=str(entry.command_module),
+        display_name=str(entry.display_name),
+        price=_price_of(entry),
+        categories=_categories_of(entry),
+        output_kind=_kind_of(entry, "output_kind") or "",
+        kind=_kind_of(entry, "kind"),
+    )
 
 
 def _price_of(entry: Any) -> Price:
@@ -110,7 +123,7 @@ def _kind_of(entry: Any, name: str) -> str | None:
 
 
 def find_model(model_id: str, ctx: click.Context | None = None) -> ModelInfo:
-    info = all_models().get(model_id)
+    info = model_info(model_id)
     if info is None:
         raise UnknownModelError(model_id, ctx)
     return info
