@@ -39,9 +39,9 @@ def models_command(
     imported).
 
     The kind is what a model makes (image, video or audio: its ``OUTPUT_KIND``), "-" when
-    its catalog entry and id do not say. A price is what RunComfy's catalog entry says, per output or per second;
-    "unknown" when the entry has none. Without --live it is the price of the entry the
-    package was generated from, which RunComfy may have changed since.
+    its catalog entry and id do not say. A price is what RunComfy's catalog entry says, per
+    output or per second; "unknown" when the entry has none. Without --live it is the price of
+    the entry the package was generated from, which RunComfy may have changed since.
     """
     models = dict(all_models())
     live_entries: dict[str, Mapping[str, Any]] = {}
