@@ -38,6 +38,12 @@ def _remembered_meta_errors(schema: Any) -> MetaErrors:
     return found
 
 
+def is_valid_schema(schema: Any) -> bool:
+    """Whether ``schema`` passes the meta-schema, from the same memo as the property checks
+    (a default is checked against a property's schema, which has usually been seen)."""
+    return not _remembered_meta_errors(schema)
+
+
 def schema_errors(schema: Any) -> list[tuple[tuple[str | int, ...], str]]:
     """Every meta-schema error of ``schema``, sorted by path (ties in the validator's order).
 

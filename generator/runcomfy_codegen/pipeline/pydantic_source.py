@@ -186,10 +186,6 @@ def _edit(source: str, edits: list[tuple[int, int, int, str]]) -> str:
     return "".join(lines)
 
 
-def _has_pattern(cls: ast.ClassDef) -> bool:
-    return any(isinstance(node, ast.keyword) and node.arg == "pattern" for node in ast.walk(cls))
-
-
 def _config_call(cls: ast.ClassDef) -> ast.Call | None:
     for node in cls.body:
         if (
@@ -216,10 +212,29 @@ def _annotated(node: ast.Call, source: str) -> str | None:
     return f"Annotated[{_CONSTRAINED[node.func.id]}, Field({arguments})]"
 
 
-def _post_process(source: str) -> str:
+def _patterned_classes(tree: ast.Module) -> set[ast.ClassDef]:
+    """The classes with a ``pattern=`` keyword anywhere inside them, found in one pass."""
+    found: set[ast.ClassDef] = set()
+
+    def visit(node: ast.AST) -> bool:
+        inside = isinstance(node, ast.keyword) and node.arg == "pattern"
+        for child in ast.iter_child_nodes(node):
+            inside = visit(child) or inside
+        if inside and isinstance(node, ast.ClassDef):
+            found.add(node)
+        return inside
+
+    visit(tree)
+    return found
+
+
+def _post_process(source: str) -> tuple[str, ast.Module]:
     """Modern builtin generics instead of ``typing`` aliases; ``Annotated`` instead of
-    constrained-type calls; the Python regex engine in every class that checks a pattern."""
+    constrained-type calls; the Python regex engine in every class that checks a pattern.
+
+    Returns the source with its syntax tree (parsed once when nothing needed an edit)."""
     tree = ast.parse(source)
+    patterned = _patterned_classes(tree)
     edits: list[tuple[int, int, int, str]] = []
     imports_config = False
     imports_annotated = False
@@ -232,7 +247,7 @@ def _post_process(source: str) -> str:
             length = (node.end_col_offset or 0) - node.col_offset
             edits.append((node.lineno, node.col_offset, length, replacement))
             imports_annotated = True
-        elif isinstance(node, ast.ClassDef) and _has_pattern(node):
+        elif isinstance(node, ast.ClassDef) and node in patterned:
             call = _config_call(node)
             if call is None:  # a root model of array items has none
                 first = node.body[0]
@@ -256,18 +271,20 @@ def _post_process(source: str) -> str:
         after = next(n for n in tree.body if not isinstance(n, ast.Import | ast.ImportFrom))
         line = min([after.lineno, *(d.lineno for d in getattr(after, "decorator_list", []))])
         edits.append((line, 0, 0, "".join(imports)))
-    return _edit(source, edits) if edits else source
+    if not edits:
+        return source, tree
+    edited = _edit(source, edits)
+    return edited, ast.parse(edited)
 
 
 def model_source(spec: ModelSpec) -> ModelSource:
     """Generate and check the pydantic classes for one model."""
     try:
-        source = _post_process(_run_generator(spec))
+        source, tree = _post_process(_run_generator(spec))
     except ModelGenerationError:
         raise
     except Exception as exc:  # the library raises many unrelated types
         raise ModelGenerationError(f"model generation failed: {type(exc).__name__}: {exc}") from exc
-    tree = ast.parse(source)
     _check(tree, spec)
     lines = source.splitlines()
     imports: list[str] = []
