@@ -477,6 +477,8 @@ class Interleaved:
     """Runs of several commands, interleaved so that a burst of load hits all of them alike."""
 
     samples: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+    """User + system CPU seconds of each run (its children included), as ``samples``."""
 
     def measure(
         self,
@@ -484,9 +486,19 @@ class Interleaved:
         envs: Mapping[str, Mapping[str, str]],
         runs: int,
         warmup: int = 2,
+        before: Callable[[str], None] | None = None,
     ) -> None:
+        """``before(name)``, if given, runs ahead of each run of ``name`` (untimed)."""
         for i in range(warmup + runs):
             for name, cmd in commands.items():
+                if before is not None:
+                    before(name)
                 m = run(cmd, env=envs[name], sample_memory=False)
                 if i >= warmup:
                     self.samples.setdefault(name, []).append(m.wall)
+                    self.cpu.setdefault(name, []).append(m.cpu)
+
+    def ratios(self, name: str, base: str, *, cpu: bool = False) -> list[float]:
+        """``name`` / ``base`` of each round (the runs taken side by side), for a paired median."""
+        got = self.cpu if cpu else self.samples
+        return [a / b for a, b in zip(got[name], got[base], strict=True) if b > 0]
