@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pairs", type=int, default=5, help="rounds of the comparison with --base")
     p.add_argument("--base-only", action="store_true", help="with --base: only the comparison")
     p.add_argument("-j", "--jobs", type=int, help="worker processes of each generation")
+    p.add_argument("--schemas", type=Path, help="these schemas instead of the synthetic corpus")
     args = p.parse_args(argv)
     if args.quick:
         args.models, args.sample, args.runs, args.pairs = 12, 2, 1, 1
@@ -64,8 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[b.Row] = []
     with b.workdir(args, "generate") as work:
         corpus = work / "corpus"
+        if args.schemas is not None:
+            corpus = args.schemas.resolve()
+            args.models = len(list(corpus.rglob("*.json")))
+        else:
+            b.make_corpus(args.models, corpus)
         b.log(f"corpus of {args.models} schemas")
-        b.make_corpus(args.models, corpus)
         if args.base:
             rows.extend(against_base.compare(args, corpus, work, args.models, jobs))
             if args.base_only:
