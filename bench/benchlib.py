@@ -487,10 +487,13 @@ class Interleaved:
         runs: int,
         warmup: int = 2,
         before: Callable[[str], None] | None = None,
+        alternate: bool = False,
     ) -> None:
-        """``before(name)``, if given, runs ahead of each run of ``name`` (untimed)."""
+        """``before(name)``, if given, runs ahead of each run of ``name`` (untimed); with
+        ``alternate``, every other round runs the commands in reverse order."""
         for i in range(warmup + runs):
-            for name, cmd in commands.items():
+            order = list(commands.items())
+            for name, cmd in reversed(order) if alternate and i % 2 else order:
                 if before is not None:
                     before(name)
                 m = run(cmd, env=envs[name], sample_memory=False)

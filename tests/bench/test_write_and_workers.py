@@ -211,14 +211,17 @@ SCHEMAS = st.recursive(
 )
 
 
-@pytest.mark.slow
-@settings(
+PROPERTIES = settings(
     max_examples=300,
     deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=list(HealthCheck),
 )
+
+
+@pytest.mark.slow
+@PROPERTIES
 @given(
     st.dictionaries(st.text(max_size=3), SCHEMAS, max_size=4),
     st.dictionaries(st.sampled_from(["type", "required", "minProperties", "title"]), SCHEMAS),
@@ -239,13 +242,7 @@ def test_meta_schema_errors_property_by_property_are_the_whole_schemas(
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=300,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+@PROPERTIES
 @given(
     st.dictionaries(st.sampled_from(["type", "enum", "items", "minimum", "anyOf", "x"]), SCHEMAS),
     SCHEMAS,
