@@ -8,6 +8,10 @@ Also ``generate --check`` of an up-to-date tree, warm (with the generator's cach
 fresh clone: no cache), taken in turn; one ``--check --no-cache`` (a full generation: what a cold
 check cost before the tree kept a record); and a cold check must catch a hand-edited file.
 
+With ``--base REV``, also full generations by this checkout and by commit REV, in turn, on the
+same corpus (see ``against_base.py``): the paired ratios of wall and CPU time, CPU per model,
+and the files the two trees differ in.
+
 Targets: the full generation of 1,000 models in at most 15 s, and at least 30x faster per model
 than the ``datamodel-codegen`` command; a cold ``--check`` at most 2x a warm one.
 """
@@ -21,6 +25,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import against_base
 import benchlib as b
 from runcomfy_codegen.pipeline.write import CACHE_DIR
 
@@ -48,14 +53,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--models", type=int, default=1000)
     p.add_argument("--sample", type=int, default=40, help="schemas for the baseline")
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--base", help="also compare with this commit (a regression guard)")
+    p.add_argument("--pairs", type=int, default=5, help="rounds of the comparison with --base")
+    p.add_argument("--base-only", action="store_true", help="with --base: only the comparison")
+    p.add_argument("-j", "--jobs", type=int, help="worker processes of each generation")
+    p.add_argument("--schemas", type=Path, help="these schemas instead of the synthetic corpus")
     args = p.parse_args(argv)
     if args.quick:
-        args.models, args.sample, args.runs = 12, 2, 1
+        args.models, args.sample, args.runs, args.pairs = 12, 2, 1, 1
+    jobs = ("-j", str(args.jobs)) if args.jobs else ()
     rows: list[b.Row] = []
     with b.workdir(args, "generate") as work:
         corpus = work / "corpus"
+        if args.schemas is not None:
+            corpus = args.schemas.resolve()
+            args.models = len(list(corpus.rglob("*.json")))
+        else:
+            b.make_corpus(args.models, corpus)
         b.log(f"corpus of {args.models} schemas")
-        b.make_corpus(args.models, corpus)
+        if args.base:
+            rows.extend(against_base.compare(args, corpus, work, args.models, jobs))
+            if args.base_only:
+                return b.finish(rows, args)
 
         walls: list[float] = []
         peaks: list[float] = []
@@ -64,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(out, ignore_errors=True)
         for i, out in enumerate(outs):
             b.settle()  # each run writes a new tree; deleting them waits until the end
-            m = b.generate(corpus, out)
+            m = b.generate(corpus, out, *jobs)
             b.log(f"full generation {i + 1}/{args.runs}: {m.wall:.2f} s, {b.mb(m.peak_rss):.0f} MB")
             walls.append(m.wall)
             peaks.append(b.mb(m.peak_rss))

@@ -485,6 +485,8 @@ class Interleaved:
     """
 
     samples: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+    """User + system CPU seconds of each run (its children included), as ``samples``."""
 
     def measure(
         self,
@@ -492,14 +494,22 @@ class Interleaved:
         envs: Mapping[str, Mapping[str, str]],
         runs: int,
         warmup: int = 2,
+        before: Callable[[str], None] | None = None,
+        alternate: bool = True,
     ) -> None:
+        """``before(name)``, if given, runs ahead of each run of ``name`` (untimed); with
+        ``alternate`` (the default), every other round runs the commands in reverse order."""
         for i in range(warmup + runs):
-            names = list(commands) if i % 2 == 0 else list(reversed(commands))
-            for name in names:
-                m = run(commands[name], env=envs[name], sample_memory=False)
+            order = list(commands.items())
+            for name, cmd in reversed(order) if alternate and i % 2 else order:
+                if before is not None:
+                    before(name)
+                m = run(cmd, env=envs[name], sample_memory=False)
                 if i >= warmup:
                     self.samples.setdefault(name, []).append(m.wall)
+                    self.cpu.setdefault(name, []).append(m.cpu)
 
-    def ratios(self, name: str, baseline: str) -> list[float]:
-        """``name`` / ``baseline`` of each round."""
-        return [a / b for a, b in zip(self.samples[name], self.samples[baseline], strict=True)]
+    def ratios(self, name: str, base: str, *, cpu: bool = False) -> list[float]:
+        """``name`` / ``base`` of each round (the runs taken side by side), for a paired median."""
+        got = self.cpu if cpu else self.samples
+        return [a / b for a, b in zip(got[name], got[base], strict=True) if b > 0]

@@ -145,3 +145,28 @@ def test_generate_bench_times_cold_and_warm_check(tmp_path: Path) -> None:
     assert rows["--check --no-cache, 12 models (a full generation, as before the record)"]["runs"]
     correct = rows["cold --check: up to date passes, a hand edit fails"]
     assert correct["ok"] is True and correct["samples"] == [0.0]
+
+
+@pytest.mark.slow
+def test_generate_bench_compares_with_a_base_commit(tmp_path: Path) -> None:
+    out = tmp_path / "generate.json"
+    args = ("--quick", "--base", "HEAD", "--base-only", "--work", tmp_path, "--json", out)
+    proc = run_script("bench_generate.py", *args)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    short = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout[:12]
+    rows = {r["figure"]: r for r in json.loads(out.read_text())}
+    label = f"vs base {short}"
+    assert set(rows) == {
+        f"{label}: full generation, 12 models, wall",
+        f"{label}: CPU per model",
+        f"{label}: paired ratio ours / base, wall",
+        f"{label}: paired ratio ours / base, CPU",
+        f"{label}: files differing from the base's tree",
+    }
+    wall = rows[f"{label}: full generation, 12 models, wall"]
+    assert wall["runs"] == 1 and wall["baseline"] > 0
+    ratio = rows[f"{label}: paired ratio ours / base, wall"]["samples"][0]
+    assert ratio == pytest.approx(wall["samples"][0] / wall["baseline"])
+    assert (tmp_path / "generate" / f"base-{short}" / "generator" / "runcomfy_codegen").is_dir()

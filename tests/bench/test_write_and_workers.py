@@ -211,14 +211,17 @@ SCHEMAS = st.recursive(
 )
 
 
-@pytest.mark.slow
-@settings(
+PROPERTIES = settings(
     max_examples=300,
     deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=list(HealthCheck),
 )
+
+
+@pytest.mark.slow
+@PROPERTIES
 @given(
     st.dictionaries(st.text(max_size=3), SCHEMAS, max_size=4),
     st.dictionaries(st.sampled_from(["type", "required", "minProperties", "title"]), SCHEMAS),
@@ -236,3 +239,20 @@ def test_meta_schema_errors_property_by_property_are_the_whole_schemas(
     ]
     assert [(list(p), m) for p, m in meta_schema.schema_errors(schema)] == whole
     json.dumps(schema)  # the memo keys on this
+
+
+@pytest.mark.slow
+@PROPERTIES
+@given(
+    st.dictionaries(st.sampled_from(["type", "enum", "items", "minimum", "anyOf", "x"]), SCHEMAS),
+    SCHEMAS,
+    SCHEMAS,
+)
+def test_a_schema_with_its_default_is_valid_exactly_when_the_schema_is(
+    schema: dict[str, object], default: object, validations: object
+) -> None:
+    """A default's check asks the memo about the whole property: the meta-schema accepts any
+    ``default`` and ignores ``validations``, so the verdict is that of the schema without them."""
+    node = {**schema, "default": default, "validations": validations}
+    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+    assert meta_schema.is_valid_schema(node) == meta.is_valid(schema)

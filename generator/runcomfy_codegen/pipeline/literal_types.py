@@ -7,7 +7,7 @@ the values, and the docs and docstrings name the type rather than listing the va
 
 from __future__ import annotations
 
-import ast
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -141,25 +141,14 @@ def use_names(models: ModelSource, types: Sequence[LiteralType], module: str) ->
     by_values: Mapping[ValuesKey, str] = {
         _key(t.values): t.name for t in types if t.same_as is None
     }
+    if not by_values:
+        return models
     lines = [line.encode("utf-8") for line in models.body.split("\n")]
     spans: list[tuple[int, int, int, int, str]] = []
-    for node in ast.walk(ast.parse(models.body)):
-        if not (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == "Literal"
-        ):
-            continue
-        elements = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        try:
-            values = tuple(ast.literal_eval(e) for e in elements)
-        except ValueError:
-            continue
-        name = by_values.get(_key(values))
-        if name is not None and node.end_lineno is not None and node.end_col_offset is not None:
-            spans.append(
-                (node.lineno - 1, node.col_offset, node.end_lineno - 1, node.end_col_offset, name)
-            )
+    for start, col, end, end_col, values in models.literals:
+        name = by_values.get(_key(json.loads(values)))
+        if name is not None:
+            spans.append((start, col, end, end_col, name))
     if not spans:
         return models
     for start, col, end, end_col, name in sorted(spans, reverse=True):
@@ -167,4 +156,4 @@ def use_names(models: ModelSource, types: Sequence[LiteralType], module: str) ->
     used = sorted({span[4] for span in spans})
     imports = (*models.imports, f"from {module} import {', '.join(used)}")
     body = b"\n".join(lines).decode("utf-8")
-    return ModelSource(imports, body, models.classes)
+    return ModelSource(imports, body, models.classes, ())

@@ -1,7 +1,8 @@
 """Meta-schema errors of an input or output schema, checked property by property and remembered.
 
 The same property schemas (a prompt, a seed, an aspect ratio) recur all over a catalog, so each
-is checked once per process.
+is checked once per process; so is the rest of a schema (its properties left out), and a
+default's check of its property asks the same memo.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ def _meta_errors(schema: Any) -> MetaErrors:
 
 
 def _remembered_meta_errors(schema: Any) -> MetaErrors:
-    """The meta-schema errors of one property's schema, remembered: the same property schemas
-    (a prompt, a seed, an aspect ratio) recur all over a catalog."""
+    """The meta-schema errors of a schema, remembered: the same property schemas (a prompt, a
+    seed, an aspect ratio) recur all over a catalog, and so do the schemas around them."""
     key = json.dumps(schema)
     found = _META_MEMO.get(key)
     if found is None:
@@ -36,6 +37,12 @@ def _remembered_meta_errors(schema: Any) -> MetaErrors:
             _META_MEMO.clear()
         found = _META_MEMO[key] = _meta_errors(schema)
     return found
+
+
+def is_valid_schema(schema: Any) -> bool:
+    """Whether ``schema`` passes the meta-schema, from the same memo as the property checks
+    (a default is checked against a property's schema, which has usually been seen)."""
+    return not _remembered_meta_errors(schema)
 
 
 def schema_errors(schema: Any) -> list[tuple[tuple[str | int, ...], str]]:
@@ -50,7 +57,8 @@ def schema_errors(schema: Any) -> list[tuple[tuple[str | int, ...], str]]:
     if not isinstance(props, dict) or not props:
         errors = list(_meta_errors(schema))
     else:
-        errors = list(_meta_errors({**schema, "properties": {}}))
+        # (the rest recurs too: output schemas are often alike, and so are inputs' headers)
+        errors = list(_remembered_meta_errors({**schema, "properties": {}}))
         for name, sub in props.items():
             errors.extend(
                 (("properties", name, *path), message)

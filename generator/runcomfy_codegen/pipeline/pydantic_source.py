@@ -31,6 +31,12 @@ class ModelGenerationError(Exception):
     """The model generator failed or produced something other than the IR describes."""
 
 
+LiteralSpan = tuple[int, int, int, int, str]
+"""Where a ``Literal[...]`` of scalar values is in a body: first line, column, last line, end
+column (lines from 0, columns in UTF-8 bytes, as ``ast`` counts them), and its values as a JSON
+list."""
+
+
 @dataclass(frozen=True)
 class ModelSource:
     imports: tuple[str, ...]
@@ -39,6 +45,9 @@ class ModelSource:
     """The class definitions."""
     classes: tuple[str, ...]
     """The names of the classes ``body`` defines, in order."""
+    literals: tuple[LiteralSpan, ...]
+    """Every ``Literal[...]`` of ``body``, found while its syntax tree was at hand (so naming
+    them later needs no second parse)."""
 
 
 def _object_schema(fields: tuple[Field, ...], *, output: bool) -> dict[str, Any]:
@@ -186,10 +195,6 @@ def _edit(source: str, edits: list[tuple[int, int, int, str]]) -> str:
     return "".join(lines)
 
 
-def _has_pattern(cls: ast.ClassDef) -> bool:
-    return any(isinstance(node, ast.keyword) and node.arg == "pattern" for node in ast.walk(cls))
-
-
 def _config_call(cls: ast.ClassDef) -> ast.Call | None:
     for node in cls.body:
         if (
@@ -216,34 +221,57 @@ def _annotated(node: ast.Call, source: str) -> str | None:
     return f"Annotated[{_CONSTRAINED[node.func.id]}, Field({arguments})]"
 
 
-def _post_process(source: str) -> str:
+def _has_pattern(nodes: list[ast.AST]) -> bool:
+    return any(isinstance(node, ast.keyword) and node.arg == "pattern" for node in nodes)
+
+
+def _engine_edit(cls: ast.ClassDef) -> tuple[int, int, int, str] | None:
+    """The edit that sets the Python regex engine in ``cls``'s config (None: already set)."""
+    call = _config_call(cls)
+    if call is None:  # a root model of array items has none
+        first = cls.body[0]
+        config = f"model_config = ConfigDict(regex_engine={PATTERN_ENGINE!r})\n"
+        return (first.lineno, first.col_offset, 0, config + " " * first.col_offset)
+    if any(k.arg == "regex_engine" for k in call.keywords):
+        return None  # (the model generator sets it itself for lookarounds)
+    func = call.func
+    end_line, end_col = func.end_lineno or func.lineno, func.end_col_offset or 0
+    return (end_line, end_col + 1, 0, f"regex_engine={PATTERN_ENGINE!r}, ")
+
+
+def _post_process(source: str) -> tuple[str, ast.Module]:
     """Modern builtin generics instead of ``typing`` aliases; ``Annotated`` instead of
-    constrained-type calls; the Python regex engine in every class that checks a pattern."""
+    constrained-type calls; the Python regex engine in every class that checks a pattern.
+
+    Returns the source with its syntax tree (parsed once when nothing needed an edit)."""
     tree = ast.parse(source)
     edits: list[tuple[int, int, int, str]] = []
     imports_config = False
     imports_annotated = False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in _TYPING_ALIASES:
-            edits.append((node.lineno, node.col_offset, len(node.id), _TYPING_ALIASES[node.id]))
-        elif isinstance(node, ast.Call) and (replacement := _annotated(node, source)) is not None:
-            if node.lineno != node.end_lineno:
-                raise ModelGenerationError("a constrained type spans several lines")
-            length = (node.end_col_offset or 0) - node.col_offset
-            edits.append((node.lineno, node.col_offset, length, replacement))
-            imports_annotated = True
-        elif isinstance(node, ast.ClassDef) and _has_pattern(node):
-            call = _config_call(node)
-            if call is None:  # a root model of array items has none
-                first = node.body[0]
-                config = f"model_config = ConfigDict(regex_engine={PATTERN_ENGINE!r})\n"
-                edits.append((first.lineno, first.col_offset, 0, config + " " * first.col_offset))
-                imports_config = True
-            elif not any(k.arg == "regex_engine" for k in call.keywords):
-                # (the model generator sets it itself for lookarounds)
-                func = call.func
-                end_line, end_col = func.end_lineno or func.lineno, func.end_col_offset or 0
-                edits.append((end_line, end_col + 1, 0, f"regex_engine={PATTERN_ENGINE!r}, "))
+    # One walk of each top-level statement: a top-level class checks a pattern when one of its
+    # nodes is a ``pattern=`` keyword (a nested class, which the generator does not write, gets
+    # a walk of its own).
+    for top in tree.body:
+        nodes = list(ast.walk(top))
+        top_has_pattern = isinstance(top, ast.ClassDef) and _has_pattern(nodes)
+        for node in nodes:
+            if isinstance(node, ast.Name) and node.id in _TYPING_ALIASES:
+                edits.append((node.lineno, node.col_offset, len(node.id), _TYPING_ALIASES[node.id]))
+            elif (
+                isinstance(node, ast.Call) and (replacement := _annotated(node, source)) is not None
+            ):
+                if node.lineno != node.end_lineno:
+                    raise ModelGenerationError("a constrained type spans several lines")
+                length = (node.end_col_offset or 0) - node.col_offset
+                edits.append((node.lineno, node.col_offset, length, replacement))
+                imports_annotated = True
+            elif isinstance(node, ast.ClassDef) and (
+                top_has_pattern if node is top else _has_pattern(list(ast.walk(node)))
+            ):
+                edit = _engine_edit(node)
+                if edit is not None:
+                    edits.append(edit)
+                    imports_config = imports_config or _config_call(node) is None
     imports = [
         *(["from pydantic import ConfigDict\n"] if imports_config else []),
         *(
@@ -256,18 +284,20 @@ def _post_process(source: str) -> str:
         after = next(n for n in tree.body if not isinstance(n, ast.Import | ast.ImportFrom))
         line = min([after.lineno, *(d.lineno for d in getattr(after, "decorator_list", []))])
         edits.append((line, 0, 0, "".join(imports)))
-    return _edit(source, edits) if edits else source
+    if not edits:
+        return source, tree
+    edited = _edit(source, edits)
+    return edited, ast.parse(edited)
 
 
 def model_source(spec: ModelSpec) -> ModelSource:
     """Generate and check the pydantic classes for one model."""
     try:
-        source = _post_process(_run_generator(spec))
+        source, tree = _post_process(_run_generator(spec))
     except ModelGenerationError:
         raise
     except Exception as exc:  # the library raises many unrelated types
         raise ModelGenerationError(f"model generation failed: {type(exc).__name__}: {exc}") from exc
-    tree = ast.parse(source)
     _check(tree, spec)
     lines = source.splitlines()
     imports: list[str] = []
@@ -285,4 +315,29 @@ def model_source(spec: ModelSpec) -> ModelSource:
             break
     body = "\n".join(lines[body_start:]).strip() + "\n"
     classes = tuple(node.name for node in tree.body if isinstance(node, ast.ClassDef))
-    return ModelSource(tuple(imports), body, classes)
+    return ModelSource(tuple(imports), body, classes, _literal_spans(tree, body_start))
+
+
+def _literal_spans(tree: ast.Module, first_line: int) -> tuple[LiteralSpan, ...]:
+    """The ``Literal[...]`` annotations of ``tree`` whose values are all literals, with lines
+    counted from ``first_line`` (0-based)."""
+    spans: list[LiteralSpan] = []
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "Literal"
+            and node.end_lineno is not None
+            and node.end_col_offset is not None
+        ):
+            continue
+        elements = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        try:
+            values = [ast.literal_eval(e) for e in elements]
+        except ValueError:
+            continue
+        if not all(v is None or isinstance(v, str | int | float) for v in values):
+            continue  # (no enum type has such values)
+        start, end = node.lineno - 1 - first_line, node.end_lineno - 1 - first_line
+        spans.append((start, node.col_offset, end, node.end_col_offset, json.dumps(values)))
+    return tuple(spans)

@@ -22,8 +22,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from runcomfy_codegen.pipeline.diagnostics import Collector, json_pointer
+from runcomfy_codegen.pipeline.meta_schema import is_valid_schema
 
-_META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf")
 _JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
 _BOUNDS = (
@@ -203,9 +203,12 @@ class _Checker:
                     break
 
     def _default(self, node: Mapping[str, Any], path: tuple[str | int, ...]) -> None:
-        schema = {k: v for k, v in node.items() if k not in ("default", "validations")}
-        if not _META.is_valid(schema):  # reported by the meta-schema check
+        # The meta-schema accepts any ``default`` and ignores ``validations``, so ``node`` is
+        # valid exactly when ``schema`` is; asking about ``node`` finds the property's verdict
+        # in the meta-schema check's memo.
+        if not is_valid_schema(node):  # reported by the meta-schema check
             return
+        schema = {k: v for k, v in node.items() if k not in ("default", "validations")}
         try:
             errors = list(Draft202012Validator(schema).iter_errors(node["default"]))
         except (re.error, RecursionError):  # a bad pattern: reported above
