@@ -212,9 +212,11 @@ def validate(paths: tuple[Path, ...], strict: bool) -> None:
 @cli.command()
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a twin is stale.")
 def derive(check: bool) -> None:
-    """Rewrite the runtime's sync twins (client.py, fetch.py) from their async sources.
+    """Rewrite the runtime's sync twins (client.py, catalog_api.py, fetch.py) from their async
+    sources.
 
-    Edit ``async_client.py`` or ``async_fetch.py`` in the templates' runtime folder, then run
+    Edit ``async_client.py``, ``async_catalog_api.py`` or ``async_fetch.py`` in the templates'
+    runtime folder, then run
     this before ``generate``, which refuses a twin that no longer matches its source.
     """
     from runcomfy_codegen.pipeline.unasync import UnasyncError, derive_twins, stale_twins

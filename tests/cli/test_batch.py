@@ -246,6 +246,20 @@ def test_dry_run_validates_only(emu: RunningEmulator, tmp_path: Path) -> None:
     assert not (tmp_path / "in.jsonl.journal.db").exists()
 
 
+def test_the_estimate_before_sending_leaves_out_the_invalid_lines(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    # --skip-invalid sends the valid lines only: the estimate beside the balance says so too.
+    inputs = write_jsonl(
+        tmp_path / "in.jsonl",
+        [reframe_line(1), {"image": "no-such-file.png", "resolution": SQUARE}, reframe_line(3)],
+    )
+    code, stderr = _batch(emu, REFRAME, str(inputs), "--skip-invalid")
+    assert code == 1, stderr  # not every line is done: the invalid one is reported at the end
+    assert "Estimated cost of the lines to send: $0.08 for 2 line(s) at $0.04 per output" in stderr
+    assert emu.stats()["routes"]["submit"] == 2
+
+
 def test_csv_input(emu: RunningEmulator, tmp_path: Path) -> None:
     (tmp_path / "pics").mkdir()
     (tmp_path / "pics" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)

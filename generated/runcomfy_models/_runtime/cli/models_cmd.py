@@ -104,7 +104,8 @@ def _row(info: ModelInfo, entry: Mapping[str, Any] | None, live: bool) -> dict[s
         price = info.price.with_rate(entry.get("base_price_usd"), entry.get("price_unit"))
         raw = entry.get("categories")
         categories = [str(item) for item in raw] if isinstance(raw, list) else []
-        kind = entry.get("kind") if isinstance(entry.get("kind"), str) else None
+        live_kind = entry.get("kind")
+        kind = live_kind if isinstance(live_kind, str) and live_kind else None
     row: dict[str, Any] = {
         "model_id": info.model_id,
         "display_name": info.display_name,

@@ -29,8 +29,8 @@ _MAX_CHOICE_METAVAR = 60
 _EPILOG = (
     "Only the options you give are sent: defaults apply on RunComfy's side. "
     "Media options take an https URL, a data: URI or a local file (sent inline). "
-    "Exit codes: 0 ok, 1 job failed, 65 bad input, 69 server error, "
-    "75 timeout or rate limited, 77 authentication, 130 interrupted."
+    "Exit codes: 0 ok, 1 job failed, 5 no file to download, 65 bad input, 69 server error, "
+    "75 timeout or rate limited, 77 authentication or insufficient balance, 130 interrupted."
 )
 
 

@@ -125,7 +125,8 @@ def batch_command(
     counted across reruns, also when their lines are sent again.
 
     Exit codes: 0 every line done, 1 some line failed, unknown, invalid,
-    unfinished or left by --max-cost, 65 invalid lines (without
+    unfinished or left by --max-cost, 5 every other line done but with
+    --download some finished line's output held no file, 65 invalid lines (without
     --skip-invalid), an inputs file that cannot be read, a journal, results
     or download path that cannot be used, or --max-cost for a model whose
     price is unknown, 75 the journal is in use by another run,

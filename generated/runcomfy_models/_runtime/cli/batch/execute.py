@@ -70,7 +70,7 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
         invalid = _validate_all(shape, options)
         if invalid and not options.skip_invalid:
             error(
-                f"{invalid} invalid line(s): nothing was sent. Fix the lines above and run the "
+                f"{len(invalid)} invalid line(s): nothing was sent. Fix the lines above and run the "
                 "same command again, or add --skip-invalid to send the valid lines (the invalid "
                 "ones are recorded in the journal and reported at the end)."
             )
@@ -98,7 +98,7 @@ def run_batch(settings: Settings, options: BatchOptions) -> int:
                     journal.close()
                     _remove_journal(options.journal)
                 return exits.BAD_INPUT
-            to_send = _to_send(shape, options, journal, quote.price)
+            to_send = _to_send(shape, options, journal, quote.price, invalid)
             show_estimate(settings, to_send, quote.price, "the lines to send")
             return _run(settings, options, shape, journal, quote)
         finally:
@@ -118,7 +118,7 @@ def _dry_run(settings: Settings, options: BatchOptions, shape: InputShape, info:
         note(_budget_check(estimate, options.max_cost))
     if invalid and options.skip_invalid:
         # Not an error: the run would skip them, as asked.
-        note(f"With --skip-invalid, the {invalid} invalid line(s) would not be sent.")
+        note(f"With --skip-invalid, the {len(invalid)} invalid line(s) would not be sent.")
         return exits.OK
     return exits.BAD_INPUT if invalid else exits.OK
 
@@ -169,32 +169,35 @@ def _validate_all(
     options: BatchOptions,
     price: Price | None = None,
     estimate: Estimate | None = None,
-) -> int:
-    """Validate every line (streaming); report the invalid ones; returns how many.
+) -> set[int]:
+    """Validate every line (streaming); report the invalid ones; returns their numbers.
 
     With ``estimate``, the estimated cost of each valid line is added to it.
     """
     report = Reporter()
     base = options.inputs.parent
     root = options.files_root
-    valid = invalid = 0
+    valid = 0
+    invalid: set[int] = set()
     for record in read_records(options.inputs, shape.text_keys()):
         params, problem = check_record(shape, record, base, root)
         if params is None:
-            invalid += 1
+            invalid.add(record.line)
             report(f"line {record.line}: {problem}")
         else:
             valid += 1
             if estimate is not None and price is not None and record.data is not None:
                 estimate.add(price.estimate(record.data))
     report.close("the lines above")
-    note(f"{valid + invalid} lines: {valid} valid, {invalid} invalid.")
+    note(f"{valid + len(invalid)} lines: {valid} valid, {len(invalid)} invalid.")
     return invalid
 
 
-def _to_send(shape: InputShape, options: BatchOptions, journal: Journal, price: Price) -> Estimate:
-    """The estimate of the lines this run would send: those the journal has not sent (and
-    those the flags send again)."""
+def _to_send(
+    shape: InputShape, options: BatchOptions, journal: Journal, price: Price, invalid: set[int]
+) -> Estimate:
+    """The estimate of the lines this run would send: the valid ones the journal has not sent
+    (and those the flags send again)."""
     again = {"pending", "prepared"}
     if options.retry_failed:
         again.add("failed")
@@ -203,7 +206,9 @@ def _to_send(shape: InputShape, options: BatchOptions, journal: Journal, price: 
     estimate = Estimate()
     for record in read_records(options.inputs, shape.text_keys()):
         row = journal.get(record.line)
-        if record.data is not None and (row is None or row.state in again):
+        if record.line in invalid or record.data is None:
+            continue
+        if row is None or row.state in again:
             estimate.add(price.estimate(record.data))
     return estimate
 
