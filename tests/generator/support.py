@@ -6,6 +6,7 @@ import ast
 import importlib
 import io
 import json
+import random
 import sys
 import tokenize
 import typing
@@ -267,3 +268,95 @@ def keyword_inputs(module: ModuleType) -> dict[str, bool]:
     _ = module.Input  # the first use gives the module the names its annotations mention
     hints = typing.get_type_hints(module.Params, include_extras=True)
     return {name: typing.get_origin(hint) is typing.Required for name, hint in hints.items()}
+
+
+RANDOM_TYPES: list[Any] = [
+    "string",
+    "integer",
+    "number",
+    "boolean",
+    "array",
+    "object",
+    "null",
+    None,
+    ["string", "null"],
+    ["integer", "string"],
+]
+RANDOM_PATTERNS = ["^[a-z]+$", "(?=a)a", "\\d", "^x", "[^\\n]*", "\\bword\\b", "a|b"]
+RANDOM_NAMES = ["a", "class", "register", "mro", "model_x", "Ä", "x-y", "1st", "l"]
+
+
+class RandomSchemas:
+    """A seeded generator of JSON Schemas mixing the keywords the generator reads (types and
+    type lists, bounds, patterns, enums, const, defaults, nullable, nested objects,
+    additionalProperties, anyOf/oneOf, reserved and non-ASCII property names)."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+
+    def scalar(self, kind: Any) -> Any:
+        rng = self.rng
+        values = {
+            "string": rng.choice(["", "a", "B", "x y", "1"]),
+            "integer": rng.randint(-3, 3),
+            "number": rng.choice([0.5, 1, -2.5]),
+            "boolean": rng.random() < 0.5,
+            "null": None,
+        }
+        return values.get(kind, rng.choice(["a", 1, None, 0.5, True]))
+
+    def schema(self, depth: int = 0) -> dict[str, Any]:
+        rng, chance = self.rng, self.rng.random
+        s: dict[str, Any] = {}
+        declared = rng.choice(RANDOM_TYPES)
+        if declared is not None:
+            s["type"] = declared
+        kind = declared[0] if isinstance(declared, list) else declared
+        if kind == "string":
+            if chance() < 0.3:
+                s["pattern"] = rng.choice(RANDOM_PATTERNS)
+            if chance() < 0.3:
+                s["minLength"] = rng.randint(0, 2)
+            if chance() < 0.3:
+                s["maxLength"] = rng.randint(2, 5)
+            if chance() < 0.2:
+                s["format"] = rng.choice(["image_uri", "uri", "date-time"])
+        elif kind in ("integer", "number"):
+            if chance() < 0.3:
+                s["minimum"] = rng.randint(-5, 0)
+            if chance() < 0.3:
+                s["maximum"] = rng.randint(1, 5)
+            if chance() < 0.2:
+                s["exclusiveMinimum"] = -10
+            if chance() < 0.2:
+                s["multipleOf"] = rng.choice([1, 2, 0.5])
+        elif kind == "array":
+            if chance() < 0.6 and depth < 3:
+                s["items"] = self.schema(depth + 1)
+            if chance() < 0.3:
+                s["minItems"] = rng.randint(0, 1)
+            if chance() < 0.3:
+                s["maxItems"] = rng.randint(1, 4)
+        elif kind == "object" and depth < 3:
+            if chance() < 0.7:
+                s["properties"] = {
+                    rng.choice(RANDOM_NAMES) + str(i): self.schema(depth + 1)
+                    for i in range(rng.randint(0, 3))
+                }
+            if chance() < 0.3:
+                s["additionalProperties"] = rng.choice(
+                    [True, False, {"type": "integer"}, {"type": "string"}]
+                )
+            if chance() < 0.3 and s.get("properties"):
+                s["required"] = [rng.choice([*s["properties"], "ghost"])]
+        if chance() < 0.2 and kind not in ("object", "array", None):
+            s["enum"] = list(dict.fromkeys(self.scalar(kind) for _ in range(rng.randint(1, 3))))
+        if chance() < 0.1:
+            s["const"] = self.scalar(kind)
+        if chance() < 0.2 and depth < 2:
+            s = {rng.choice(["oneOf", "anyOf"]): [self.schema(depth + 1), self.schema(depth + 1)]}
+        if chance() < 0.3:
+            s["default"] = self.scalar(kind)
+        if chance() < 0.1:
+            s["nullable"] = True
+        return s

@@ -24,7 +24,7 @@ from runcomfy_codegen.pipeline.ir import ModelSpec
 from runcomfy_codegen.pipeline.model_files import Rendered, lend_templates, render_models
 from runcomfy_codegen.pipeline.package_files import ids_digest, model_paths, shared_files
 from runcomfy_codegen.pipeline.parallel import Workers
-from runcomfy_codegen.pipeline.pydantic_source import ModelSource
+from runcomfy_codegen.pipeline.pydantic_source import ModelSource, load_generator
 from runcomfy_codegen.pipeline.render import PACKAGE, Layout, RenderError, Templates
 from runcomfy_codegen.pipeline.render_docs import render_doc_index
 from runcomfy_codegen.pipeline.render_package import render_catalog, render_pyproject
@@ -80,7 +80,8 @@ def generate(
     ``existing`` unless ``use_record`` is false; ``jobs`` is the number of worker
     processes (one per CPU by default; small builds run in-process).
     """
-    with Workers(jobs) as workers:
+    # Workers start when many schemas are new, which is when many models need the generator.
+    with Workers(jobs, before_fork=load_generator) as workers:
         analysis = analyse(schemas, strict=strict, cache=cache, workers=workers)
         wanted = set(only) if only is not None else None
         templates = Templates(templates_dir)

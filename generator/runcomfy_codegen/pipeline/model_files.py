@@ -9,11 +9,8 @@ from pathlib import Path
 
 from runcomfy_codegen.pipeline.formatting import format_python
 from runcomfy_codegen.pipeline.ir import ModelSpec
-from runcomfy_codegen.pipeline.pydantic_source import (
-    ModelGenerationError,
-    ModelSource,
-    model_source,
-)
+from runcomfy_codegen.pipeline.pydantic_batch import model_sources
+from runcomfy_codegen.pipeline.pydantic_source import ModelSource
 from runcomfy_codegen.pipeline.render import Layout, Templates
 from runcomfy_codegen.pipeline.render_command import render_command_module
 from runcomfy_codegen.pipeline.render_docs import render_doc_page
@@ -66,11 +63,12 @@ def render_models(
     templates = _templates(override)
     results: list[Rendered | str] = []
     python: dict[str, bytes] = {}
+    todo = [spec for spec, _, known in items if known is None]
+    made = iter(model_sources(todo))
     for spec, (module_path, types_path, command_path, doc_path), known in items:
-        try:
-            classes = known or model_source(spec)
-        except ModelGenerationError as exc:
-            results.append(str(exc))
+        classes = known or next(made)
+        if isinstance(classes, str):
+            results.append(classes)
             continue
         python[module_path] = render_model_module(templates, spec, layout)
         python[types_path] = render_types_module(templates, spec, classes)

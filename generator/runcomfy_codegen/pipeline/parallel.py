@@ -55,8 +55,12 @@ class Workers:
     returning a list, one result per item) and joins the results in the order of the items.
     """
 
-    def __init__(self, jobs: int | None = None) -> None:
+    def __init__(
+        self, jobs: int | None = None, *, before_fork: Callable[[], None] | None = None
+    ) -> None:
         self.jobs = default_jobs() if jobs is None else max(1, jobs)
+        self._before_fork = before_fork
+        """Runs here once, just before the workers start: what it imports, they all share."""
         self._executor: Executor | None = None
 
     @property
@@ -72,6 +76,8 @@ class Workers:
 
     def _pool(self) -> Executor:
         if self._executor is None:
+            if self._before_fork is not None:
+                self._before_fork()
             context = multiprocessing.get_context("fork")
             self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
         return self._executor

@@ -75,7 +75,8 @@ def generator_schema(spec: ModelSpec) -> dict[str, Any]:
     return root
 
 
-def _aliases(spec: ModelSpec) -> dict[str, str]:
+def field_aliases(spec: ModelSpec) -> dict[str, str]:
+    """Wire name -> Python name of every renamed field, at any depth."""
     aliases = dict(spec.nested_aliases)
     for f in (*spec.inputs, *spec.outputs):
         if f.wire_name != f.python_name:
@@ -88,7 +89,7 @@ def _spec_arguments(spec: ModelSpec) -> dict[str, Any]:
     return {
         "input_": json.dumps(generator_schema(spec), sort_keys=True),
         "class_name": spec.input_class,
-        "aliases": _aliases(spec),
+        "aliases": field_aliases(spec),
     }
 
 
@@ -102,6 +103,20 @@ def generator_input(spec: ModelSpec) -> str:
 
 
 def _run_generator(spec: ModelSpec) -> str:
+    arguments = _spec_arguments(spec)
+    return run_generator(arguments["input_"], arguments["class_name"], arguments["aliases"])
+
+
+def load_generator() -> None:
+    """Import the model generator now (about 0.3 s): before worker processes are forked, so
+    that they share one import instead of each paying for its own."""
+    import datamodel_code_generator  # noqa: F401
+    from datamodel_code_generator.parser import jsonschema  # noqa: F401
+
+
+def run_generator(schema: str, class_name: str, aliases: dict[str, str]) -> str:
+    """datamodel-code-generator on one JSON Schema text: the root class named ``class_name``,
+    ``$defs`` named by their keys, fields renamed by ``aliases`` (wire name -> Python name)."""
     # Imported here: the library is heavy and only needed when a model is (re)generated.
     from datamodel_code_generator import generate
     from datamodel_code_generator.enums import (
@@ -115,10 +130,10 @@ def _run_generator(spec: ModelSpec) -> str:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        arguments = _spec_arguments(spec)
         result = generate(
-            arguments.pop("input_"),
-            **arguments,
+            schema,
+            class_name=class_name,
+            aliases=aliases,
             input_file_type=InputFileType.JsonSchema,
             output_model_type=DataModelType.PydanticV2BaseModel,
             target_python_version=PythonVersion.PY_311,
@@ -293,36 +308,75 @@ def _post_process(source: str) -> tuple[str, ast.Module]:
 def model_source(spec: ModelSpec) -> ModelSource:
     """Generate and check the pydantic classes for one model."""
     try:
-        source, tree = _post_process(_run_generator(spec))
+        generated = _run_generator(spec)
     except ModelGenerationError:
         raise
     except Exception as exc:  # the library raises many unrelated types
         raise ModelGenerationError(f"model generation failed: {type(exc).__name__}: {exc}") from exc
+    return model_source_from(spec, generated)
+
+
+def model_source_from(spec: ModelSpec, generated: str) -> ModelSource:
+    """Check and finish the model generator's module ``generated`` for ``spec``."""
+    try:
+        source, tree = _post_process(generated)
+    except ModelGenerationError:
+        raise
+    except Exception as exc:  # a syntax error: the library wrote something unexpected
+        raise ModelGenerationError(f"model generation failed: {type(exc).__name__}: {exc}") from exc
     _check(tree, spec)
     lines = source.splitlines()
-    imports: list[str] = []
     body_start = len(lines)
     for node in tree.body:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-                continue
-            imports.append(ast.unparse(node))
-        else:
+        if not isinstance(node, ast.Import | ast.ImportFrom):
             body_start = node.lineno - 1
             decorators = getattr(node, "decorator_list", [])
             if decorators:
                 body_start = min(d.lineno for d in decorators) - 1
             break
+    spans, used = _scan(tree, body_start)
+    imports = _imports(tree, used)
     body = "\n".join(lines[body_start:]).strip() + "\n"
     classes = tuple(node.name for node in tree.body if isinstance(node, ast.ClassDef))
-    return ModelSource(tuple(imports), body, classes, _literal_spans(tree, body_start))
+    return ModelSource(tuple(imports), body, classes, spans)
 
 
-def _literal_spans(tree: ast.Module, first_line: int) -> tuple[LiteralSpan, ...]:
+def _imports(tree: ast.Module, used: set[str]) -> tuple[str, ...]:
+    """The import statements of ``tree`` that bring names ``used``, one per module, sorted.
+
+    The same imports whatever order and grouping the model generator wrote them in, and
+    whichever it needed for other models of a module cut from one written for several."""
+    plain: set[str] = set()
+    names: dict[tuple[int, str], set[str]] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            continue
+        for alias in node.names:
+            if (alias.asname or alias.name).split(".")[0] not in used:
+                continue
+            text = alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
+            if isinstance(node, ast.Import):
+                plain.add(f"import {text}")
+            else:
+                names.setdefault((node.level, node.module or ""), set()).add(text)
+    froms = {
+        f"from {'.' * level}{module} import {', '.join(sorted(texts))}"
+        for (level, module), texts in names.items()
+    }
+    return tuple(sorted(plain | froms))
+
+
+def _scan(tree: ast.Module, first_line: int) -> tuple[tuple[LiteralSpan, ...], set[str]]:
     """The ``Literal[...]`` annotations of ``tree`` whose values are all literals, with lines
-    counted from ``first_line`` (0-based)."""
+    counted from ``first_line`` (0-based); and the names the code below the imports uses."""
     spans: list[LiteralSpan] = []
+    used: set[str] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            used.add(node.id)
+            continue
         if not (
             isinstance(node, ast.Subscript)
             and isinstance(node.value, ast.Name)
@@ -340,4 +394,4 @@ def _literal_spans(tree: ast.Module, first_line: int) -> tuple[LiteralSpan, ...]
             continue  # (no enum type has such values)
         start, end = node.lineno - 1 - first_line, node.end_lineno - 1 - first_line
         spans.append((start, node.col_offset, end, node.end_col_offset, json.dumps(values)))
-    return tuple(spans)
+    return tuple(spans), used
