@@ -201,7 +201,10 @@ SCHEMAS = st.recursive(
         st.lists(inner, max_size=3),
         st.dictionaries(
             st.sampled_from(
-                ["type", "enum", "items", "properties", "required", "minimum", "anyOf", "x"]
+                [
+                    *("type", "enum", "items", "properties", "required", "minimum", "anyOf", "x"),
+                    *("title", "description"),  # (the memo reads schemas alike but for these)
+                ]
             ),
             inner,
             max_size=4,

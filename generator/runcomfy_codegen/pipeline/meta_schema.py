@@ -27,9 +27,26 @@ def _meta_errors(schema: Any) -> MetaErrors:
     )
 
 
+_ANNOTATIONS = frozenset({"title", "description"})
+"""Keywords the meta-schema asks only to be strings: a schema differing from a valid one only in
+their strings is valid too (the same prompt property, described in other words)."""
+
+
 def _remembered_meta_errors(schema: Any) -> MetaErrors:
     """The meta-schema errors of a schema, remembered: the same property schemas (a prompt, a
     seed, an aspect ratio) recur all over a catalog, and so do the schemas around them."""
+    if isinstance(schema, dict) and any(
+        k in _ANNOTATIONS and isinstance(v, str) and v for k, v in schema.items()
+    ):
+        plain = {
+            k: "" if k in _ANNOTATIONS and isinstance(v, str) else v for k, v in schema.items()
+        }
+        if not _remembered(plain):
+            return ()
+    return _remembered(schema)
+
+
+def _remembered(schema: Any) -> MetaErrors:
     key = json.dumps(schema)
     found = _META_MEMO.get(key)
     if found is None:
