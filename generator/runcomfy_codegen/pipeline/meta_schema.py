@@ -35,6 +35,8 @@ their strings is valid too (the same prompt property, described in other words).
 def _remembered_meta_errors(schema: Any) -> MetaErrors:
     """The meta-schema errors of a schema, remembered: the same property schemas (a prompt, a
     seed, an aspect ratio) recur all over a catalog, and so do the schemas around them."""
+    if plainly_valid(schema):
+        return ()
     if isinstance(schema, dict) and any(
         k in _ANNOTATIONS and isinstance(v, str) and v for k, v in schema.items()
     ):
@@ -54,6 +56,87 @@ def _remembered(schema: Any) -> MetaErrors:
             _META_MEMO.clear()
         found = _META_MEMO[key] = _meta_errors(schema)
     return found
+
+
+_SIMPLE_TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})
+_STRINGS = frozenset(
+    {"title", "description", "format", "pattern", "$comment", "$ref", "contentEncoding"}
+)
+_ANY = frozenset({"default", "const"})
+_NUMBERS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+_COUNTS = frozenset(
+    {"minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"}
+)
+_FLAGS = frozenset({"uniqueItems", "deprecated", "readOnly", "writeOnly"})
+_SUBSCHEMA_LISTS = frozenset({"anyOf", "oneOf", "allOf"})
+_OTHER_KEYWORDS = frozenset(
+    {
+        *("$id", "$schema", "$anchor", "$dynamicRef", "$dynamicAnchor", "$vocabulary", "$defs"),
+        *("definitions", "dependencies", "$recursiveAnchor", "$recursiveRef", "not", "if"),
+        *("then", "else", "dependentSchemas", "prefixItems", "contains", "patternProperties"),
+        *("propertyNames", "unevaluatedItems", "unevaluatedProperties", "multipleOf"),
+        *("maxContains", "minContains", "dependentRequired", "contentMediaType"),
+        *("contentSchema",),
+    }
+)
+"""The meta-schema's other keywords: a schema using one goes to the full check."""
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _plain_keyword(key: str, value: Any) -> bool:
+    if key in _ANY:
+        return True
+    if key in _STRINGS:
+        return isinstance(value, str)
+    if key in _NUMBERS:
+        return _is_number(value)
+    if key in _COUNTS:
+        return _is_count(value)
+    if key in _FLAGS:
+        return isinstance(value, bool)
+    if key == "type":
+        if isinstance(value, str):
+            return value in _SIMPLE_TYPES
+        return (
+            isinstance(value, list)
+            and bool(value)
+            and all(isinstance(t, str) and t in _SIMPLE_TYPES for t in value)
+            and len(set(value)) == len(value)
+        )
+    if key in ("enum", "examples"):
+        return isinstance(value, list)
+    if key == "required":
+        return (
+            isinstance(value, list)
+            and all(isinstance(v, str) for v in value)
+            and len(set(value)) == len(value)
+        )
+    if key in ("items", "additionalProperties"):
+        return plainly_valid(value)
+    if key == "properties":
+        return isinstance(value, dict) and all(plainly_valid(v) for v in value.values())
+    if key in _SUBSCHEMA_LISTS:
+        return isinstance(value, list) and bool(value) and all(plainly_valid(v) for v in value)
+    return key not in _OTHER_KEYWORDS  # a keyword the meta-schema does not know: allowed
+
+
+def plainly_valid(schema: Any) -> bool:
+    """Whether ``schema`` is certainly valid by the meta-schema, seen from its keywords alone.
+
+    Most property schemas of a catalog use a few keywords (type, enum, bounds, a default,
+    their documentation), whose rules are simple: those are settled here, without a validator.
+    False means only "not settled here": the validator decides (and words the errors).
+    """
+    if isinstance(schema, bool):
+        return True
+    return isinstance(schema, dict) and all(_plain_keyword(k, v) for k, v in schema.items())
 
 
 def is_valid_schema(schema: Any) -> bool:
