@@ -37,8 +37,10 @@ from runcomfy_codegen.pipeline.pydantic_source import (
 
 __all__ = ["GROUP_SIZE", "model_sources"]
 
-GROUP_SIZE = 50
-"""Models per library call: past a few dozen, a larger group saves nothing more."""
+GROUP_SIZE = 100
+"""The most models per library call (past a hundred, a larger group saves nothing more); the
+models of one call to :func:`model_sources` are spread evenly over as few groups as that
+allows."""
 
 
 def _property_names(schema: Any) -> Iterator[str]:
@@ -69,6 +71,10 @@ class _Group:
     aliases: dict[str, str] = field(default_factory=dict)
     plain: set[str] = field(default_factory=set)
     """Property names no model of the group renames."""
+    copies: dict[int, int] = field(default_factory=dict)
+    """Model -> the earlier model of the group whose output class it copies, renamed."""
+    outputs: dict[str, int] = field(default_factory=dict)
+    """The schema of each flat output class the group generates -> its model."""
 
     def admits(self, spec: ModelSpec, aliases: dict[str, str], names: set[str]) -> bool:
         if any(a.startswith(b) or b.startswith(a) for a in _roots(spec) for b in self.roots):
@@ -87,6 +93,13 @@ class _Group:
         aliases: dict[str, str],
         names: set[str],
     ) -> None:
+        output = schema["$defs"][spec.output_class]
+        if _flat(output):
+            key = json.dumps(output, sort_keys=True)
+            if key in self.outputs:
+                self.copies[len(self.specs)] = self.outputs[key]
+            else:
+                self.outputs[key] = len(self.specs)
         self.specs.append(spec)
         self.indexes.append(index)
         self.schemas.append(schema)
@@ -117,12 +130,21 @@ def _groups(specs: Sequence[ModelSpec], size: int) -> list[_Group]:
     return done + open_groups
 
 
+def _flat(output: dict[str, Any]) -> bool:
+    """Whether an output class has no nested classes: then it is its schema but for its name."""
+    return not any(True for p in output.get("properties", {}).values() for _ in _property_names(p))
+
+
 def _group_schema(group: _Group) -> str:
     root = dict(group.schemas[0])
     defs = dict(root.pop("$defs"))
-    for spec, schema in zip(group.specs[1:], group.schemas[1:], strict=True):
+    for i, (spec, schema) in enumerate(zip(group.specs, group.schemas, strict=True)):
+        if i == 0:
+            continue
         schema = dict(schema)
-        defs.update(schema.pop("$defs"))
+        outputs = schema.pop("$defs")
+        if i not in group.copies:
+            defs.update(outputs)
         defs[spec.input_class] = schema
     root["$defs"] = defs
     return json.dumps(root, sort_keys=True)
@@ -151,7 +173,18 @@ def _split(group: _Group, generated: str) -> list[str]:
         if len(owner) != 1:
             raise ModelGenerationError(f"class {name} belongs to no single model")
         parts[owner[0]].append("\n".join(chunk).rstrip())
+    for i, source in group.copies.items():
+        parts[i].append(_renamed_output(parts[source], group.specs[source], group.specs[i]))
     return [header + "\n\n\n" + "\n\n\n".join(classes) + "\n" for classes in parts]
+
+
+def _renamed_output(classes: list[str], source: ModelSpec, spec: ModelSpec) -> str:
+    """``spec``'s output class: the one of ``source`` (the same schema), renamed."""
+    head = f"class {source.output_class}("
+    found = [c for c in classes if c.startswith(head)]
+    if len(found) != 1 or source.output_class in found[0][len(head) :]:
+        raise ModelGenerationError(f"the output class of {source.model_id} cannot be copied")
+    return f"class {spec.output_class}(" + found[0][len(head) :]
 
 
 def _generate_group(group: _Group) -> list[ModelSource | str]:
@@ -177,7 +210,8 @@ def model_sources(specs: Sequence[ModelSpec], *, size: int = GROUP_SIZE) -> list
     """The pydantic classes of each model of ``specs``, in order; a string says why a model's
     could not be generated. The same classes as :func:`model_source` of each, in fewer calls."""
     results: list[ModelSource | str] = [""] * len(specs)
-    for group in _groups(specs, size):
+    even = -(-len(specs) // -(-len(specs) // size)) if specs else size
+    for group in _groups(specs, even):
         if len(group.specs) == 1:
             made = [_generate_alone(group.specs[0])]
         else:
