@@ -112,6 +112,7 @@ def _rounds(
             envs[name] = b.child_env()
 
     def clear(name: str) -> None:
+        b.log(f"next: {name}")
         shutil.rmtree(outs / name, ignore_errors=True)
         b.settle()
 
@@ -120,49 +121,31 @@ def _rounds(
     return runs, outs
 
 
+def _count(figure: str, unit: str, found: int, want: int, why: str = "") -> b.Row:
+    """A correctness figure: judged at every size, ``--quick`` included."""
+    target = f"== {want}{why}"
+    return b.Row("generate-peers", figure, unit, [float(found)], target=target, ok=found == want)
+
+
 def _counted(outs: Path, n: int, big: int, peers: set[str]) -> list[b.Row]:
-    """What each generator made in its last run, counted (correctness: judged at every size)."""
+    """What each generator made in its last run, counted."""
     rows = []
     for size in (n, big):
         tree = outs / f"ours@{size}"
         catalog = json.loads((tree / "runcomfy_models" / "_catalog.json").read_text("utf-8"))
         pages = [p for p in (tree / "docs").rglob("*.md") if p != tree / "docs" / "README.md"]
         made = min(len(catalog["models"]), len(pages))
-        rows.append(
-            b.Row(
-                "generate-peers",
-                f"ours, {size} models: models generated (catalog entries and pages)",
-                "models",
-                [float(made)],
-                target=f"== {size}",
-                ok=made == size,
-            )
-        )
+        figure = f"ours, {size} models: models generated (catalog entries and pages)"
+        rows.append(_count(figure, "models", made, size))
     if f"{PEER}@{n}" in peers:
-        endpoints = peer_inputs.count_modules(outs / f"{PEER}@{n}", "api/default/*.py")
-        rows.append(
-            b.Row(
-                "generate-peers",
-                f"{PEER} {PEER_VERSION}, {n} models: endpoints generated (api/default/*.py)",
-                "endpoints",
-                [float(endpoints)],
-                target=f"== {n} (every model: the comparison is fair)",
-                ok=endpoints == n,
-            )
-        )
+        made = peer_inputs.count_modules(outs / f"{PEER}@{n}", "api/default/*.py")
+        figure = f"{PEER} {PEER_VERSION}, {n} models: endpoints generated (api/default/*.py)"
+        rows.append(_count(figure, "endpoints", made, n, " (every model: the comparison is fair)"))
     for size in (n, big):
         if f"{DMCG}@{size}" in peers:
-            modules = peer_inputs.count_modules(outs / f"{DMCG}@{size}", "*.py")
-            rows.append(
-                b.Row(
-                    "generate-peers",
-                    f"{DMCG} directory mode, {size} models: modules generated",
-                    "modules",
-                    [float(modules)],
-                    target=f"== {size}",
-                    ok=modules == size,
-                )
-            )
+            made = peer_inputs.count_modules(outs / f"{DMCG}@{size}", "*.py")
+            figure = f"{DMCG} directory mode, {size} models: modules generated"
+            rows.append(_count(figure, "modules", made, size))
     return rows
 
 
@@ -185,9 +168,9 @@ def _figures(args: argparse.Namespace, runs: b.Interleaved) -> list[b.Row]:
     (the baseline is the peer's median, the ratio the median of the per-round ratios)."""
     n, big = args.models, args.scale_models
     rows: list[b.Row] = []
-    for name in runs.samples:
-        tool, size = name.split("@")
-        if tool == "ours":
+    for size, tool in [(size, tool) for size in (n, big) for tool in (PEER, DMCG)]:
+        name = f"{tool}@{size}"
+        if name not in runs.samples:
             continue
         label = f"{PEER} {PEER_VERSION}" if tool == PEER else f"{DMCG} directory mode"
         for figure, unit, kind in METRICS:
