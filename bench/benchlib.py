@@ -487,6 +487,9 @@ class Interleaved:
     samples: dict[str, list[float]] = field(default_factory=dict)
     cpu: dict[str, list[float]] = field(default_factory=dict)
     """User + system CPU seconds of each run (its children included), as ``samples``."""
+    peak_mb: dict[str, list[float]] = field(default_factory=dict)
+    """Peak summed resident memory of each run's processes (MB), as ``samples``; filled only
+    by :meth:`measure` with ``sample_memory``."""
 
     def measure(
         self,
@@ -496,20 +499,27 @@ class Interleaved:
         warmup: int = 2,
         before: Callable[[str], None] | None = None,
         alternate: bool = True,
+        sample_memory: bool = False,
     ) -> None:
         """``before(name)``, if given, runs ahead of each run of ``name`` (untimed); with
-        ``alternate`` (the default), every other round runs the commands in reverse order."""
+        ``alternate`` (the default), every other round runs the commands in reverse order;
+        with ``sample_memory``, each run's peak memory goes to :attr:`peak_mb`."""
         for i in range(warmup + runs):
             order = list(commands.items())
             for name, cmd in reversed(order) if alternate and i % 2 else order:
                 if before is not None:
                     before(name)
-                m = run(cmd, env=envs[name], sample_memory=False)
+                m = run(cmd, env=envs[name], sample_memory=sample_memory)
                 if i >= warmup:
                     self.samples.setdefault(name, []).append(m.wall)
                     self.cpu.setdefault(name, []).append(m.cpu)
+                    if sample_memory:
+                        self.peak_mb.setdefault(name, []).append(mb(m.peak_rss))
 
-    def ratios(self, name: str, base: str, *, cpu: bool = False) -> list[float]:
-        """``name`` / ``base`` of each round (the runs taken side by side), for a paired median."""
-        got = self.cpu if cpu else self.samples
+    def ratios(
+        self, name: str, base: str, *, cpu: bool = False, memory: bool = False
+    ) -> list[float]:
+        """``name`` / ``base`` of each round (the runs taken side by side), for a paired median:
+        of wall time, or of CPU time with ``cpu``, or of peak memory with ``memory``."""
+        got = self.peak_mb if memory else self.cpu if cpu else self.samples
         return [a / b for a, b in zip(got[name], got[base], strict=True) if b > 0]

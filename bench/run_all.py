@@ -19,6 +19,7 @@ import benchlib as b
 
 BENCHES = (
     "generate",
+    "generate_peers",
     "regenerate",
     "import",
     "cli",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -30,6 +31,18 @@ def generate(schemas: Path, out: Path, *args: str | Path) -> Result:
     result = run_cli("generate", "--schemas", schemas, "--out", out, *args)
     assert result.exit_code == 0, result.stderr
     return result
+
+
+def run_script(name: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``bench/<name>`` run with this interpreter, from the repository's root."""
+    return subprocess.run(
+        [sys.executable, str(BENCH / name), *(str(a) for a in args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=110,
+    )
 
 
 def bench_module(name: str) -> ModuleType:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,11 @@ import pytest
 from runcomfy_codegen.pipeline.build import analyse
 from runcomfy_codegen.pipeline.diagnostics import has_errors
 
-from .support import BENCH, REPO, bench_module
+from .support import BENCH, REPO, bench_module, run_script
 
 SCRIPTS = (
     "generate",
+    "generate_peers",
     "regenerate",
     "import",
     "cli",
@@ -31,17 +31,6 @@ SCRIPTS = (
 def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One work folder for all scripts, as run_all uses, so small trees are made once."""
     return tmp_path_factory.mktemp("bench")
-
-
-def run_script(name: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(BENCH / name), *(str(a) for a in args)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=110,
-    )
 
 
 @pytest.mark.slow
