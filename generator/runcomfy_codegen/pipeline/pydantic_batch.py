@@ -13,6 +13,11 @@ nothing of one model can change another's:
 - a property name is renamed the same way in every model of the group, or in none (the
   library's aliases are one mapping for the whole call).
 
+Most output classes are alike (the six media keys of a kind): an output class without nested
+classes whose schema an earlier model of the group has is not generated again but copied from
+that model's, renamed (the library writes a class's name only in its ``class`` line, and puts a
+model's output class last).
+
 A group the library fails on, or whose module does not cut cleanly, is generated again one
 model at a time, so errors still name their model.
 """
