@@ -14,8 +14,8 @@ nothing of one model can change another's:
   library's aliases are one mapping for the whole call).
 
 Most output classes are alike (the six media keys of a kind): an output class without nested
-classes whose schema an earlier model of the group has is not generated again but copied from
-that model's, renamed (the library writes a class's name only in its ``class`` line, and puts a
+classes that this process has already generated for another model (or that an earlier model of
+the group has) is not generated again but copied from that model's, renamed (the library writes a class's name only in its ``class`` line, and puts a
 model's output class last).
 
 A group the library fails on, or whose module does not cut cleanly, is generated again one
@@ -76,10 +76,10 @@ class _Group:
     aliases: dict[str, str] = field(default_factory=dict)
     plain: set[str] = field(default_factory=set)
     """Property names no model of the group renames."""
-    copies: dict[int, int] = field(default_factory=dict)
-    """Model -> the earlier model of the group whose output class it copies, renamed."""
+    copies: dict[int, str] = field(default_factory=dict)
+    """Model -> the key of the output class it copies, renamed (see :func:`_output_key`)."""
     outputs: dict[str, int] = field(default_factory=dict)
-    """The schema of each flat output class the group generates -> its model."""
+    """The key of each flat output class the group generates -> its model."""
 
     def admits(self, spec: ModelSpec, aliases: dict[str, str], names: set[str]) -> bool:
         if any(a.startswith(b) or b.startswith(a) for a in _roots(spec) for b in self.roots):
@@ -98,11 +98,10 @@ class _Group:
         aliases: dict[str, str],
         names: set[str],
     ) -> None:
-        output = schema["$defs"][spec.output_class]
-        if _flat(output):
-            key = json.dumps(output, sort_keys=True)
-            if key in self.outputs:
-                self.copies[len(self.specs)] = self.outputs[key]
+        key = _output_key(schema["$defs"][spec.output_class], aliases)
+        if key is not None:
+            if key in self.outputs or key in _OUTPUT_CLASSES:
+                self.copies[len(self.specs)] = key
             else:
                 self.outputs[key] = len(self.specs)
         self.specs.append(spec)
@@ -135,33 +134,45 @@ def _groups(specs: Sequence[ModelSpec], size: int) -> list[_Group]:
     return done + open_groups
 
 
-def _flat(output: dict[str, Any]) -> bool:
-    """Whether an output class has no nested classes: then it is its schema but for its name."""
-    return not any(True for p in output.get("properties", {}).values() for _ in _property_names(p))
+_OUTPUT_CLASSES: dict[str, tuple[str, str]] = {}
+"""Output classes generated in this process: their key -> the text after ``class Name(``, and
+the imports of the module they were generated in."""
+_OUTPUT_CLASSES_LIMIT = 1000
+
+
+def _output_key(output: dict[str, Any], aliases: dict[str, str]) -> str | None:
+    """What an output class without nested classes is made of (its schema and the Python names
+    of its fields): two with the same key differ only in their name. None: it has nested ones."""
+    properties = output.get("properties", {})
+    if any(True for p in properties.values() for _ in _property_names(p)):
+        return None
+    names = {name: aliases.get(name, name) for name in properties}
+    return json.dumps([output, names], sort_keys=True)
 
 
 def _group_schema(group: _Group) -> str:
-    root = dict(group.schemas[0])
-    defs = dict(root.pop("$defs"))
+    root: dict[str, Any] = {}
+    defs: dict[str, Any] = {}
     for i, (spec, schema) in enumerate(zip(group.specs, group.schemas, strict=True)):
-        if i == 0:
-            continue
         schema = dict(schema)
         outputs = schema.pop("$defs")
         if i not in group.copies:
             defs.update(outputs)
-        defs[spec.input_class] = schema
+        if i == 0:
+            root = schema
+        else:
+            defs[spec.input_class] = schema
     root["$defs"] = defs
     return json.dumps(root, sort_keys=True)
 
 
-def _split(group: _Group, generated: str) -> list[str]:
+def _split(group: _Group, generated: str) -> tuple[list[str], dict[str, tuple[str, str]]]:
     """The group's module cut into one module per model: every import, and the model's classes.
 
     The library writes imports, then top-level classes only, each starting at a line
     ``class Name(...)``; anything else makes the cut fail (and the group is generated model by
     model). Each module is parsed and checked afterwards, which drops the imports it does not
-    use."""
+    use. Also returns what follows ``class Name(`` in each output class that can be copied."""
     lines = generated.splitlines()
     starts = [i for i, line in enumerate(lines) if line.startswith("class ")]
     if not starts:
@@ -178,30 +189,51 @@ def _split(group: _Group, generated: str) -> list[str]:
         if len(owner) != 1:
             raise ModelGenerationError(f"class {name} belongs to no single model")
         parts[owner[0]].append("\n".join(chunk).rstrip())
-    for i, source in group.copies.items():
-        parts[i].append(_renamed_output(parts[source], group.specs[source], group.specs[i]))
-    return [header + "\n\n\n" + "\n\n\n".join(classes) + "\n" for classes in parts]
+    imports = "\n".join(
+        line
+        for line in header.splitlines()
+        if line[:1] not in ("", "#") and "__future__" not in line
+    )
+    made = {key: _output_tail(parts[i], group.specs[i]) for key, i in group.outputs.items()}
+    tails = {key: (tail, imports) for key, tail in made.items() if tail is not None}
+    headers = [header] * len(parts)
+    for i, key in group.copies.items():
+        tail, more = tails.get(key) or _OUTPUT_CLASSES.get(key) or (None, "")
+        if tail is None:
+            raise ModelGenerationError(f"no output class to copy for {group.specs[i].model_id}")
+        parts[i].append(f"class {group.specs[i].output_class}(" + tail)
+        headers[i] = f"{header}\n{more}"  # (what the class imports, wherever it was made)
+    modules = [
+        h + "\n\n\n" + "\n\n\n".join(classes) + "\n"
+        for h, classes in zip(headers, parts, strict=True)
+    ]
+    return modules, tails
 
 
-def _renamed_output(classes: list[str], source: ModelSpec, spec: ModelSpec) -> str:
-    """``spec``'s output class: the one of ``source`` (the same schema), renamed."""
-    head = f"class {source.output_class}("
+def _output_tail(classes: list[str], spec: ModelSpec) -> str | None:
+    """What follows ``class Name(`` in ``spec``'s output class, when it is the only place the
+    class names itself (so that another name makes the class of another model)."""
+    head = f"class {spec.output_class}("
     found = [c for c in classes if c.startswith(head)]
-    if len(found) != 1 or source.output_class in found[0][len(head) :]:
-        raise ModelGenerationError(f"the output class of {source.model_id} cannot be copied")
-    return f"class {spec.output_class}(" + found[0][len(head) :]
+    if len(found) != 1 or spec.output_class in found[0][len(head) :]:
+        return None
+    return found[0][len(head) :]
 
 
 def _generate_group(group: _Group) -> list[ModelSource | str]:
     try:
         first = group.specs[0]
         generated = run_generator(_group_schema(group), first.input_class, group.aliases)
-        return [
-            model_source_from(s, m)
-            for s, m in zip(group.specs, _split(group, generated), strict=True)
+        modules, tails = _split(group, generated)
+        sources: list[ModelSource | str] = [
+            model_source_from(s, m) for s, m in zip(group.specs, modules, strict=True)
         ]
     except Exception:  # any failure: each model alone, for its own error
         return [_generate_alone(spec) for spec in group.specs]
+    if len(_OUTPUT_CLASSES) + len(tails) > _OUTPUT_CLASSES_LIMIT:
+        _OUTPUT_CLASSES.clear()
+    _OUTPUT_CLASSES.update(tails)
+    return sources
 
 
 def _generate_alone(spec: ModelSpec) -> ModelSource | str:
