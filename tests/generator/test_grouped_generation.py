@@ -150,3 +150,27 @@ def test_a_module_that_does_not_cut_cleanly_is_refused() -> None:
         pydantic_batch._split(group, "import x\n\n\nclass A:\n    pass\nA.model_rebuild()\n")
     with pytest.raises(pydantic_batch.ModelGenerationError, match="no single model"):
         pydantic_batch._split(group, "import x\n\n\nclass Stranger:\n    pass\n")
+
+
+def test_output_classes_made_by_an_earlier_call_are_copied_with_their_imports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pydantic_batch, "_OUTPUT_CLASSES", {})
+    specs = list(analyse(SCHEMAS).specs)
+    kinds = {s.output_kind for s in specs}
+    first = [next(s for s in specs if s.output_kind == kind) for kind in sorted(kinds)]
+    rest = [s for s in specs if s not in first]
+    model_sources(first)
+    known = set(pydantic_batch._OUTPUT_CLASSES)
+    assert known
+    copied = [
+        s
+        for s in rest
+        if pydantic_batch._output_key(
+            pydantic_batch.generator_schema(s)["$defs"][s.output_class],
+            pydantic_batch.field_aliases(s),
+        )
+        in known
+    ]
+    assert len(copied) >= len(rest) / 2  # most outputs come from the first call
+    assert model_sources(copied) == _alone(copied)
