@@ -251,7 +251,7 @@ def _run(
     )
     interrupted = False
     try:
-        with sniffio_import_short_cut():
+        with journal.group_commit(), sniffio_import_short_cut():
             asyncio.run(_drive(runner))
     except (KeyboardInterrupt, asyncio.CancelledError):
         interrupted = True

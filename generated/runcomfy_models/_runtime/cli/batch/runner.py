@@ -229,7 +229,7 @@ class BatchRunner:
             encode_payload(payload, self.model_id)
         except (InputProblems, InvalidInputError) as exc:
             message = "; ".join(exc.problems) if isinstance(exc, InputProblems) else exc.message
-            self.journal.mark_invalid(line, work.hash, message)
+            self.journal.queue(self.journal.mark_invalid, line, work.hash, message)
             self.progress.finished("invalid")
             self.report(f"line {line}: {message}")
             return
@@ -238,13 +238,17 @@ class BatchRunner:
         admitted, estimate = await self.gate.admit(line, work.hash, payload, client)
         if not admitted:
             return
-        self.journal.mark_prepared(line, work.hash, estimate)
-        sending = FirstWrite(lambda: self.journal.mark_submitting(line, work.hash, estimate))
+        journal = self.journal
+        # Prepared is not waited for: the submitting write, which is, follows it to disk.
+        journal.queue(journal.mark_prepared, line, work.hash, estimate)
+        sending = FirstWrite(
+            lambda: journal.apply(journal.mark_submitting, line, work.hash, estimate)
+        )
         try:
             with on_sending(sending):
                 job = await client.submit(self.model_id, payload, timing_inputs=self.timing_inputs)
         except SubmitOutcomeUnknownError as exc:
-            self.journal.mark_unknown(line, exc.message)
+            journal.queue(journal.mark_unknown, line, exc.message)
             self.progress.finished("unknown")
             self.report(
                 f"line {line}: outcome unknown: {exc.reason}; the job may exist and be billed, "
@@ -255,7 +259,8 @@ class BatchRunner:
             self.budget.release(estimate)
             self._refused(line, exc)
             return
-        self.journal.mark_submitted(line, job.request_id)
+        # The request id is on disk before the job is followed or counted.
+        await journal.apply(journal.mark_submitted, line, job.request_id)
         await self._follow(line, job.request_id, client, estimate, job=job)
 
     def _refused(self, line: int, exc: RunComfyError) -> None:
@@ -263,15 +268,15 @@ class BatchRunner:
         if isinstance(exc, InsufficientBalanceError):
             self.gate.balance_refused(line, exc)
         elif exc.exit_code == exits.AUTH:
-            self.journal.mark_pending(line, str(exc))
+            self.journal.queue(self.journal.mark_pending, line, str(exc))
             self.progress.finished("not sent")
             self._set_fatal(exc)
         elif isinstance(exc, BadRequestError | NotFoundError | InvalidInputError):
-            self.journal.mark_failed(line, f"refused by RunComfy: {exc}")
+            self.journal.queue(self.journal.mark_failed, line, f"refused by RunComfy: {exc}")
             self.progress.finished("failed")
             self.report(f"line {line}: refused by RunComfy: {exc}")
         else:
-            self.journal.mark_pending(line, str(exc))
+            self.journal.queue(self.journal.mark_pending, line, str(exc))
             self.progress.finished("not sent")
             self.report(f"line {line}: not sent: {exc}")
 
@@ -290,6 +295,9 @@ class BatchRunner:
         loop = self.pacer.loop(request_id, self.output_type, timeout=self.job_timeout, job=job)
         failures = 0
         word: str | None = None
+        first = loop.first_sleep()
+        if first > 0:
+            await self._sleep(first)
         while not self.stopping:
             try:
                 result = await client._fetch_result(
@@ -299,7 +307,7 @@ class BatchRunner:
                 self.report(gave_up(line, request_id, self.job_timeout, loop.last_word))
                 return
             except NotFoundError as exc:
-                self.journal.mark_failed(line, str(exc))
+                self.journal.queue(self.journal.mark_failed, line, str(exc))
                 self.progress.finished("failed")
                 self.report(f"line {line}: {exc}")
                 return
@@ -338,7 +346,9 @@ class BatchRunner:
             no_file = saving and not files
             error, done = (NO_FILE_ERROR if no_file else None), not saving or no_file
             raw, found = json.dumps(output), json.dumps(files)
-            self.journal.mark_succeeded(line, raw, found, cost, done=done, error=error)
+            self.journal.queue(
+                self.journal.mark_succeeded, line, raw, found, cost, done=done, error=error
+            )
             if no_file:
                 self.progress.finished("no file")
                 self.report(no_file_message(line, result.request_id, output))
@@ -351,7 +361,7 @@ class BatchRunner:
             message = result.error_message or "the job failed"
         else:
             message = "the job was cancelled"
-        self.journal.mark_failed(line, message, cost)
+        self.journal.queue(self.journal.mark_failed, line, message, cost)
         self.progress.finished("failed")
         self.report(f"line {line}: {message}")
 
@@ -370,11 +380,11 @@ class BatchRunner:
                 name = unique_filename(f"{line}-{safe_filename(url)}", taken)
                 paths.append(str(await self._download(url, self.download / name)))
         except (DownloadError, OSError) as exc:
-            self.journal.mark_not_saved(line, f"files not saved: {exc}")
+            self.journal.queue(self.journal.mark_not_saved, line, f"files not saved: {exc}")
             self.progress.finished("not saved")
             self.report(f"line {line}: files not saved: {exc}")
             return
-        self.journal.mark_done(line, json.dumps(paths))
+        self.journal.queue(self.journal.mark_done, line, json.dumps(paths))
         self.progress.finished("done")
 
     async def _download(self, url: str, target: Path) -> Path:
