@@ -4,9 +4,10 @@ Each journal write is a durable transaction (WAL, ``synchronous=FULL``), so each
 costs an fsync: about 3 ms on a common disk, spent blocking whichever thread
 commits. On the event loop, four writes per job made a batch of 2,000 jobs wait
 more than 20 s on the disk alone. A :class:`GroupCommitter` takes the writes off
-the loop: its thread runs every write queued so far in one transaction (each
-under its own savepoint, so a write that fails is undone alone) and commits them
-with one fsync, then reports each to its caller. Writes run in the order they
+the loop: its thread runs every write queued so far in one transaction and
+commits them with one fsync, then reports each to its caller. When a write of
+a group fails, the group is rolled back and its writes are done again one
+transaction each, so that only the failing one fails. Writes run in the order they
 were queued, and a write is reported done only once it is on disk: a caller that
 waits for a write keeps every guarantee of writing it in place.
 
@@ -31,19 +32,17 @@ Op = Callable[[], Any]
 class GroupCommitter:
     """One thread committing queued writes in groups.
 
-    ``transaction`` opens one transaction (held for a group); ``savepoint`` wraps one
-    write of it. Both come from the store the writes go to (see :class:`.journal.Journal`).
+    ``transaction`` opens one transaction of the store the writes go to (see
+    :class:`.journal.Journal`); it rolls back when its body raises.
     """
 
     def __init__(
         self,
         transaction: Callable[[], AbstractContextManager[None]],
-        savepoint: Callable[[], AbstractContextManager[None]],
         *,
         name: str = "runcomfy-journal",
     ) -> None:
         self._transaction = transaction
-        self._savepoint = savepoint
         self._ready = threading.Condition()
         self._queued: list[tuple[Op, Future[Any] | None]] = []
         self._closing = False
@@ -71,7 +70,8 @@ class GroupCommitter:
             if self._closing:
                 raise RuntimeError("the journal's committer is closed")
             self._queued.append((op, future))
-            self._ready.notify()
+            if len(self._queued) == 1:  # the thread waits only on an empty queue
+                self._ready.notify()
 
     def close(self) -> None:
         """Commit everything queued, stop the thread; raise the failure of a write nobody
@@ -95,35 +95,39 @@ class GroupCommitter:
             self._commit(group)
 
     def _commit(self, group: list[tuple[Op, Future[Any] | None]]) -> None:
-        done: list[tuple[Future[Any] | None, bool, Any]] = []
-        try:
-            with self._transaction():
-                for op, future in group:
-                    done.append(self._one(op, future))
-        except BaseException as exc:  # the commit itself failed: nothing of the group is kept
-            self._fail(exc, reported=all(future is not None for _, future in group))
-            done = [(future, False, exc) for _, future in group]
-        for future, ok, value in done:
-            if future is None:
-                continue
-            if ok:
-                future.set_result(value)
+        if self._failure is None:
+            try:
+                with self._transaction():
+                    values = [op() for op, _ in group]
+            except BaseException:  # noqa: S110 - redone one by one below, each error to its own
+                pass
             else:
-                future.set_exception(value)
+                for (_, future), value in zip(group, values, strict=True):
+                    if future is not None:
+                        future.set_result(value)
+                return
+        # A write failed (or an earlier one did): each write alone, so that one failing
+        # write costs no other its place on disk.
+        for op, future in group:
+            self._alone(op, future)
 
-    def _one(self, op: Op, future: Future[Any] | None) -> tuple[Future[Any] | None, bool, Any]:
-        if self._failure is not None:
-            return future, False, self._failure
+    def _alone(self, op: Op, future: Future[Any] | None) -> None:
         try:
-            with self._savepoint():
-                return future, True, op()
+            if self._failure is not None:
+                raise self._failure
+            with self._transaction():
+                value = op()
         except BaseException as exc:
             if future is None:
-                self._fail(exc, reported=False)
-            return future, False, exc
+                self._fail(exc)
+            else:
+                future.set_exception(exc)
+        else:
+            if future is not None:
+                future.set_result(value)
 
-    def _fail(self, exc: BaseException, *, reported: bool) -> None:
+    def _fail(self, exc: BaseException) -> None:
+        """A write nobody waits for failed: every later write fails the same way."""
         if self._failure is None:
             self._failure = exc
-            if not reported:
-                self._unreported = exc
+            self._unreported = exc

@@ -139,7 +139,7 @@ class Journal(JournalReads):
         queued beside it; on the way out everything queued is committed."""
         if self._committer is not None:
             raise RuntimeError("the journal already commits in groups")
-        self._committer = GroupCommitter(self._transaction, self._savepoint)
+        self._committer = GroupCommitter(self._transaction)
         try:
             yield
         finally:
@@ -149,11 +149,19 @@ class Journal(JournalReads):
     async def apply(self, write: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``write`` (one of the ``mark_*`` methods) off the event loop; it is on disk
         when this returns. Writes run in the order they were asked for."""
+        return await self.later(write, *args, **kwargs)
+
+    def later(
+        self, write: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> asyncio.Future[T]:
+        """Like :meth:`apply`, returning at once: the write is on disk once the future is
+        done (so a caller can wait for it while it waits for something else)."""
         committer = self._committer
         if committer is None:
-            return write(*args, **kwargs)
-        result: T = await asyncio.wrap_future(committer.submit(lambda: write(*args, **kwargs)))
-        return result
+            done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+            done.set_result(write(*args, **kwargs))
+            return done
+        return asyncio.wrap_future(committer.submit(lambda: write(*args, **kwargs)))
 
     def queue(self, write: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
         """Like :meth:`apply`, without waiting: ``write`` is on disk before any write asked
@@ -182,18 +190,6 @@ class Journal(JournalReads):
                 self._db.execute("COMMIT")
             finally:
                 self._in_transaction = False
-
-    @contextlib.contextmanager
-    def _savepoint(self) -> Iterator[None]:
-        """One write of a group: undone alone when it fails."""
-        self._db.execute("SAVEPOINT one")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK TO one")
-            self._db.execute("RELEASE one")
-            raise
-        self._db.execute("RELEASE one")
 
     def _write(self, write: Callable[[], T]) -> T:
         """Do one write durably: in place, or (while a group commit runs, from any other

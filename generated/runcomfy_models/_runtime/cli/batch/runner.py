@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -259,9 +259,9 @@ class BatchRunner:
             self.budget.release(estimate)
             self._refused(line, exc)
             return
-        # The request id is on disk before the job is followed or counted.
-        await journal.apply(journal.mark_submitted, line, job.request_id)
-        await self._follow(line, job.request_id, client, estimate, job=job)
+        # On disk before the job's first poll (see _follow); waited for beside the first sleep.
+        written = journal.later(journal.mark_submitted, line, job.request_id)
+        await self._follow(line, job.request_id, client, estimate, job=job, written=written)
 
     def _refused(self, line: int, exc: RunComfyError) -> None:
         """The submit failed in a way that certainly created no job."""
@@ -288,16 +288,22 @@ class BatchRunner:
         estimate: float | None = None,
         *,
         job: AsyncJob[Any] | None = None,
+        written: Awaitable[None] | None = None,
     ) -> None:
         """Poll ``/result`` (the state until the end, then the outcome and cost: one request
         per poll) until the job ends, then record its outcome. The wait loop ``wait`` uses
-        paces the polls (see :mod:`.pacing`); ``--job-timeout`` bounds it all."""
+        paces the polls (see :mod:`.pacing`); ``--job-timeout`` bounds it all.
+
+        ``written`` is the journal write of the request id of a job just submitted: it is
+        on disk before the job is polled (its first sleep goes on meanwhile)."""
         loop = self.pacer.loop(request_id, self.output_type, timeout=self.job_timeout, job=job)
         failures = 0
         word: str | None = None
         first = loop.first_sleep()
         if first > 0:
             await self._sleep(first)
+        if written is not None:
+            await written
         while not self.stopping:
             try:
                 result = await client._fetch_result(
