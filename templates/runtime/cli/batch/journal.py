@@ -151,9 +151,7 @@ class Journal(JournalReads):
         when this returns. Writes run in the order they were asked for."""
         return await self.later(write, *args, **kwargs)
 
-    def later(
-        self, write: Callable[P, T], *args: P.args, **kwargs: P.kwargs
-    ) -> asyncio.Future[T]:
+    def later(self, write: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> asyncio.Future[T]:
         """Like :meth:`apply`, returning at once: the write is on disk once the future is
         done (so a caller can wait for it while it waits for something else)."""
         committer = self._committer
