@@ -1,0 +1,147 @@
+"""The batch's asyncio connections: httpcore's stream contract over real loopback sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import httpcore
+import httpx
+import pytest
+from runcomfy_models._runtime.cli.batch.network import AsyncioBackend, use_asyncio_streams
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@asynccontextmanager
+async def _server(handler: Handler) -> AsyncIterator[int]:
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield port
+    finally:
+        server.close()
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Wait (bounded) for the loop to deliver what the peer did."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+
+
+def test_a_read_returns_what_arrived_and_a_large_answer_comes_whole() -> None:
+    body = bytes(range(256)) * 4096  # 1 MiB: reading pauses and resumes on the way
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readexactly(5)
+        writer.write(body)
+        await writer.drain()
+        writer.close()
+
+    async def run() -> bytes:
+        async with _server(handler) as port:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            await stream.write(b"hello", timeout=5)
+            got = bytearray()
+            while chunk := await stream.read(65536, timeout=5):
+                assert len(chunk) <= 65536
+                got += chunk
+            await stream.aclose()
+            return bytes(got)
+
+    assert asyncio.run(run()) == body
+
+
+def test_a_silent_server_is_a_read_timeout() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+
+    async def run() -> None:
+        async with _server(handler) as port:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            try:
+                with pytest.raises(httpcore.ReadTimeout):
+                    await stream.read(100, timeout=0.05)
+            finally:
+                await stream.aclose()
+
+    asyncio.run(run())
+
+
+def test_an_idle_connection_the_server_closed_is_readable_then_ends() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    async def run() -> None:
+        async with _server(handler) as port:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            await _until(lambda: bool(stream.get_extra_info("is_readable")))
+            assert stream.get_extra_info("is_readable") is True
+            assert await stream.read(100, timeout=5) == b""
+            with pytest.raises(httpcore.WriteError):
+                await stream.write(b"more", timeout=5)
+            await stream.aclose()
+
+    asyncio.run(run())
+
+
+def test_an_open_idle_connection_is_not_readable_and_names_its_ends() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+
+    async def run() -> None:
+        async with _server(handler) as port:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            try:
+                assert stream.get_extra_info("is_readable") is False
+                assert stream.get_extra_info("server_addr") == ("127.0.0.1", port)
+                assert stream.get_extra_info("ssl_object") is None
+                assert stream.get_extra_info("socket").getpeername() == ("127.0.0.1", port)
+                assert stream.get_extra_info("something else") is None
+            finally:
+                await stream.aclose()
+
+    asyncio.run(run())
+
+
+def test_nothing_listening_is_a_connect_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+
+    async def run() -> None:
+        with pytest.raises(httpcore.ConnectError):
+            await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+
+    asyncio.run(run())
+
+
+def test_httpx_sends_over_it_and_maps_its_timeouts() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        if b"GET /slow" in head:
+            await reader.read(1)  # never answers
+            return
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+
+    async def run() -> None:
+        async with _server(handler) as port:
+            transport = httpx.AsyncHTTPTransport()
+            assert use_asyncio_streams(transport)
+            async with httpx.AsyncClient(transport=transport, timeout=0.2) as http:
+                answer = await http.get(f"http://127.0.0.1:{port}/fast")
+                assert (answer.status_code, answer.content) == (200, b"ok")
+                with pytest.raises(httpx.ReadTimeout):
+                    await http.get(f"http://127.0.0.1:{port}/slow")
+
+    asyncio.run(run())
+
+
+def test_a_transport_laid_out_otherwise_is_left_as_it_is() -> None:
+    transport = httpx.AsyncHTTPTransport(proxy="http://127.0.0.1:9")
+    assert use_asyncio_streams(transport) is False
