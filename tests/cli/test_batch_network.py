@@ -145,3 +145,24 @@ def test_httpx_sends_over_it_and_maps_its_timeouts() -> None:
 def test_a_transport_laid_out_otherwise_is_left_as_it_is() -> None:
     transport = httpx.AsyncHTTPTransport(proxy="http://127.0.0.1:9")
     assert use_asyncio_streams(transport) is False
+
+
+def test_the_batch_clients_keep_cookies_an_answer_sets_and_skip_answers_without() -> None:
+    from runcomfy_models._runtime.cli.batch.clients import _ApiHttp
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            cookie = b"Set-Cookie: lb=node-7; Path=/\r\n" if b"GET /set" in head else b""
+            writer.write(b"HTTP/1.1 200 OK\r\n" + cookie + b"Content-Length: 2\r\n\r\nok")
+            await writer.drain()
+
+    async def run() -> None:
+        async with _server(handler) as port, _ApiHttp(cookies={"a": "1"}) as http:
+            assert dict(http.cookies) == {"a": "1"}
+            await http.get(f"http://127.0.0.1:{port}/plain")
+            assert dict(http.cookies) == {"a": "1"}
+            await http.get(f"http://127.0.0.1:{port}/set")
+            assert dict(http.cookies) == {"a": "1", "lb": "node-7"}
+
+    asyncio.run(run())

@@ -18,6 +18,7 @@ raises it, so no state after a lost write is ever recorded.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -27,13 +28,18 @@ from typing import Any
 __all__ = ["GroupCommitter"]
 
 Op = Callable[[], Any]
+# Who hears of a write: nobody, a thread (a concurrent future), or a task on an event loop.
+Waiter = Future[Any] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]"] | None
+# A write's outcome: (who hears of it, whether it succeeded, its value or error).
+Outcome = tuple[Waiter, bool, Any]
 
 
 class GroupCommitter:
     """One thread committing queued writes in groups.
 
     ``transaction`` opens one transaction of the store the writes go to (see
-    :class:`.journal.Journal`); it rolls back when its body raises.
+    :class:`.journal.Journal`); it rolls back when its body raises. The tasks of an event
+    loop waiting for the writes of one group are told with one call into that loop.
     """
 
     def __init__(
@@ -44,7 +50,7 @@ class GroupCommitter:
     ) -> None:
         self._transaction = transaction
         self._ready = threading.Condition()
-        self._queued: list[tuple[Op, Future[Any] | None]] = []
+        self._queued: list[tuple[Op, Waiter]] = []
         self._closing = False
         self._failure: BaseException | None = None
         self._unreported: BaseException | None = None
@@ -61,15 +67,23 @@ class GroupCommitter:
         self._put(op, future)
         return future
 
+    def submit_async(self, op: Op) -> asyncio.Future[Any]:
+        """Queue ``op`` from a task; the future (of the running loop) completes once it is
+        committed (or failed)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._put(op, (loop, future))
+        return future
+
     def queue(self, op: Op) -> None:
         """Queue ``op`` without waiting for it (its failure stops the committer)."""
         self._put(op, None)
 
-    def _put(self, op: Op, future: Future[Any] | None) -> None:
+    def _put(self, op: Op, waiter: Waiter) -> None:
         with self._ready:
             if self._closing:
                 raise RuntimeError("the journal's committer is closed")
-            self._queued.append((op, future))
+            self._queued.append((op, waiter))
             if len(self._queued) == 1:  # the thread waits only on an empty queue
                 self._ready.notify()
 
@@ -92,9 +106,9 @@ class GroupCommitter:
                 group, self._queued = self._queued, []
                 if not group:
                     return
-            self._commit(group)
+            _report(self._commit(group))
 
-    def _commit(self, group: list[tuple[Op, Future[Any] | None]]) -> None:
+    def _commit(self, group: list[tuple[Op, Waiter]]) -> list[Outcome]:
         if self._failure is None:
             try:
                 with self._transaction():
@@ -102,32 +116,56 @@ class GroupCommitter:
             except BaseException:  # noqa: S110 - redone one by one below, each error to its own
                 pass
             else:
-                for (_, future), value in zip(group, values, strict=True):
-                    if future is not None:
-                        future.set_result(value)
-                return
+                pairs = zip(group, values, strict=True)
+                return [(waiter, True, value) for (_, waiter), value in pairs]
         # A write failed (or an earlier one did): each write alone, so that one failing
         # write costs no other its place on disk.
-        for op, future in group:
-            self._alone(op, future)
+        return [self._alone(op, waiter) for op, waiter in group]
 
-    def _alone(self, op: Op, future: Future[Any] | None) -> None:
+    def _alone(self, op: Op, waiter: Waiter) -> Outcome:
         try:
             if self._failure is not None:
                 raise self._failure
             with self._transaction():
-                value = op()
+                return waiter, True, op()
         except BaseException as exc:
-            if future is None:
+            if waiter is None:
                 self._fail(exc)
-            else:
-                future.set_exception(exc)
-        else:
-            if future is not None:
-                future.set_result(value)
+            return waiter, False, exc
 
     def _fail(self, exc: BaseException) -> None:
         """A write nobody waits for failed: every later write fails the same way."""
         if self._failure is None:
             self._failure = exc
             self._unreported = exc
+
+
+def _report(outcomes: list[Outcome]) -> None:
+    """Tell each waiter its write's outcome: threads at once, each loop in one call."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
+    for outcome in outcomes:
+        waiter, ok, value = outcome
+        if isinstance(waiter, Future):
+            if ok:
+                waiter.set_result(value)
+            else:
+                waiter.set_exception(value)
+        elif waiter is not None:
+            by_loop.setdefault(waiter[0], []).append(outcome)
+    for loop, told in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, told)
+        except RuntimeError:  # the loop is closed: nobody waits any more
+            pass
+
+
+def _settle(outcomes: list[Outcome]) -> None:
+    for waiter, ok, value in outcomes:
+        assert isinstance(waiter, tuple)
+        future = waiter[1]
+        if future.done():  # its task was cancelled meanwhile
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)

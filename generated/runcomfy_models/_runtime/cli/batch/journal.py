@@ -159,7 +159,7 @@ class Journal(JournalReads):
             done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
             done.set_result(write(*args, **kwargs))
             return done
-        return asyncio.wrap_future(committer.submit(lambda: write(*args, **kwargs)))
+        return committer.submit_async(lambda: write(*args, **kwargs))
 
     def queue(self, write: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
         """Like :meth:`apply`, without waiting: ``write`` is on disk before any write asked
