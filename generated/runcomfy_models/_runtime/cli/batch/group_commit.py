@@ -19,6 +19,7 @@ raises it, so no state after a lost write is ever recorded.
 from __future__ import annotations
 
 import asyncio
+import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -49,8 +50,8 @@ class GroupCommitter:
         name: str = "runcomfy-journal",
     ) -> None:
         self._transaction = transaction
-        self._ready = threading.Condition()
-        self._queued: list[tuple[Op, Waiter]] = []
+        # A C queue: putting a write costs no lock dance in Python (the loop puts thousands).
+        self._queued: queue.SimpleQueue[tuple[Op, Waiter] | None] = queue.SimpleQueue()
         self._closing = False
         self._failure: BaseException | None = None
         self._unreported: BaseException | None = None
@@ -80,33 +81,32 @@ class GroupCommitter:
         self._put(op, None)
 
     def _put(self, op: Op, waiter: Waiter) -> None:
-        with self._ready:
-            if self._closing:
-                raise RuntimeError("the journal's committer is closed")
-            self._queued.append((op, waiter))
-            if len(self._queued) == 1:  # the thread waits only on an empty queue
-                self._ready.notify()
+        if self._closing:
+            raise RuntimeError("the journal's committer is closed")
+        self._queued.put((op, waiter))
 
     def close(self) -> None:
         """Commit everything queued, stop the thread; raise the failure of a write nobody
         waited for, if one failed."""
-        with self._ready:
+        if not self._closing:
             self._closing = True
-            self._ready.notify()
+            self._queued.put(None)  # after every write queued so far
         self._thread.join()
+        late, _ = _drain(self._queued)  # put by a thread racing this close: committed here
+        if late:
+            _report(self._commit(late))
         if self._unreported is not None:
             failure, self._unreported = self._unreported, None
             raise failure
 
     def _run(self) -> None:
         while True:
-            with self._ready:
-                while not self._queued and not self._closing:
-                    self._ready.wait()
-                group, self._queued = self._queued, []
-                if not group:
-                    return
-            _report(self._commit(group))
+            # Wait for a first write, then take every write queued by now.
+            group, ended = _drain(self._queued, self._queued.get())
+            if group:
+                _report(self._commit(group))
+            if ended:
+                return
 
     def _commit(self, group: list[tuple[Op, Waiter]]) -> list[Outcome]:
         if self._failure is None:
@@ -138,6 +138,28 @@ class GroupCommitter:
         if self._failure is None:
             self._failure = exc
             self._unreported = exc
+
+
+_NOTHING: Any = object()
+
+
+def _drain(
+    queued: queue.SimpleQueue[tuple[Op, Waiter] | None], first: Any = _NOTHING
+) -> tuple[list[tuple[Op, Waiter]], bool]:
+    """``first`` and every write queued now, in order; and whether the end mark was among
+    them (None, put by :meth:`GroupCommitter.close`)."""
+    group: list[tuple[Op, Waiter]] = []
+    ended = False
+    item = first
+    while True:
+        if item is None:
+            ended = True
+        elif item is not _NOTHING:
+            group.append(item)
+        try:
+            item = queued.get_nowait()
+        except queue.Empty:
+            return group, ended
 
 
 def _report(outcomes: list[Outcome]) -> None:
