@@ -25,6 +25,17 @@ async def _server(handler: Handler) -> AsyncIterator[int]:
         server.close()
 
 
+@asynccontextmanager
+async def _connected(handler: Handler) -> AsyncIterator[tuple[httpcore.AsyncNetworkStream, int]]:
+    """A stream of :class:`AsyncioBackend` to a loopback server running ``handler``."""
+    async with _server(handler) as port:
+        stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        try:
+            yield stream, port
+        finally:
+            await stream.aclose()
+
+
 async def _until(condition: Callable[[], bool]) -> None:
     """Wait (bounded) for the loop to deliver what the peer did."""
     for _ in range(500):
@@ -61,13 +72,9 @@ def test_a_silent_server_is_a_read_timeout() -> None:
         await reader.read(1)
 
     async def run() -> None:
-        async with _server(handler) as port:
-            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
-            try:
-                with pytest.raises(httpcore.ReadTimeout):
-                    await stream.read(100, timeout=0.05)
-            finally:
-                await stream.aclose()
+        async with _connected(handler) as (stream, _):
+            with pytest.raises(httpcore.ReadTimeout):
+                await stream.read(100, timeout=0.05)
 
     asyncio.run(run())
 
@@ -77,14 +84,12 @@ def test_an_idle_connection_the_server_closed_is_readable_then_ends() -> None:
         writer.close()
 
     async def run() -> None:
-        async with _server(handler) as port:
-            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+        async with _connected(handler) as (stream, _):
             await _until(lambda: bool(stream.get_extra_info("is_readable")))
             assert stream.get_extra_info("is_readable") is True
             assert await stream.read(100, timeout=5) == b""
             with pytest.raises(httpcore.WriteError):
                 await stream.write(b"more", timeout=5)
-            await stream.aclose()
 
     asyncio.run(run())
 
@@ -94,16 +99,12 @@ def test_an_open_idle_connection_is_not_readable_and_names_its_ends() -> None:
         await reader.read(1)
 
     async def run() -> None:
-        async with _server(handler) as port:
-            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
-            try:
-                assert stream.get_extra_info("is_readable") is False
-                assert stream.get_extra_info("server_addr") == ("127.0.0.1", port)
-                assert stream.get_extra_info("ssl_object") is None
-                assert stream.get_extra_info("socket").getpeername() == ("127.0.0.1", port)
-                assert stream.get_extra_info("something else") is None
-            finally:
-                await stream.aclose()
+        async with _connected(handler) as (stream, port):
+            assert stream.get_extra_info("is_readable") is False
+            assert stream.get_extra_info("server_addr") == ("127.0.0.1", port)
+            assert stream.get_extra_info("ssl_object") is None
+            assert stream.get_extra_info("socket").getpeername() == ("127.0.0.1", port)
+            assert stream.get_extra_info("something else") is None
 
     asyncio.run(run())
 

@@ -32,15 +32,15 @@ _HIGH_WATER: Final = 256 * 1024
 
 
 class _Protocol(asyncio.Protocol):
-    """Buffers what arrives; wakes the one reader or writer waiting."""
+    """Buffers what arrives; wakes the one task waiting (HTTP/1.1 reads or writes a
+    connection from one task at a time)."""
 
     def __init__(self) -> None:
         self.buffer = bytearray()
         self.ended = False
         self.error: BaseException | None = None
         self.transport: asyncio.Transport | None = None
-        self.reader: asyncio.Future[None] | None = None
-        self.writer: asyncio.Future[None] | None = None
+        self.waiter: asyncio.Future[None] | None = None
         self.write_paused = False
         self.read_paused = False
 
@@ -53,25 +53,35 @@ class _Protocol(asyncio.Protocol):
         if len(self.buffer) > _HIGH_WATER and self.transport is not None:
             self.transport.pause_reading()
             self.read_paused = True
-        _wake(self.reader)
+        _wake(self.waiter)
 
     def eof_received(self) -> bool | None:
         self.ended = True
-        _wake(self.reader)
+        _wake(self.waiter)
         return None  # close the transport
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.ended = True
         self.error = exc
-        _wake(self.reader)
-        _wake(self.writer)
+        _wake(self.waiter)
 
     def pause_writing(self) -> None:
         self.write_paused = True
 
     def resume_writing(self) -> None:
         self.write_paused = False
-        _wake(self.writer)
+        _wake(self.waiter)
+
+    async def wait(self, timeout: float | None, timed_out: type[Exception], what: str) -> None:
+        """Wait for the next event (bytes, the end, room to write): ``timed_out`` after
+        ``timeout`` seconds."""
+        self.waiter = asyncio.get_running_loop().create_future()
+        try:
+            await _wait(self.waiter, timeout)
+        except TimeoutError as exc:
+            raise timed_out(f"timed out {what}") from exc
+        finally:
+            self.waiter = None
 
 
 def _wake(waiter: asyncio.Future[None] | None) -> None:
@@ -105,14 +115,8 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         protocol = self._protocol
-        if not protocol.buffer and not protocol.ended:
-            protocol.reader = asyncio.get_running_loop().create_future()
-            try:
-                await _wait(protocol.reader, timeout)
-            except TimeoutError as exc:
-                raise httpcore.ReadTimeout("timed out reading the answer") from exc
-            finally:
-                protocol.reader = None
+        while not protocol.buffer and not protocol.ended:
+            await protocol.wait(timeout, httpcore.ReadTimeout, "reading the answer")
         buffer = protocol.buffer
         if buffer:
             if len(buffer) <= max_bytes:
@@ -139,16 +143,10 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             self._transport.write(buffer)
         except (OSError, RuntimeError) as exc:
             raise httpcore.WriteError(str(exc)) from exc
-        if protocol.write_paused and not protocol.ended:
-            protocol.writer = asyncio.get_running_loop().create_future()
-            try:
-                await _wait(protocol.writer, timeout)
-            except TimeoutError as exc:
-                raise httpcore.WriteTimeout("timed out writing the request") from exc
-            finally:
-                protocol.writer = None
-            if protocol.error is not None:
-                raise httpcore.WriteError(str(protocol.error))
+        while protocol.write_paused and not protocol.ended:
+            await protocol.wait(timeout, httpcore.WriteTimeout, "writing the request")
+        if protocol.error is not None:
+            raise httpcore.WriteError(str(protocol.error))
 
     async def aclose(self) -> None:
         self._transport.close()
