@@ -126,3 +126,17 @@ def test_the_sniffio_short_cut_is_undone_when_the_batch_fails() -> None:
         assert sys.modules["sniffio"] is None
         raise KeyboardInterrupt
     assert "sniffio" not in sys.modules
+
+
+def test_fewer_collections_while_the_batch_runs_and_as_before_after() -> None:
+    import gc
+
+    from runcomfy_models._runtime.cli.batch.collection import YOUNG_THRESHOLD, fewer_collections
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with fewer_collections():
+        assert gc.get_threshold()[0] == max(YOUNG_THRESHOLD, before[0])
+        assert gc.get_threshold()[1:] == before[1:]
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen
