@@ -6,10 +6,16 @@ import asyncio
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
+from runcomfy_models._runtime.cli import cli
 from runcomfy_models._runtime.cli.batch.group_commit import GroupCommitter
 from runcomfy_models._runtime.cli.batch.journal import Journal
+from runcomfy_models._runtime.emulator import RunningEmulator
+
+from .support import FAST, REFRAME, TOKEN, reframe_line, write_jsonl
 
 
 def _reopened(path: Path) -> dict[int, tuple[str, str | None]]:
@@ -138,3 +144,51 @@ class _Transaction:
         if exc is None:
             self.committed.extend(self.pending)
         self.pending.clear()
+
+
+def test_each_submit_leaves_only_after_its_submitting_mark_is_on_disk(
+    emu: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runcomfy_models._runtime.cli.batch import group_commit, network
+
+    events: list[str] = []
+    mark = Journal.mark_submitting
+    commit = group_commit.GroupCommitter._commit
+    write = network.AsyncioStream.write
+
+    def marking(self: Journal, *args: Any, **kwargs: Any) -> None:
+        events.append("mark")
+        mark(self, *args, **kwargs)
+
+    def committing(self: group_commit.GroupCommitter, group: Any) -> Any:
+        outcomes = commit(self, group)
+        events.append("durable")  # the transaction is committed; waiters are told after
+        return outcomes
+
+    async def writing(
+        self: network.AsyncioStream, buffer: bytes, *args: Any, **options: Any
+    ) -> None:
+        if buffer.startswith(b"POST /v1/models/"):
+            events.append("send")
+        await write(self, buffer, *args, **options)
+
+    monkeypatch.setattr(Journal, "mark_submitting", marking)
+    monkeypatch.setattr(group_commit.GroupCommitter, "_commit", committing)
+    monkeypatch.setattr(network.AsyncioStream, "write", writing)
+    emu.set_timings(run_seconds=0.05)
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(30)])
+    args = ["--base-url", emu.base_url, *FAST, "batch", REFRAME, str(inputs)]
+    result = CliRunner().invoke(
+        cli, [*args, "--concurrency", "8"], env={"RUNCOMFY_API_TOKEN": TOKEN}
+    )
+    assert result.exit_code == 0, result.stderr
+    pending = durable = sent = 0
+    for event in events:
+        if event == "mark":
+            pending += 1
+        elif event == "durable":
+            durable, pending = durable + pending, 0
+        else:
+            sent += 1
+            assert sent <= durable, "a submit left before its submitting mark was on disk"
+    assert sent == durable == 30
