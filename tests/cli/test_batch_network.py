@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpcore
 import httpx
@@ -165,5 +170,51 @@ def test_the_batch_clients_keep_cookies_an_answer_sets_and_skip_answers_without(
             assert dict(http.cookies) == {"a": "1"}
             await http.get(f"http://127.0.0.1:{port}/set")
             assert dict(http.cookies) == {"a": "1", "lb": "node-7"}
+
+    asyncio.run(run())
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made by the openssl command."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl command")
+def test_https_goes_over_it_with_the_servers_certificate_checked(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecure")
+                await writer.drain()
+
+    async def run() -> None:
+        server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=server_tls)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            trusting = httpx.AsyncHTTPTransport(verify=ssl.create_default_context(cafile=cert))
+            assert use_asyncio_streams(trusting)
+            async with httpx.AsyncClient(transport=trusting, timeout=5) as http:
+                for _ in range(2):  # the second request reuses the TLS connection
+                    answer = await http.get(f"https://127.0.0.1:{port}/")
+                    assert (answer.status_code, answer.content) == (200, b"secure")
+            doubting = httpx.AsyncHTTPTransport()  # the system's CAs: the certificate fails
+            assert use_asyncio_streams(doubting)
+            async with httpx.AsyncClient(transport=doubting, timeout=5) as http:
+                with pytest.raises(httpx.ConnectError):
+                    await http.get(f"https://127.0.0.1:{port}/")
+        finally:
+            server.close()
 
     asyncio.run(run())
