@@ -29,6 +29,9 @@ __all__ = ["AsyncioBackend", "AsyncioStream", "use_asyncio_streams"]
 
 # Reading from the socket pauses while this many bytes wait to be read.
 _HIGH_WATER: Final = 256 * 1024
+# A host with several addresses: the next one is tried after this many seconds, as anyio does
+# (so a dead IPv6 route does not hold the connection until its timeout).
+_EYEBALLS: Final = 0.25
 
 
 class _Protocol(asyncio.Protocol):
@@ -202,7 +205,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         try:
             async with asyncio.timeout(timeout):
                 transport, protocol = await loop.create_connection(
-                    _Protocol, host, port, local_addr=local
+                    _Protocol, host, port, local_addr=local, happy_eyeballs_delay=_EYEBALLS
                 )
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout(f"timed out connecting to {host}:{port}") from exc
