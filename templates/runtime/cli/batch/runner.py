@@ -2,10 +2,12 @@
 
 The producer streams the input lines through the planner into a queue of at
 most ``2 * concurrency`` items, so memory stays flat however long the file.
-Each worker writes ``submitting`` before a submit and ``submitted`` with the
-request id right after it, follows the job by polling ``/result`` (which
-reports the current state until the end, then the outcome and cost), and saves
-its files as soon as it finishes.
+Each worker writes ``submitting`` before a submit (on disk before its first
+byte) and ``submitted`` with the request id right after it (on disk before the
+job's first poll), follows the job by polling ``/result`` (which reports the
+current state until the end, then the outcome and cost), and saves its files as
+soon as it finishes. The journal's writes are committed in groups by one thread
+(see :mod:`.group_commit`), never on the event loop.
 
 A first stop request (Ctrl-C, SIGTERM) lets submits in flight finish and
 leaves every other line as the journal has it, ready to resume. An inputs
