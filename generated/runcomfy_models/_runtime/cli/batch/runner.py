@@ -261,8 +261,7 @@ class BatchRunner:
             self.budget.release(estimate)
             self._refused(line, exc)
             return
-        # On disk before the job's first poll (see _follow); waited for beside the first sleep.
-        written = journal.later(journal.mark_submitted, line, job.request_id)
+        written = journal.later(journal.mark_submitted, line, job.request_id)  # see _follow
         await self._follow(line, job.request_id, client, estimate, job=job, written=written)
 
     def _refused(self, line: int, exc: RunComfyError) -> None:
@@ -294,10 +293,8 @@ class BatchRunner:
     ) -> None:
         """Poll ``/result`` (the state until the end, then the outcome and cost: one request
         per poll) until the job ends, then record its outcome. The wait loop ``wait`` uses
-        paces the polls (see :mod:`.pacing`); ``--job-timeout`` bounds it all.
-
-        ``written`` is the journal write of the request id of a job just submitted: it is
-        on disk before the job is polled (its first sleep goes on meanwhile)."""
+        paces the polls (see :mod:`.pacing`); ``--job-timeout`` bounds it all. ``written``,
+        the journal write of a new job's request id, is on disk before its first poll."""
         loop = self.pacer.loop(request_id, self.output_type, timeout=self.job_timeout, job=job)
         failures = 0
         word: str | None = None
