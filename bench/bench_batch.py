@@ -14,6 +14,7 @@ submits. The machine's timing history is the user's (as a user's second batch wo
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import benchlib as b
@@ -22,6 +23,18 @@ TARGET_WALL = 1.15
 TARGET_CPU_MS = 2.0
 TARGET_MB = 200.0
 API_ROUTES = ("submit", "status", "result", "cancel")
+
+
+def emulator_cpu(url: str) -> float:
+    """User + system CPU seconds the emulator at ``url`` has used so far (Linux; else 0)."""
+    pid = b.EMULATOR_PIDS.get(url)
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(b")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             for path in (journal, results):
                 path.unlink(missing_ok=True)
             b.emulator_reset(url)
-            emulator_before = b.emulator_cpu(url)
+            emulator_before = emulator_cpu(url)
             cmd = [
                 b.MODELS_CLI,
                 "--base-url",
@@ -72,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.concurrency),
             ]
             m = b.run(cmd, env=env, check=False)
-            emulator_ms = (b.emulator_cpu(url) - emulator_before) * 1000 / args.jobs
+            emulator_ms = (emulator_cpu(url) - emulator_before) * 1000 / args.jobs
             if m.returncode != 0:
                 problems.append(f"run {i + 1} exited with {m.returncode}: {m.stderr[-500:]}")
             routes = b.emulator_stats(url)["routes"]

@@ -407,6 +407,10 @@ def free_port() -> int:
         return port
 
 
+EMULATOR_PIDS: dict[str, int] = {}
+"""The process id of each emulator :func:`emulator_process` runs, by its URL."""
+
+
 @contextmanager
 def emulator_process(
     *,
@@ -439,7 +443,7 @@ def emulator_process(
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    _EMULATOR_PIDS[url] = proc.pid
+    EMULATOR_PIDS[url] = proc.pid
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -462,26 +466,6 @@ def emulator_process(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-_EMULATOR_PIDS: dict[str, int] = {}
-
-
-def process_cpu(pid: int) -> float:
-    """User + system CPU seconds a live process has used so far (Linux; else 0)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except OSError:
-        return 0.0
-    fields = stat[stat.rindex(b")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def emulator_cpu(url: str) -> float:
-    """CPU seconds the emulator of :func:`emulator_process` at ``url`` has used so far."""
-    pid = _EMULATOR_PIDS.get(url)
-    return 0.0 if pid is None else process_cpu(pid)
 
 
 def emulator_stats(url: str) -> dict[str, Any]:
