@@ -407,6 +407,10 @@ def free_port() -> int:
         return port
 
 
+EMULATOR_PIDS: dict[str, int] = {}
+"""The process id of each emulator :func:`emulator_process` runs, by its URL."""
+
+
 @contextmanager
 def emulator_process(
     *,
@@ -439,6 +443,7 @@ def emulator_process(
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
+    EMULATOR_PIDS[url] = proc.pid
     try:
         deadline = time.monotonic() + 30
         while True:

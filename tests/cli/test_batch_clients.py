@@ -47,7 +47,7 @@ def test_the_clients_share_the_settings(monkeypatch: pytest.MonkeyPatch) -> None
     try:
         assert {client.base_url for client in clients.clients} == {"http://127.0.0.1:8765"}
         assert {client.max_retries for client in clients.clients} == {2}
-        assert len({id(client) for client in clients.clients}) == 3
+        assert len({id(client) for client in clients.clients}) == -(-30 // WORKERS_PER_CLIENT)
     finally:
         asyncio.run(clients.aclose())
 
@@ -70,6 +70,7 @@ def test_the_clients_reach_the_api(emu: RunningEmulator, monkeypatch: pytest.Mon
 
     assert len(set(asyncio.run(submit_all()))) == 12
     assert emu.stats()["routes"]["submit"] == 12
+    assert clients.asyncio_streams  # on the httpx and httpcore this package supports
 
 
 @pytest.mark.skipif(importlib.util.find_spec("sniffio") is not None, reason="sniffio installed")
@@ -125,3 +126,17 @@ def test_the_sniffio_short_cut_is_undone_when_the_batch_fails() -> None:
         assert sys.modules["sniffio"] is None
         raise KeyboardInterrupt
     assert "sniffio" not in sys.modules
+
+
+def test_fewer_collections_while_the_batch_runs_and_as_before_after() -> None:
+    import gc
+
+    from runcomfy_models._runtime.cli.batch.collection import YOUNG_THRESHOLD, fewer_collections
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with fewer_collections():
+        assert gc.get_threshold()[0] == max(YOUNG_THRESHOLD, before[0])
+        assert gc.get_threshold()[1:] == before[1:]
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen

@@ -142,3 +142,48 @@ def test_the_job_timeout_holds_when_a_result_body_drips(
         cli, [*args, "--job-timeout", "1"], env={"RUNCOMFY_API_TOKEN": TOKEN}
     )
     assert "did not finish within 1s" in result.stderr
+
+
+def test_a_job_that_runs_as_the_history_says_costs_one_poll(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    from runcomfy_models._runtime.timings import TimingHistory
+
+    emu.set_timings(run_seconds=0.4)
+    cache = tmp_path / "cache"
+    history = TimingHistory(cache / "timings.sqlite3")
+    square = timing_key(REFRAME, {"resolution": SQUARE}, ("rendering_speed", "resolution"))
+    for _ in range(5):
+        history.record(square, 0.4)
+    history.close()
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(4)])
+    env = {
+        "RUNCOMFY_API_TOKEN": TOKEN,
+        "RUNCOMFY_TIMING_HISTORY": "on",
+        "RUNCOMFY_CACHE_DIR": str(cache),
+    }
+    args = ["--base-url", emu.base_url, *FAST[:4], "batch", REFRAME, str(inputs)]
+    result = CliRunner().invoke(cli, [*args, "--concurrency", "2"], env=env)
+    assert result.exit_code == 0, result.stderr
+    routes = emu.stats()["routes"]
+    # No poll at once: the first comes just after the expected end (0.4 s + 0.025 s after the
+    # submit answered), and finds the job done.
+    assert (routes["submit"], routes["result"], routes["status"]) == (4, 4, 0)
+
+
+def test_wait_still_polls_at_once(client: AsyncRunComfy) -> None:
+    clock = Clock()
+    memory = MemoryTimings()
+    for _ in range(5):
+        memory.record(KEY, 0.4)
+    from runcomfy_models._runtime.waiting import WaitLoop
+
+    job = _submitted(client, clock)
+    loop = WaitLoop(
+        request_id="r1", model_id=REFRAME, output_type=GenericOutput, policy=POLICY,
+        timeout=None, on_update=None, clock=clock, timings=memory, timing_key=KEY,
+        submitted_at=job.submitted_at,
+    )  # fmt: skip
+    assert loop.first_sleep() == 0.0
+    batch = _pacer(clock, [0.4] * 5).loop("r1", GenericOutput, timeout=None, job=job)
+    assert batch.first_sleep() == pytest.approx(0.425)

@@ -161,3 +161,43 @@ def test_a_job_never_costs_more_than_fixed_polling_plus_two_requests(
         elapsed += sleep
         polls += 1
     assert polls <= fixed_polls(queue + run) + 2
+
+
+# -- the batch's tighter pacing -----------------------------------------------------------------
+
+
+def test_the_first_poll_can_wait_for_the_expected_end_only_with_history() -> None:
+    assert Schedule(POLICY, [1.0, 2.0]).first_sleep(0.0) is None
+    schedule = Schedule(POLICY, [0.5] * 5, min_lag=0.05, tight=True)
+    # A narrow window: one poll, a half lag past its end.
+    assert schedule.first_sleep(0.0) == pytest.approx(0.525)
+    assert schedule.first_sleep(0.5) == pytest.approx(0.025)
+    assert schedule.first_sleep(0.52) is None  # already there: poll at once
+    # wait's own schedule pays at least half a second.
+    assert Schedule(POLICY, [0.5] * 5).first_sleep(0.0) == pytest.approx(0.75)
+
+
+def test_the_first_sleep_keeps_the_policys_cap() -> None:
+    capped = PollPolicy(initial=0.5, factor=2.0, max_interval=3.0)
+    assert Schedule(capped, [40.0] * 5, min_lag=0.05, tight=True).first_sleep(0.0) == 3.0
+
+
+@given(
+    st.lists(st.floats(min_value=0.05, max_value=20.0), min_size=3, max_size=20),
+    st.floats(min_value=0.0, max_value=1.0),
+)
+def test_a_tight_schedule_finds_a_job_ending_in_its_window_within_three_polls(
+    runs: list[float], where: float
+) -> None:
+    """(Runs of at most 20 s: longer, the policy's 30 s cap on a sleep can add a poll.)"""
+    schedule = Schedule(POLICY, runs, min_lag=0.05, tight=True)
+    window = schedule.windows[0]
+    end = window.low + where * (window.high - window.low)
+    sleep = schedule.first_sleep(0.0)
+    elapsed, polls = (sleep or 0.0), 1
+    while elapsed < end:
+        elapsed += schedule.next_sleep(elapsed)
+        polls += 1
+    assert polls <= 3
+    lag = max(0.05, 0.05 * window.median, (window.high - window.low) / 2)
+    assert elapsed - end <= min(lag, POLICY.max_interval) + 1e-9

@@ -254,6 +254,21 @@ def test_what_was_not_seen_teaches_nothing(
     assert seen.run_seconds(result, elapsed=40.0) is None
 
 
+def test_a_job_first_polled_at_its_expected_end_teaches_the_servers_time_up_to_that_poll() -> None:
+    seen = RunSeen(from_submit=True, polled_at_once=False)
+    assert seen.run_seconds(finished(0.48), elapsed=0.525) == pytest.approx(0.48)  # faster
+    # A queue wait inside the server's time can only lengthen it up to the poll, no further.
+    assert seen.run_seconds(finished(9.0), elapsed=0.525) == pytest.approx(0.525)
+    # A job polled at once and never seen running still teaches nothing.
+    assert RunSeen(from_submit=True).run_seconds(finished(0.48), elapsed=0.525) is None
+
+
+def test_a_job_first_polled_late_but_seen_waiting_teaches_nothing_it_did_not_see() -> None:
+    seen = RunSeen(from_submit=True, polled_at_once=False)
+    seen.saw("in_queue", 0.525)
+    assert seen.run_seconds(finished(0.9), elapsed=1.0) is None
+
+
 def test_server_timestamps_that_make_no_sense_leave_the_client_clock_to_measure() -> None:
     seen = RunSeen(from_submit=True)
     seen.saw("in_progress", 0.0)

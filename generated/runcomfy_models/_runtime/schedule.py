@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from .config import PollPolicy
@@ -59,9 +60,10 @@ EXTRA_POLLS: Final = 2
 MIN_SLEEP: Final = 0.01
 
 
-def target_lag(expected: float) -> float:
-    """How late a finished job may be found, for a job expected to run ``expected`` seconds."""
-    return max(MIN_LAG, LAG_SHARE * expected)
+def target_lag(expected: float, floor: float = MIN_LAG) -> float:
+    """How late a finished job may be found, for a job expected to run ``expected`` seconds
+    (at least ``floor``)."""
+    return max(floor, LAG_SHARE * expected)
 
 
 @dataclass(frozen=True)
@@ -139,23 +141,55 @@ class _FixedPolling:
         return self._times[poll - 1]
 
 
+@lru_cache(maxsize=64)
+def _windows(durations: tuple[float, ...]) -> tuple[tuple[Window, ...], Window | None]:
+    """:func:`windows_of` and the one window of the current regime, computed once for the
+    many jobs that share a history (a batch's jobs, between two of them ending)."""
+    windows = windows_of(durations)
+    return windows, (Window.of(current_runs(durations)) if windows else None)
+
+
 class Schedule:
     """The sleeps between polls of one job; ``next_sleep`` is told what the last poll saw.
 
-    The caller polls once at once, then after each sleep this returns.
+    The caller polls once at once (or first sleeps :meth:`first_sleep`, when that is not
+    None), then after each sleep this returns.
+
+    ``min_lag`` is the least lag worth paying (:data:`MIN_LAG` for one job someone waits
+    for). ``tight`` is for a batch, where a finished job found late holds a worker that
+    could run the next line: the lag is also at least half the window's width, so that
+    the polls that look for a job in its window are no more than the two extra ones
+    fixed polling allows, and the lag floor can be small.
     """
 
-    def __init__(self, policy: PollPolicy, durations: Sequence[float] = ()) -> None:
+    def __init__(
+        self,
+        policy: PollPolicy,
+        durations: Sequence[float] = (),
+        *,
+        min_lag: float = MIN_LAG,
+        tight: bool = False,
+    ) -> None:
         self.policy = policy
-        self.windows = windows_of(durations)
-        self.window = Window.of(current_runs(durations)) if self.windows else None
-        """All the current regime's runs in one window (None without enough history)."""
+        self.min_lag = min_lag
+        self.tight = tight
+        self.windows, self.window = _windows(tuple(durations))
+        """``window``: all the current regime's runs in one window (None without enough
+        history)."""
         self.queued_for = 0.0
         """Seconds after the submit at which the job was last seen waiting in the queue."""
         self._fixed = _FixedPolling(policy)
         self._polls = 1
         self._interval = policy.initial
         self._late = False
+
+    def first_sleep(self, elapsed: float) -> float | None:
+        """How long to wait before the first poll, ``elapsed`` seconds after the submit, when
+        the history says the job cannot have ended before; None: poll at once."""
+        found = self._window_poll(elapsed)
+        if found is None or elapsed >= found[0] - MIN_SLEEP:
+            return None
+        return min(found[0] - elapsed, self.policy.max_interval)
 
     def next_sleep(
         self, elapsed: float, *, queued: bool = False, queue_position: int | None = None
@@ -178,16 +212,9 @@ class Schedule:
     def _wanted(self, elapsed: float, queued: bool) -> float:
         if not self.windows or queued:
             return self._policy_sleep()  # no history, or not running yet: the policy's pace
-        for window in self.windows:
-            lag = min(target_lag(window.median), self.policy.max_interval)
-            low = window.low + self.queued_for
-            high = window.high + self.queued_for
-            if elapsed >= high + lag:
-                continue  # this window has passed
-            # The first poll that can find it: a job ending anywhere in [low, first] is found
-            # at most ``lag`` late, and a window narrower than ``lag`` needs one poll only
-            # (with some room past ``high``: the next job may be a little slower than any).
-            first = min(high + lag / 2, low + lag)
+        found = self._window_poll(elapsed)
+        if found is not None:
+            first, lag = found
             if elapsed < first - MIN_SLEEP:  # (a sleep that ends a hair early is on time)
                 return first - elapsed
             return lag
@@ -195,6 +222,25 @@ class Schedule:
             self._late = True
             self._interval = self.policy.initial
         return self._policy_sleep()
+
+    def _window_poll(self, elapsed: float) -> tuple[float, float] | None:
+        """(the first poll that can find the job in the earliest window not yet passed, the
+        lag there); None once every window has passed."""
+        for window in self.windows:
+            lag = min(self._lag(window), self.policy.max_interval)
+            low = window.low + self.queued_for
+            high = window.high + self.queued_for
+            if elapsed >= high + lag:
+                continue  # this window has passed
+            # The first poll that can find it: a job ending anywhere in [low, first] is found
+            # at most ``lag`` late, and a window narrower than ``lag`` needs one poll only
+            # (with some room past ``high``: the next job may be a little slower than any).
+            return min(high + lag / 2, low + lag), lag
+        return None
+
+    def _lag(self, window: Window) -> float:
+        lag = target_lag(window.median, self.min_lag)
+        return max(lag, (window.high - window.low) / EXTRA_POLLS) if self.tight else lag
 
     def _policy_sleep(self) -> float:
         sleep = self._interval

@@ -15,7 +15,8 @@ Local state can never cost a job: every value read is checked (a finite number
 of seconds, more than 0 and at most a day) and anything else is ignored; any
 error from the file or the cache folder (path checks included) turns the history
 off for the process with one debug line. Writes are kept in memory and written
-in batches by a background thread, never on the caller's event loop; a key's run
+in batches by a background thread (what arrives within ``GATHER_SECONDS`` goes
+into one transaction), never on the caller's event loop; a key's run
 times are read from the file once per process, then kept up to date in memory
 (the runs of other processes are seen by the next process).
 """
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     import sqlite3
 
 __all__ = [
+    "GATHER_SECONDS",
     "KEEP",
     "LONGEST",
     "MemoryTimings",
@@ -56,6 +58,10 @@ _OFF: Final = frozenset({"0", "off", "false", "no"})
 LONGEST: Final = 86_400.0
 # Keys longer than this (long input values) are stored as a digest.
 _KEY_LIMIT: Final = 200
+# How long the writer gathers run times before writing them in one transaction (a batch ends
+# jobs by the hundred: one transaction, with its fsyncs, for each would compete with the
+# batch's journal for the disk). flush() cuts it short.
+GATHER_SECONDS: Final = 0.1
 
 
 def valid_seconds(value: object) -> float | None:
@@ -138,6 +144,7 @@ class TimingHistory(Timings):
         self._queued: list[tuple[str, float]] = []
         self._writing: list[tuple[str, float]] = []
         self._writer: threading.Thread | None = None
+        self._flushing = 0
         self._db: sqlite3.Connection | None = None
         self._known: dict[str, list[float]] = {}
         self.broken = False
@@ -181,8 +188,13 @@ class TimingHistory(Timings):
     def flush(self) -> None:
         """Wait until every queued run time is written (or dropped by a problem)."""
         with self._queue_lock:
-            while self._writer is not None:
-                self._queue_lock.wait()
+            self._flushing += 1
+            self._queue_lock.notify_all()
+            try:
+                while self._writer is not None:
+                    self._queue_lock.wait()
+            finally:
+                self._flushing -= 1
 
     def close(self) -> None:
         self.flush()
@@ -194,6 +206,8 @@ class TimingHistory(Timings):
     def _write_queued(self) -> None:
         while True:
             with self._queue_lock:
+                if not self._flushing:
+                    self._queue_lock.wait(GATHER_SECONDS)  # records keep coming meanwhile
                 self._writing, self._queued = self._queued, []
                 if not self._writing:
                     self._writer = None

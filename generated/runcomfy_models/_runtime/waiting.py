@@ -30,7 +30,7 @@ from .job_types import CancelOutcome, JobResult, JobStatus
 from .model_types import OutputT
 from .outputs import ModelOutput
 from .run_seen import RunSeen
-from .schedule import Schedule
+from .schedule import MIN_LAG, Schedule
 from .timings import Timings
 from .transport import DeadlineReached
 from .wire import validate_request_id
@@ -79,6 +79,8 @@ class WaitLoop(Generic[OutputT]):
     ``submitted_at`` is the clock's reading right after the submit; a job rebuilt from
     its request id has none, so it is of unknown age and the policy alone paces it.
     ``timing_key`` names its run times in ``timings`` (see :func:`~.timings.timing_key`).
+    ``min_lag`` and ``tight`` shape the schedule (see :class:`~.schedule.Schedule`), and
+    ``poll_at_once=False`` lets a driver skip the poll at once (see :meth:`first_sleep`).
     """
 
     def __init__(
@@ -94,6 +96,9 @@ class WaitLoop(Generic[OutputT]):
         timings: Timings | None = None,
         timing_key: str | None = None,
         submitted_at: float | None = None,
+        min_lag: float = MIN_LAG,
+        tight: bool = False,
+        poll_at_once: bool = True,
     ) -> None:
         self.request_id = request_id
         self.model_id = model_id
@@ -106,7 +111,8 @@ class WaitLoop(Generic[OutputT]):
         self._timings = timings if timing_key is not None else None
         self._key = timing_key
         known = self._known_runs() if submitted_at is not None else []
-        self._schedule = Schedule(policy, known)
+        self._schedule = Schedule(policy, known, min_lag=min_lag, tight=tight)
+        self._poll_at_once = poll_at_once or submitted_at is None
         self._queued = False
         self._queue_position: int | None = None
         self._last: JobStatus | None = None
@@ -181,6 +187,19 @@ class WaitLoop(Generic[OutputT]):
                 self.model_id or "unknown model",
                 word,
             )
+
+    def first_sleep(self) -> float:
+        """Seconds to wait before the first poll: 0 (poll at once), unless the loop was made
+        with ``poll_at_once=False`` and the history of a job this process submitted says it
+        cannot have ended before. What such a job teaches: see :class:`~.run_seen.RunSeen`."""
+        if self._poll_at_once:
+            return 0.0
+        sleep = self._schedule.first_sleep(self.elapsed)
+        if sleep is None:
+            return 0.0
+        self._seen_run.polled_at_once = False
+        remaining = self.deadline.remaining()
+        return sleep if remaining is None else min(sleep, remaining)
 
     def next_sleep(self) -> float:
         """Seconds to sleep before the next poll; raises DeadlineReached when time is up."""

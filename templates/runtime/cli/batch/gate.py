@@ -101,7 +101,7 @@ class Gate:
 
     def balance_refused(self, line: int, exc: InsufficientBalanceError) -> None:
         """RunComfy refused the submit for lack of balance: no job was made."""
-        self.journal.mark_pending(line, f"not sent: {exc}")
+        self.journal.queue(self.journal.mark_pending, line, f"not sent: {exc}")
         self.progress.finished("not sent")
         if self.balance_out is None:
             self.balance_out = exc

@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..inputs import InputProblems, InputShape
-from .journal import Journal
+from .journal import Journal, JournalRow
 from .reader import InputLine
 
 __all__ = ["Planner", "Skip", "Work", "check_record"]
+
+# The journal rows read at once, ahead of the lines being planned.
+READ_AHEAD = 256
 
 WorkKind = Literal["submit", "follow", "save"]
 
@@ -85,13 +88,26 @@ class Planner:
         self.retry_failed = retry_failed
         self.resubmit_unknown = resubmit_unknown
         self.saving = saving
+        self._ahead: dict[int, JournalRow] = {}
+        self._ahead_from = self._ahead_to = 0
+
+    def _row(self, line: int) -> JournalRow | None:
+        """The journal's row of ``line``, read ``READ_AHEAD`` lines at a time.
+
+        Lines come in increasing order, and this run writes a line only after planning
+        it, so the rows read ahead are still what the journal holds when they are used.
+        """
+        if not self._ahead_from <= line <= self._ahead_to:
+            self._ahead_from, self._ahead_to = line, line + READ_AHEAD - 1
+            self._ahead = self.journal.rows_between(line, self._ahead_to)
+        return self._ahead.get(line)
 
     def plan(self, record: InputLine) -> Work | Skip:
         line = record.line
         digest = record.hash()
-        row = self.journal.get(line)
+        row = self._row(line)
         if row is not None and row.state not in ("invalid", "pending") and row.hash != digest:
-            self.journal.mark_changed(line)
+            self.journal.queue(self.journal.mark_changed, line)
             where = f" (request {row.request_id})" if row.request_id else ""
             return Skip(
                 line,
@@ -107,14 +123,14 @@ class Planner:
                 if self.saving:
                     files = json.loads(row.files or "[]")
                     return Work(line, digest, "save", files=[str(url) for url in files])
-                self.journal.mark_done(line, None)
+                self.journal.queue(self.journal.mark_done, line, None)
                 return Skip(line, "done")
             if state == "submitted" and row.request_id:
                 return Work(
                     line, digest, "follow", request_id=row.request_id, estimate=row.estimate
                 )
             if state in ("submitting", "submitted") and not self.resubmit_unknown:
-                self.journal.mark_unknown(line, _UNKNOWN_NOTE)
+                self.journal.queue(self.journal.mark_unknown, line, _UNKNOWN_NOTE)
                 return Skip(line, "unknown", f"line {line}: {_UNKNOWN_NOTE}")
             if state == "unknown" and not self.resubmit_unknown:
                 return Skip(line, "unknown")
@@ -123,7 +139,7 @@ class Planner:
         params, problem = check_record(self.shape, record, self.base, self.root)
         if params is None:
             message = problem or "invalid"
-            self.journal.mark_invalid(line, digest, message)
+            self.journal.queue(self.journal.mark_invalid, line, digest, message)
             # Not printed again: the validation of the whole file before sending listed it.
             return Skip(line, "invalid")
         return Work(line, digest, "submit", params=params)

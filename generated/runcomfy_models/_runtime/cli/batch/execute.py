@@ -23,6 +23,7 @@ from ..settings import Settings
 from ..style import error, is_terminal, note, warning
 from .budget import Budget, Estimate
 from .clients import BatchClients, sniffio_import_short_cut
+from .collection import fewer_collections
 from .journal import Journal, JournalError
 from .planner import Planner, check_record
 from .progress import Progress
@@ -251,7 +252,7 @@ def _run(
     )
     interrupted = False
     try:
-        with sniffio_import_short_cut():
+        with journal.group_commit(), sniffio_import_short_cut(), fewer_collections():
             asyncio.run(_drive(runner))
     except (KeyboardInterrupt, asyncio.CancelledError):
         interrupted = True

@@ -18,9 +18,13 @@ unknown       a submit whose outcome is unknown
 invalid       the line did not validate; nothing was sent
 ============  ===============================================================
 
-Every write is its own transaction in WAL mode with ``synchronous=FULL``, so
-what the journal says survives a crash or ``kill -9`` of the process. The
-file is locked for one run at a time.
+Every write is a transaction in WAL mode with ``synchronous=FULL``, so what the
+journal says survives a crash or ``kill -9`` of the process, and a call that
+writes returns only once its write is on disk. While a run goes on,
+:meth:`Journal.group_commit` has one thread commit the writes of all workers
+together (see :mod:`.group_commit`): the event loop never waits for the disk,
+and an awaited write (:meth:`Journal.apply`) is on disk when the await returns.
+The file is locked for one run at a time.
 
 Money is never forgotten: once a line's job may exist (a request id, a submit
 whose outcome is unknown, a reported cost), sending the line again (under
@@ -32,130 +36,56 @@ line as it is.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, ParamSpec, TypeVar
 
 from .. import exits
+from .group_commit import GroupCommitter
+from .journal_reads import JournalReads
+from .journal_rows import (
+    FORMAT,
+    MAY_EXIST,
+    NO_FILE_ERROR,
+    SCHEMA,
+    STATES,
+    JournalError,
+    JournalRow,
+    busy,
+)
 
 __all__ = ["NO_FILE_ERROR", "STATES", "Journal", "JournalError", "JournalRow"]
 
-STATES: Final = (
-    "pending",
-    "prepared",
-    "submitting",
-    "submitted",
-    "succeeded",
-    "done",
-    "failed",
-    "unknown",
-    "invalid",
-)
-
-NO_FILE_ERROR: Final = "the output holds no file to download"
-"""The error of a done line whose files were asked for (``--download``) but whose output held
-none: the job succeeded and is billed, its raw output is in ``output``."""
-
-_FORMAT: Final = "1"
-_SCHEMA: Final = (
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS lines (
-    line INTEGER PRIMARY KEY,
-    hash TEXT NOT NULL,
-    state TEXT NOT NULL,
-    request_id TEXT,
-    output TEXT,
-    files TEXT,
-    paths TEXT,
-    error TEXT,
-    cost REAL,
-    changed INTEGER NOT NULL DEFAULT 0,
-    updated_at REAL NOT NULL,
-    estimate REAL
-)""",
-    """CREATE TABLE IF NOT EXISTS earlier (
-    line INTEGER NOT NULL,
-    request_id TEXT,
-    state TEXT NOT NULL,
-    cost REAL,
-    estimate REAL,
-    replaced_at REAL NOT NULL
-)""",
-)
-_COLUMNS: Final = (
-    "line, hash, state, request_id, output, files, paths, error, cost, changed, estimate"
-)
-# A job that may exist: it has a request id or a cost, or its submit outcome is unknown.
-_MAY_EXIST: Final = (
-    "(request_id IS NOT NULL OR cost IS NOT NULL OR state IN ('submitting', 'unknown'))"
-)
-# Every job a line ever had that may exist: its current one and those it replaced.
-_JOBS: Final = (
-    f"SELECT cost, estimate FROM lines WHERE {_MAY_EXIST} "
-    "UNION ALL SELECT cost, estimate FROM earlier"
-)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-class JournalError(Exception):
-    """The journal cannot be used: another model's, locked by another run, or unreadable.
-
-    ``exit_code`` is decided where the error is raised: 75 (try again later) only
-    when another run holds the journal, 65 (fix the command) for everything else.
-    """
-
-    def __init__(self, message: str, *, exit_code: int = exits.BAD_INPUT) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-@dataclass(frozen=True, slots=True)
-class JournalRow:
-    line: int
-    hash: str
-    state: str
-    request_id: str | None
-    output: str | None
-    files: str | None
-    paths: str | None
-    error: str | None
-    cost: float | None
-    changed: bool
-    estimate: float | None = None
-    """The estimated cost written before the submit (None: unknown, or no price then)."""
-
-
-def _row(values: tuple[Any, ...]) -> JournalRow:
-    line, digest, state, request_id, output, files, paths, error, cost, changed, estimate = values
-    return JournalRow(
-        line, digest, state, request_id, output, files, paths, error, cost, bool(changed), estimate
-    )
-
-
-def _busy(exc: sqlite3.Error) -> bool:
-    """Whether another connection holds the database (SQLITE_BUSY or SQLITE_LOCKED)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(exc) or "busy" in str(exc)
-
-
-class Journal:
+class Journal(JournalReads):
     """The journal of one batch (one inputs file, one model)."""
 
     def __init__(self, path: Path, model_id: str) -> None:
         self.path = path
+        # One connection, used by the caller's thread and (during a run) the committer's;
+        # the lock makes each use whole: a read never lands inside another's transaction.
+        self._lock = threading.RLock()
+        self._in_transaction = False
+        self._committer: GroupCommitter | None = None
         try:
-            self._db = sqlite3.connect(path, timeout=0.5, isolation_level=None)
+            self._db = sqlite3.connect(
+                path, timeout=0.5, isolation_level=None, check_same_thread=False
+            )
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open the journal {path}: {exc}") from exc
         try:
             self._setup(model_id)
         except sqlite3.OperationalError as exc:
             self._db.close()
-            if _busy(exc):
+            if busy(exc):
                 raise JournalError(
                     f"the journal {path} is in use by another batch run; wait for it to end",
                     exit_code=exits.TEMPORARY,
@@ -175,7 +105,7 @@ class Journal:
         db.execute("PRAGMA synchronous=FULL")
         db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _SCHEMA:
+            for statement in SCHEMA:
                 db.execute(statement)
             columns = {row[1] for row in db.execute("PRAGMA table_info(lines)").fetchall()}
             if "estimate" not in columns:  # a journal of an earlier version
@@ -184,7 +114,7 @@ class Journal:
             if not stored:
                 db.executemany(
                     "INSERT INTO meta (key, value) VALUES (?, ?)",
-                    [("model_id", model_id), ("format", _FORMAT)],
+                    [("model_id", model_id), ("format", FORMAT)],
                 )
             elif stored.get("model_id") != model_id:
                 raise JournalError(
@@ -198,88 +128,76 @@ class Journal:
             raise
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
-    # -- reading ---------------------------------------------------------------
+    # -- group commit ----------------------------------------------------------
 
-    def get(self, line: int) -> JournalRow | None:
-        found = self._db.execute(
-            f"SELECT {_COLUMNS} FROM lines WHERE line = ?",  # noqa: S608 - constant columns
-            (line,),
-        ).fetchone()
-        return None if found is None else _row(found)
+    @contextlib.contextmanager
+    def group_commit(self) -> Iterator[None]:
+        """While inside, every write is committed by one thread, together with the writes
+        queued beside it; on the way out everything queued is committed."""
+        if self._committer is not None:
+            raise RuntimeError("the journal already commits in groups")
+        self._committer = GroupCommitter(self._transaction)
+        try:
+            yield
+        finally:
+            committer, self._committer = self._committer, None
+            committer.close()
 
-    def rows(self, up_to: int) -> Iterator[JournalRow]:
-        """Rows of lines 1..``up_to`` in line order, streamed (not all in memory)."""
-        cursor = self._db.execute(
-            f"SELECT {_COLUMNS} FROM lines WHERE line <= ? ORDER BY line",  # noqa: S608
-            (up_to,),
-        )
-        while batch := cursor.fetchmany(500):
-            for values in batch:
-                yield _row(values)
+    async def apply(self, write: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``write`` (one of the ``mark_*`` methods) off the event loop; it is on disk
+        when this returns. Writes run in the order they were asked for."""
+        return await self.later(write, *args, **kwargs)
 
-    def counts(self, up_to: int) -> dict[str, int]:
-        found = dict(
-            self._db.execute(
-                "SELECT state, COUNT(*) FROM lines WHERE line <= ? AND changed = 0 GROUP BY state",
-                (up_to,),
-            ).fetchall()
-        )
-        counts = {state: int(found.get(state, 0)) for state in STATES}
-        (changed,) = self._db.execute(
-            "SELECT COUNT(*) FROM lines WHERE line <= ? AND changed = 1", (up_to,)
-        ).fetchone()
-        counts["changed"] = int(changed)
-        (no_file,) = self._db.execute(
-            "SELECT COUNT(*) FROM lines WHERE line <= ? AND changed = 0 AND state = 'done' "
-            "AND error IS NOT NULL",
-            (up_to,),
-        ).fetchone()
-        counts["no_file"] = int(no_file)
-        return counts
+    def later(self, write: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> asyncio.Future[T]:
+        """Like :meth:`apply`, returning at once: the write is on disk once the future is
+        done (so a caller can wait for it while it waits for something else)."""
+        committer = self._committer
+        if committer is None:
+            done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+            done.set_result(write(*args, **kwargs))
+            return done
+        return committer.submit_async(lambda: write(*args, **kwargs))
 
-    def total_cost(self, up_to: int) -> float | None:
-        """The reported costs of lines 1..``up_to``, jobs a resend replaced included."""
-        (cost,) = self._db.execute(
-            "SELECT SUM(cost) FROM (SELECT cost FROM lines WHERE line <= ? "
-            "UNION ALL SELECT cost FROM earlier WHERE line <= ?)",
-            (up_to, up_to),
-        ).fetchone()
-        return None if cost is None else float(cost)
+    def queue(self, write: Callable[P, Any], *args: P.args, **kwargs: P.kwargs) -> None:
+        """Like :meth:`apply`, without waiting: ``write`` is on disk before any write asked
+        for after it, and before the group commit ends."""
+        committer = self._committer
+        if committer is None:
+            write(*args, **kwargs)
+        else:
+            committer.queue(lambda: write(*args, **kwargs))
 
-    def money(self) -> tuple[float, float, int]:
-        """(reported costs, estimates of jobs that may exist without a cost yet, such jobs
-        without an estimate): what every run of this journal committed, for the budget."""
-        spent, pending, unaccounted = self._db.execute(
-            "SELECT COALESCE(SUM(cost), 0), "
-            "COALESCE(SUM(CASE WHEN cost IS NULL THEN estimate END), 0), "
-            "COUNT(CASE WHEN cost IS NULL AND estimate IS NULL THEN 1 END) "
-            f"FROM ({_JOBS})"
-        ).fetchone()
-        return float(spent), float(pending), int(unaccounted)
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One durable transaction; inside another (a group), part of that one."""
+        with self._lock:
+            if self._in_transaction:
+                yield
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._in_transaction = False
 
-    def earlier_jobs(self, up_to: int) -> dict[int, list[dict[str, Any]]]:
-        """Jobs of lines 1..``up_to`` that a resend replaced (``request_id``, ``state``,
-        ``cost``, ``estimate``), by line, oldest first."""
-        jobs: dict[int, list[dict[str, Any]]] = {}
-        for line, request_id, state, cost, estimate in self._db.execute(
-            "SELECT line, request_id, state, cost, estimate FROM earlier WHERE line <= ? "
-            "ORDER BY rowid",
-            (up_to,),
-        ):
-            jobs.setdefault(line, []).append(
-                {"request_id": request_id, "state": state, "cost": cost, "estimate": estimate}
-            )
-        return jobs
-
-    def may_exist(self, line: int) -> bool:
-        """Whether the line's current job may exist (then it is never reset to pending)."""
-        found = self._db.execute(
-            f"SELECT 1 FROM lines WHERE line = ? AND {_MAY_EXIST}",  # noqa: S608 - constant SQL
-            (line,),
-        ).fetchone()
-        return found is not None
+    def _write(self, write: Callable[[], T]) -> T:
+        """Do one write durably: in place, or (while a group commit runs, from any other
+        thread) through the committer, in order with what is queued, waiting for it."""
+        committer = self._committer
+        if committer is not None and not committer.in_writer():
+            result: T = committer.submit(write).result()
+            return result
+        with self._transaction():
+            return write()
 
     # -- writing (each call is one durable transaction) -----------------------
 
@@ -292,23 +210,12 @@ class Journal:
         estimate: float | None = None,
     ) -> None:
         """Start the line afresh; a job it had that may exist moves to ``earlier`` first."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.execute(
-                "INSERT INTO earlier (line, request_id, state, cost, estimate, replaced_at) "
-                f"SELECT line, request_id, state, cost, estimate, ? FROM lines "
-                f"WHERE line = ? AND {_MAY_EXIST}",
-                (time.time(), line),
-            )
-            self._reset(line, digest, state, error, estimate)
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-
-    def _reset(
-        self, line: int, digest: str, state: str, error: str | None, estimate: float | None
-    ) -> None:
+        self._db.execute(
+            "INSERT INTO earlier (line, request_id, state, cost, estimate, replaced_at) "
+            f"SELECT line, request_id, state, cost, estimate, ? FROM lines "  # noqa: S608
+            f"WHERE line = ? AND {MAY_EXIST}",
+            (time.time(), line),
+        )
         self._db.execute(
             "INSERT INTO lines (line, hash, state, error, changed, updated_at, estimate) "
             "VALUES (?, ?, ?, ?, 0, ?, ?) "
@@ -320,21 +227,29 @@ class Journal:
         )
 
     def _update(self, line: int, assignments: str, values: tuple[Any, ...]) -> None:
-        self._db.execute(
-            f"UPDATE lines SET {assignments}, updated_at = ? WHERE line = ?",  # noqa: S608
-            (*values, time.time(), line),
-        )
+        def write() -> None:
+            self._db.execute(
+                f"UPDATE lines SET {assignments}, updated_at = ? WHERE line = ?",  # noqa: S608
+                (*values, time.time(), line),
+            )
+
+        self._write(write)
+
+    def _start(
+        self, line: int, digest: str, state: str, error: str | None, estimate: float | None
+    ) -> None:
+        self._write(lambda: self._upsert(line, digest, state, error, estimate))
 
     def mark_invalid(self, line: int, digest: str, error: str) -> None:
-        self._upsert(line, digest, "invalid", error)
+        self._start(line, digest, "invalid", error, None)
 
     def mark_prepared(self, line: int, digest: str, estimate: float | None = None) -> None:
         """Written before the submit: nothing has been sent yet."""
-        self._upsert(line, digest, "prepared", estimate=estimate)
+        self._start(line, digest, "prepared", None, estimate)
 
     def mark_submitting(self, line: int, digest: str, estimate: float | None = None) -> None:
         """Written when the submit starts being written: from here on the job may exist."""
-        self._upsert(line, digest, "submitting", estimate=estimate)
+        self._start(line, digest, "submitting", None, estimate)
 
     def mark_left(self, line: int, digest: str, estimate: float | None, reason: str) -> bool:
         """A line the run did not send (a budget stop): pending, with what it would cost.
@@ -342,10 +257,14 @@ class Journal:
         A line whose job may exist (unknown, failed with a cost) stays as it is, so that no
         later run takes it for never sent; returns whether the line was marked pending.
         """
-        if self.may_exist(line):
-            return False
-        self._upsert(line, digest, "pending", reason, estimate)
-        return True
+
+        def write() -> bool:
+            if self.may_exist(line):
+                return False
+            self._upsert(line, digest, "pending", reason, estimate)
+            return True
+
+        return self._write(write)
 
     def mark_submitted(self, line: int, request_id: str) -> None:
         self._update(line, "state = 'submitted', request_id = ?, error = NULL", (request_id,))

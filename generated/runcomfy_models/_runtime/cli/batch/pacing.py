@@ -3,8 +3,13 @@
 Each job is followed by a :class:`~...waiting.WaitLoop`, the loop ``wait`` uses:
 one poll at once, then the sleeps of its :class:`~...schedule.Schedule` (dense
 around the expected finish of jobs of this model and these timing inputs, the
-policy's interval otherwise), the job's deadline over all of it. The batch only
-fetches differently: ``/result`` alone, one request per poll. A job picked up
+policy's interval otherwise), the job's deadline over all of it. The batch
+fetches differently, ``/result`` alone, one request per poll, and paces
+tighter: once the history knows a job's run time the poll at once is skipped
+(the first poll comes where the job should have ended: one request for a job
+that runs as expected), and the lag paid is smaller (a job found late holds a
+worker), though never so small that finding a job costs more than the two extra
+polls the schedule allows. A job picked up
 from the journal is of unknown age: the policy alone paces it, and it teaches
 nothing (its start was never seen). Run times go to the machine's timing
 history, or, when that is off, to one kept for this batch alone.
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel
 
@@ -23,7 +28,11 @@ from ...config import PollPolicy
 from ...timings import MemoryTimings, Timings
 from ...waiting import WaitLoop
 
-__all__ = ["PollPacer", "gave_up", "undocumented"]
+__all__ = ["BATCH_MIN_LAG", "PollPacer", "gave_up", "undocumented"]
+
+BATCH_MIN_LAG: Final = 0.05
+"""The least lag a batch pays to find a finished job: a job found late holds a worker that
+could run the next line (``wait`` pays at least half a second)."""
 
 
 class PollPacer:
@@ -62,6 +71,9 @@ class PollPacer:
             timing_key=None if job is None else job.timing_key,
             submitted_at=None if job is None else job.submitted_at,
             clock=self.clock,
+            min_lag=BATCH_MIN_LAG,
+            tight=True,
+            poll_at_once=False,
         )
 
 

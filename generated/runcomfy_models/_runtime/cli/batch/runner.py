@@ -2,10 +2,12 @@
 
 The producer streams the input lines through the planner into a queue of at
 most ``2 * concurrency`` items, so memory stays flat however long the file.
-Each worker writes ``submitting`` before a submit and ``submitted`` with the
-request id right after it, follows the job by polling ``/result`` (which
-reports the current state until the end, then the outcome and cost), and saves
-its files as soon as it finishes.
+Each worker writes ``submitting`` before a submit (on disk before its first
+byte) and ``submitted`` with the request id right after it (on disk before the
+job's first poll), follows the job by polling ``/result`` (which reports the
+current state until the end, then the outcome and cost), and saves its files as
+soon as it finishes. The journal's writes are committed in groups by one thread
+(see :mod:`.group_commit`), never on the event loop.
 
 A first stop request (Ctrl-C, SIGTERM) lets submits in flight finish and
 leaves every other line as the journal has it, ready to resume. An inputs
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -229,7 +231,7 @@ class BatchRunner:
             encode_payload(payload, self.model_id)
         except (InputProblems, InvalidInputError) as exc:
             message = "; ".join(exc.problems) if isinstance(exc, InputProblems) else exc.message
-            self.journal.mark_invalid(line, work.hash, message)
+            self.journal.queue(self.journal.mark_invalid, line, work.hash, message)
             self.progress.finished("invalid")
             self.report(f"line {line}: {message}")
             return
@@ -238,13 +240,17 @@ class BatchRunner:
         admitted, estimate = await self.gate.admit(line, work.hash, payload, client)
         if not admitted:
             return
-        self.journal.mark_prepared(line, work.hash, estimate)
-        sending = FirstWrite(lambda: self.journal.mark_submitting(line, work.hash, estimate))
+        journal = self.journal
+        # Prepared is not waited for: the submitting write, which is, follows it to disk.
+        journal.queue(journal.mark_prepared, line, work.hash, estimate)
+        sending = FirstWrite(
+            lambda: journal.apply(journal.mark_submitting, line, work.hash, estimate)
+        )
         try:
             with on_sending(sending):
                 job = await client.submit(self.model_id, payload, timing_inputs=self.timing_inputs)
         except SubmitOutcomeUnknownError as exc:
-            self.journal.mark_unknown(line, exc.message)
+            journal.queue(journal.mark_unknown, line, exc.message)
             self.progress.finished("unknown")
             self.report(
                 f"line {line}: outcome unknown: {exc.reason}; the job may exist and be billed, "
@@ -255,23 +261,23 @@ class BatchRunner:
             self.budget.release(estimate)
             self._refused(line, exc)
             return
-        self.journal.mark_submitted(line, job.request_id)
-        await self._follow(line, job.request_id, client, estimate, job=job)
+        written = journal.later(journal.mark_submitted, line, job.request_id)  # see _follow
+        await self._follow(line, job.request_id, client, estimate, job=job, written=written)
 
     def _refused(self, line: int, exc: RunComfyError) -> None:
         """The submit failed in a way that certainly created no job."""
         if isinstance(exc, InsufficientBalanceError):
             self.gate.balance_refused(line, exc)
         elif exc.exit_code == exits.AUTH:
-            self.journal.mark_pending(line, str(exc))
+            self.journal.queue(self.journal.mark_pending, line, str(exc))
             self.progress.finished("not sent")
             self._set_fatal(exc)
         elif isinstance(exc, BadRequestError | NotFoundError | InvalidInputError):
-            self.journal.mark_failed(line, f"refused by RunComfy: {exc}")
+            self.journal.queue(self.journal.mark_failed, line, f"refused by RunComfy: {exc}")
             self.progress.finished("failed")
             self.report(f"line {line}: refused by RunComfy: {exc}")
         else:
-            self.journal.mark_pending(line, str(exc))
+            self.journal.queue(self.journal.mark_pending, line, str(exc))
             self.progress.finished("not sent")
             self.report(f"line {line}: not sent: {exc}")
 
@@ -283,13 +289,20 @@ class BatchRunner:
         estimate: float | None = None,
         *,
         job: AsyncJob[Any] | None = None,
+        written: Awaitable[None] | None = None,
     ) -> None:
         """Poll ``/result`` (the state until the end, then the outcome and cost: one request
         per poll) until the job ends, then record its outcome. The wait loop ``wait`` uses
-        paces the polls (see :mod:`.pacing`); ``--job-timeout`` bounds it all."""
+        paces the polls (see :mod:`.pacing`); ``--job-timeout`` bounds it all. ``written``,
+        the journal write of a new job's request id, is on disk before its first poll."""
         loop = self.pacer.loop(request_id, self.output_type, timeout=self.job_timeout, job=job)
         failures = 0
         word: str | None = None
+        first = loop.first_sleep()
+        if first > 0:
+            await self._sleep(first)
+        if written is not None:
+            await written
         while not self.stopping:
             try:
                 result = await client._fetch_result(
@@ -299,7 +312,7 @@ class BatchRunner:
                 self.report(gave_up(line, request_id, self.job_timeout, loop.last_word))
                 return
             except NotFoundError as exc:
-                self.journal.mark_failed(line, str(exc))
+                self.journal.queue(self.journal.mark_failed, line, str(exc))
                 self.progress.finished("failed")
                 self.report(f"line {line}: {exc}")
                 return
@@ -338,7 +351,9 @@ class BatchRunner:
             no_file = saving and not files
             error, done = (NO_FILE_ERROR if no_file else None), not saving or no_file
             raw, found = json.dumps(output), json.dumps(files)
-            self.journal.mark_succeeded(line, raw, found, cost, done=done, error=error)
+            self.journal.queue(
+                self.journal.mark_succeeded, line, raw, found, cost, done=done, error=error
+            )
             if no_file:
                 self.progress.finished("no file")
                 self.report(no_file_message(line, result.request_id, output))
@@ -351,7 +366,7 @@ class BatchRunner:
             message = result.error_message or "the job failed"
         else:
             message = "the job was cancelled"
-        self.journal.mark_failed(line, message, cost)
+        self.journal.queue(self.journal.mark_failed, line, message, cost)
         self.progress.finished("failed")
         self.report(f"line {line}: {message}")
 
@@ -370,11 +385,11 @@ class BatchRunner:
                 name = unique_filename(f"{line}-{safe_filename(url)}", taken)
                 paths.append(str(await self._download(url, self.download / name)))
         except (DownloadError, OSError) as exc:
-            self.journal.mark_not_saved(line, f"files not saved: {exc}")
+            self.journal.queue(self.journal.mark_not_saved, line, f"files not saved: {exc}")
             self.progress.finished("not saved")
             self.report(f"line {line}: files not saved: {exc}")
             return
-        self.journal.mark_done(line, json.dumps(paths))
+        self.journal.queue(self.journal.mark_done, line, json.dumps(paths))
         self.progress.finished("done")
 
     async def _download(self, url: str, target: Path) -> Path:

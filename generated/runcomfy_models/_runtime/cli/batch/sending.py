@@ -9,7 +9,7 @@ after it may have created a (billed) job, so the line is ``unknown``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -17,15 +17,16 @@ import httpx
 
 __all__ = ["FirstWrite", "SendingTransport", "on_sending"]
 
-_callback: ContextVar[Callable[[], None] | None] = ContextVar("on_sending", default=None)
+_callback: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar("on_sending", default=None)
 
 # httpcore trace events that come right before the first byte of a request is written.
 _FIRST_WRITE = ("http11.send_request_headers.started", "http2.send_request_headers.started")
 
 
 @contextlib.contextmanager
-def on_sending(callback: Callable[[], None]) -> Iterator[None]:
-    """Call ``callback`` (in this task) each time a request is about to be written."""
+def on_sending(callback: Callable[[], Awaitable[None]]) -> Iterator[None]:
+    """Await ``callback`` (in this task) each time a request is about to be written: the
+    request waits for it."""
     token = _callback.set(callback)
     try:
         yield
@@ -45,7 +46,7 @@ class SendingTransport(httpx.AsyncBaseTransport):
 
             async def trace(name: str, info: dict[str, Any]) -> None:
                 if name in _FIRST_WRITE:
-                    callback()
+                    await callback()
 
             request.extensions["trace"] = trace
         return await self._inner.handle_async_request(request)
@@ -55,12 +56,12 @@ class SendingTransport(httpx.AsyncBaseTransport):
 
 
 class FirstWrite:
-    """Calls ``action`` the first time it is called (a submit's 429 retries write again)."""
+    """Awaits ``action`` the first time it is called (a submit's 429 retries write again)."""
 
-    def __init__(self, action: Callable[[], None]) -> None:
-        self._action: Callable[[], None] | None = action
+    def __init__(self, action: Callable[[], Awaitable[None]]) -> None:
+        self._action: Callable[[], Awaitable[None]] | None = action
 
-    def __call__(self) -> None:
+    async def __call__(self) -> None:
         if self._action is not None:
             action, self._action = self._action, None
-            action()
+            await action()
