@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 from runcomfy_models._runtime import AsyncRunComfy, GenericOutput, PollPolicy
 from runcomfy_models._runtime.async_client import AsyncJob
 from runcomfy_models._runtime.cli import cli
-from runcomfy_models._runtime.cli.batch.pacing import PollPacer
+from runcomfy_models._runtime.cli.batch.pacing import BATCH_MIN_LAG, START_SPACING, PollPacer
 from runcomfy_models._runtime.emulator import FaultRule, RunningEmulator
 from runcomfy_models._runtime.timings import MemoryTimings, timing_key
 from runcomfy_models._runtime.transport import DeadlineReached
@@ -186,4 +187,29 @@ def test_wait_still_polls_at_once(client: AsyncRunComfy) -> None:
     )  # fmt: skip
     assert loop.first_sleep() == 0.0
     batch = _pacer(clock, [0.4] * 5).loop("r1", GenericOutput, timeout=None, job=job)
-    assert batch.first_sleep() == pytest.approx(0.425)
+    # where the job should end, plus half the batch's least lag (the window is one point)
+    assert batch.first_sleep() == pytest.approx(0.4 + BATCH_MIN_LAG / 2)
+
+
+def test_the_workers_start_spaced_so_alike_jobs_do_not_end_together(
+    emu: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runcomfy_models._runtime.cli.batch import runner
+
+    first_sleeps: dict[int, float] = {}
+    sleep = runner.BatchRunner._sleep
+
+    async def recording(self: runner.BatchRunner, seconds: float) -> None:
+        first_sleeps.setdefault(id(asyncio.current_task()), seconds)
+        await sleep(self, seconds)
+
+    monkeypatch.setattr(runner.BatchRunner, "_sleep", recording)
+    inputs = write_jsonl(tmp_path / "in.jsonl", [reframe_line(i) for i in range(8)])
+    args = ["--base-url", emu.base_url, *FAST, "batch", REFRAME, str(inputs)]
+    result = CliRunner().invoke(
+        cli, [*args, "--concurrency", "5"], env={"RUNCOMFY_API_TOKEN": TOKEN}
+    )
+    assert result.exit_code == 0, result.stderr
+    assert emu.stats()["routes"]["submit"] == 8
+    # Each worker's first wait is its start: worker i starts i x START_SPACING after the first.
+    assert sorted(first_sleeps.values()) == pytest.approx([i * START_SPACING for i in range(5)])

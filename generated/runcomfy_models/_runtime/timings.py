@@ -206,13 +206,13 @@ class TimingHistory(Timings):
     def _write_queued(self) -> None:
         while True:
             with self._queue_lock:
-                if not self._flushing:
-                    self._queue_lock.wait(GATHER_SECONDS)  # records keep coming meanwhile
-                self._writing, self._queued = self._queued, []
-                if not self._writing:
+                if not self._queued:  # nothing more: end now (the next record starts a writer)
                     self._writer = None
                     self._queue_lock.notify_all()
                     return
+                if not self._flushing:
+                    self._queue_lock.wait(GATHER_SECONDS)  # records keep coming meanwhile
+                self._writing, self._queued = self._queued, []
                 batch = list(self._writing)
             try:
                 if not self.broken:

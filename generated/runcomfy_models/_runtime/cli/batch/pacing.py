@@ -28,11 +28,19 @@ from ...config import PollPolicy
 from ...timings import MemoryTimings, Timings
 from ...waiting import WaitLoop
 
-__all__ = ["BATCH_MIN_LAG", "PollPacer", "gave_up", "undocumented"]
+__all__ = ["BATCH_MIN_LAG", "START_SPACING", "PollPacer", "gave_up", "undocumented"]
 
-BATCH_MIN_LAG: Final = 0.05
+BATCH_MIN_LAG: Final = 0.02
 """The least lag a batch pays to find a finished job: a job found late holds a worker that
-could run the next line (``wait`` pays at least half a second)."""
+could run the next line (``wait`` pays at least half a second). A first poll that comes too
+early costs one more poll, still within the schedule's bound on extra polls."""
+
+
+START_SPACING: Final = 0.002
+"""Seconds between the starts of a batch's workers (100 workers start over 0.2 s). Started at
+once, they would queue on the one event loop anyway; and jobs that run alike would keep ending,
+and their workers sending, in the same instant, each request waiting for the others. About the
+CPU a job costs the batch, so the spacing costs a short batch about what it waited before."""
 
 
 class PollPacer:

@@ -1,17 +1,13 @@
 """Running a batch: N workers over a bounded queue and a few API clients, the journal as truth.
 
-The producer streams the input lines through the planner into a queue of at
-most ``2 * concurrency`` items, so memory stays flat however long the file.
-Each worker writes ``submitting`` before a submit (on disk before its first
-byte) and ``submitted`` with the request id right after it (on disk before the
-job's first poll), follows the job by polling ``/result`` (which reports the
-current state until the end, then the outcome and cost), and saves its files as
-soon as it finishes. The journal's writes are committed in groups by one thread
-(see :mod:`.group_commit`), never on the event loop.
+Input lines stream through the planner into a queue of at most ``2 * concurrency`` items (flat
+memory for any file). The workers start ``START_SPACING`` apart; each writes ``submitting`` (on
+disk before the submit's first byte), then the request id (on disk before the first poll),
+polls ``/result`` (the state until the end, then the outcome and cost) and saves the files. One
+thread commits the journal's writes in groups (:mod:`.group_commit`), never the event loop.
 
-A first stop request (Ctrl-C, SIGTERM) lets submits in flight finish and
-leaves every other line as the journal has it, ready to resume. An inputs
-file that cannot be read to the end stops the run the same way.
+A first stop request (Ctrl-C, SIGTERM), or an inputs file that cannot be read to the end, lets
+submits in flight finish and leaves every other line as the journal has it, ready to resume.
 """
 
 from __future__ import annotations
@@ -49,7 +45,7 @@ from .budget import Budget
 from .clients import BatchClients
 from .gate import Gate
 from .journal import NO_FILE_ERROR, Journal
-from .pacing import PollPacer, gave_up, undocumented
+from .pacing import START_SPACING, PollPacer, gave_up, undocumented
 from .planner import Planner, Skip, Work
 from .progress import Progress
 from .reader import InputFileError, InputLine
@@ -160,7 +156,9 @@ class BatchRunner:
         queue: asyncio.Queue[Work | None] = asyncio.Queue(maxsize=2 * self.concurrency)
         async with self._download_client(), asyncio.TaskGroup() as group:
             for index in range(self.concurrency):
-                group.create_task(self._worker(queue, self.clients.for_worker(index)))
+                group.create_task(
+                    self._worker(queue, self.clients.for_worker(index), index * START_SPACING)
+                )
             await self._produce(queue)
             for _ in range(self.concurrency):
                 await queue.put(None)
@@ -206,7 +204,10 @@ class BatchRunner:
                 continue  # left for the budget's account at the end (see execute)
             await queue.put(decision)
 
-    async def _worker(self, queue: asyncio.Queue[Work | None], client: AsyncRunComfy) -> None:
+    async def _worker(
+        self, queue: asyncio.Queue[Work | None], client: AsyncRunComfy, start: float
+    ) -> None:
+        await self._sleep(start)
         while (work := await queue.get()) is not None:
             if self.stopping or (work.kind == "submit" and self.budget_stop is not None):
                 continue
