@@ -15,8 +15,8 @@ nothing of one model can change another's:
 
 Most output classes are alike (the six media keys of a kind): an output class without nested
 classes that this process has already generated for another model (or that an earlier model of
-the group has) is not generated again but copied from that model's, renamed (the library writes a class's name only in its ``class`` line, and puts a
-model's output class last).
+the group has) is not generated again but copied from that model's, renamed (the library
+writes a class's name only in its ``class`` line, and puts a model's output class last).
 
 A group the library fails on, or whose module does not cut cleanly, is generated again one
 model at a time, so errors still name their model.
@@ -25,6 +25,7 @@ model at a time, so errors still name their model.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +79,8 @@ class _Group:
     """Property names no model of the group renames."""
     copies: dict[int, str] = field(default_factory=dict)
     """Model -> the key of the output class it copies, renamed (see :func:`_output_key`)."""
+    known: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """The output classes it copies that earlier groups made (see :data:`_OUTPUT_CLASSES`)."""
     outputs: dict[str, int] = field(default_factory=dict)
     """The key of each flat output class the group generates -> its model."""
 
@@ -100,7 +103,9 @@ class _Group:
     ) -> None:
         key = _output_key(schema["$defs"][spec.output_class], aliases)
         if key is not None:
-            if key in self.outputs or key in _OUTPUT_CLASSES:
+            if key in _OUTPUT_CLASSES:
+                self.known[key] = _OUTPUT_CLASSES[key]
+            if key in self.outputs or key in self.known:
                 self.copies[len(self.specs)] = key
             else:
                 self.outputs[key] = len(self.specs)
@@ -198,7 +203,7 @@ def _split(group: _Group, generated: str) -> tuple[list[str], dict[str, tuple[st
     tails = {key: (tail, imports) for key, tail in made.items() if tail is not None}
     headers = [header] * len(parts)
     for i, key in group.copies.items():
-        tail, more = tails.get(key) or _OUTPUT_CLASSES.get(key) or (None, "")
+        tail, more = tails.get(key) or group.known.get(key) or (None, "")
         if tail is None:
             raise ModelGenerationError(f"no output class to copy for {group.specs[i].model_id}")
         parts[i].append(f"class {group.specs[i].output_class}(" + tail)
@@ -247,7 +252,7 @@ def model_sources(specs: Sequence[ModelSpec], *, size: int = GROUP_SIZE) -> list
     """The pydantic classes of each model of ``specs``, in order; a string says why a model's
     could not be generated. The same classes as :func:`model_source` of each, in fewer calls."""
     results: list[ModelSource | str] = [""] * len(specs)
-    even = -(-len(specs) // -(-len(specs) // size)) if specs else size
+    even = math.ceil(len(specs) / math.ceil(len(specs) / size)) if specs else size
     for group in _groups(specs, even):
         if len(group.specs) == 1:
             made = [_generate_alone(group.specs[0])]
