@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from pathlib import Path
@@ -128,6 +129,38 @@ def test_a_failed_write_nobody_waited_for_stops_every_later_write() -> None:
         committer.close()
     assert committed == [1]
     assert isinstance(later.exception(), OSError)
+
+
+def test_a_failed_write_whose_waiting_task_is_gone_stops_every_later_write() -> None:
+    committed: list[int] = []
+    pending: list[int] = []
+    gate = threading.Event()
+
+    def write(n: int) -> None:
+        gate.wait(5)  # (held until its waiting task is cancelled)
+        if n == 1:
+            raise OSError("disk full")
+        pending.append(n)
+
+    async def run(settle: bool) -> None:
+        waited = asyncio.ensure_future(committer.submit_async(lambda: write(1)))
+        await asyncio.sleep(0)
+        waited.cancel()  # a second Ctrl-C: nobody hears of the write any more
+        gate.set()
+        if settle:  # (else the loop is closed before the committer tells it)
+            with contextlib.suppress(asyncio.CancelledError):
+                await waited
+            async with asyncio.timeout(10):  # the loop hears of it (a thread sets it)
+                while committer._failure is None:  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
+
+    for settle in (True, False):
+        gate.clear()
+        committer = GroupCommitter(lambda: _Transaction(pending, committed))
+        asyncio.run(run(settle))
+        with pytest.raises(OSError, match="disk full"):
+            committer.close()
+    assert committed == []
 
 
 class _Transaction:

@@ -62,13 +62,14 @@ class Gate:
         refusal = self.budget.admit(estimate)
         if refusal is None:
             return True, estimate
-        self._not_admitted(line, digest, estimate, refusal)
+        await self._not_admitted(line, digest, estimate, refusal)
         return False, estimate
 
-    def _not_admitted(self, line: int, digest: str, estimate: float | None, why: str) -> None:
+    async def _not_admitted(self, line: int, digest: str, estimate: float | None, why: str) -> None:
         """Left pending with its estimate, unless a job of the line may exist already: then it
         stays unknown or failed, that job counted by every later run."""
-        if self.journal.mark_left(line, digest, estimate, f"not sent under --max-cost: {why}"):
+        why_left = f"not sent under --max-cost: {why}"
+        if await self.journal.apply(self.journal.mark_left, line, digest, estimate, why_left):
             self.progress.finished("not sent")
         else:
             row = self.journal.get(line)

@@ -22,8 +22,9 @@ Every write is a transaction in WAL mode with ``synchronous=FULL``, so what the
 journal says survives a crash or ``kill -9`` of the process, and a call that
 writes returns only once its write is on disk. While a run goes on,
 :meth:`Journal.group_commit` has one thread commit the writes of all workers
-together (see :mod:`.group_commit`): the event loop never waits for the disk,
-and an awaited write (:meth:`Journal.apply`) is on disk when the await returns.
+together (see :mod:`.group_commit`): the event loop never writes (a read waits
+for a commit under way), and an awaited write (:meth:`Journal.apply`) is on disk
+when the await returns.
 The file is locked for one run at a time.
 
 Money is never forgotten: once a line's job may exist (a request id, a submit
@@ -185,7 +186,12 @@ class Journal(JournalReads):
                 self._db.execute("ROLLBACK")
                 raise
             else:
-                self._db.execute("COMMIT")
+                try:
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:  # (SQLite may keep it open after a failure)
+                        self._db.execute("ROLLBACK")
+                    raise
             finally:
                 self._in_transaction = False
 

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 import click
 
@@ -18,7 +18,21 @@ from .. import exits
 from ..style import styled
 from .journal import NO_FILE_ERROR, Journal, JournalRow
 
-__all__ = ["Reporter", "Summary", "no_file_message", "public_state", "write_results"]
+__all__ = [
+    "Reporter",
+    "Summary",
+    "UNKNOWN_ADVICE",
+    "no_file_message",
+    "public_state",
+    "write_results",
+]
+
+UNKNOWN_ADVICE: Final = (
+    "Look for it on the Generations page of your RunComfy account; rerunning with "
+    "--resubmit-unknown sends such lines again, and a line whose job does exist is then "
+    "billed twice."
+)
+"""What to do about a line whose submit may have made a job."""
 
 # Journal state -> the state shown to users.
 _PUBLIC = {

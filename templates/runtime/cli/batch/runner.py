@@ -45,24 +45,14 @@ from .budget import Budget
 from .clients import BatchClients
 from .gate import Gate
 from .journal import NO_FILE_ERROR, Journal
-from .pacing import START_SPACING, PollPacer, gave_up, undocumented
+from .pacing import POLL_FAILURES_ALLOWED, START_SPACING, PollPacer, gave_up, undocumented
 from .planner import Planner, Skip, Work
 from .progress import Progress
 from .reader import InputFileError, InputLine
-from .report import no_file_message
+from .report import UNKNOWN_ADVICE, no_file_message
 from .sending import FirstWrite, on_sending
 
-__all__ = ["UNKNOWN_ADVICE", "BatchRunner"]
-
-UNKNOWN_ADVICE = (
-    "Look for it on the Generations page of your RunComfy account; rerunning with "
-    "--resubmit-unknown sends such lines again, and a line whose job does exist is then "
-    "billed twice."
-)
-
-# Rounds of failed polling (each already retried by the client) before leaving a
-# job for the next run.
-_POLL_FAILURES_ALLOWED = 3
+__all__ = ["BatchRunner"]
 
 
 class BatchRunner:
@@ -300,10 +290,16 @@ class BatchRunner:
         failures = 0
         word: str | None = None
         first = loop.first_sleep()
+        if written is not None:  # (its fsync is part of the first sleep)
+            started = asyncio.get_running_loop().time()
+            try:
+                await written
+            except Exception as exc:
+                self.report(f"line {line}: request {request_id} not journaled: {exc}")
+                raise
+            first -= asyncio.get_running_loop().time() - started
         if first > 0:
             await self._sleep(first)
-        if written is not None:
-            await written
         while not self.stopping:
             try:
                 result = await client._fetch_result(
@@ -322,7 +318,7 @@ class BatchRunner:
                     self._set_fatal(exc)
                     return
                 failures += 1
-                if failures > _POLL_FAILURES_ALLOWED:
+                if failures > POLL_FAILURES_ALLOWED:
                     self.report(
                         f"line {line}: lost touch with request {request_id} ({exc}); "
                         "it stays in the journal, rerun to follow it"

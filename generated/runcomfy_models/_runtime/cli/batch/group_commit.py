@@ -19,6 +19,7 @@ raises it, so no state after a lost write is ever recorded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -55,6 +56,9 @@ class GroupCommitter:
         self._closing = False
         self._failure: BaseException | None = None
         self._unreported: BaseException | None = None
+        self._untold: dict[int, BaseException] = {}
+        """Failed writes (by their loop future) whose waiting task has not heard yet: a loop
+        that stopped, or a task that was cancelled, never will (see :meth:`close`)."""
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -94,7 +98,10 @@ class GroupCommitter:
         self._thread.join()
         late, _ = _drain(self._queued)  # put by a thread racing this close: committed here
         if late:
-            _report(self._commit(late))
+            _report(self._commit(late), self)
+        if self._unreported is None and self._untold:
+            self._unreported = next(iter(self._untold.values()))
+        self._untold.clear()
         if self._unreported is not None:
             failure, self._unreported = self._unreported, None
             raise failure
@@ -104,7 +111,7 @@ class GroupCommitter:
             # Wait for a first write, then take every write queued by now.
             group, ended = _drain(self._queued, self._queued.get())
             if group:
-                _report(self._commit(group))
+                _report(self._commit(group), self)
             if ended:
                 return
 
@@ -134,7 +141,8 @@ class GroupCommitter:
             return waiter, False, exc
 
     def _fail(self, exc: BaseException) -> None:
-        """A write nobody waits for failed: every later write fails the same way."""
+        """A write nobody waits for (or whose waiting task is gone) failed: every later write
+        fails the same way, and :meth:`close` raises it."""
         if self._failure is None:
             self._failure = exc
             self._unreported = exc
@@ -162,8 +170,9 @@ def _drain(
             return group, ended
 
 
-def _report(outcomes: list[Outcome]) -> None:
-    """Tell each waiter its write's outcome: threads at once, each loop in one call."""
+def _report(outcomes: list[Outcome], committer: GroupCommitter) -> None:
+    """Tell each waiter its write's outcome: threads at once, each loop in one call. A failure
+    stays the committer's until its task has heard of it."""
     by_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
     for outcome in outcomes:
         waiter, ok, value = outcome
@@ -173,21 +182,24 @@ def _report(outcomes: list[Outcome]) -> None:
             else:
                 waiter.set_exception(value)
         elif waiter is not None:
+            if not ok:
+                committer._untold[id(waiter[1])] = value
             by_loop.setdefault(waiter[0], []).append(outcome)
     for loop, told in by_loop.items():
-        try:
-            loop.call_soon_threadsafe(_settle, told)
-        except RuntimeError:  # the loop is closed: nobody waits any more
-            pass
+        with contextlib.suppress(RuntimeError):  # a closed loop: its tasks will never hear
+            loop.call_soon_threadsafe(_settle, told, committer)
 
 
-def _settle(outcomes: list[Outcome]) -> None:
+def _settle(outcomes: list[Outcome], committer: GroupCommitter) -> None:
     for waiter, ok, value in outcomes:
         assert isinstance(waiter, tuple)
         future = waiter[1]
-        if future.done():  # its task was cancelled meanwhile
+        if future.done():  # its task was cancelled meanwhile: nobody hears of an error
+            if not ok:
+                committer._fail(value)
             continue
         if ok:
             future.set_result(value)
         else:
+            committer._untold.pop(id(future), None)
             future.set_exception(value)

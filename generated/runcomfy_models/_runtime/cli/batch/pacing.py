@@ -28,13 +28,24 @@ from ...config import PollPolicy
 from ...timings import MemoryTimings, Timings
 from ...waiting import WaitLoop
 
-__all__ = ["BATCH_MIN_LAG", "START_SPACING", "PollPacer", "gave_up", "undocumented"]
+__all__ = [
+    "BATCH_MIN_LAG",
+    "POLL_FAILURES_ALLOWED",
+    "START_SPACING",
+    "PollPacer",
+    "gave_up",
+    "undocumented",
+]
 
 BATCH_MIN_LAG: Final = 0.02
 """The least lag a batch pays to find a finished job: a job found late holds a worker that
 could run the next line (``wait`` pays at least half a second). A first poll that comes too
 early costs one more poll, still within the schedule's bound on extra polls."""
 
+
+POLL_FAILURES_ALLOWED: Final = 3
+"""Rounds of failed polling (each already retried by the client) before a job is left for the
+next run."""
 
 START_SPACING: Final = 0.002
 """Seconds between the starts of a batch's workers (100 workers start over 0.2 s). Started at
