@@ -26,6 +26,7 @@ from .job_types import CancelOutcome, JobResult, JobStatus
 from .model_types import OutputT
 from .outputs import GenericOutput
 from .timings import timing_key
+from .tls import shared_tls_context
 from .transport import DeadlineReached, send_async
 from .waiting import JobBase, StatusCallback, WaitLoop
 from .wire import parse_cancel, parse_status
@@ -48,7 +49,9 @@ class AsyncRunComfy(AsyncCatalogApi):
     """
 
     def _new_http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+        return httpx.AsyncClient(
+            timeout=self.timeout, follow_redirects=False, verify=shared_tls_context()
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

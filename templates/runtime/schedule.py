@@ -6,7 +6,8 @@ model's jobs (with these timing inputs) run between ``low`` and ``high`` seconds
 here, a poll before ``low`` is wasted and a job still running after ``high`` is
 late. So a :class:`Schedule` first polls at ``min(high + lag/2, low + lag)`` (a
 job ending in the window is then found at most ``lag`` late, and a narrow window
-costs one poll), then every ``lag`` seconds until ``high + lag``. ``lag`` is the
+costs one poll; a batch's room past ``high`` is the window's width), then
+every ``lag`` seconds until ``high + lag``. ``lag`` is the
 lag worth paying: half a second, or 5% of the expected run time for long jobs.
 
 Three rules keep it honest when run times change:
@@ -235,8 +236,16 @@ class Schedule:
             # The first poll that can find it: a job ending anywhere in [low, first] is found
             # at most ``lag`` late, and a window narrower than ``lag`` needs one poll only
             # (with some room past ``high``: the next job may be a little slower than any).
-            return min(high + lag / 2, low + lag), lag
+            return min(high + self._room(window, lag), low + lag), lag
         return None
+
+    def _room(self, window: Window, lag: float) -> float:
+        """How far past ``high`` the first poll comes: half the lag; for a batch, the
+        window's width, since runs that all end within a hair of each other will not end
+        much later, and a worker waits for its next line meanwhile (the poll still reaches
+        the server a round trip after the job began there). A window wider than half the
+        lag is polled at ``low + lag`` either way."""
+        return window.high - window.low if self.tight else lag / 2
 
     def _lag(self, window: Window) -> float:
         lag = target_lag(window.median, self.min_lag)

@@ -168,12 +168,18 @@ def test_a_job_never_costs_more_than_fixed_polling_plus_two_requests(
 
 def test_the_first_poll_can_wait_for_the_expected_end_only_with_history() -> None:
     assert Schedule(POLICY, [1.0, 2.0]).first_sleep(0.0) is None
-    schedule = Schedule(POLICY, [0.5] * 5, min_lag=0.05, tight=True)
-    # A narrow window: one poll, a half lag past its end.
-    assert schedule.first_sleep(0.0) == pytest.approx(0.525)
-    assert schedule.first_sleep(0.5) == pytest.approx(0.025)
-    assert schedule.first_sleep(0.52) is None  # already there: poll at once
-    # wait's own schedule pays at least half a second.
+    # Runs that all took the same time: a batch polls when they end, no later.
+    same = Schedule(POLICY, [0.5] * 5, min_lag=0.05, tight=True)
+    assert same.first_sleep(0.0) == pytest.approx(0.5)
+    assert same.first_sleep(0.3) == pytest.approx(0.2)
+    assert same.first_sleep(0.495) is None  # already there: poll at once
+    # A narrow window: one poll, as far past its end as the window is wide.
+    close = Schedule(POLICY, [0.5, 0.51, 0.52] * 2, min_lag=0.05, tight=True)
+    assert close.first_sleep(0.0) == pytest.approx(0.54)
+    # A wider one: its start and a lag.
+    wide = Schedule(POLICY, [0.45, 0.5, 0.55] * 2, min_lag=0.05, tight=True)
+    assert wide.first_sleep(0.0) == pytest.approx(0.5)
+    # wait's own schedule pays at least half a second, and a half lag past the end.
     assert Schedule(POLICY, [0.5] * 5).first_sleep(0.0) == pytest.approx(0.75)
 
 

@@ -29,6 +29,7 @@ from .downloads import (
     open_sink,
     transport_failure,
 )
+from .tls import shared_tls_context
 
 __all__ = ["download_async", "fetch_async", "new_download_client_async"]
 
@@ -36,7 +37,10 @@ __all__ = ["download_async", "fetch_async", "new_download_client_async"]
 def new_download_client_async() -> httpx.AsyncClient:
     """A plain client for file hosts: redirects followed, no credentials of any kind."""
     return httpx.AsyncClient(
-        follow_redirects=True, timeout=DEFAULT_DOWNLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT}
+        follow_redirects=True,
+        timeout=DEFAULT_DOWNLOAD_TIMEOUT,
+        headers={"User-Agent": USER_AGENT},
+        verify=shared_tls_context(),
     )
 
 

@@ -21,6 +21,7 @@ from .job_types import CancelOutcome, JobResult, JobStatus
 from .model_types import OutputT
 from .outputs import GenericOutput
 from .timings import timing_key
+from .tls import shared_tls_context
 from .transport import DeadlineReached, send_sync
 from .waiting import JobBase, StatusCallback, WaitLoop
 from .wire import parse_cancel, parse_status
@@ -43,7 +44,9 @@ class RunComfy(CatalogApi):
     """
 
     def _new_http(self) -> httpx.Client:
-        return httpx.Client(timeout=self.timeout, follow_redirects=False)
+        return httpx.Client(
+            timeout=self.timeout, follow_redirects=False, verify=shared_tls_context()
+        )
 
     def close(self) -> None:
         """Close the connection pool (unless it was passed in as ``http_client``)."""

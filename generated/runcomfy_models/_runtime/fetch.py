@@ -29,6 +29,7 @@ from .downloads import (
     open_sink,
     transport_failure,
 )
+from .tls import shared_tls_context
 
 __all__ = ["download_sync", "fetch_sync", "new_download_client_sync"]
 
@@ -36,7 +37,10 @@ __all__ = ["download_sync", "fetch_sync", "new_download_client_sync"]
 def new_download_client_sync() -> httpx.Client:
     """A plain client for file hosts: redirects followed, no credentials of any kind."""
     return httpx.Client(
-        follow_redirects=True, timeout=DEFAULT_DOWNLOAD_TIMEOUT, headers={"User-Agent": USER_AGENT}
+        follow_redirects=True,
+        timeout=DEFAULT_DOWNLOAD_TIMEOUT,
+        headers={"User-Agent": USER_AGENT},
+        verify=shared_tls_context(),
     )
 
 
