@@ -1,4 +1,5 @@
-"""The batch's API clients: small pools shared by the workers, and the sniffio import short cut."""
+"""The batch's API clients: small pools shared by the workers, and the short cuts around
+httpcore (sniffio's import, the yield of a free lock)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import anyio
 import pytest
+from httpcore import _synchronization as httpcore_sync
 from runcomfy_models._runtime.cli.batch.clients import (
     WORKERS_PER_CLIENT,
     BatchClients,
+    free_locks_never_yield,
     sniffio_import_short_cut,
 )
 from runcomfy_models._runtime.cli.settings import Settings
@@ -140,3 +144,54 @@ def test_fewer_collections_while_the_batch_runs_and_as_before_after() -> None:
         assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == frozen
+
+
+async def _yields_taking(lock: httpcore_sync.AsyncLock) -> bool:
+    """Whether taking the free ``lock`` lets another task run first."""
+    ran: list[bool] = []
+
+    async def other() -> None:
+        ran.append(True)
+
+    task = asyncio.create_task(other())
+    async with lock:
+        yielded = bool(ran)
+    await task
+    return yielded
+
+
+async def test_free_httpcore_locks_are_taken_without_a_yield_while_the_batch_runs() -> None:
+    assert await _yields_taking(httpcore_sync.AsyncLock())  # anyio's fairness yield
+    with free_locks_never_yield():
+        lock = httpcore_sync.AsyncLock()
+        assert not await _yields_taking(lock)
+        # Held, it still makes the next task wait its turn.
+        taken: list[bool] = []
+
+        async def take() -> None:
+            async with lock:
+                taken.append(True)
+
+        async with lock:
+            waiter = asyncio.create_task(take())
+            await asyncio.sleep(0.01)
+            assert not taken
+        await waiter
+        assert taken
+    assert httpcore_sync.anyio is anyio
+    assert await _yields_taking(httpcore_sync.AsyncLock())
+
+
+def test_the_free_lock_short_cut_is_undone_when_the_batch_fails() -> None:
+    with pytest.raises(KeyboardInterrupt), free_locks_never_yield():
+        assert httpcore_sync.anyio is not anyio
+        raise KeyboardInterrupt
+    assert httpcore_sync.anyio is anyio
+
+
+def test_the_free_lock_short_cut_leaves_an_unknown_layout_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delattr(httpcore_sync, "anyio")
+    with free_locks_never_yield():
+        assert not hasattr(httpcore_sync, "anyio")

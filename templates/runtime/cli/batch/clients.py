@@ -13,16 +13,19 @@ less CPU than ten workers per client. The clients share the process's TLS contex
 (:mod:`~...tls`: building one per client would cost tens of milliseconds each), and their
 connections are asyncio protocols rather than anyio streams (see :mod:`.network`).
 
-:func:`sniffio_import_short_cut` removes another cost per request; see there.
+:func:`sniffio_import_short_cut` and :func:`free_locks_never_yield` remove two more costs
+per request; see there.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+import inspect
 import math
 import sys
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any, Final
 
 import httpx
@@ -34,7 +37,12 @@ from ..settings import Settings
 from .network import use_asyncio_streams
 from .sending import SendingTransport
 
-__all__ = ["WORKERS_PER_CLIENT", "BatchClients", "sniffio_import_short_cut"]
+__all__ = [
+    "WORKERS_PER_CLIENT",
+    "BatchClients",
+    "free_locks_never_yield",
+    "sniffio_import_short_cut",
+]
 
 WORKERS_PER_CLIENT: Final = 1
 
@@ -137,3 +145,50 @@ def sniffio_import_short_cut() -> Iterator[None]:
     finally:
         if "sniffio" in sys.modules and sys.modules["sniffio"] is None:
             del sys.modules["sniffio"]
+
+
+class _AnyioWithFreeLocks:
+    """anyio as httpcore uses it, except that its locks are ``fast_acquire`` ones."""
+
+    def __init__(self, anyio: ModuleType) -> None:
+        self._anyio = anyio
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._anyio, name)
+
+    def Lock(self) -> Any:  # noqa: N802 - the name httpcore calls
+        return self._anyio.Lock(fast_acquire=True)
+
+
+@contextlib.contextmanager
+def free_locks_never_yield() -> Iterator[None]:
+    """While the batch runs, a free lock of httpcore's is taken without yielding to the loop.
+
+    httpcore (1.0.9) guards each connection with anyio locks, taken three times per request.
+    An anyio lock yields to the event loop on every acquire, even when it is free (so that a
+    task taking it in a loop cannot starve the others): each request goes to the back of the
+    loop's queue three times, behind a hundred workers. Here each connection serves one worker,
+    one request at a time, so its locks are always free. anyio's ``fast_acquire`` locks (anyio
+    4.5) skip that yield when the lock is free and behave the same otherwise; httpcore makes its
+    locks through its module's ``anyio`` name when a connection is first used, so that name
+    stands for anyio with such locks while the batch runs, and is put back afterwards.
+    Measured on a batch of 2,000 jobs at concurrency 100: about 1.5% of the wall time and 4%
+    of the CPU. Nothing changes where httpcore's layout or anyio's version differ.
+    """
+    try:
+        import anyio
+        from httpcore import _synchronization
+    except ImportError:
+        yield
+        return
+    layout: Any = _synchronization  # (its ``anyio`` name is not part of its interface)
+    fast = "fast_acquire" in inspect.signature(anyio.Lock).parameters
+    if getattr(layout, "anyio", None) is not anyio or not fast:
+        yield
+        return
+    layout.anyio = _AnyioWithFreeLocks(anyio)
+    try:
+        yield
+    finally:
+        if isinstance(layout.anyio, _AnyioWithFreeLocks):
+            layout.anyio = anyio

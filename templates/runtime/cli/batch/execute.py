@@ -22,7 +22,7 @@ from ..registry import ModelInfo, find_model, load_commands
 from ..settings import Settings
 from ..style import error, is_terminal, note, warning
 from .budget import Budget, Estimate
-from .clients import BatchClients, sniffio_import_short_cut
+from .clients import BatchClients, free_locks_never_yield, sniffio_import_short_cut
 from .collection import fewer_collections
 from .journal import Journal, JournalError
 from .planner import Planner, check_record
@@ -252,7 +252,12 @@ def _run(
     )
     interrupted = False
     try:
-        with journal.group_commit(), sniffio_import_short_cut(), fewer_collections():
+        with (
+            journal.group_commit(),
+            sniffio_import_short_cut(),
+            free_locks_never_yield(),
+            fewer_collections(),
+        ):
             asyncio.run(_drive(runner))
     except (KeyboardInterrupt, asyncio.CancelledError):
         interrupted = True
