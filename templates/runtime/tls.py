@@ -3,8 +3,9 @@
 Building a context loads the whole CA bundle: about 20 ms, once per client when
 each builds its own. A batch makes clients for the price, the balance and its
 workers, a ``run`` one for the API and one for the files; they all trust the
-same roots. The context is built on first use and only read afterwards (safe to
-share between threads and event loops). It follows ``SSL_CERT_FILE`` and
+same roots. The context is built on first use; afterwards httpcore only sets
+the same ALPN protocols on it for each connection, as it did on a context one
+client shared between threads. It follows ``SSL_CERT_FILE`` and
 ``SSL_CERT_DIR`` as httpx does: a change of either builds a new one.
 """
 

@@ -51,6 +51,8 @@ def test_the_clients_share_the_settings(monkeypatch: pytest.MonkeyPatch) -> None
     try:
         assert {client.base_url for client in clients.clients} == {"http://127.0.0.1:8765"}
         assert {client.max_retries for client in clients.clients} == {2}
+        # On this httpx and httpcore: asyncio connections, each kept by its transport.
+        assert clients.asyncio_streams and clients.one_connection
         assert len({id(client) for client in clients.clients}) == -(-30 // WORKERS_PER_CLIENT)
     finally:
         asyncio.run(clients.aclose())

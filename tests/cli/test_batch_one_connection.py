@@ -102,3 +102,35 @@ def test_a_transport_laid_out_otherwise_is_left_as_it_is() -> None:
     assert use_one_connection(inner)
     assert not use_one_connection(inner)  # its pool is a stand-in already
     asyncio.run(inner.aclose())
+
+
+def test_two_requests_racing_for_the_idle_connection_both_get_answers(
+    emu: RunningEmulator,
+) -> None:
+    """(httpcore's own locks yield when taken: the second request finds the connection taken
+    after it checked it was free, and goes to the pool.)"""
+
+    async def go() -> None:
+        inner, one = _transport()
+        async with httpx.AsyncClient(transport=inner) as http:
+            url = f"{emu.base_url}/_emulator/stats"
+            await http.get(url)  # the connection is made, and idle
+            answers = await asyncio.gather(http.get(url), http.get(url))
+            assert [answer.status_code for answer in answers] == [200, 200]
+            assert len(one._pool.connections) == 1
+
+    asyncio.run(go())
+
+
+def test_closing_closes_the_socket() -> None:
+    async def go() -> None:
+        inner, one = _transport()
+        async with _closing_server(2) as (url, _), httpx.AsyncClient(transport=inner) as http:
+            await http.get(url)
+            connection = one._connection
+            assert connection is not None
+            stream = connection._connection._network_stream  # type: ignore[attr-defined]
+            await http.aclose()
+            assert stream._transport.is_closing()
+
+    asyncio.run(go())

@@ -71,7 +71,7 @@ class BatchClients:
             limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
             inner = httpx.AsyncHTTPTransport(verify=tls, limits=limits)
             self.asyncio_streams = use_asyncio_streams(inner)
-            self.one_connection = use_one_connection(inner)
+            self.one_connection = self.asyncio_streams and use_one_connection(inner)
             transport = SendingTransport(inner)
             http = _ApiHttp(transport=transport, timeout=DEFAULT_TIMEOUT, follow_redirects=False)
             self._http.append(http)
@@ -162,8 +162,9 @@ class _AnyioWithFreeLocks:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._anyio, name)
 
-    def Lock(self) -> Any:  # noqa: N802 - the name httpcore calls
-        return self._anyio.Lock(fast_acquire=True)
+    def Lock(self, **options: Any) -> Any:  # noqa: N802 - the name httpcore calls
+        options.setdefault("fast_acquire", True)
+        return self._anyio.Lock(**options)
 
 
 @contextlib.contextmanager

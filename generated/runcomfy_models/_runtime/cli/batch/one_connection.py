@@ -7,13 +7,16 @@ connections to assign, expire and close them, wraps the answer to learn when
 the connection is free again, and shields two steps from cancellation. That was
 about a tenth of a batch's CPU. :class:`OneConnection` stands in for the pool
 under such a transport: it makes its connection with the pool's own
-``create_connection`` (the same TLS context, keep-alive expiry, proxy and
-network backend), replaces it once it is closed or expired (by httpcore's own
-tests: the keep-alive ran out, or the server closed it while idle), and sends
-each request on it. A request that finds it busy, which a worker never makes,
-goes to the pool, as every request did before. :func:`use_one_connection` puts
-it in place on an httpx transport, and leaves a transport laid out otherwise as
-it is (slower, never wrong).
+``create_connection`` (the same TLS context, keep-alive expiry and network
+backend), replaces it once it is closed or expired (by httpcore's own tests: the
+keep-alive ran out, or the server closed it while idle), and sends each request
+on it. A request that finds it busy, which a worker never makes, goes to the
+pool, as every request did before; so does one that loses a race for it
+(httpcore refuses a busy connection before writing a byte). Closing a connection
+is not shielded from cancellation as the pool shields it: the batch puts this in
+place only over :mod:`.network`'s connections, whose closing never waits.
+:func:`use_one_connection` puts it in place on an httpx transport, and leaves a
+transport laid out otherwise as it is (slower, never wrong).
 """
 
 from __future__ import annotations
@@ -43,7 +46,10 @@ class OneConnection:
             connection = self._connection = self._pool.create_connection(request.url.origin)
         elif not connection.is_available() or not connection.can_handle_request(request.url.origin):
             return await self._pool.handle_async_request(request)
-        return await connection.handle_async_request(request)
+        try:
+            return await connection.handle_async_request(request)
+        except httpcore.ConnectionNotAvailable:  # taken meanwhile; nothing was written
+            return await self._pool.handle_async_request(request)
 
     async def aclose(self) -> None:
         connection, self._connection = self._connection, None
