@@ -9,7 +9,23 @@ from typing import NoReturn
 
 from .exits import INTERRUPTED
 
-__all__ = ["exit_interrupted", "ignore_further_interrupts"]
+__all__ = ["caused_by_interrupt", "exit_interrupted", "ignore_further_interrupts"]
+
+
+def caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is a Ctrl-C or was raised because of one.
+
+    Python 3.11 wraps an exception raised while a class is created (``__set_name__``) in a
+    RuntimeError: a Ctrl-C that lands while pydantic's modules load comes out as one.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def ignore_further_interrupts() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .interrupts import exit_interrupted
+from .interrupts import caused_by_interrupt, exit_interrupted
 
 if TYPE_CHECKING:
     from .app import cli
@@ -28,6 +28,10 @@ def main() -> None:
         run()
     except KeyboardInterrupt:
         exit_interrupted()
+    except Exception as exc:
+        if caused_by_interrupt(exc):
+            exit_interrupted()
+        raise
 
 
 def __getattr__(name: str) -> Any:
