@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import anyio
+import httpcore
+import httpx
 import pytest
 from httpcore import _synchronization as httpcore_sync
 from runcomfy_models._runtime.cli.batch.clients import (
@@ -17,6 +19,8 @@ from runcomfy_models._runtime.cli.batch.clients import (
     free_locks_never_yield,
     sniffio_import_short_cut,
 )
+from runcomfy_models._runtime.cli.batch.one_connection import OneConnection
+from runcomfy_models._runtime.cli.batch.sending import FirstWrite, SendingTransport, on_sending
 from runcomfy_models._runtime.cli.settings import Settings
 from runcomfy_models._runtime.emulator import RunningEmulator
 
@@ -197,3 +201,107 @@ def test_the_free_lock_short_cut_leaves_an_unknown_layout_alone(
     monkeypatch.delattr(httpcore_sync, "anyio")
     with free_locks_never_yield():
         assert not hasattr(httpcore_sync, "anyio")
+
+
+def _transport_for(clients: BatchClients, url: str) -> httpx.AsyncBaseTransport:
+    return clients._http[0]._transport_for_url(httpx.URL(url))
+
+
+def test_the_environments_proxies_are_used_and_every_transport_is_watched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("NO_PROXY", "direct.example.com")
+    clients = _clients(3, "https://api.example.com")
+    try:
+        for http in clients._http:  # nothing leaves without its submit's first write watched
+            assert isinstance(http._transport, SendingTransport)
+            assert all(isinstance(t, SendingTransport | None) for t in http._mounts.values())
+        proxied = _transport_for(clients, "https://api.example.com/v1/models/x")
+        assert isinstance(proxied, SendingTransport)
+        assert isinstance(proxied._inner._pool, httpcore.AsyncHTTPProxy)  # type: ignore[attr-defined]
+        direct = _transport_for(clients, "https://direct.example.com/v1/models/x")
+        assert isinstance(direct._inner._pool, OneConnection)  # type: ignore[attr-defined]
+    finally:
+        asyncio.run(clients.aclose())
+
+
+async def _forward_proxy(target_port: int, seen: list[bytes]) -> asyncio.Server:
+    """A plain-HTTP forward proxy: each request line's absolute URL becomes a path, sent on to
+    ``target_port``; ``seen`` gets each request line it took."""
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def serve(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        up_r, up_w = await asyncio.open_connection("127.0.0.1", target_port)
+        answers = asyncio.create_task(pipe(up_r, client_w))
+        try:
+            while True:
+                head = await client_r.readuntil(b"\r\n\r\n")
+                line, _, rest = head.partition(b"\r\n")
+                method, url, version = line.split(b" ")
+                seen.append(line)
+                path = b"/" + url.split(b"://", 1)[1].split(b"/", 1)[1]
+                up_w.write(b" ".join((method, path, version)) + b"\r\n" + rest)
+                length = next(
+                    (
+                        int(h.split(b":")[1])
+                        for h in rest.split(b"\r\n")
+                        if h.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                if length:
+                    up_w.write(await client_r.readexactly(length))
+                await up_w.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            up_w.close()
+            answers.cancel()
+
+    return await asyncio.start_server(serve, "127.0.0.1", 0)
+
+
+def test_a_batch_behind_a_proxy_reaches_the_api_through_it(
+    emu: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNCOMFY_API_TOKEN", TOKEN)
+    seen: list[bytes] = []
+    marks: list[int] = []
+
+    async def mark() -> None:
+        marks.append(len(seen))  # how many requests the proxy had seen by then
+
+    async def go() -> str:
+        port = int(emu.base_url.rsplit(":", 1)[1])
+        proxy = await _forward_proxy(port, seen)
+        proxy_port = proxy.sockets[0].getsockname()[1]
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy_port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        clients = _clients(1, emu.base_url)
+        try:
+            with on_sending(FirstWrite(mark)):  # as the batch journals `submitting`
+                job = await clients.for_worker(0).submit(
+                    "ideogram/ideogram-v3/reframe", reframe_line(0)
+                )
+            return job.request_id
+        finally:
+            await clients.aclose()
+            proxy.close()
+            await proxy.wait_closed()
+
+    assert asyncio.run(go())
+    assert emu.stats()["routes"]["submit"] == 1
+    assert [line.split(b" ")[0] for line in seen] == [b"POST"]
+    assert marks == [0]  # the first write was watched, through the proxy too
+    assert seen[0].split(b" ")[1].startswith(emu.base_url.encode())

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["FirstWrite", "SendingTransport", "on_sending"]
+__all__ = ["FirstWrite", "SendingTransport", "on_sending", "watch_sending"]
 
 _callback: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar("on_sending", default=None)
 
@@ -53,6 +53,26 @@ class SendingTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def watch_sending(http: httpx.AsyncClient) -> httpx.AsyncHTTPTransport | None:
+    """Wrap every transport of ``http`` in a :class:`SendingTransport`: its own and those httpx
+    mounted for the environment's proxies (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``,
+    ``NO_PROXY``), so that no request leaves unwatched; returns its own, unwrapped. None, and
+    ``http`` left as it is, on an httpx laid out otherwise."""
+    laid_out: Any = http  # (its transports are not part of httpx's interface)
+    direct = getattr(laid_out, "_transport", None)
+    mounts = getattr(laid_out, "_mounts", None)
+    if not isinstance(direct, httpx.AsyncHTTPTransport) or not isinstance(mounts, dict):
+        return None
+    if not all(t is None or isinstance(t, httpx.AsyncBaseTransport) for t in mounts.values()):
+        return None
+    laid_out._mounts = {
+        pattern: None if mounted is None else SendingTransport(mounted)
+        for pattern, mounted in mounts.items()
+    }
+    laid_out._transport = SendingTransport(direct)
+    return direct
 
 
 class FirstWrite:

@@ -15,6 +15,10 @@ connections are asyncio protocols rather than anyio streams (see :mod:`.network`
 transport keeps its connection itself rather than in httpcore's pool (see
 :mod:`.one_connection`).
 
+The environment's proxies (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) are
+used as by any httpx client, and every transport, a proxy's too, is watched for the submit's
+first write (:func:`.sending.watch_sending`).
+
 :func:`sniffio_import_short_cut` and :func:`free_locks_never_yield` remove two more costs
 per request; see there.
 """
@@ -38,7 +42,7 @@ from ...tls import shared_tls_context
 from ..settings import Settings
 from .network import use_asyncio_streams
 from .one_connection import use_one_connection
-from .sending import SendingTransport
+from .sending import SendingTransport, watch_sending
 
 __all__ = [
     "WORKERS_PER_CLIENT",
@@ -69,11 +73,19 @@ class BatchClients:
             # The workers i with i % count == index share this client.
             workers = len(range(index, concurrency, count))
             limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
-            inner = httpx.AsyncHTTPTransport(verify=tls, limits=limits)
+            http = _ApiHttp(
+                timeout=DEFAULT_TIMEOUT, follow_redirects=False, verify=tls, limits=limits
+            )
+            inner = watch_sending(http)
+            if inner is None:  # an httpx laid out otherwise: the environment's proxies go unused
+                inner = httpx.AsyncHTTPTransport(verify=tls, limits=limits)
+                http = _ApiHttp(
+                    transport=SendingTransport(inner),
+                    timeout=DEFAULT_TIMEOUT,
+                    follow_redirects=False,
+                )
             self.asyncio_streams = use_asyncio_streams(inner)
             self.one_connection = self.asyncio_streams and use_one_connection(inner)
-            transport = SendingTransport(inner)
-            http = _ApiHttp(transport=transport, timeout=DEFAULT_TIMEOUT, follow_redirects=False)
             self._http.append(http)
             self.limits.append(limits)
             self.clients.append(
