@@ -218,3 +218,21 @@ def test_https_goes_over_it_with_the_servers_certificate_checked(tmp_path: Path)
             server.close()
 
     asyncio.run(run())
+
+
+def test_closing_after_a_write_timeout_lets_the_socket_go() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(30)  # never reads
+
+    async def run() -> None:
+        async with _server(handler) as port:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
+            with pytest.raises(httpcore.WriteTimeout):
+                for _ in range(64):  # until the socket's buffers are full
+                    await stream.write(b"x" * (1 << 20), timeout=0.05)
+            await stream.aclose()
+            protocol = stream._protocol  # type: ignore[attr-defined]
+            await _until(lambda: protocol.ended)
+            assert protocol.ended  # the connection is gone, unsent bytes and all
+
+    asyncio.run(run())

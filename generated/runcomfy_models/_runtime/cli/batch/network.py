@@ -152,7 +152,12 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise httpcore.WriteError(str(protocol.error))
 
     async def aclose(self) -> None:
-        self._transport.close()
+        if self._transport.get_write_buffer_size():
+            # Bytes still unsent (a write timed out): close() would keep the socket until the
+            # peer read them, which a stalled peer never does.
+            self._transport.abort()
+        else:
+            self._transport.close()
 
     async def start_tls(
         self,
